@@ -1,0 +1,49 @@
+/* The nnc command-line tool: one file per subcommand, shared helpers here. */
+#ifndef NNC_CLI_H
+#define NNC_CLI_H
+
+#include "nnc.h"
+
+/* Each subcommand gets argv[0] = its own name and returns the exit status. */
+int cmd_train(int argc, char **argv);
+int cmd_eval(int argc, char **argv);
+int cmd_activations(int argc, char **argv);
+int cmd_steps(int argc, char **argv);
+
+/* Exit statuses: 0 success, 1 bad usage or input, 2 runtime failure,
+ * 3 training diverged. */
+enum { CLI_OK = 0, CLI_USAGE = 1, CLI_FAILED = 2, CLI_DIVERGED = 3 };
+
+/* Prints "nnc <cmd>: <message>\n" to stderr. */
+void cli_error(const char *cmd, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+/* Prints "nnc <cmd>: <what>: <library message or strerror>" for a failed status. */
+void cli_status_error(const char *cmd, nnc_status status);
+
+/* Parse a whole string as a number; on failure print an error naming the
+ * flag and return 0 (success returns 1). */
+int cli_parse_double(const char *cmd, const char *flag, const char *text, double *out);
+int cli_parse_int(const char *cmd, const char *flag, const char *text, long min,
+                  long max, int *out);
+/* "name" or "name:param" (e.g. "leaky_relu:0.02"); param defaults to the
+ * catalogue's default. */
+int cli_parse_activation(const char *cmd, const char *text, nnc_activation *id,
+                         double *param);
+/* A comma-separated list of doubles ("1,2.5,-3"); *out is malloc'ed. */
+int cli_parse_double_list(const char *cmd, const char *flag, const char *text,
+                          double **out, int *count);
+
+/* Takes the value of option `flag` at argv[*i] (as "--flag VALUE" or
+ * "--flag=VALUE"); returns the value, or NULL (and prints an error) if it is
+ * missing.  Returns NULL without printing if argv[*i] is not this flag;
+ * *matched tells the two apart. */
+const char *cli_option(const char *cmd, int argc, char **argv, int *i, const char *flag,
+                       int *matched);
+
+/* The shortest decimal that reads back as exactly x (as Python's repr). */
+void cli_format_shortest(char *buf, size_t size, double x);
+
+#endif

@@ -1,0 +1,154 @@
+/* Helpers shared by the subcommands: errors, number parsing, options. */
+#include "cli.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void cli_error(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "nnc %s: ", cmd);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+void cli_status_error(const char *cmd, nnc_status status)
+{
+    const char *detail = nnc_last_error();
+    cli_error(cmd, "%s", detail[0] ? detail : nnc_strerror(status));
+}
+
+int cli_parse_double(const char *cmd, const char *flag, const char *text, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(text, &end);
+    if (end == text || *end != '\0' || errno == ERANGE || !isfinite(v)) {
+        cli_error(cmd, "%s: '%s' is not a finite number", flag, text);
+        return 0;
+    }
+    *out = v;
+    return 1;
+}
+
+int cli_parse_int(const char *cmd, const char *flag, const char *text, long min, long max,
+                  int *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(text, &end, 10);
+    if (end == text || *end != '\0' || errno == ERANGE) {
+        cli_error(cmd, "%s: '%s' is not a whole number", flag, text);
+        return 0;
+    }
+    if (v < min || v > max) {
+        cli_error(cmd, "%s: %ld is out of range [%ld, %ld]", flag, v, min, max);
+        return 0;
+    }
+    *out = (int)v;
+    return 1;
+}
+
+int cli_parse_activation(const char *cmd, const char *text, nnc_activation *id,
+                         double *param)
+{
+    char name[64];
+    const char *colon = strchr(text, ':');
+    size_t len = colon ? (size_t)(colon - text) : strlen(text);
+    if (len >= sizeof name) {
+        cli_error(cmd, "--activation: name '%s' is too long", text);
+        return 0;
+    }
+    memcpy(name, text, len);
+    name[len] = '\0';
+    nnc_activation found;
+    nnc_status s = nnc_activation_from_name(name, &found);
+    if (s != NNC_OK) {
+        cli_status_error(cmd, s);
+        return 0;
+    }
+    const nnc_activation_info *info = nnc_activation_get(found);
+    double p = info->default_param;
+    if (colon) {
+        if (!info->param_name) {
+            cli_error(cmd, "--activation: %s takes no parameter (got '%s')", info->name,
+                      colon + 1);
+            return 0;
+        }
+        if (!cli_parse_double(cmd, "--activation", colon + 1, &p))
+            return 0;
+    }
+    *id = found;
+    *param = p;
+    return 1;
+}
+
+int cli_parse_double_list(const char *cmd, const char *flag, const char *text,
+                          double **out, int *count)
+{
+    int n = 1;
+    for (const char *p = text; *p; p++)
+        n += *p == ',';
+    double *v = malloc((size_t)n * sizeof *v);
+    char *copy = malloc(strlen(text) + 1);
+    if (!v || !copy) {
+        free(v);
+        free(copy);
+        cli_error(cmd, "out of memory");
+        return 0;
+    }
+    strcpy(copy, text);
+    char *item = copy;
+    for (int k = 0; k < n; k++) {
+        char *comma = strchr(item, ',');
+        if (comma)
+            *comma = '\0';
+        if (!cli_parse_double(cmd, flag, item, &v[k])) {
+            free(v);
+            free(copy);
+            return 0;
+        }
+        item = comma ? comma + 1 : item;
+    }
+    free(copy);
+    *out = v;
+    *count = n;
+    return 1;
+}
+
+const char *cli_option(const char *cmd, int argc, char **argv, int *i, const char *flag,
+                       int *matched)
+{
+    const char *arg = argv[*i];
+    size_t fl = strlen(flag);
+    *matched = 0;
+    if (strncmp(arg, flag, fl) != 0)
+        return NULL;
+    if (arg[fl] == '=') {
+        *matched = 1;
+        return arg + fl + 1;
+    }
+    if (arg[fl] != '\0')
+        return NULL;
+    *matched = 1;
+    if (*i + 1 >= argc) {
+        cli_error(cmd, "%s needs a value", flag);
+        return NULL;
+    }
+    return argv[++*i];
+}
+
+void cli_format_shortest(char *buf, size_t size, double x)
+{
+    for (int prec = 1; prec <= 17; prec++) {
+        snprintf(buf, size, "%.*g", prec, x);
+        if (strtod(buf, NULL) == x)
+            return;
+    }
+}

@@ -1,0 +1,389 @@
+/*
+ * nnc — a small, fast multi-layer perceptron library in C11.
+ *
+ * Conventions (the textbook's own):
+ *   - matrices are contiguous row-major arrays of nnc_real, one sample per row;
+ *   - a dense layer computes Z = X·W + B with X (m, n_in), W (n_in, n_out),
+ *     B (1, n_out), Z (m, n_out), then A = act(Z);
+ *   - every fallible function returns an nnc_status; on failure its
+ *     out-parameters are untouched and nnc_last_error() describes what went
+ *     wrong (file, line, field, value where they apply);
+ *   - the library never prints, never exits, and keeps no global mutable
+ *     state: randomness comes from an nnc_rng the caller owns.
+ */
+#ifndef NNC_H
+#define NNC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "nnc_config.h" /* generated: NNC_DOUBLE, NNC_VERSION_STRING */
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ------------------------------------------------------------------ */
+/* Numbers and errors                                                  */
+/* ------------------------------------------------------------------ */
+
+#ifdef NNC_DOUBLE
+typedef double nnc_real;
+#else
+typedef float nnc_real;
+#endif
+
+typedef enum nnc_status {
+    NNC_OK = 0,
+    NNC_ERR_ARGUMENT,    /* an argument is out of range or inconsistent */
+    NNC_ERR_MEMORY,      /* an allocation failed */
+    NNC_ERR_IO,          /* a file could not be opened, read or written */
+    NNC_ERR_FORMAT,      /* a file's contents are malformed or unsupported */
+    NNC_ERR_SHAPE,       /* array shapes do not fit together */
+    NNC_ERR_DIVERGED,    /* training produced NaN/Inf; last good weights kept */
+    NNC_ERR_INTERRUPTED  /* the caller's callback asked to stop */
+} nnc_status;
+
+/* A short fixed description of a status ("invalid argument", ...). */
+const char *nnc_strerror(nnc_status status);
+/* The detail message of the most recent failure in this thread ("" if none). */
+const char *nnc_last_error(void);
+
+/* Version of the library, e.g. "0.1.0". */
+const char *nnc_version(void);
+
+/* ------------------------------------------------------------------ */
+/* Random numbers: PCG32, one explicit object per use                  */
+/* ------------------------------------------------------------------ */
+
+typedef struct nnc_rng {
+    uint64_t state;
+    uint64_t inc;
+} nnc_rng;
+
+void nnc_rng_seed(nnc_rng *rng, uint64_t seed);
+uint32_t nnc_rng_u32(nnc_rng *rng);
+/* Uniform on [0, 1) with 53 random bits. */
+double nnc_rng_uniform(nnc_rng *rng);
+/* Standard normal N(0, 1) (Box–Muller, no cached state). */
+double nnc_rng_normal(nnc_rng *rng);
+/* Uniform integer in [0, n), unbiased; n > 0. */
+uint32_t nnc_rng_below(nnc_rng *rng, uint32_t n);
+/* Fisher–Yates shuffle of idx[0..n). */
+void nnc_rng_shuffle(nnc_rng *rng, uint32_t *idx, size_t n);
+
+/* ------------------------------------------------------------------ */
+/* Activation functions: a table-driven catalogue                      */
+/* ------------------------------------------------------------------ */
+
+typedef enum nnc_activation {
+    NNC_ACT_IDENTITY = 0,
+    NNC_ACT_STEP,
+    NNC_ACT_SIGMOID,
+    NNC_ACT_TANH,
+    NNC_ACT_RELU,
+    NNC_ACT_LEAKY_RELU,
+    NNC_ACT_SOFTPLUS,
+    NNC_ACT_ELU,
+    NNC_ACT_BENIDENTITY,
+    NNC_ACT_GELU_TANH,
+    NNC_ACT_GELU_ERF,
+    NNC_ACT_SILU,
+    NNC_ACT_MISH,
+    NNC_ACT_SELU,
+    NNC_ACT_SOFTSIGN,
+    NNC_ACT_HARD_SIGMOID,
+    NNC_ACT_HARD_TANH,
+    NNC_ACT_COUNT
+} nnc_activation;
+
+/* a[i] = f(z[i]) for i < n.  param: the row's parameter (threshold, alpha). */
+typedef void (*nnc_act_forward_fn)(const nnc_real *z, nnc_real *a, size_t n,
+                                   double param);
+/* d[i] = f'(z[i]), given both z[i] and a[i] = f(z[i]). */
+typedef void (*nnc_act_derivative_fn)(const nnc_real *z, const nnc_real *a,
+                                      nnc_real *d, size_t n, double param);
+
+typedef struct nnc_activation_info {
+    nnc_activation id;
+    const char *name;             /* CLI / file name: "sigmoid", "leaky_relu" */
+    const char *formula;          /* a = f(z), as text */
+    const char *derivative;       /* f'(z), as text */
+    const char *output_range;     /* e.g. "(0, 1)" */
+    const char *derivative_range; /* e.g. "(0, 0.25]" */
+    double plot_min, plot_max;    /* default z range for plots */
+    const char *param_name;       /* "threshold", "alpha", or NULL: no parameter */
+    double default_param;         /* used when the caller does not choose one */
+    nnc_act_forward_fn forward;
+    nnc_act_derivative_fn derivative_fn;
+} nnc_activation_info;
+
+/* The catalogue row of an activation, or NULL for an invalid id. */
+const nnc_activation_info *nnc_activation_get(nnc_activation id);
+/* Looks a name up (case-insensitive; "-" and "_" alike: "leaky-relu").
+ * Unknown names fail with NNC_ERR_ARGUMENT and a message listing the names. */
+nnc_status nnc_activation_from_name(const char *name, nnc_activation *out);
+
+/* ------------------------------------------------------------------ */
+/* Tasks, output functions, losses and metrics                         */
+/* ------------------------------------------------------------------ */
+
+typedef enum nnc_task {
+    NNC_TASK_FITTING = 0, /* identity output, loss MSE/2, "accuracy" R² */
+    NNC_TASK_BINARY,      /* logistic output, binary cross-entropy, accuracy */
+    NNC_TASK_MULTICLASS   /* softmax output, cross-entropy, accuracy (one-hot Y) */
+} nnc_task;
+
+const char *nnc_task_name(nnc_task task);
+nnc_status nnc_task_from_name(const char *name, nnc_task *out);
+
+/* A = out(Z) in place-safe form (A may equal Z).  Z, A are (m, n). */
+void nnc_output_forward(nnc_task task, const nnc_real *Z, nnc_real *A, int m, int n);
+/* dZ = A − Y: the fused gradient of the task's loss through its output
+ * function, not yet divided by m.  A, Y, dZ are (m, n). */
+void nnc_output_loss_gradient(const nnc_real *A, const nnc_real *Y, nnc_real *dZ,
+                              int m, int n);
+
+/* Sums that make up a loss and an accuracy over any number of batches,
+ * accumulated in double whatever nnc_real is. */
+typedef struct nnc_metric_sums {
+    double loss_sum;    /* Σ per-sample loss (before dividing by rows) */
+    double sq_err_sum;  /* fitting: Σ (a − y)² */
+    double y_sum;       /* fitting: Σ y     (for the population variance) */
+    double y_sq_sum;    /* fitting: Σ y²    */
+    double correct;     /* classification: number of right answers */
+    long rows;          /* samples seen */
+    long values;        /* elements of Y seen (rows · n) */
+} nnc_metric_sums;
+
+/* Adds one batch: A (output of nnc_output_forward) against targets Y, both (m, n). */
+void nnc_metric_accumulate(nnc_task task, const nnc_real *A, const nnc_real *Y,
+                           int m, int n, nnc_metric_sums *sums);
+/* The textbook's loss: MSE/2, binary CE or multi-class CE, averaged over rows. */
+double nnc_metric_loss(const nnc_metric_sums *sums);
+/* Fitting: R² = 1 − MSE/Var(y); classification: fraction correct. */
+double nnc_metric_accuracy(nnc_task task, const nnc_metric_sums *sums);
+
+/* ------------------------------------------------------------------ */
+/* Arrays and files (.npy, .npz, CSV)                                  */
+/* ------------------------------------------------------------------ */
+
+#define NNC_ARRAY_MAX_DIMS 4
+
+/* An n-dimensional array of doubles as read from or written to a file. */
+typedef struct nnc_array {
+    int ndim;
+    size_t shape[NNC_ARRAY_MAX_DIMS];
+    size_t size; /* product of shape (1 for a 0-d array) */
+    double *data;
+} nnc_array;
+
+void nnc_array_free(nnc_array *array);
+
+/* .npy v1/v2/v3, dtype <f8/<f4 (also <i8 <i4 <u1 |u1 |b1 …, converted to
+ * double), C order.  `what` names the source in error messages. */
+nnc_status nnc_npy_read_memory(const void *bytes, size_t len, const char *what,
+                               nnc_array *out);
+nnc_status nnc_npy_read_file(const char *path, nnc_array *out);
+/* One member ("<key>.npy") of a .npz archive, stored or deflated. */
+nnc_status nnc_npz_read_memory(const void *bytes, size_t len, const char *what,
+                               const char *key, nnc_array *out);
+nnc_status nnc_npz_read_file(const char *path, const char *key, nnc_array *out);
+/* Writes an uncompressed .npz of float64 arrays, as numpy.savez does.
+ * Written to a temporary file in the same folder, then renamed. */
+nnc_status nnc_npz_write_file(const char *path, int count, const char *const *keys,
+                              const nnc_array *arrays);
+
+typedef struct nnc_csv_options {
+    int header;          /* 1: first line is a header; -1: detect (default) */
+    char delimiter;      /* ',' by default */
+} nnc_csv_options;
+
+/* Reads a numeric CSV file into a 2-D array (rows, columns). */
+nnc_status nnc_csv_read_file(const char *path, const nnc_csv_options *options,
+                             nnc_array *out, char ***column_names);
+void nnc_csv_free_names(char **names, size_t count);
+
+/* ------------------------------------------------------------------ */
+/* Datasets                                                            */
+/* ------------------------------------------------------------------ */
+
+/* Samples X (rows, n_inputs) and targets Y (rows, n_outputs), row-major. */
+typedef struct nnc_dataset nnc_dataset;
+
+/* Copies X and Y. */
+nnc_status nnc_dataset_create(nnc_dataset **out, const nnc_real *X, const nnc_real *Y,
+                              int rows, int n_inputs, int n_outputs);
+/* From two arrays: data (rows) or (rows, n_in); label (rows) or (rows, n_out). */
+nnc_status nnc_dataset_from_arrays(nnc_dataset **out, const nnc_array *data,
+                                   const nnc_array *label, const char *what);
+/* A textbook .npz with keys "data" and "label". */
+nnc_status nnc_dataset_load_npz(nnc_dataset **out, const char *path);
+nnc_status nnc_dataset_load_npz_memory(nnc_dataset **out, const void *bytes,
+                                       size_t len, const char *what);
+/* A numeric CSV; label_columns lists the target columns (0-based; negative
+ * counts from the end, -1 = last), the other columns are inputs. */
+nnc_status nnc_dataset_load_csv(nnc_dataset **out, const char *path,
+                                const nnc_csv_options *options,
+                                const int *label_columns, int n_label_columns);
+void nnc_dataset_free(nnc_dataset *ds);
+
+int nnc_dataset_rows(const nnc_dataset *ds);
+int nnc_dataset_inputs(const nnc_dataset *ds);
+int nnc_dataset_outputs(const nnc_dataset *ds);
+const nnc_real *nnc_dataset_x(const nnc_dataset *ds);
+const nnc_real *nnc_dataset_y(const nnc_dataset *ds);
+
+/* Replaces a single column of integer class labels by one-hot rows of
+ * n_classes columns; label `first_label` becomes class 0 (the textbook's
+ * labels may start at 1).  Non-integer or out-of-range labels fail. */
+nnc_status nnc_dataset_one_hot(nnc_dataset *ds, int first_label, int n_classes);
+
+/* ------------------------------------------------------------------ */
+/* Networks                                                            */
+/* ------------------------------------------------------------------ */
+
+typedef enum nnc_init {
+    NNC_INIT_ZERO = 0, /* W = 0 */
+    NNC_INIT_NORMAL,   /* W ~ N(0, 1) */
+    NNC_INIT_XAVIER,   /* W ~ U(±√(6/(n_in+n_out))) */
+    NNC_INIT_MSRA      /* W ~ N(0, √(2/n_out)) — n_out, as the textbook's code */
+} nnc_init;
+
+const char *nnc_init_name(nnc_init init); /* "zero", "normal", "xavier", "msra" */
+nnc_status nnc_init_from_name(const char *name, nnc_init *out);
+
+/* One dense layer: its output width and, for hidden layers, its activation.
+ * The last layer's activation is the task's output function: leave it
+ * NNC_ACT_IDENTITY.  `param` is the activation's parameter, taken literally
+ * (use nnc_activation_get(id)->default_param for the catalogue's default). */
+typedef struct nnc_layer_spec {
+    int units;
+    nnc_activation activation;
+    double param;
+} nnc_layer_spec;
+
+typedef struct nnc_net nnc_net;
+
+/* A network of n_layers dense layers on n_inputs inputs; its work buffers
+ * hold up to max_batch rows (larger inputs are processed in chunks). */
+nnc_status nnc_net_create(nnc_net **out, nnc_task task, int n_inputs, int n_layers,
+                          const nnc_layer_spec *layers, int max_batch);
+void nnc_net_free(nnc_net *net);
+
+nnc_task nnc_net_task(const nnc_net *net);
+int nnc_net_layers(const nnc_net *net);
+int nnc_net_inputs(const nnc_net *net);
+int nnc_net_outputs(const nnc_net *net);
+int nnc_net_max_batch(const nnc_net *net);
+/* The spec a layer was built with (0 <= layer < nnc_net_layers). */
+nnc_layer_spec nnc_net_layer(const nnc_net *net, int layer);
+/* Total number of trainable numbers (weights and biases). */
+size_t nnc_net_parameter_count(const nnc_net *net);
+
+/* Mutable views of a layer's W (n_in, n_out) and B (1, n_out), and of the
+ * gradients dW and dB of the last nnc_net_backward. */
+nnc_real *nnc_net_weights(nnc_net *net, int layer);
+nnc_real *nnc_net_bias(nnc_net *net, int layer);
+const nnc_real *nnc_net_weight_grad(const nnc_net *net, int layer);
+const nnc_real *nnc_net_bias_grad(const nnc_net *net, int layer);
+/* All parameters as one contiguous block (layer by layer: W then B). */
+nnc_real *nnc_net_parameters(nnc_net *net);
+
+/* Sets every W by the init rule with draws from rng (layer by layer, W in
+ * row-major order) and every B to 0. */
+nnc_status nnc_net_init(nnc_net *net, nnc_init init, nnc_rng *rng);
+
+/* Forward pass of m <= max_batch rows X (m, n_inputs); the output A (m,
+ * n_outputs) stays valid until the next forward. */
+nnc_status nnc_net_forward(nnc_net *net, const nnc_real *X, int m);
+const nnc_real *nnc_net_output(const nnc_net *net);
+/* Backward pass for the last forward (same X, m) against targets Y:
+ * fills dW = Xᵀ·dZ/m and dB = Σrows dZ/m for every layer. */
+nnc_status nnc_net_backward(nnc_net *net, const nnc_real *X, const nnc_real *Y, int m);
+/* Plain SGD: W −= eta·dW, B −= eta·dB. */
+void nnc_net_sgd_update(nnc_net *net, double eta);
+
+/* Predictions for any number of rows: out (m, n_outputs). */
+nnc_status nnc_net_predict(nnc_net *net, const nnc_real *X, int m, nnc_real *out);
+/* Loss and accuracy over rows (X, Y), in chunks of max_batch. */
+nnc_status nnc_net_evaluate(nnc_net *net, const nnc_real *X, const nnc_real *Y, int m,
+                            double *loss, double *accuracy);
+
+/* ------------------------------------------------------------------ */
+/* Training: the textbook's loop                                       */
+/* ------------------------------------------------------------------ */
+
+typedef struct nnc_train_options {
+    double eta;          /* learning rate (0.5) */
+    int batch_size;      /* rows per mini-batch; -1: the whole training set (10) */
+    int max_epoch;       /* (10000) */
+    double eps;          /* stop when loss_valid <= eps (0.001) */
+    double checkpoint;   /* epochs between checks; may be fractional (50) */
+    uint64_t seed;       /* seeds the run's own shuffle RNG (1) */
+} nnc_train_options;
+
+/* The textbook's recommended settings (values in brackets above). */
+nnc_train_options nnc_train_options_default(void);
+
+/* One check: what the textbook prints and records in its history. */
+typedef struct nnc_checkpoint {
+    int epoch;
+    long total_iteration;
+    double loss_train, accuracy_train; /* on the last mini-batch */
+    double loss_valid, accuracy_valid; /* on the whole validation set */
+} nnc_checkpoint;
+
+/* Called at each check; return nonzero to stop training (status
+ * NNC_ERR_INTERRUPTED, weights kept as they are). */
+typedef int (*nnc_checkpoint_fn)(const nnc_checkpoint *check, void *user);
+
+typedef struct nnc_train_result {
+    nnc_checkpoint *history; /* every check in order; free with nnc_train_result_free */
+    size_t history_count;
+    int epochs_run;          /* epochs started */
+    long iterations;         /* updates made */
+    int iterations_per_epoch;
+    long checkpoint_iteration;
+    int stopped_early;       /* 1 if loss_valid <= eps ended training */
+    int n_train, n_valid;    /* the split used */
+} nnc_train_result;
+
+/* Splits the dataset (validation = first int(rows/10) rows, in file order),
+ * then trains net in place.  The history is kept in *result even when
+ * training stops with an error (NNC_ERR_DIVERGED restores the weights of the
+ * last good check).  result may be NULL. */
+nnc_status nnc_train(nnc_net *net, const nnc_dataset *data,
+                     const nnc_train_options *options, nnc_checkpoint_fn on_check,
+                     void *user, nnc_train_result *result);
+void nnc_train_result_free(nnc_train_result *result);
+
+/* The checkpoint arithmetic on its own: iterations per epoch
+ * ceil(n_train/batch) and the check interval int(ipe·checkpoint) (>= 1). */
+nnc_status nnc_train_schedule(int rows, const nnc_train_options *options,
+                              int *n_train, int *n_valid, int *iterations_per_epoch,
+                              long *checkpoint_iteration);
+
+/* ------------------------------------------------------------------ */
+/* The textbook's weight files                                         */
+/* ------------------------------------------------------------------ */
+
+/* Writes wb1.npz … wbN.npz (keys "weights" (n_in, n_out), "bias" (1, n_out),
+ * float64) into dir, each through a temporary file. */
+nnc_status nnc_net_save_textbook(const nnc_net *net, const char *dir);
+/* Loads wb1.npz … into net; shapes must match. */
+nnc_status nnc_net_load_textbook(nnc_net *net, const char *dir);
+/* Reads the layer widths stored in dir/wb1.npz …: widths[0] = inputs, then
+ * each layer's units; *n_layers set to the number of files found. */
+nnc_status nnc_textbook_shape(const char *dir, int *widths, int max_widths,
+                              int *n_layers);
+/* Loads the textbook's initial weights w_<in>_<out>_<Init>_init.npz
+ * (Init = "Xavier", "Normal", "MSRA", "Zero") for every layer; layers of the
+ * same shape share one file, as the textbook's 1-1-1 run does. */
+nnc_status nnc_net_load_textbook_init(nnc_net *net, const char *dir, nnc_init init);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* NNC_H */

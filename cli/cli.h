@@ -43,6 +43,22 @@ int cli_parse_double_list(const char *cmd, const char *flag, const char *text,
 const char *cli_option(const char *cmd, int argc, char **argv, int *i, const char *flag,
                        int *matched);
 
+/* Training and test data for train/eval: a built-in set ("sin",
+ * "composite") or a pair of files (.npz with keys data/label, or .csv with
+ * the label in the last column).  Multiclass labels become one-hot rows
+ * (classes from the smallest to the largest training label).  Prints its
+ * own errors; returns 1 on success. */
+typedef struct cli_data {
+    const char *name;     /* "sin", "composite", or the training file's stem */
+    nnc_dataset *train, *test;
+    char stem[64];
+} cli_data;
+int cli_load_data(const char *cmd, const char *builtin, const char *train_path,
+                  const char *test_path, nnc_task task, cli_data *out);
+void cli_free_data(cli_data *data);
+/* 1 if name is one of the built-in data sets. */
+int cli_is_builtin(const char *name);
+
 /* The shortest decimal that reads back as exactly x (as Python's repr). */
 void cli_format_shortest(char *buf, size_t size, double x);
 

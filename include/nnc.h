@@ -49,6 +49,10 @@ const char *nnc_strerror(nnc_status status);
 /* The detail message of the most recent failure in this thread ("" if none). */
 const char *nnc_last_error(void);
 
+/* Writes a whole file through a temporary file in the same folder and a
+ * rename, so `path` holds either its old contents or all of the new ones. */
+nnc_status nnc_write_file_atomic(const char *path, const void *bytes, size_t len);
+
 /* Version of the library, e.g. "0.1.0". */
 const char *nnc_version(void);
 

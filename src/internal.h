@@ -15,9 +15,6 @@ nnc_status nnc_fail(nnc_status status, const char *fmt, ...) NNC_PRINTF(2, 3);
 /* Forgets the previous detail message. */
 void nnc_clear_error(void);
 
-/* Writes `len` bytes to `path` through `path.tmp.XXXXXX` in the same folder,
- * then renames it into place; no half-written file is ever left behind. */
-nnc_status nnc_write_file_atomic(const char *path, const void *bytes, size_t len);
 /* Reads a whole file into a malloc'ed buffer (bounded by max_len). */
 nnc_status nnc_read_file(const char *path, size_t max_len, unsigned char **bytes,
                          size_t *len);

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* One message per thread: the only state the library keeps outside the
@@ -105,6 +106,8 @@ nnc_status nnc_write_file_atomic(const char *path, const void *bytes, size_t len
         free(tmp);
         return s;
     }
+    /* mkstemp makes the file private (0600); results are ordinary files. */
+    (void)fchmod(fd, 0644);
     const unsigned char *p = bytes;
     size_t left = len;
     while (left > 0) {
@@ -133,7 +136,7 @@ nnc_status nnc_write_file_atomic(const char *path, const void *bytes, size_t len
         return nnc_fail(NNC_ERR_IO, "%s: cannot finish writing: %s", path, strerror(e));
     }
     if (rename(tmp, path) != 0) {
-        int e = errno;
+        e = errno;
         unlink(tmp);
         free(tmp);
         return nnc_fail(NNC_ERR_IO, "%s: cannot rename temporary file: %s", path,

@@ -1,0 +1,50 @@
+# The two commands of the README: `make demo` and `make test`.
+# Everything else goes through CMake; this file only drives it.
+
+BUILD ?= build
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+CTEST = ctest --output-on-failure -j$(JOBS)
+
+.PHONY: all deps build demo test check test-float test-double test-sanitize install clean
+
+all: build
+
+deps:
+	@sh scripts/install-deps.sh
+
+build: deps
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release >/dev/null
+	@cmake --build $(BUILD) -j$(JOBS)
+
+# The seed's sine fit on the built-in defaults: 1-3-1, sigmoid, eta 0.5,
+# batch 10, up to 10000 epochs; the run folder goes to build/runs/sin_131.
+demo: build
+	./$(BUILD)/nnc train sin --out $(BUILD)/runs
+
+# Every test in three builds: float (-Werror), double, and float under
+# AddressSanitizer + UndefinedBehaviorSanitizer.
+test: deps test-float test-double test-sanitize
+
+test-float:
+	cmake -S . -B $(BUILD)/test-float -DCMAKE_BUILD_TYPE=Release >/dev/null
+	cmake --build $(BUILD)/test-float -j$(JOBS)
+	cd $(BUILD)/test-float && $(CTEST)
+
+test-double:
+	cmake -S . -B $(BUILD)/test-double -DCMAKE_BUILD_TYPE=Release -DNNC_DOUBLE=ON >/dev/null
+	cmake --build $(BUILD)/test-double -j$(JOBS)
+	cd $(BUILD)/test-double && $(CTEST)
+
+test-sanitize:
+	cmake -S . -B $(BUILD)/test-sanitize -DCMAKE_BUILD_TYPE=RelWithDebInfo -DNNC_SANITIZE=ON >/dev/null
+	cmake --build $(BUILD)/test-sanitize -j$(JOBS)
+	cd $(BUILD)/test-sanitize && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 $(CTEST)
+
+# The quick loop while working: the float build only.
+check: deps test-float
+
+install: build
+	cmake --install $(BUILD)
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,122 @@
+/* nnc eval: scores the textbook's weight files (wb1.npz, ...) on a data set,
+ * as the textbook's checks and test do. */
+#include "cli.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char eval_usage[] =
+    "usage: nnc eval --model DIR [sin|composite | --train FILE --test FILE] [options]\n"
+    "\n"
+    "Loads DIR/wb1.npz, wb2.npz, ... (keys weights, bias) and prints loss_valid and\n"
+    "accuracy_valid on the validation set (the first tenth of the training file)\n"
+    "and the test accuracy, in the textbook's formats.\n"
+    "\n"
+    "  --model DIR             folder with the weight files (required)\n"
+    "  sin | composite         a built-in data set (default: sin)\n"
+    "  --train FILE --test FILE  .npz (keys data, label) or .csv (label last)\n"
+    "  --task NAME             fitting | binary | multiclass (default: fitting)\n"
+    "  --activation NAME[:P]   the hidden layers' activation (default: sigmoid)\n"
+    "  -h, --help              this text\n";
+
+int cmd_eval(int argc, char **argv)
+{
+    const char *model = NULL, *data_name = NULL, *train_path = NULL, *test_path = NULL;
+    const char *activation = "sigmoid";
+    nnc_task task = NNC_TASK_FITTING;
+    for (int i = 1; i < argc; i++) {
+        const char *arg = argv[i], *v;
+        int m = 0;
+        if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0) {
+            fputs(eval_usage, stdout);
+            return CLI_OK;
+        }
+#define OPTION(flag) ((v = cli_option("eval", argc, argv, &i, flag, &m)) != NULL || m)
+        if (OPTION("--model")) {
+            model = v;
+        } else if (OPTION("--train")) {
+            train_path = v;
+        } else if (OPTION("--test")) {
+            test_path = v;
+        } else if (OPTION("--activation")) {
+            activation = v;
+        } else if (OPTION("--task")) {
+            if (v && nnc_task_from_name(v, &task) != NNC_OK) {
+                cli_status_error("eval", NNC_ERR_ARGUMENT);
+                return CLI_USAGE;
+            }
+        } else if (arg[0] == '-') {
+            cli_error("eval", "unknown option '%s' (see nnc eval --help)", arg);
+            return CLI_USAGE;
+        } else if (!data_name) {
+            data_name = arg;
+        } else {
+            cli_error("eval", "unexpected argument '%s'", arg);
+            return CLI_USAGE;
+        }
+#undef OPTION
+        if (m && !v)
+            return CLI_USAGE;
+    }
+    if (!model) {
+        cli_error("eval", "--model DIR is required (see nnc eval --help)");
+        return CLI_USAGE;
+    }
+    nnc_activation act;
+    double param;
+    if (!cli_parse_activation("eval", activation, &act, &param))
+        return CLI_USAGE;
+
+    enum { MAX_WIDTHS = 65 };
+    int widths[MAX_WIDTHS], n_layers;
+    nnc_status s = nnc_textbook_shape(model, widths, MAX_WIDTHS, &n_layers);
+    if (s != NNC_OK) {
+        cli_status_error("eval", s);
+        return CLI_USAGE;
+    }
+    cli_data data;
+    if (!cli_load_data("eval", data_name, train_path, test_path, task, &data))
+        return CLI_USAGE;
+    int status = CLI_USAGE;
+    nnc_net *net = NULL;
+    nnc_layer_spec specs[MAX_WIDTHS];
+    for (int l = 0; l < n_layers; l++) {
+        specs[l].units = widths[l + 1];
+        specs[l].activation = l < n_layers - 1 ? act : NNC_ACT_IDENTITY;
+        specs[l].param = l < n_layers - 1 ? param : 0;
+    }
+    int n_in = nnc_dataset_inputs(data.train), n_out = nnc_dataset_outputs(data.train);
+    if (widths[0] != n_in || widths[n_layers] != n_out) {
+        cli_error("eval", "%s: the weights take %d inputs and give %d outputs; the data has "
+                  "%d and %d", model, widths[0], widths[n_layers], n_in, n_out);
+        goto done;
+    }
+    s = nnc_net_create(&net, task, n_in, n_layers, specs, 256);
+    if (s == NNC_OK)
+        s = nnc_net_load_textbook(net, model);
+    double loss_valid, acc_valid, acc_test;
+    int n_valid = nnc_dataset_rows(data.train) / 10;
+    if (s == NNC_OK && n_valid < 1) {
+        cli_error("eval", "the training data has fewer than 10 rows: no validation set");
+        goto done;
+    }
+    if (s == NNC_OK)
+        s = nnc_net_evaluate(net, nnc_dataset_x(data.train), nnc_dataset_y(data.train),
+                             n_valid, &loss_valid, &acc_valid);
+    if (s == NNC_OK)
+        s = nnc_net_evaluate(net, nnc_dataset_x(data.test), nnc_dataset_y(data.test),
+                             nnc_dataset_rows(data.test), NULL, &acc_test);
+    if (s != NNC_OK) {
+        cli_status_error("eval", s);
+        goto done;
+    }
+    char num[32];
+    cli_format_shortest(num, sizeof num, acc_test);
+    printf("loss_valid=%.6f, accuracy_valid=%f\ntesting...\n%s\n", loss_valid, acc_valid, num);
+    status = CLI_OK;
+done:
+    nnc_net_free(net);
+    cli_free_data(&data);
+    return status;
+}

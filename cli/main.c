@@ -1,0 +1,62 @@
+/* nnc: the command-line tool.  A small dispatcher over the subcommands. */
+#include "cli.h"
+
+#include <stdio.h>
+#include <string.h>
+
+typedef struct command {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+} command;
+
+static const command commands[] = {
+    {"train", cmd_train, "train a network (the textbook's sine fit by default)"},
+    {"eval", cmd_eval, "evaluate textbook-format weights on a data set"},
+    {"activations", cmd_activations, "list the activation functions, or evaluate one"},
+    {"steps", cmd_steps, "how many gradient steps Sigmoid and ReLU need (67 vs 2)"},
+};
+enum { COMMAND_COUNT = sizeof commands / sizeof commands[0] };
+
+static void usage(FILE *to)
+{
+    fprintf(to, "usage: nnc <command> [options]   (nnc <command> --help for its options)\n\n"
+                "commands:\n");
+    for (int i = 0; i < COMMAND_COUNT; i++)
+        fprintf(to, "  %-12s %s\n", commands[i].name, commands[i].summary);
+    fprintf(to, "\n  nnc --version   prints the version\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return CLI_USAGE;
+    }
+    const char *name = argv[1];
+    if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0 || strcmp(name, "help") == 0) {
+        if (argc > 2 && strcmp(name, "help") == 0) {
+            for (int i = 0; i < COMMAND_COUNT; i++) {
+                if (strcmp(commands[i].name, argv[2]) == 0) {
+                    char help[] = "--help";
+                    char *args[] = {argv[2], help, NULL};
+                    return commands[i].run(2, args);
+                }
+            }
+            fprintf(stderr, "nnc: unknown command '%s'\n", argv[2]);
+            return CLI_USAGE;
+        }
+        usage(stdout);
+        return CLI_OK;
+    }
+    if (strcmp(name, "--version") == 0) {
+        printf("nnc %s (%s)\n", nnc_version(), sizeof(nnc_real) == 8 ? "double" : "float");
+        return CLI_OK;
+    }
+    for (int i = 0; i < COMMAND_COUNT; i++)
+        if (strcmp(commands[i].name, name) == 0)
+            return commands[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "nnc: unknown command '%s'\n\n", name);
+    usage(stderr);
+    return CLI_USAGE;
+}

@@ -1,0 +1,30 @@
+#!/bin/sh
+# Installs what nnc needs to build and test, from Debian's packages:
+# a C compiler and make (build-essential), CMake, zlib, pkg-config.
+# Does nothing when everything is already there, unless CI=true (CI always
+# installs, so that a missing package shows up there first).
+set -eu
+
+PACKAGES="build-essential cmake zlib1g-dev pkg-config"
+
+have_all() {
+    command -v cc >/dev/null 2>&1 && command -v make >/dev/null 2>&1 &&
+        command -v cmake >/dev/null 2>&1 && command -v pkg-config >/dev/null 2>&1 &&
+        { [ -f /usr/include/zlib.h ] || pkg-config --exists zlib 2>/dev/null; }
+}
+
+if [ "${CI:-}" != "true" ] && have_all; then
+    exit 0
+fi
+if ! command -v apt-get >/dev/null 2>&1; then
+    echo "install-deps: no apt-get here; install a C11 compiler, make, CMake (>= 3.16)," >&2
+    echo "install-deps: zlib (headers) and pkg-config by hand" >&2
+    exit 1
+fi
+SUDO=""
+if [ "$(id -u)" != 0 ]; then
+    SUDO="sudo"
+fi
+echo "install-deps: installing $PACKAGES" >&2
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $PACKAGES >/dev/null

@@ -1,0 +1,290 @@
+/* A network of dense layers.  Parameters live in one block (layer by layer:
+ * W then B), gradients in a block of the same layout, and the per-layer
+ * work buffers (Z, A, dZ) are sized once for max_batch rows. */
+#include "internal.h"
+#include "kernels.h"
+
+#include <limits.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct layer {
+    nnc_layer_spec spec;
+    const nnc_activation_info *act; /* NULL for the output layer */
+    int n_in, n_out;
+    nnc_real *W, *B, *dW, *dB; /* views into the parameter and gradient blocks */
+    nnc_real *Z, *A, *dZ;      /* (max_batch, n_out) each */
+} layer;
+
+struct nnc_net {
+    nnc_task task;
+    int n_inputs, n_layers, max_batch;
+    layer *layers;
+    size_t n_params;
+    nnc_real *params, *grads;
+    nnc_real *work;    /* Z, A, dZ of every layer, then the dA scratch */
+    nnc_real *dA;      /* (max_batch, widest layer) */
+    int forward_rows;  /* rows of the last forward pass, 0 if none */
+};
+
+static int checked_mul(size_t a, size_t b, size_t *out)
+{
+    if (a != 0 && b > SIZE_MAX / a)
+        return 0;
+    *out = a * b;
+    return 1;
+}
+
+nnc_status nnc_net_create(nnc_net **out, nnc_task task, int n_inputs, int n_layers,
+                          const nnc_layer_spec *specs, int max_batch)
+{
+    if (!out || !specs)
+        return nnc_fail(NNC_ERR_ARGUMENT, "nnc_net_create: NULL argument");
+    if ((unsigned)task > NNC_TASK_MULTICLASS)
+        return nnc_fail(NNC_ERR_ARGUMENT, "nnc_net_create: invalid task %d", (int)task);
+    if (n_inputs <= 0 || n_layers <= 0 || max_batch <= 0)
+        return nnc_fail(NNC_ERR_ARGUMENT,
+                        "nnc_net_create: inputs (%d), layers (%d) and max_batch (%d) "
+                        "must be positive", n_inputs, n_layers, max_batch);
+    size_t n_params = 0, n_work = 0, widest = (size_t)n_inputs;
+    int n_in = n_inputs;
+    for (int l = 0; l < n_layers; l++) {
+        const nnc_layer_spec *s = &specs[l];
+        if (s->units <= 0)
+            return nnc_fail(NNC_ERR_ARGUMENT, "layer %d: units must be positive (got %d)",
+                            l + 1, s->units);
+        if (!nnc_activation_get(s->activation))
+            return nnc_fail(NNC_ERR_ARGUMENT, "layer %d: invalid activation %d", l + 1,
+                            (int)s->activation);
+        if (l == n_layers - 1 && s->activation != NNC_ACT_IDENTITY)
+            return nnc_fail(NNC_ERR_ARGUMENT,
+                            "layer %d is the output layer: its function comes from the "
+                            "task (%s); give it the identity activation",
+                            l + 1, nnc_task_name(task));
+        if (l == n_layers - 1 && task == NNC_TASK_MULTICLASS && s->units < 2)
+            return nnc_fail(NNC_ERR_ARGUMENT,
+                            "a multiclass (softmax) output needs at least 2 units, got %d",
+                            s->units);
+        size_t w, z;
+        if (!checked_mul((size_t)n_in + 1, (size_t)s->units, &w) ||
+            !checked_mul((size_t)max_batch, (size_t)s->units, &z) || z > SIZE_MAX / 4 ||
+            n_params > SIZE_MAX / 2 - w || n_work > SIZE_MAX / 8 - 3 * z)
+            return nnc_fail(NNC_ERR_ARGUMENT, "layer %d: network too large", l + 1);
+        n_params += w;
+        n_work += 3 * z;
+        if ((size_t)s->units > widest)
+            widest = (size_t)s->units;
+        n_in = s->units;
+    }
+    size_t scratch;
+    if (!checked_mul(widest, (size_t)max_batch, &scratch) ||
+        n_work > SIZE_MAX / sizeof(nnc_real) - scratch)
+        return nnc_fail(NNC_ERR_ARGUMENT, "network too large");
+
+    nnc_net *net = calloc(1, sizeof *net);
+    if (net) {
+        net->layers = calloc((size_t)n_layers, sizeof *net->layers);
+        net->params = calloc(n_params, sizeof *net->params);
+        net->grads = calloc(n_params, sizeof *net->grads);
+        net->work = calloc(n_work + scratch, sizeof *net->work);
+    }
+    if (!net || !net->layers || !net->params || !net->grads || !net->work) {
+        nnc_net_free(net);
+        return nnc_fail(NNC_ERR_MEMORY, "nnc_net_create: out of memory");
+    }
+    net->task = task;
+    net->n_inputs = n_inputs;
+    net->n_layers = n_layers;
+    net->max_batch = max_batch;
+    net->n_params = n_params;
+    size_t p = 0, w = 0;
+    n_in = n_inputs;
+    for (int l = 0; l < n_layers; l++) {
+        layer *L = &net->layers[l];
+        L->spec = specs[l];
+        L->n_in = n_in;
+        L->n_out = specs[l].units;
+        L->act = l < n_layers - 1 ? nnc_activation_get(specs[l].activation) : NULL;
+        L->W = net->params + p;
+        L->dW = net->grads + p;
+        p += (size_t)L->n_in * L->n_out;
+        L->B = net->params + p;
+        L->dB = net->grads + p;
+        p += (size_t)L->n_out;
+        size_t z = (size_t)max_batch * L->n_out;
+        L->Z = net->work + w;
+        L->A = L->Z + z;
+        L->dZ = L->A + z;
+        w += 3 * z;
+        n_in = L->n_out;
+    }
+    net->dA = net->work + w;
+    *out = net;
+    return NNC_OK;
+}
+
+void nnc_net_free(nnc_net *net)
+{
+    if (!net)
+        return;
+    free(net->layers);
+    free(net->params);
+    free(net->grads);
+    free(net->work);
+    free(net);
+}
+
+nnc_task nnc_net_task(const nnc_net *net) { return net->task; }
+int nnc_net_layers(const nnc_net *net) { return net->n_layers; }
+int nnc_net_inputs(const nnc_net *net) { return net->n_inputs; }
+int nnc_net_outputs(const nnc_net *net) { return net->layers[net->n_layers - 1].n_out; }
+int nnc_net_max_batch(const nnc_net *net) { return net->max_batch; }
+size_t nnc_net_parameter_count(const nnc_net *net) { return net->n_params; }
+nnc_real *nnc_net_parameters(nnc_net *net) { return net->params; }
+
+nnc_layer_spec nnc_net_layer(const nnc_net *net, int l)
+{
+    if (l < 0 || l >= net->n_layers) {
+        nnc_layer_spec none = {0, NNC_ACT_IDENTITY, 0};
+        return none;
+    }
+    return net->layers[l].spec;
+}
+
+static layer *layer_at(const nnc_net *net, int l)
+{
+    return net && l >= 0 && l < net->n_layers ? &net->layers[l] : NULL;
+}
+
+nnc_real *nnc_net_weights(nnc_net *net, int l)
+{
+    layer *L = layer_at(net, l);
+    return L ? L->W : NULL;
+}
+
+nnc_real *nnc_net_bias(nnc_net *net, int l)
+{
+    layer *L = layer_at(net, l);
+    return L ? L->B : NULL;
+}
+
+const nnc_real *nnc_net_weight_grad(const nnc_net *net, int l)
+{
+    layer *L = layer_at(net, l);
+    return L ? L->dW : NULL;
+}
+
+const nnc_real *nnc_net_bias_grad(const nnc_net *net, int l)
+{
+    layer *L = layer_at(net, l);
+    return L ? L->dB : NULL;
+}
+
+static nnc_status check_rows(const nnc_net *net, const void *X, int m, const char *fn)
+{
+    if (!X)
+        return nnc_fail(NNC_ERR_ARGUMENT, "%s: NULL input", fn);
+    if (m <= 0 || m > net->max_batch)
+        return nnc_fail(NNC_ERR_ARGUMENT, "%s: %d rows; this network takes 1 to %d at once",
+                        fn, m, net->max_batch);
+    return NNC_OK;
+}
+
+nnc_status nnc_net_forward(nnc_net *net, const nnc_real *X, int m)
+{
+    nnc_status s = check_rows(net, X, m, "nnc_net_forward");
+    if (s != NNC_OK)
+        return s;
+    const nnc_real *in = X;
+    for (int l = 0; l < net->n_layers; l++) {
+        layer *L = &net->layers[l];
+        dense_forward(L->Z, L->A, in, L->W, L->B, m, L->n_in, L->n_out, L->act,
+                      L->spec.param);
+        in = L->A;
+    }
+    layer *out = &net->layers[net->n_layers - 1];
+    nnc_output_forward(net->task, out->Z, out->A, m, out->n_out);
+    net->forward_rows = m;
+    return NNC_OK;
+}
+
+const nnc_real *nnc_net_output(const nnc_net *net)
+{
+    return net->layers[net->n_layers - 1].A;
+}
+
+nnc_status nnc_net_backward(nnc_net *net, const nnc_real *X, const nnc_real *Y, int m)
+{
+    nnc_status s = check_rows(net, X, m, "nnc_net_backward");
+    if (s != NNC_OK)
+        return s;
+    if (!Y)
+        return nnc_fail(NNC_ERR_ARGUMENT, "nnc_net_backward: NULL targets");
+    if (m != net->forward_rows)
+        return nnc_fail(NNC_ERR_ARGUMENT,
+                        "nnc_net_backward: %d rows, but the last forward pass had %d", m,
+                        net->forward_rows);
+    /* Output layer: dZ = A − Y (the loss fused with its output function). */
+    int last = net->n_layers - 1;
+    layer *L = &net->layers[last];
+    nnc_output_loss_gradient(L->A, Y, L->dZ, m, L->n_out);
+    for (int l = last; l >= 0; l--) {
+        L = &net->layers[l];
+        const nnc_real *in = l > 0 ? net->layers[l - 1].A : X;
+        nnc_real *dX = l > 0 ? net->dA : NULL;
+        dense_backward(L->dW, L->dB, dX, L->dZ, in, L->W, m, L->n_in, L->n_out);
+        if (l > 0) {
+            layer *P = &net->layers[l - 1];
+            /* dZ_prev = dA_prev ⊙ σ'(Z_prev, A_prev) */
+            activation_backward(P->dZ, net->dA, P->Z, P->A, (size_t)m * P->n_out, P->act,
+                                P->spec.param);
+        }
+    }
+    return NNC_OK;
+}
+
+void nnc_net_sgd_update(nnc_net *net, double eta)
+{
+    const nnc_real step = (nnc_real)eta;
+    for (size_t i = 0; i < net->n_params; i++)
+        net->params[i] -= step * net->grads[i];
+}
+
+nnc_status nnc_net_predict(nnc_net *net, const nnc_real *X, int m, nnc_real *out)
+{
+    if (!net || !X || !out || m < 0)
+        return nnc_fail(NNC_ERR_ARGUMENT, "nnc_net_predict: invalid argument");
+    int n_out = nnc_net_outputs(net);
+    for (int start = 0; start < m; start += net->max_batch) {
+        int rows = m - start < net->max_batch ? m - start : net->max_batch;
+        nnc_status s = nnc_net_forward(net, X + (size_t)start * net->n_inputs, rows);
+        if (s != NNC_OK)
+            return s;
+        memcpy(out + (size_t)start * n_out, nnc_net_output(net),
+               (size_t)rows * n_out * sizeof *out);
+    }
+    return NNC_OK;
+}
+
+nnc_status nnc_net_evaluate(nnc_net *net, const nnc_real *X, const nnc_real *Y, int m,
+                            double *loss, double *accuracy)
+{
+    if (!net || !X || !Y || m <= 0)
+        return nnc_fail(NNC_ERR_ARGUMENT, "nnc_net_evaluate: need at least one row");
+    int n_out = nnc_net_outputs(net);
+    nnc_metric_sums sums = {0};
+    for (int start = 0; start < m; start += net->max_batch) {
+        int rows = m - start < net->max_batch ? m - start : net->max_batch;
+        nnc_status s = nnc_net_forward(net, X + (size_t)start * net->n_inputs, rows);
+        if (s != NNC_OK)
+            return s;
+        nnc_metric_accumulate(net->task, nnc_net_output(net), Y + (size_t)start * n_out,
+                              rows, n_out, &sums);
+    }
+    if (loss)
+        *loss = nnc_metric_loss(&sums);
+    if (accuracy)
+        *accuracy = nnc_metric_accuracy(net->task, &sums);
+    return NNC_OK;
+}

@@ -1,0 +1,62 @@
+/* PCG32 (O'Neill 2014): 64-bit LCG state, 32-bit permuted output.
+ * Every generator is an object the caller owns and seeds. */
+#include "nnc.h"
+
+#include <math.h>
+
+static uint32_t pcg32_step(nnc_rng *rng)
+{
+    uint64_t old = rng->state;
+    rng->state = old * 6364136223846793005ULL + rng->inc;
+    uint32_t xorshifted = (uint32_t)(((old >> 18u) ^ old) >> 27u);
+    uint32_t rot = (uint32_t)(old >> 59u);
+    return (xorshifted >> rot) | (xorshifted << ((32u - rot) & 31u));
+}
+
+void nnc_rng_seed(nnc_rng *rng, uint64_t seed)
+{
+    /* The stream (inc) and the start state both derive from the seed. */
+    rng->state = 0;
+    rng->inc = ((seed ^ 0xda3e39cb94b95bdbULL) << 1u) | 1u;
+    pcg32_step(rng);
+    rng->state += seed;
+    pcg32_step(rng);
+}
+
+uint32_t nnc_rng_u32(nnc_rng *rng) { return pcg32_step(rng); }
+
+double nnc_rng_uniform(nnc_rng *rng)
+{
+    /* 27 + 26 = 53 random bits: every double in [0, 1) on a 2^-53 grid. */
+    uint32_t a = pcg32_step(rng) >> 5, b = pcg32_step(rng) >> 6;
+    return (a * 67108864.0 + b) * (1.0 / 9007199254740992.0);
+}
+
+double nnc_rng_normal(nnc_rng *rng)
+{
+    /* Box–Muller: u1 in (0, 1] keeps the logarithm finite. */
+    double u1 = 1.0 - nnc_rng_uniform(rng);
+    double u2 = nnc_rng_uniform(rng);
+    return sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2);
+}
+
+uint32_t nnc_rng_below(nnc_rng *rng, uint32_t n)
+{
+    /* Rejects the low values that would bias r % n. */
+    uint32_t threshold = (uint32_t)(-n) % n;
+    for (;;) {
+        uint32_t r = pcg32_step(rng);
+        if (r >= threshold)
+            return r % n;
+    }
+}
+
+void nnc_rng_shuffle(nnc_rng *rng, uint32_t *idx, size_t n)
+{
+    for (size_t i = n; i > 1; i--) {
+        size_t j = nnc_rng_below(rng, (uint32_t)i);
+        uint32_t t = idx[i - 1];
+        idx[i - 1] = idx[j];
+        idx[j] = t;
+    }
+}

@@ -1,0 +1,202 @@
+/* The network: every weight and bias gradient of 3-layer networks, for each
+ * task, checked against finite differences of the loss; chunked evaluation;
+ * the init rules; argument errors. */
+#include "check.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+enum { M = 7, N_IN = 3, H1 = 5, H2 = 4 };
+
+static double net_loss(nnc_net *net, const nnc_real *X, const nnc_real *Y)
+{
+    double loss;
+    nnc_net_evaluate(net, X, Y, M, &loss, NULL);
+    return loss;
+}
+
+static void gradient_check(nnc_task task, int n_out, nnc_activation a1, nnc_activation a2,
+                           const char *label)
+{
+    nnc_layer_spec specs[3] = {{H1, a1, nnc_activation_get(a1)->default_param},
+                               {H2, a2, nnc_activation_get(a2)->default_param},
+                               {n_out, NNC_ACT_IDENTITY, 0}};
+    nnc_net *net;
+    CHECK_OK(nnc_net_create(&net, task, N_IN, 3, specs, M));
+    nnc_rng rng;
+    nnc_rng_seed(&rng, 7);
+    CHECK_OK(nnc_net_init(net, NNC_INIT_XAVIER, &rng));
+    nnc_real X[M * N_IN], Y[M * 3];
+    for (int i = 0; i < M * N_IN; i++)
+        X[i] = (nnc_real)(2 * nnc_rng_uniform(&rng) - 1);
+    for (int r = 0; r < M; r++) {
+        for (int j = 0; j < n_out; j++) {
+            nnc_real *y = &Y[r * n_out + j];
+            if (task == NNC_TASK_FITTING)
+                *y = (nnc_real)nnc_rng_normal(&rng);
+            else if (task == NNC_TASK_BINARY)
+                *y = (nnc_real)(nnc_rng_uniform(&rng) < 0.5);
+            else
+                *y = (nnc_real)(j == r % n_out);
+        }
+    }
+    /* Biases start at 0; move them so their gradients are exercised too. */
+    nnc_real *P = nnc_net_parameters(net);
+    size_t count = nnc_net_parameter_count(net);
+    for (size_t i = 0; i < count; i++)
+        P[i] += (nnc_real)(0.3 * nnc_rng_normal(&rng));
+
+    CHECK_OK(nnc_net_forward(net, X, M));
+    CHECK_OK(nnc_net_backward(net, X, Y, M));
+    /* The gradient block mirrors the parameter block: W1 B1 W2 B2 W3 B3. */
+    nnc_real *G = malloc(count * sizeof *G);
+    size_t k = 0;
+    int n_in = N_IN;
+    for (int l = 0; l < 3; l++) {
+        int n = specs[l].units;
+        memcpy(G + k, nnc_net_weight_grad(net, l), (size_t)n_in * n * sizeof *G);
+        k += (size_t)n_in * n;
+        memcpy(G + k, nnc_net_bias_grad(net, l), (size_t)n * sizeof *G);
+        k += (size_t)n;
+        n_in = n;
+    }
+    CHECK(k == count);
+
+    const int dbl = sizeof(nnc_real) == 8;
+    const double h = dbl ? 1e-6 : 4e-3, rtol = dbl ? 1e-5 : 3e-2, atol = dbl ? 1e-9 : 2e-3;
+    int bad = 0;
+    for (size_t i = 0; i < count; i++) {
+        nnc_real keep = P[i];
+        P[i] = (nnc_real)(keep + h);
+        double up = net_loss(net, X, Y);
+        P[i] = (nnc_real)(keep - h);
+        double down = net_loss(net, X, Y);
+        P[i] = keep;
+        double numeric = (up - down) / (2 * h);
+        if (fabs(G[i] - numeric) > atol + rtol * fabs(numeric)) {
+            bad++;
+            fprintf(stderr, "%s: parameter %zu: backward %.9g, finite difference %.9g\n",
+                    label, i, (double)G[i], numeric);
+        }
+    }
+    CHECK(bad == 0);
+    free(G);
+    nnc_net_free(net);
+}
+
+static void chunked_evaluation(void)
+{
+    /* max_batch 4 over 10 rows: three chunks, same numbers as one pass. */
+    nnc_layer_spec specs[2] = {{3, NNC_ACT_TANH, 0}, {1, NNC_ACT_IDENTITY, 0}};
+    nnc_net *small, *big;
+    CHECK_OK(nnc_net_create(&small, NNC_TASK_FITTING, 2, 2, specs, 4));
+    CHECK_OK(nnc_net_create(&big, NNC_TASK_FITTING, 2, 2, specs, 10));
+    nnc_rng rng;
+    nnc_rng_seed(&rng, 3);
+    CHECK_OK(nnc_net_init(small, NNC_INIT_NORMAL, &rng));
+    memcpy(nnc_net_parameters(big), nnc_net_parameters(small),
+           nnc_net_parameter_count(small) * sizeof(nnc_real));
+    nnc_real X[20], Y[10], out_small[10];
+    for (int i = 0; i < 20; i++)
+        X[i] = (nnc_real)nnc_rng_uniform(&rng);
+    for (int i = 0; i < 10; i++)
+        Y[i] = (nnc_real)nnc_rng_uniform(&rng);
+    CHECK_OK(nnc_net_predict(small, X, 10, out_small));
+    CHECK_OK(nnc_net_forward(big, X, 10));
+    CHECK(memcmp(out_small, nnc_net_output(big), sizeof out_small) == 0);
+    double l1, a1, l2, a2;
+    CHECK_OK(nnc_net_evaluate(small, X, Y, 10, &l1, &a1));
+    CHECK_OK(nnc_net_evaluate(big, X, Y, 10, &l2, &a2));
+    CHECK_NEAR(l1, l2, 1e-15);
+    CHECK_NEAR(a1, a2, 1e-15);
+    /* Too many rows at once for the buffers is an error, not an overflow. */
+    CHECK_STATUS(nnc_net_forward(small, X, 5), NNC_ERR_ARGUMENT);
+    CHECK(strstr(nnc_last_error(), "1 to 4") != NULL);
+    nnc_net_free(small);
+    nnc_net_free(big);
+}
+
+static void init_rules(void)
+{
+    nnc_layer_spec specs[2] = {{200, NNC_ACT_RELU, 0}, {100, NNC_ACT_IDENTITY, 0}};
+    nnc_net *net;
+    CHECK_OK(nnc_net_create(&net, NNC_TASK_FITTING, 300, 2, specs, 1));
+    nnc_rng rng;
+    /* Xavier: U(±√(6/(n_in+n_out))): bounds and variance t²/3. */
+    nnc_rng_seed(&rng, 11);
+    CHECK_OK(nnc_net_init(net, NNC_INIT_XAVIER, &rng));
+    const nnc_real *W = nnc_net_weights(net, 0);
+    double t = sqrt(6.0 / 500), sq = 0, mx = 0;
+    for (int i = 0; i < 300 * 200; i++) {
+        sq += (double)W[i] * W[i];
+        mx = fabs(W[i]) > mx ? fabs(W[i]) : mx;
+    }
+    CHECK(mx <= t && mx > 0.99 * t);
+    CHECK_NEAR(sq / (300 * 200), t * t / 3, 0.02 * t * t / 3);
+    for (int j = 0; j < 200; j++)
+        CHECK(nnc_net_bias(net, 0)[j] == 0);
+    /* MSRA: N(0, 2/n_out), with n_out as the textbook's code has it. */
+    CHECK_OK(nnc_net_init(net, NNC_INIT_MSRA, &rng));
+    W = nnc_net_weights(net, 0);
+    sq = 0;
+    for (int i = 0; i < 300 * 200; i++)
+        sq += (double)W[i] * W[i];
+    CHECK_NEAR(sq / (300 * 200), 2.0 / 200, 0.02 * 2.0 / 200);
+    /* Normal: N(0, 1). */
+    CHECK_OK(nnc_net_init(net, NNC_INIT_NORMAL, &rng));
+    W = nnc_net_weights(net, 1);
+    sq = 0;
+    for (int i = 0; i < 200 * 100; i++)
+        sq += (double)W[i] * W[i];
+    CHECK_NEAR(sq / (200 * 100), 1.0, 0.03);
+    CHECK_OK(nnc_net_init(net, NNC_INIT_ZERO, &rng));
+    CHECK(nnc_net_weights(net, 1)[1234] == 0);
+    /* Same seed, same weights, bit for bit. */
+    nnc_net *twin;
+    CHECK_OK(nnc_net_create(&twin, NNC_TASK_FITTING, 300, 2, specs, 1));
+    nnc_rng r1, r2;
+    nnc_rng_seed(&r1, 5);
+    nnc_rng_seed(&r2, 5);
+    CHECK_OK(nnc_net_init(net, NNC_INIT_XAVIER, &r1));
+    CHECK_OK(nnc_net_init(twin, NNC_INIT_XAVIER, &r2));
+    CHECK(memcmp(nnc_net_parameters(net), nnc_net_parameters(twin),
+                 nnc_net_parameter_count(net) * sizeof(nnc_real)) == 0);
+    nnc_init init;
+    CHECK_OK(nnc_init_from_name("MSRA", &init));
+    CHECK(init == NNC_INIT_MSRA);
+    CHECK_STATUS(nnc_init_from_name("he", &init), NNC_ERR_ARGUMENT);
+    nnc_net_free(twin);
+    nnc_net_free(net);
+}
+
+static void bad_arguments(void)
+{
+    nnc_net *net = NULL;
+    nnc_layer_spec hidden_out[2] = {{3, NNC_ACT_SIGMOID, 0}, {1, NNC_ACT_SIGMOID, 0}};
+    CHECK_STATUS(nnc_net_create(&net, NNC_TASK_FITTING, 1, 2, hidden_out, 10),
+                 NNC_ERR_ARGUMENT);
+    CHECK(strstr(nnc_last_error(), "output layer") != NULL);
+    nnc_layer_spec one_class[2] = {{3, NNC_ACT_SIGMOID, 0}, {1, NNC_ACT_IDENTITY, 0}};
+    CHECK_STATUS(nnc_net_create(&net, NNC_TASK_MULTICLASS, 1, 2, one_class, 10),
+                 NNC_ERR_ARGUMENT);
+    CHECK(strstr(nnc_last_error(), "softmax") != NULL);
+    nnc_layer_spec zero_units[2] = {{0, NNC_ACT_SIGMOID, 0}, {1, NNC_ACT_IDENTITY, 0}};
+    CHECK_STATUS(nnc_net_create(&net, NNC_TASK_FITTING, 1, 2, zero_units, 10),
+                 NNC_ERR_ARGUMENT);
+    CHECK(strstr(nnc_last_error(), "layer 1") != NULL);
+    CHECK_STATUS(nnc_net_create(&net, NNC_TASK_FITTING, 0, 2, one_class, 10),
+                 NNC_ERR_ARGUMENT);
+    CHECK(net == NULL); /* out-parameter untouched on failure */
+}
+
+int main(void)
+{
+    gradient_check(NNC_TASK_FITTING, 2, NNC_ACT_SIGMOID, NNC_ACT_TANH, "fitting");
+    gradient_check(NNC_TASK_BINARY, 1, NNC_ACT_TANH, NNC_ACT_SOFTPLUS, "binary");
+    gradient_check(NNC_TASK_MULTICLASS, 3, NNC_ACT_GELU_ERF, NNC_ACT_SIGMOID, "multiclass");
+    gradient_check(NNC_TASK_FITTING, 1, NNC_ACT_ELU, NNC_ACT_SILU, "fitting-elu-silu");
+    chunked_evaluation();
+    init_rules();
+    bad_arguments();
+    return check_report("test_net");
+}

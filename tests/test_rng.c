@@ -1,0 +1,74 @@
+/* The seeded generator: reproducible, well spread, unbiased shuffles. */
+#include "check.h"
+
+#include <string.h>
+
+int main(void)
+{
+    nnc_rng a, b, c;
+    nnc_rng_seed(&a, 42);
+    nnc_rng_seed(&b, 42);
+    nnc_rng_seed(&c, 43);
+    int same = 1, differ = 0;
+    for (int i = 0; i < 1000; i++) {
+        uint32_t x = nnc_rng_u32(&a), y = nnc_rng_u32(&b), z = nnc_rng_u32(&c);
+        same &= x == y;
+        differ += x != z;
+    }
+    CHECK(same);         /* same seed, same stream */
+    CHECK(differ > 990); /* another seed, another stream */
+
+    /* Uniform in [0,1): mean 1/2, variance 1/12. */
+    double sum = 0, sq = 0, lo = 1, hi = 0;
+    const int n = 200000;
+    for (int i = 0; i < n; i++) {
+        double u = nnc_rng_uniform(&a);
+        sum += u;
+        sq += u * u;
+        lo = u < lo ? u : lo;
+        hi = u > hi ? u : hi;
+    }
+    CHECK(lo >= 0 && hi < 1);
+    CHECK_NEAR(sum / n, 0.5, 0.005);
+    CHECK_NEAR(sq / n - (sum / n) * (sum / n), 1.0 / 12, 0.002);
+
+    /* Normal: mean 0, variance 1, finite. */
+    sum = sq = 0;
+    int finite = 1;
+    for (int i = 0; i < n; i++) {
+        double g = nnc_rng_normal(&a);
+        finite &= isfinite(g);
+        sum += g;
+        sq += g * g;
+    }
+    CHECK(finite);
+    CHECK_NEAR(sum / n, 0.0, 0.01);
+    CHECK_NEAR(sq / n, 1.0, 0.02);
+
+    /* below(n) covers [0, n) evenly. */
+    int counts[7] = {0};
+    for (int i = 0; i < 70000; i++)
+        counts[nnc_rng_below(&a, 7)]++;
+    for (int k = 0; k < 7; k++)
+        CHECK_NEAR(counts[k], 10000, 400);
+
+    /* A shuffle is a permutation, and every position sees every value. */
+    uint32_t idx[10];
+    int seen[10][10];
+    memset(seen, 0, sizeof seen);
+    for (int t = 0; t < 20000; t++) {
+        for (uint32_t i = 0; i < 10; i++)
+            idx[i] = i;
+        nnc_rng_shuffle(&a, idx, 10);
+        int mask = 0;
+        for (int i = 0; i < 10; i++) {
+            mask |= 1 << idx[i];
+            seen[i][idx[i]]++;
+        }
+        CHECK(mask == 0x3ff);
+    }
+    for (int i = 0; i < 10; i++)
+        for (int v = 0; v < 10; v++)
+            CHECK_NEAR(seen[i][v], 2000, 250);
+    return check_report("test_rng");
+}

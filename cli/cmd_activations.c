@@ -1,0 +1,154 @@
+/* nnc activations: the catalogue as a table, one row's details, or a row
+ * evaluated at chosen points ("z a da" per line, for scripts and plots). */
+#include "cli.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const CMD = "activations";
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: nnc activations                     list the catalogue\n"
+            "       nnc activations NAME[:PARAM]        show one activation\n"
+            "       nnc activations NAME[:PARAM] --at Z1,Z2,...\n"
+            "                                           print 'z a da' per point\n"
+            "\n"
+            "NAME is case-insensitive, '-' and '_' alike (leaky-relu); PARAM sets\n"
+            "the threshold of step or the alpha of leaky_relu and elu.\n"
+            "With --at, each line holds z, a = f(z) and da = f'(z) as %%.9g.\n");
+}
+
+static size_t max_len(size_t cur, const char *s) { return strlen(s) > cur ? strlen(s) : cur; }
+
+static void param_text(const nnc_activation_info *info, char *buf, size_t size)
+{
+    if (info->param_name)
+        snprintf(buf, size, "%s=%g", info->param_name, info->default_param);
+    else
+        snprintf(buf, size, "-");
+}
+
+/* The whole catalogue, one aligned row per activation. */
+static void print_catalogue(void)
+{
+    const char *head[5] = {"name", "a = f(z)", "f'(z)", "output", "f' range"};
+    size_t w[5];
+    for (int c = 0; c < 5; c++)
+        w[c] = strlen(head[c]);
+    for (int i = 0; i < NNC_ACT_COUNT; i++) {
+        const nnc_activation_info *info = nnc_activation_get((nnc_activation)i);
+        w[0] = max_len(w[0], info->name);
+        w[1] = max_len(w[1], info->formula);
+        w[2] = max_len(w[2], info->derivative);
+        w[3] = max_len(w[3], info->output_range);
+        w[4] = max_len(w[4], info->derivative_range);
+    }
+    printf("%-*s  %-*s  %-*s  %-*s  %-*s  %s\n", (int)w[0], head[0], (int)w[1], head[1],
+           (int)w[2], head[2], (int)w[3], head[3], (int)w[4], head[4], "parameter");
+    for (int i = 0; i < NNC_ACT_COUNT; i++) {
+        const nnc_activation_info *info = nnc_activation_get((nnc_activation)i);
+        char param[64];
+        param_text(info, param, sizeof param);
+        printf("%-*s  %-*s  %-*s  %-*s  %-*s  %s\n", (int)w[0], info->name, (int)w[1],
+               info->formula, (int)w[2], info->derivative, (int)w[3], info->output_range,
+               (int)w[4], info->derivative_range, param);
+    }
+}
+
+static void print_row(const nnc_activation_info *info, double param)
+{
+    printf("name:             %s\n", info->name);
+    printf("formula:          %s\n", info->formula);
+    printf("derivative:       %s\n", info->derivative);
+    printf("output range:     %s\n", info->output_range);
+    printf("derivative range: %s\n", info->derivative_range);
+    printf("plot range:       [%g, %g]\n", info->plot_min, info->plot_max);
+    if (info->param_name)
+        printf("parameter:        %s = %g (default %g)\n", info->param_name, param,
+               info->default_param);
+    else
+        printf("parameter:        none\n");
+}
+
+/* One line "z a da" per point; the kernels run on the whole array at once. */
+static int print_points(const nnc_activation_info *info, double param, const double *zs,
+                        int count)
+{
+    size_t n = (size_t)count;
+    nnc_real *buf = malloc(3 * n * sizeof *buf);
+    if (!buf) {
+        cli_error(CMD, "out of memory");
+        return CLI_FAILED;
+    }
+    nnc_real *z = buf, *a = buf + n, *d = buf + 2 * n;
+    for (size_t i = 0; i < n; i++)
+        z[i] = (nnc_real)zs[i];
+    info->forward(z, a, n, param);
+    info->derivative_fn(z, a, d, n, param);
+    for (size_t i = 0; i < n; i++)
+        printf("%.9g %.9g %.9g\n", (double)z[i], (double)a[i], (double)d[i]);
+    free(buf);
+    return CLI_OK;
+}
+
+int cmd_activations(int argc, char **argv)
+{
+    const char *name = NULL, *at = NULL;
+    for (int i = 1; i < argc; i++) {
+        const char *arg = argv[i];
+        int matched;
+        if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
+            usage(stdout);
+            return CLI_OK;
+        }
+        const char *v = cli_option(CMD, argc, argv, &i, "--at", &matched);
+        if (matched) {
+            if (!v)
+                return CLI_USAGE;
+            if (at) {
+                cli_error(CMD, "--at given twice");
+                return CLI_USAGE;
+            }
+            at = v;
+            continue;
+        }
+        if (arg[0] == '-' && arg[1] != '\0') {
+            cli_error(CMD, "unknown option '%s' (try 'nnc activations --help')", arg);
+            return CLI_USAGE;
+        }
+        if (name) {
+            cli_error(CMD, "more than one activation given ('%s' and '%s')", name, arg);
+            return CLI_USAGE;
+        }
+        name = arg;
+    }
+
+    if (!name) {
+        if (at) {
+            cli_error(CMD, "--at needs an activation name");
+            return CLI_USAGE;
+        }
+        print_catalogue();
+        return CLI_OK;
+    }
+
+    nnc_activation id;
+    double param;
+    if (!cli_parse_activation(CMD, name, &id, &param))
+        return CLI_USAGE;
+    const nnc_activation_info *info = nnc_activation_get(id);
+    if (!at) {
+        print_row(info, param);
+        return CLI_OK;
+    }
+    double *zs;
+    int count;
+    if (!cli_parse_double_list(CMD, "--at", at, &zs, &count))
+        return CLI_USAGE;
+    int rc = print_points(info, param, zs, count);
+    free(zs);
+    return rc;
+}

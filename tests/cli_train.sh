@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# nnc train / nnc eval end to end: the textbook's log shape and numbers, the
+# run folder, save → eval agreement, determinism, and clear errors.
+# Usage: cli_train.sh NNC DATA_DIR TMP_DIR
+set -uo pipefail
+NNC=$1 DATA=$2 TMP=$3
+rm -rf "$TMP" && mkdir -p "$TMP"
+failures=0
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+near() { awk -v a="$1" -v b="$2" -v t="$3" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d <= t) }'; }
+
+# --- the seed run: 1-1-1 from the textbook's starting weight ---------------
+INIT="$DATA/ch09-weights/sin_111"
+"$NNC" train sin --hidden 1 --eta 0.05 --epochs 5000 --init-from "$INIT" --out "$TMP" \
+    >"$TMP/log" 2>"$TMP/err" || fail "seed run exited $?: $(cat "$TMP/err")"
+checks=$(grep -c '^epoch=' "$TMP/log")
+[ "$checks" = 100 ] || fail "expected 100 checks, got $checks"
+head -1 "$TMP/log" | grep -qx 'epoch=49, total_iteration=2249' || fail "first check line: $(head -1 "$TMP/log")"
+grep -qx 'epoch=4999, total_iteration=224999' "$TMP/log" || fail "no last check at 224999"
+# Every check is exactly three lines in the textbook's formats.
+bad=$(grep -v -E '^(epoch=[0-9]+, total_iteration=[0-9]+|loss_train=[0-9]+\.[0-9]{6}, accuracy_train=-?[0-9]+\.[0-9]{6}|loss_valid=[0-9]+\.[0-9]{6}, accuracy_valid=-?[0-9]+\.[0-9]{6}|testing\.\.\.|0\.[0-9]+)$' "$TMP/log" | head -3)
+[ -z "$bad" ] || fail "lines outside the textbook's formats: $bad"
+[ "$(tail -2 "$TMP/log" | head -1)" = "testing..." ] || fail "no 'testing...' line"
+test_acc=$(tail -1 "$TMP/log")
+near "$test_acc" 0.8576 0.01 || fail "test accuracy $test_acc not within 0.01 of 0.8576"
+
+RUN="$TMP/sin_111"
+for f in wb1.npz wb2.npz history.csv hyperparameters.txt; do
+    [ -s "$RUN/$f" ] || fail "run folder lacks $f"
+done
+ls "$RUN" | grep -q '\.tmp\.' && fail "a temporary file was left in $RUN"
+[ "$(head -1 "$RUN/history.csv")" = "epoch,total_iteration,loss_train,accuracy_train,loss_valid,accuracy_valid" ] ||
+    fail "history.csv header"
+[ "$(wc -l <"$RUN/history.csv")" = 101 ] || fail "history.csv should have 100 rows"
+grep -qx 'layers = 1,1,1' "$RUN/hyperparameters.txt" || fail "hyperparameters.txt lacks layers"
+grep -qx 'eta = 0.05' "$RUN/hyperparameters.txt" || fail "hyperparameters.txt lacks eta"
+
+# The saved weights, evaluated, give the last check's validation line.
+"$NNC" eval --model "$RUN" >"$TMP/eval" 2>&1 || fail "eval of the saved run failed: $(cat "$TMP/eval")"
+want=$(grep '^loss_valid=' "$TMP/log" | tail -1)
+got=$(head -1 "$TMP/eval")
+[ "$got" = "$want" ] || fail "eval says '$got', training's last check '$want'"
+[ "$(tail -1 "$TMP/eval")" = "$test_acc" ] || fail "eval test accuracy $(tail -1 "$TMP/eval") != $test_acc"
+
+# --- the textbook's own trained weights -----------------------------------
+"$NNC" eval --model "$INIT" >"$TMP/tb" 2>&1 || fail "eval of the textbook weights: $(cat "$TMP/tb")"
+[ "$(head -1 "$TMP/tb")" = "loss_valid=0.038609, accuracy_valid=0.821760" ] || fail "textbook eval: $(head -1 "$TMP/tb")"
+near "$(tail -1 "$TMP/tb")" 0.8575700023301912 1e-6 || fail "textbook test accuracy $(tail -1 "$TMP/tb")"
+
+# --- determinism: same seed, same bytes; another seed, other bytes ----------
+for s in a b; do
+    "$NNC" train composite --epochs 200 --seed 7 --name "det_$s" --out "$TMP" >"$TMP/det_$s.log" 2>/dev/null ||
+        fail "determinism run $s"
+done
+"$NNC" train composite --epochs 200 --seed 8 --name det_c --out "$TMP" >/dev/null 2>&1
+cmp -s "$TMP/det_a/wb1.npz" "$TMP/det_b/wb1.npz" || fail "same seed gave different weights"
+cmp -s "$TMP/det_a.log" "$TMP/det_b.log" || fail "same seed gave a different log"
+cmp -s "$TMP/det_a/wb1.npz" "$TMP/det_c/wb1.npz" && fail "another seed gave the same weights"
+
+# --- divergence: a clean stop, exit 3, last good weights kept --------------
+"$NNC" train sin --hidden 8 --activation relu --eta 1e6 --checkpoint 1 --epochs 50 \
+    --name diverged --out "$TMP" >/dev/null 2>"$TMP/div"
+rc=$?
+[ $rc = 3 ] || fail "divergence exit status $rc, want 3"
+grep -q 'diverged at epoch' "$TMP/div" || fail "divergence message: $(cat "$TMP/div")"
+[ -s "$TMP/diverged/wb1.npz" ] || fail "diverged run saved no weights"
+"$NNC" eval --model "$TMP/diverged" --activation relu >"$TMP/div_eval" 2>&1 ||
+    fail "the kept weights do not evaluate: $(cat "$TMP/div_eval")"
+grep -qi nan "$TMP/div_eval" && fail "kept weights give NaN"
+
+# --- bad input: non-zero exit and a message that names the problem ---------
+expect_error() { # expected-words args...
+    local words=$1
+    shift
+    if "$NNC" "$@" >"$TMP/out" 2>"$TMP/err"; then
+        fail "nnc $* succeeded"
+    elif ! grep -q -- "$words" "$TMP/err"; then
+        fail "nnc $*: message '$(cat "$TMP/err")' lacks '$words'"
+    fi
+}
+expect_error "unknown option '--bogus'" train --bogus
+expect_error "--eta: 'abc' is not a finite number" train --eta abc
+expect_error "--eta must be positive" train --eta 0
+expect_error "--batch" train --batch 0
+expect_error "--epochs" train --epochs -5
+expect_error "/no/such.npz" train --train /no/such.npz --test /no/such.npz
+expect_error "--train and --test go together" train --train x.npz
+expect_error "unknown data set 'cosine'" train cosine
+expect_error "valid names" train --activation nosuch
+expect_error "--layers starts with 2" train --layers 2,3,1
+expect_error "w_1_3_Xavier_init.npz" train --init-from "$INIT" --hidden 3
+expect_error "--model DIR is required" eval
+expect_error "wb1.npz" eval --model "$TMP/nowhere"
+expect_error "unknown command" frobnicate
+printf '1,2\n3\n' >"$TMP/ragged.csv"
+expect_error "ragged.csv" train --train "$TMP/ragged.csv" --test "$TMP/ragged.csv"
+
+"$NNC" train --help | grep -q -- '--init-from' || fail "train --help"
+"$NNC" eval --help | grep -q -- '--model' || fail "eval --help"
+"$NNC" --version | grep -q '^nnc [0-9]' || fail "--version"
+
+if [ $failures -ne 0 ]; then
+    echo "cli_train: $failures failed"
+    exit 1
+fi
+echo "cli_train: all passed"

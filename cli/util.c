@@ -146,6 +146,8 @@ const char *cli_option(const char *cmd, int argc, char **argv, int *i, const cha
 
 void cli_format_shortest(char *buf, size_t size, double x)
 {
+    if (!buf || size == 0)
+        return;
     for (int prec = 1; prec <= 17; prec++) {
         snprintf(buf, size, "%.*g", prec, x);
         if (strtod(buf, NULL) == x)

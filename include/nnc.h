@@ -39,6 +39,7 @@ typedef enum nnc_status {
     NNC_ERR_MEMORY,      /* an allocation failed */
     NNC_ERR_IO,          /* a file could not be opened, read or written */
     NNC_ERR_FORMAT,      /* a file's contents are malformed or unsupported */
+    NNC_ERR_NOT_FOUND,   /* an archive has no member of the requested name */
     NNC_ERR_SHAPE,       /* array shapes do not fit together */
     NNC_ERR_DIVERGED,    /* training produced NaN/Inf; last good weights kept */
     NNC_ERR_INTERRUPTED  /* the caller's callback asked to stop */
@@ -189,7 +190,8 @@ void nnc_array_free(nnc_array *array);
 nnc_status nnc_npy_read_memory(const void *bytes, size_t len, const char *what,
                                nnc_array *out);
 nnc_status nnc_npy_read_file(const char *path, nnc_array *out);
-/* One member ("<key>.npy") of a .npz archive, stored or deflated. */
+/* One member ("<key>.npy") of a .npz archive, stored or deflated; a missing
+ * member gives NNC_ERR_NOT_FOUND with the keys present in the message. */
 nnc_status nnc_npz_read_memory(const void *bytes, size_t len, const char *what,
                                const char *key, nnc_array *out);
 nnc_status nnc_npz_read_file(const char *path, const char *key, nnc_array *out);

@@ -23,6 +23,7 @@ const char *nnc_strerror(nnc_status status)
     case NNC_ERR_MEMORY: return "out of memory";
     case NNC_ERR_IO: return "input/output error";
     case NNC_ERR_FORMAT: return "malformed or unsupported file";
+    case NNC_ERR_NOT_FOUND: return "not found";
     case NNC_ERR_SHAPE: return "shapes do not match";
     case NNC_ERR_DIVERGED: return "training diverged";
     case NNC_ERR_INTERRUPTED: return "interrupted";

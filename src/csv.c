@@ -1,0 +1,334 @@
+/* Numeric CSV files: one sample per line, an optional header line.
+ *
+ * Accepted: a UTF-8 byte-order mark, LF or CRLF line ends, a last line with
+ * or without a line end, blank lines (skipped), spaces or tabs around
+ * fields, and fields in double quotes ("1.5", "a ""b"" c"; a quoted field
+ * cannot span lines).  Numbers are read with strtod in the C locale's
+ * syntax ('.' as decimal point) whatever locale the program has set: nnc
+ * never calls setlocale, and a field is rewritten to the current locale's
+ * decimal point before strtod sees it.
+ */
+#include "internal.h"
+
+#include <errno.h>
+#include <locale.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CSV_MAX_FILE ((size_t)1 << 30)
+
+void nnc_csv_free_names(char **names, size_t count)
+{
+    if (!names)
+        return;
+    for (size_t i = 0; i < count; i++)
+        free(names[i]);
+    free(names);
+}
+
+/* One field of the current line after trimming and unquoting. */
+typedef struct csv_field {
+    char *text;  /* NUL-terminated, owned by the parser's scratch buffer */
+    size_t len;
+} csv_field;
+
+typedef struct csv_parser {
+    const char *path;
+    const char *p, *end; /* the file's bytes */
+    size_t line;         /* 1-based number of the line being parsed */
+    char delim;
+    char *scratch;       /* unquoted copies of the current line's fields */
+    size_t scratch_cap;
+    csv_field *fields;
+    size_t n_fields, fields_cap;
+} csv_parser;
+
+static int is_blank(char ch, char delim) { return (ch == ' ' || ch == '\t') && ch != delim; }
+
+/* Shortened, printable copy of a field for messages. */
+static const char *shown(const char *s, size_t n, char *buf, size_t size)
+{
+    size_t j = 0;
+    for (size_t i = 0; i < n && j + 1 < size; i++) {
+        if (j + 4 >= size && i + 1 < n) {
+            memcpy(buf + j, "...", 3);
+            j += 3;
+            break;
+        }
+        unsigned char ch = (unsigned char)s[i];
+        buf[j++] = (ch >= 0x20 && ch != 0x7f) ? (char)ch : '?';
+    }
+    buf[j] = '\0';
+    return buf;
+}
+
+/* Splits the next line into fields.  Returns 1 with a line, 0 at the end of
+ * the file, or -1 with an error recorded in *status. */
+static int next_line(csv_parser *ps, nnc_status *status)
+{
+    if (ps->p >= ps->end)
+        return 0;
+    const char *ls = ps->p;
+    const char *le = memchr(ls, '\n', (size_t)(ps->end - ls));
+    if (!le)
+        le = ps->end;
+    ps->p = le < ps->end ? le + 1 : le;
+    ps->line++;
+    if (le > ls && le[-1] == '\r')
+        le--;
+
+    /* scratch needs at most the line's length plus one NUL per field */
+    size_t need = 2 * (size_t)(le - ls) + 2;
+    if (need > ps->scratch_cap) {
+        char *ns = realloc(ps->scratch, need);
+        if (!ns) {
+            *status = nnc_fail(NNC_ERR_MEMORY, "%s: out of memory", ps->path);
+            return -1;
+        }
+        ps->scratch = ns;
+        ps->scratch_cap = need;
+    }
+    char *out = ps->scratch;
+    ps->n_fields = 0;
+    const char *q = ls;
+    for (;;) {
+        while (q < le && is_blank(*q, ps->delim))
+            q++;
+        char *start = out;
+        if (q < le && *q == '"') {
+            q++;
+            for (;;) {
+                if (q >= le) {
+                    *status = nnc_fail(NNC_ERR_FORMAT,
+                                       "%s: line %zu, column %zu: unterminated quoted field",
+                                       ps->path, ps->line, ps->n_fields + 1);
+                    return -1;
+                }
+                if (*q == '"') {
+                    if (q + 1 < le && q[1] == '"') {
+                        *out++ = '"';
+                        q += 2;
+                        continue;
+                    }
+                    q++;
+                    break;
+                }
+                *out++ = *q++;
+            }
+            while (q < le && is_blank(*q, ps->delim))
+                q++;
+            if (q < le && *q != ps->delim) {
+                *status = nnc_fail(NNC_ERR_FORMAT,
+                                   "%s: line %zu, column %zu: text after a closing quote",
+                                   ps->path, ps->line, ps->n_fields + 1);
+                return -1;
+            }
+        } else {
+            while (q < le && *q != ps->delim)
+                *out++ = *q++;
+            while (out > start && is_blank(out[-1], ps->delim))
+                out--;
+        }
+        *out++ = '\0';
+        if (ps->n_fields == ps->fields_cap) {
+            size_t nc = ps->fields_cap ? ps->fields_cap * 2 : 16;
+            csv_field *nf = realloc(ps->fields, nc * sizeof *nf);
+            if (!nf) {
+                *status = nnc_fail(NNC_ERR_MEMORY, "%s: out of memory", ps->path);
+                return -1;
+            }
+            ps->fields = nf;
+            ps->fields_cap = nc;
+        }
+        ps->fields[ps->n_fields].text = start;
+        ps->fields[ps->n_fields].len = (size_t)(out - 1 - start);
+        ps->n_fields++;
+        if (q >= le)
+            break;
+        q++; /* the delimiter */
+    }
+    return 1;
+}
+
+/* A blank line: one empty, unquoted field. */
+static int line_is_blank(const csv_parser *ps)
+{
+    return ps->n_fields == 1 && ps->fields[0].len == 0;
+}
+
+/* Parses a whole field as a number in the C locale's syntax. */
+static int parse_number(char *text, size_t len, double *value)
+{
+    if (len == 0)
+        return 0;
+    char point = '.';
+    const struct lconv *lc = localeconv();
+    if (lc && lc->decimal_point && lc->decimal_point[0] && !lc->decimal_point[1])
+        point = lc->decimal_point[0];
+    if (point != '.') {
+        if (memchr(text, point, len))
+            return 0;
+        char *dot = memchr(text, '.', len);
+        if (dot)
+            *dot = point;
+    }
+    char *end;
+    errno = 0;
+    double v = strtod(text, &end);
+    if (end != text + len)
+        return 0;
+    /* overflow gives ±HUGE_VAL: refuse it; underflow to tiny values is fine */
+    if (errno == ERANGE && (v > 1.0 || v < -1.0))
+        return 0;
+    *value = v;
+    return 1;
+}
+
+static nnc_status field_error(const csv_parser *ps, size_t column)
+{
+    const csv_field *f = &ps->fields[column];
+    if (f->len == 0)
+        return nnc_fail(NNC_ERR_FORMAT, "%s: line %zu, column %zu: empty field (missing value)",
+                        ps->path, ps->line, column + 1);
+    char buf[48];
+    return nnc_fail(NNC_ERR_FORMAT, "%s: line %zu, column %zu: '%s' is not a number",
+                    ps->path, ps->line, column + 1, shown(f->text, f->len, buf, sizeof buf));
+}
+
+nnc_status nnc_csv_read_file(const char *path, const nnc_csv_options *options,
+                             nnc_array *out, char ***column_names)
+{
+    if (!path || !out)
+        return nnc_fail(NNC_ERR_ARGUMENT, "nnc_csv_read_file: NULL argument");
+    int header = options ? options->header : -1;
+    char delim = options && options->delimiter ? options->delimiter : ',';
+    if (header < -1 || header > 1)
+        return nnc_fail(NNC_ERR_ARGUMENT,
+                        "%s: csv header option %d (use 1: header, 0: none, -1: detect)", path,
+                        header);
+    if (delim == '"' || delim == '\n' || delim == '\r' || delim == ' ')
+        return nnc_fail(NNC_ERR_ARGUMENT, "%s: unusable csv delimiter (code %d)", path,
+                        (int)(unsigned char)delim);
+
+    unsigned char *bytes;
+    size_t len;
+    nnc_status s = nnc_read_file(path, CSV_MAX_FILE, &bytes, &len);
+    if (s != NNC_OK)
+        return s;
+
+    csv_parser ps;
+    memset(&ps, 0, sizeof ps);
+    ps.path = path;
+    ps.p = (const char *)bytes;
+    ps.end = ps.p + len;
+    ps.delim = delim;
+    if (len >= 3 && bytes[0] == 0xef && bytes[1] == 0xbb && bytes[2] == 0xbf)
+        ps.p += 3;
+
+    double *data = NULL;
+    size_t size = 0, cap = 0, rows = 0, cols = 0, cols_line = 0;
+    char **names = NULL;
+    size_t n_names = 0;
+    int first = 1, r;
+    s = NNC_OK;
+    while ((r = next_line(&ps, &s)) == 1) {
+        if (line_is_blank(&ps))
+            continue;
+        if (first) {
+            first = 0;
+            cols = ps.n_fields;
+            cols_line = ps.line;
+            int is_header = header == 1;
+            if (header == -1) {
+                for (size_t i = 0; i < ps.n_fields && !is_header; i++) {
+                    double v;
+                    /* a copy: parse_number may rewrite the decimal point */
+                    char tmp[64];
+                    const csv_field *f = &ps.fields[i];
+                    if (f->len == 0)
+                        continue; /* empty: missing value, reported below */
+                    if (f->len >= sizeof tmp) {
+                        is_header = !parse_number(f->text, f->len, &v);
+                        continue;
+                    }
+                    memcpy(tmp, f->text, f->len + 1);
+                    is_header = !parse_number(tmp, f->len, &v);
+                }
+            }
+            if (is_header) {
+                names = calloc(cols, sizeof *names);
+                if (!names) {
+                    s = nnc_fail(NNC_ERR_MEMORY, "%s: out of memory", path);
+                    break;
+                }
+                n_names = cols;
+                for (size_t i = 0; i < cols; i++) {
+                    names[i] = malloc(ps.fields[i].len + 1);
+                    if (!names[i]) {
+                        s = nnc_fail(NNC_ERR_MEMORY, "%s: out of memory", path);
+                        break;
+                    }
+                    memcpy(names[i], ps.fields[i].text, ps.fields[i].len + 1);
+                }
+                if (s != NNC_OK)
+                    break;
+                continue;
+            }
+        }
+        if (ps.n_fields != cols) {
+            s = nnc_fail(NNC_ERR_FORMAT,
+                         "%s: line %zu has %zu fields, expected %zu (as on line %zu)", path,
+                         ps.line, ps.n_fields, cols, cols_line);
+            break;
+        }
+        if (size + cols > cap) {
+            size_t nc = cap ? cap * 2 : 1024;
+            while (nc < size + cols)
+                nc *= 2;
+            if (nc > SIZE_MAX / sizeof(double)) {
+                s = nnc_fail(NNC_ERR_MEMORY, "%s: too many values", path);
+                break;
+            }
+            double *nd = realloc(data, nc * sizeof *nd);
+            if (!nd) {
+                s = nnc_fail(NNC_ERR_MEMORY, "%s: out of memory", path);
+                break;
+            }
+            data = nd;
+            cap = nc;
+        }
+        for (size_t i = 0; i < cols; i++) {
+            if (!parse_number(ps.fields[i].text, ps.fields[i].len, &data[size + i])) {
+                s = field_error(&ps, i);
+                break;
+            }
+        }
+        if (s != NNC_OK)
+            break;
+        size += cols;
+        rows++;
+    }
+    if (s == NNC_OK && rows == 0)
+        s = nnc_fail(NNC_ERR_FORMAT, "%s: no data rows%s", path,
+                     n_names ? " after the header" : " (empty file)");
+    free(ps.scratch);
+    free(ps.fields);
+    free(bytes);
+    if (s != NNC_OK) {
+        free(data);
+        nnc_csv_free_names(names, n_names);
+        return s;
+    }
+    memset(out, 0, sizeof *out);
+    out->ndim = 2;
+    out->shape[0] = rows;
+    out->shape[1] = cols;
+    out->size = size;
+    out->data = data;
+    if (column_names)
+        *column_names = names;
+    else
+        nnc_csv_free_names(names, n_names);
+    return NNC_OK;
+}

@@ -1,0 +1,331 @@
+/* Datasets: samples X (rows, n_inputs) and targets Y (rows, n_outputs),
+ * contiguous row-major nnc_real arrays, loaded from arrays, .npz or CSV. */
+#include "internal.h"
+
+#include <limits.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct nnc_dataset {
+    int rows, n_inputs, n_outputs;
+    nnc_real *X; /* (rows, n_inputs) */
+    nnc_real *Y; /* (rows, n_outputs) */
+};
+
+#define NPZ_MAX_FILE ((size_t)1 << 31)
+
+/* Allocates an empty dataset of the given sizes, already validated. */
+static nnc_status dataset_alloc(nnc_dataset **out, int rows, int n_in, int n_out,
+                                const char *what)
+{
+    nnc_dataset *ds = malloc(sizeof *ds);
+    nnc_real *X = malloc((size_t)rows * (size_t)n_in * sizeof *X);
+    nnc_real *Y = malloc((size_t)rows * (size_t)n_out * sizeof *Y);
+    if (!ds || !X || !Y) {
+        free(ds);
+        free(X);
+        free(Y);
+        return nnc_fail(NNC_ERR_MEMORY, "%s: out of memory for %d rows", what, rows);
+    }
+    ds->rows = rows;
+    ds->n_inputs = n_in;
+    ds->n_outputs = n_out;
+    ds->X = X;
+    ds->Y = Y;
+    *out = ds;
+    return NNC_OK;
+}
+
+/* rows > 0, width > 0 and rows * width fits an int. */
+static int sizes_ok(long long rows, long long width)
+{
+    return rows > 0 && width > 0 && rows <= INT_MAX && width <= INT_MAX &&
+           rows * width <= INT_MAX;
+}
+
+/* The first row holding a NaN/Inf in an (rows, width) block, or -1. */
+static long bad_row(const nnc_real *v, int rows, int width)
+{
+    for (int r = 0; r < rows; r++)
+        for (int c = 0; c < width; c++)
+            if (!isfinite(v[(size_t)r * (size_t)width + (size_t)c]))
+                return r;
+    return -1;
+}
+
+nnc_status nnc_dataset_create(nnc_dataset **out, const nnc_real *X, const nnc_real *Y,
+                              int rows, int n_inputs, int n_outputs)
+{
+    if (!out || !X || !Y)
+        return nnc_fail(NNC_ERR_ARGUMENT, "nnc_dataset_create: NULL argument");
+    if (!sizes_ok(rows, n_inputs) || !sizes_ok(rows, n_outputs))
+        return nnc_fail(NNC_ERR_ARGUMENT,
+                        "nnc_dataset_create: invalid sizes rows=%d inputs=%d outputs=%d",
+                        rows, n_inputs, n_outputs);
+    long r = bad_row(X, rows, n_inputs);
+    if (r >= 0)
+        return nnc_fail(NNC_ERR_ARGUMENT, "nnc_dataset_create: row %ld of X is not finite",
+                        r + 1);
+    r = bad_row(Y, rows, n_outputs);
+    if (r >= 0)
+        return nnc_fail(NNC_ERR_ARGUMENT, "nnc_dataset_create: row %ld of Y is not finite",
+                        r + 1);
+    nnc_dataset *ds;
+    nnc_status s = dataset_alloc(&ds, rows, n_inputs, n_outputs, "nnc_dataset_create");
+    if (s != NNC_OK)
+        return s;
+    memcpy(ds->X, X, (size_t)rows * (size_t)n_inputs * sizeof *X);
+    memcpy(ds->Y, Y, (size_t)rows * (size_t)n_outputs * sizeof *Y);
+    *out = ds;
+    return NNC_OK;
+}
+
+/* Rows and width of a 1-D (rows) or 2-D (rows, width) array. */
+static nnc_status array_dims(const nnc_array *a, const char *what, const char *name,
+                             size_t *rows, size_t *width)
+{
+    if (a->ndim == 1) {
+        *rows = a->shape[0];
+        *width = 1;
+    } else if (a->ndim == 2) {
+        *rows = a->shape[0];
+        *width = a->shape[1];
+    } else {
+        return nnc_fail(NNC_ERR_SHAPE, "%s: '%s' has %d dimensions, expected 1 or 2", what,
+                        name, a->ndim);
+    }
+    if (a->size != *rows * *width || (a->size > 0 && !a->data))
+        return nnc_fail(NNC_ERR_ARGUMENT, "%s: '%s' size does not match its shape", what,
+                        name);
+    return NNC_OK;
+}
+
+/* Converts a double block to nnc_real, refusing NaN/Inf (also values too
+ * large for a float build).  Returns the bad row (0-based) or -1. */
+static long convert(const double *src, nnc_real *dst, size_t rows, size_t width)
+{
+    for (size_t r = 0; r < rows; r++)
+        for (size_t c = 0; c < width; c++) {
+            size_t i = r * width + c;
+            dst[i] = (nnc_real)src[i];
+            if (!isfinite(dst[i]))
+                return (long)r;
+        }
+    return -1;
+}
+
+nnc_status nnc_dataset_from_arrays(nnc_dataset **out, const nnc_array *data,
+                                   const nnc_array *label, const char *what)
+{
+    if (!what)
+        what = "arrays";
+    if (!out || !data || !label)
+        return nnc_fail(NNC_ERR_ARGUMENT, "%s: nnc_dataset_from_arrays: NULL argument", what);
+    size_t rows = 0, n_in = 0, lrows = 0, n_out = 0;
+    nnc_status s = array_dims(data, what, "data", &rows, &n_in);
+    if (s != NNC_OK)
+        return s;
+    s = array_dims(label, what, "label", &lrows, &n_out);
+    if (s != NNC_OK)
+        return s;
+    if (rows != lrows)
+        return nnc_fail(NNC_ERR_SHAPE, "%s: 'data' has %zu rows but 'label' has %zu", what,
+                        rows, lrows);
+    if (rows > INT_MAX || n_in > INT_MAX || n_out > INT_MAX ||
+        !sizes_ok((long long)rows, (long long)n_in) ||
+        !sizes_ok((long long)rows, (long long)n_out))
+        return nnc_fail(NNC_ERR_ARGUMENT,
+                        "%s: unusable sizes: %zu rows, %zu inputs, %zu outputs (each > 0, "
+                        "rows x width < 2^31)",
+                        what, rows, n_in, n_out);
+    nnc_dataset *ds;
+    s = dataset_alloc(&ds, (int)rows, (int)n_in, (int)n_out, what);
+    if (s != NNC_OK)
+        return s;
+    long r = convert(data->data, ds->X, rows, n_in);
+    const char *name = "data";
+    if (r < 0) {
+        r = convert(label->data, ds->Y, rows, n_out);
+        name = "label";
+    }
+    if (r >= 0) {
+        nnc_dataset_free(ds);
+        return nnc_fail(NNC_ERR_FORMAT, "%s: row %ld of '%s' holds NaN or infinity%s", what,
+                        r + 1, name,
+                        sizeof(nnc_real) < sizeof(double) ? " (or a value beyond float)"
+                                                          : "");
+    }
+    *out = ds;
+    return NNC_OK;
+}
+
+nnc_status nnc_dataset_load_npz_memory(nnc_dataset **out, const void *bytes, size_t len,
+                                       const char *what)
+{
+    if (!what)
+        what = ".npz data";
+    if (!out || !bytes)
+        return nnc_fail(NNC_ERR_ARGUMENT, "%s: nnc_dataset_load_npz_memory: NULL argument",
+                        what);
+    nnc_array data, label;
+    nnc_status s = nnc_npz_read_memory(bytes, len, what, "data", &data);
+    if (s != NNC_OK)
+        return s;
+    s = nnc_npz_read_memory(bytes, len, what, "label", &label);
+    if (s != NNC_OK) {
+        nnc_array_free(&data);
+        return s;
+    }
+    s = nnc_dataset_from_arrays(out, &data, &label, what);
+    nnc_array_free(&data);
+    nnc_array_free(&label);
+    return s;
+}
+
+nnc_status nnc_dataset_load_npz(nnc_dataset **out, const char *path)
+{
+    if (!out || !path)
+        return nnc_fail(NNC_ERR_ARGUMENT, "nnc_dataset_load_npz: NULL argument");
+    unsigned char *bytes;
+    size_t len;
+    nnc_status s = nnc_read_file(path, NPZ_MAX_FILE, &bytes, &len);
+    if (s != NNC_OK)
+        return s;
+    s = nnc_dataset_load_npz_memory(out, bytes, len, path);
+    free(bytes);
+    return s;
+}
+
+nnc_status nnc_dataset_load_csv(nnc_dataset **out, const char *path,
+                                const nnc_csv_options *options, const int *label_columns,
+                                int n_label_columns)
+{
+    if (!out || !path || !label_columns || n_label_columns <= 0)
+        return nnc_fail(NNC_ERR_ARGUMENT,
+                        "nnc_dataset_load_csv: NULL argument or no label column");
+    nnc_array a;
+    nnc_status s = nnc_csv_read_file(path, options, &a, NULL);
+    if (s != NNC_OK)
+        return s;
+    size_t rows = a.shape[0], cols = a.shape[1];
+    if ((size_t)n_label_columns >= cols) {
+        nnc_array_free(&a);
+        return nnc_fail(NNC_ERR_ARGUMENT,
+                        "%s: %d label columns leave no input column (the file has %zu)", path,
+                        n_label_columns, cols);
+    }
+    /* is_label[c]: position in the label list + 1, or 0 for an input */
+    int *is_label = calloc(cols, sizeof *is_label);
+    if (!is_label) {
+        nnc_array_free(&a);
+        return nnc_fail(NNC_ERR_MEMORY, "%s: out of memory", path);
+    }
+    size_t *lcol = malloc((size_t)n_label_columns * sizeof *lcol);
+    if (!lcol) {
+        free(is_label);
+        nnc_array_free(&a);
+        return nnc_fail(NNC_ERR_MEMORY, "%s: out of memory", path);
+    }
+    for (int k = 0; k < n_label_columns && s == NNC_OK; k++) {
+        long long c = label_columns[k];
+        if (c < 0)
+            c += (long long)cols;
+        if (c < 0 || c >= (long long)cols)
+            s = nnc_fail(NNC_ERR_ARGUMENT,
+                         "%s: label column %d is out of range (the file has %zu columns)",
+                         path, label_columns[k], cols);
+        else if (is_label[c])
+            s = nnc_fail(NNC_ERR_ARGUMENT, "%s: label column %d is listed twice", path,
+                         label_columns[k]);
+        else {
+            is_label[c] = k + 1;
+            lcol[k] = (size_t)c;
+        }
+    }
+    size_t n_in = cols - (size_t)n_label_columns, n_out = (size_t)n_label_columns;
+    nnc_array data, label;
+    memset(&data, 0, sizeof data);
+    memset(&label, 0, sizeof label);
+    if (s == NNC_OK) {
+        data.data = malloc(rows * n_in * sizeof(double));
+        label.data = malloc(rows * n_out * sizeof(double));
+        if (!data.data || !label.data)
+            s = nnc_fail(NNC_ERR_MEMORY, "%s: out of memory", path);
+    }
+    if (s == NNC_OK) {
+        data.ndim = label.ndim = 2;
+        data.shape[0] = label.shape[0] = rows;
+        data.shape[1] = n_in;
+        label.shape[1] = n_out;
+        data.size = rows * n_in;
+        label.size = rows * n_out;
+        for (size_t r = 0; r < rows; r++) {
+            const double *src = a.data + r * cols;
+            double *dx = data.data + r * n_in;
+            size_t j = 0;
+            for (size_t c = 0; c < cols; c++)
+                if (!is_label[c])
+                    dx[j++] = src[c];
+            for (size_t k = 0; k < n_out; k++)
+                label.data[r * n_out + k] = src[lcol[k]];
+        }
+        s = nnc_dataset_from_arrays(out, &data, &label, path);
+    }
+    free(is_label);
+    free(lcol);
+    free(data.data);
+    free(label.data);
+    nnc_array_free(&a);
+    return s;
+}
+
+void nnc_dataset_free(nnc_dataset *ds)
+{
+    if (!ds)
+        return;
+    free(ds->X);
+    free(ds->Y);
+    free(ds);
+}
+
+int nnc_dataset_rows(const nnc_dataset *ds) { return ds ? ds->rows : 0; }
+int nnc_dataset_inputs(const nnc_dataset *ds) { return ds ? ds->n_inputs : 0; }
+int nnc_dataset_outputs(const nnc_dataset *ds) { return ds ? ds->n_outputs : 0; }
+const nnc_real *nnc_dataset_x(const nnc_dataset *ds) { return ds ? ds->X : NULL; }
+const nnc_real *nnc_dataset_y(const nnc_dataset *ds) { return ds ? ds->Y : NULL; }
+
+nnc_status nnc_dataset_one_hot(nnc_dataset *ds, int first_label, int n_classes)
+{
+    if (!ds)
+        return nnc_fail(NNC_ERR_ARGUMENT, "nnc_dataset_one_hot: NULL dataset");
+    if (ds->n_outputs != 1)
+        return nnc_fail(NNC_ERR_SHAPE,
+                        "nnc_dataset_one_hot: the dataset has %d target columns, expected "
+                        "one column of class labels",
+                        ds->n_outputs);
+    if (!sizes_ok(ds->rows, n_classes))
+        return nnc_fail(NNC_ERR_ARGUMENT,
+                        "nnc_dataset_one_hot: %d classes for %d rows is out of range",
+                        n_classes, ds->rows);
+    double lo = first_label, hi = (double)first_label + n_classes - 1;
+    for (int r = 0; r < ds->rows; r++) {
+        double v = (double)ds->Y[r];
+        if (v != floor(v) || v < lo || v > hi)
+            return nnc_fail(NNC_ERR_ARGUMENT,
+                            "nnc_dataset_one_hot: row %d: label %.17g is not an integer in "
+                            "[%d, %.0f]",
+                            r + 1, v, first_label, hi);
+    }
+    nnc_real *Y = calloc((size_t)ds->rows * (size_t)n_classes, sizeof *Y);
+    if (!Y)
+        return nnc_fail(NNC_ERR_MEMORY, "nnc_dataset_one_hot: out of memory");
+    for (int r = 0; r < ds->rows; r++) {
+        long k = (long)((double)ds->Y[r] - lo);
+        Y[(size_t)r * (size_t)n_classes + (size_t)k] = 1;
+    }
+    free(ds->Y);
+    ds->Y = Y;
+    ds->n_outputs = n_classes;
+    return NNC_OK;
+}

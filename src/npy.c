@@ -1,0 +1,912 @@
+/* NumPy .npy and .npz files: reading (untrusted input) and writing.
+ *
+ * .npy (all integers little-endian):
+ *   0  "\x93NUMPY"            magic, 6 bytes
+ *   6  major, minor           1.0: 2-byte header length; 2.0 and 3.0: 4-byte
+ *   8  header length          then that many bytes of a Python dict literal:
+ *      {'descr': '<f8', 'fortran_order': False, 'shape': (3, 2), }
+ *      padded with spaces and ending in '\n'; the raw data follows.
+ *
+ * .npz is a zip archive with one "<key>.npy" member per array.  The records
+ * read here (offsets in bytes from the record's signature):
+ *   end of central directory, signature 0x06054b50, 22 bytes + comment:
+ *     10 total entries (2)  12 directory size (4)  16 directory offset (4)
+ *     20 comment length (2)
+ *   zip64 locator, 0x07064b50, 20 bytes, just before the record above:
+ *     8 offset of the zip64 end record (8)
+ *   zip64 end of central directory, 0x06064b50:
+ *     32 total entries (8)  40 directory size (8)  48 directory offset (8)
+ *   central directory entry, 0x02014b50, 46 bytes + name + extra + comment:
+ *     4 made by (2)  6 needed (2)  8 flags (2)  10 method (2)  12 time (2)
+ *     14 date (2)  16 CRC-32 (4)  20 compressed size (4)  24 size (4)
+ *     28 name length (2)  30 extra length (2)  32 comment length (2)
+ *     34 disk (2)  36 internal attributes (2)  38 external attributes (4)
+ *     42 local header offset (4)  46 name
+ *     A zip64 extra field (id 1) holds, in this order, the 8-byte size,
+ *     compressed size and offset whose 4-byte fields read 0xffffffff.
+ *   local header, 0x04034b50, 30 bytes + name + extra, then the data:
+ *     4 needed (2)  6 flags (2)  8 method (2)  10 time (2)  12 date (2)
+ *     14 CRC-32 (4)  18 compressed size (4)  22 size (4)
+ *     26 name length (2)  28 extra length (2)  30 name
+ *   Sizes and CRC are taken from the central directory: numpy's own writer
+ *   puts 0xffffffff plus a zip64 extra field in the local header, and
+ *   streaming writers put zeros there (flag bit 3).
+ */
+#include "internal.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+/* Largest file read whole, and largest member inflated (deflate bombs). */
+#define NPY_MAX_FILE ((size_t)1 << 31)
+#define NPZ_MAX_INFLATED ((size_t)1 << 30)
+
+void nnc_array_free(nnc_array *array)
+{
+    if (!array)
+        return;
+    free(array->data);
+    memset(array, 0, sizeof *array);
+}
+
+/* ------------------------------------------------------------------ */
+/* Little-endian helpers                                               */
+/* ------------------------------------------------------------------ */
+
+static uint32_t rd16(const unsigned char *p) { return (uint32_t)p[0] | (uint32_t)p[1] << 8; }
+
+static uint32_t rd32(const unsigned char *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+           (uint32_t)p[3] << 24;
+}
+
+static uint64_t rd64(const unsigned char *p)
+{
+    return (uint64_t)rd32(p) | (uint64_t)rd32(p + 4) << 32;
+}
+
+static unsigned char *wr16(unsigned char *p, uint32_t v)
+{
+    p[0] = (unsigned char)(v & 0xff);
+    p[1] = (unsigned char)(v >> 8 & 0xff);
+    return p + 2;
+}
+
+static unsigned char *wr32(unsigned char *p, uint32_t v)
+{
+    wr16(p, v & 0xffff);
+    wr16(p + 2, v >> 16);
+    return p + 4;
+}
+
+static unsigned char *wr64(unsigned char *p, uint64_t v)
+{
+    wr32(p, (uint32_t)(v & 0xffffffffu));
+    wr32(p + 4, (uint32_t)(v >> 32));
+    return p + 8;
+}
+
+/* crc32 over any length (zlib's takes a uInt). */
+static uint32_t crc_of(const unsigned char *p, size_t n)
+{
+    uLong crc = crc32(0L, Z_NULL, 0);
+    while (n > 0) {
+        uInt chunk = n > (1u << 30) ? (1u << 30) : (uInt)n;
+        crc = crc32(crc, p, chunk);
+        p += chunk;
+        n -= chunk;
+    }
+    return (uint32_t)crc;
+}
+
+/* Copies untrusted text into buf for an error message: printable ASCII
+ * only, shortened with "..." when too long. */
+static const char *printable(const unsigned char *s, size_t n, char *buf, size_t size)
+{
+    size_t j = 0;
+    for (size_t i = 0; i < n && j + 1 < size; i++) {
+        if (j + 4 >= size && i + 1 < n) {
+            memcpy(buf + j, "...", 3);
+            j += 3;
+            break;
+        }
+        buf[j++] = (s[i] >= 0x20 && s[i] < 0x7f) ? (char)s[i] : '?';
+    }
+    buf[j] = '\0';
+    return buf;
+}
+
+/* ------------------------------------------------------------------ */
+/* .npy header: a Python dict literal                                  */
+/* ------------------------------------------------------------------ */
+
+typedef struct npy_header {
+    int have_descr, have_order, have_shape;
+    char descr[16];  /* printable copy, possibly shortened */
+    size_t descr_len; /* real length */
+    int fortran;
+    int ndim;
+    size_t shape[NNC_ARRAY_MAX_DIMS];
+} npy_header;
+
+typedef struct cursor {
+    const unsigned char *p, *end;
+} cursor;
+
+static void skip_ws(cursor *c)
+{
+    while (c->p < c->end && (*c->p == ' ' || *c->p == '\t' || *c->p == '\n' ||
+                             *c->p == '\r'))
+        c->p++;
+}
+
+/* A quoted string ('...' or "..."); sets *s, *n to its contents.  Escapes
+ * are not needed by any key or dtype numpy writes, so a backslash fails. */
+static int parse_string(cursor *c, const unsigned char **s, size_t *n)
+{
+    if (c->p >= c->end || (*c->p != '\'' && *c->p != '"'))
+        return 0;
+    unsigned char q = *c->p++;
+    const unsigned char *start = c->p;
+    while (c->p < c->end && *c->p != q) {
+        if (*c->p == '\\')
+            return 0;
+        c->p++;
+    }
+    if (c->p >= c->end)
+        return 0;
+    *s = start;
+    *n = (size_t)(c->p - start);
+    c->p++;
+    return 1;
+}
+
+static int match_word(cursor *c, const char *w)
+{
+    size_t n = strlen(w);
+    if ((size_t)(c->end - c->p) < n || memcmp(c->p, w, n) != 0)
+        return 0;
+    /* the word must end here */
+    if ((size_t)(c->end - c->p) > n) {
+        unsigned char next = c->p[n];
+        if ((next >= 'a' && next <= 'z') || (next >= 'A' && next <= 'Z') ||
+            (next >= '0' && next <= '9') || next == '_')
+            return 0;
+    }
+    c->p += n;
+    return 1;
+}
+
+/* Parses the dict; on failure writes the reason into why. */
+static int parse_header(cursor *c, npy_header *h, char *why, size_t why_size)
+{
+    memset(h, 0, sizeof *h);
+    skip_ws(c);
+    if (c->p >= c->end || *c->p != '{') {
+        snprintf(why, why_size, "header does not start with '{'");
+        return 0;
+    }
+    c->p++;
+    for (;;) {
+        skip_ws(c);
+        if (c->p < c->end && *c->p == '}') {
+            c->p++;
+            break;
+        }
+        const unsigned char *key;
+        size_t klen;
+        if (!parse_string(c, &key, &klen)) {
+            snprintf(why, why_size, "header: expected a quoted key or '}'");
+            return 0;
+        }
+        skip_ws(c);
+        if (c->p >= c->end || *c->p != ':') {
+            snprintf(why, why_size, "header: expected ':' after a key");
+            return 0;
+        }
+        c->p++;
+        skip_ws(c);
+        if (klen == 5 && memcmp(key, "descr", 5) == 0) {
+            const unsigned char *v;
+            size_t vlen;
+            if (c->p < c->end && *c->p == '[') {
+                snprintf(why, why_size,
+                         "unsupported dtype (a structured record; nnc reads plain numbers)");
+                return 0;
+            }
+            if (!parse_string(c, &v, &vlen)) {
+                snprintf(why, why_size, "header: 'descr' is not a quoted string");
+                return 0;
+            }
+            printable(v, vlen, h->descr, sizeof h->descr);
+            h->descr_len = vlen;
+            h->have_descr = 1;
+        } else if (klen == 13 && memcmp(key, "fortran_order", 13) == 0) {
+            if (match_word(c, "True"))
+                h->fortran = 1;
+            else if (match_word(c, "False"))
+                h->fortran = 0;
+            else {
+                snprintf(why, why_size, "header: 'fortran_order' is not True or False");
+                return 0;
+            }
+            h->have_order = 1;
+        } else if (klen == 5 && memcmp(key, "shape", 5) == 0) {
+            if (c->p >= c->end || *c->p != '(') {
+                snprintf(why, why_size, "header: 'shape' is not a tuple");
+                return 0;
+            }
+            c->p++;
+            int nd = 0;
+            for (;;) {
+                skip_ws(c);
+                if (c->p < c->end && *c->p == ')') {
+                    c->p++;
+                    break;
+                }
+                if (c->p >= c->end || *c->p < '0' || *c->p > '9') {
+                    snprintf(why, why_size, "header: 'shape' holds something other than "
+                                            "non-negative integers");
+                    return 0;
+                }
+                size_t v = 0;
+                while (c->p < c->end && *c->p >= '0' && *c->p <= '9') {
+                    unsigned d = (unsigned)(*c->p - '0');
+                    if (v > (SIZE_MAX - d) / 10) {
+                        snprintf(why, why_size, "header: a dimension of 'shape' is too large");
+                        return 0;
+                    }
+                    v = v * 10 + d;
+                    c->p++;
+                }
+                if (c->p < c->end && *c->p == 'L') /* Python 2 long */
+                    c->p++;
+                if (nd == NNC_ARRAY_MAX_DIMS) {
+                    snprintf(why, why_size,
+                             "'shape' has more than %d dimensions (nnc reads up to %d)",
+                             NNC_ARRAY_MAX_DIMS, NNC_ARRAY_MAX_DIMS);
+                    return 0;
+                }
+                h->shape[nd++] = v;
+                skip_ws(c);
+                if (c->p < c->end && *c->p == ',') {
+                    c->p++;
+                    continue;
+                }
+                if (c->p < c->end && *c->p == ')') {
+                    c->p++;
+                    break;
+                }
+                snprintf(why, why_size, "header: 'shape' tuple is not closed");
+                return 0;
+            }
+            /* "(5)" is just 5 in Python, not a tuple, but no writer emits it. */
+            h->ndim = nd;
+            h->have_shape = 1;
+        } else {
+            char kb[40];
+            snprintf(why, why_size, "header: unexpected key '%s'",
+                     printable(key, klen, kb, sizeof kb));
+            return 0;
+        }
+        skip_ws(c);
+        if (c->p < c->end && *c->p == ',') {
+            c->p++;
+            continue;
+        }
+        if (c->p < c->end && *c->p == '}') {
+            c->p++;
+            break;
+        }
+        snprintf(why, why_size, "header: expected ',' or '}' after a value");
+        return 0;
+    }
+    skip_ws(c);
+    if (c->p != c->end) {
+        snprintf(why, why_size, "header: unexpected text after the closing '}'");
+        return 0;
+    }
+    if (!h->have_descr || !h->have_order || !h->have_shape) {
+        snprintf(why, why_size, "header lacks the key '%s'",
+                 !h->have_descr ? "descr" : !h->have_order ? "fortran_order" : "shape");
+        return 0;
+    }
+    return 1;
+}
+
+/* Element types nnc converts to double. */
+typedef enum npy_kind { K_FLOAT, K_INT, K_UINT, K_BOOL } npy_kind;
+
+static double load_element(const unsigned char *p, npy_kind kind, size_t item)
+{
+    uint64_t u;
+    switch (item) {
+    case 1: u = p[0]; break;
+    case 2: u = rd16(p); break;
+    case 4: u = rd32(p); break;
+    default: u = rd64(p); break;
+    }
+    switch (kind) {
+    case K_FLOAT:
+        if (item == 4) {
+            uint32_t u32 = (uint32_t)u;
+            float f;
+            memcpy(&f, &u32, sizeof f);
+            return (double)f;
+        } else {
+            double d;
+            memcpy(&d, &u, sizeof d);
+            return d;
+        }
+    case K_BOOL: return u != 0 ? 1.0 : 0.0;
+    case K_UINT: return (double)u;
+    case K_INT:
+        switch (item) {
+        case 1: return (double)(int8_t)(uint8_t)u;
+        case 2: return (double)(int16_t)(uint16_t)u;
+        case 4: return (double)(int32_t)(uint32_t)u;
+        default: return (double)(int64_t)u;
+        }
+    }
+    return 0.0;
+}
+
+nnc_status nnc_npy_read_memory(const void *bytes, size_t len, const char *what,
+                               nnc_array *out)
+{
+    if (!what)
+        what = ".npy data";
+    if (!out || (!bytes && len > 0))
+        return nnc_fail(NNC_ERR_ARGUMENT, "%s: nnc_npy_read_memory: NULL argument", what);
+    const unsigned char *b = bytes;
+    if (len < 10 || memcmp(b, "\x93NUMPY", 6) != 0)
+        return nnc_fail(NNC_ERR_FORMAT, "%s: not a .npy file (bad magic)", what);
+    unsigned major = b[6], minor = b[7];
+    size_t hstart, hlen;
+    if (major == 1) {
+        hstart = 10;
+        hlen = rd16(b + 8);
+    } else if (major == 2 || major == 3) {
+        if (len < 12)
+            return nnc_fail(NNC_ERR_FORMAT, "%s: truncated .npy header", what);
+        hstart = 12;
+        hlen = rd32(b + 8);
+    } else {
+        return nnc_fail(NNC_ERR_FORMAT,
+                        "%s: unsupported .npy version %u.%u (nnc reads 1.0, 2.0, 3.0)",
+                        what, major, minor);
+    }
+    if (hlen > len - hstart)
+        return nnc_fail(NNC_ERR_FORMAT,
+                        "%s: truncated .npy header (%zu bytes declared, %zu present)",
+                        what, hlen, len - hstart);
+
+    npy_header h;
+    char why[160];
+    cursor c = {b + hstart, b + hstart + hlen};
+    if (!parse_header(&c, &h, why, sizeof why))
+        return nnc_fail(NNC_ERR_FORMAT, "%s: %s", what, why);
+
+    /* dtype: byte order, kind, item size, e.g. "<f8" */
+    const char *d = h.descr;
+    npy_kind kind;
+    size_t item = 0;
+    int ok = h.descr_len == 3 && (d[0] == '<' || d[0] == '>' || d[0] == '|' || d[0] == '=');
+    if (ok) {
+        item = d[2] == '1' ? 1 : d[2] == '2' ? 2 : d[2] == '4' ? 4 : d[2] == '8' ? 8 : 0;
+        switch (d[1]) {
+        case 'f': kind = K_FLOAT; ok = item == 4 || item == 8; break;
+        case 'i': kind = K_INT; ok = item != 0; break;
+        case 'u': kind = K_UINT; ok = item != 0; break;
+        case 'b': kind = K_BOOL; ok = item == 1; break;
+        default: kind = K_FLOAT; ok = 0; break;
+        }
+    } else {
+        kind = K_FLOAT;
+    }
+    if (!ok)
+        return nnc_fail(NNC_ERR_FORMAT,
+                        "%s: unsupported dtype '%s' (nnc reads float, integer and bool "
+                        "numbers: f4 f8 i1 i2 i4 i8 u1 u2 u4 u8 b1)",
+                        what, h.descr);
+    if (d[0] == '>' && item > 1)
+        return nnc_fail(NNC_ERR_FORMAT,
+                        "%s: unsupported dtype '%s' (nnc reads little-endian numbers)", what,
+                        h.descr);
+    if (h.fortran) {
+        int trivial = 0; /* at most one dimension longer than 1: same layout */
+        for (int i = 0; i < h.ndim; i++)
+            trivial += h.shape[i] > 1;
+        if (trivial > 1)
+            return nnc_fail(NNC_ERR_FORMAT,
+                            "%s: unsupported 'fortran_order': True (nnc reads C-order "
+                            "arrays; save with numpy.ascontiguousarray)",
+                            what);
+    }
+
+    size_t size = 1;
+    for (int i = 0; i < h.ndim; i++) {
+        if (h.shape[i] != 0 && size > SIZE_MAX / h.shape[i])
+            return nnc_fail(NNC_ERR_FORMAT, "%s: 'shape' is too large (size overflows)",
+                            what);
+        size *= h.shape[i];
+    }
+    size_t dstart = hstart + hlen;
+    size_t avail = len - dstart;
+    if (size > avail / item)
+        return nnc_fail(NNC_ERR_FORMAT,
+                        "%s: truncated data: shape needs %zu elements of %zu bytes, only "
+                        "%zu bytes present",
+                        what, size, item, avail);
+    if (size > SIZE_MAX / sizeof(double))
+        return nnc_fail(NNC_ERR_FORMAT, "%s: array too large", what);
+    double *data = malloc(size > 0 ? size * sizeof(double) : 1);
+    if (!data)
+        return nnc_fail(NNC_ERR_MEMORY, "%s: out of memory for %zu numbers", what, size);
+    const unsigned char *src = b + dstart;
+    for (size_t i = 0; i < size; i++)
+        data[i] = load_element(src + i * item, kind, item);
+
+    memset(out, 0, sizeof *out);
+    out->ndim = h.ndim;
+    for (int i = 0; i < h.ndim; i++)
+        out->shape[i] = h.shape[i];
+    out->size = size;
+    out->data = data;
+    return NNC_OK;
+}
+
+nnc_status nnc_npy_read_file(const char *path, nnc_array *out)
+{
+    if (!path || !out)
+        return nnc_fail(NNC_ERR_ARGUMENT, "nnc_npy_read_file: NULL argument");
+    unsigned char *bytes;
+    size_t len;
+    nnc_status s = nnc_read_file(path, NPY_MAX_FILE, &bytes, &len);
+    if (s != NNC_OK)
+        return s;
+    s = nnc_npy_read_memory(bytes, len, path, out);
+    free(bytes);
+    return s;
+}
+
+/* ------------------------------------------------------------------ */
+/* .npz: zip reading                                                   */
+/* ------------------------------------------------------------------ */
+
+typedef struct zip_dir {
+    uint64_t entries, size, offset;
+} zip_dir;
+
+static nnc_status find_directory(const unsigned char *b, size_t len, const char *what,
+                                 zip_dir *dir)
+{
+    if (len < 22) {
+        if (len >= 6 && memcmp(b, "\x93NUMPY", 6) == 0)
+            return nnc_fail(NNC_ERR_FORMAT, "%s: a .npy file, not a .npz archive", what);
+        return nnc_fail(NNC_ERR_FORMAT, "%s: not a .npz (zip) archive: too short", what);
+    }
+    /* The record sits at the end, before a comment of at most 65535 bytes. */
+    size_t lowest = len - 22 > 65535 ? len - 22 - 65535 : 0;
+    size_t pos = len - 22;
+    for (;;) {
+        if (rd32(b + pos) == 0x06054b50u && pos + 22 + rd16(b + pos + 20) <= len)
+            break;
+        if (pos == lowest) {
+            if (memcmp(b, "\x93NUMPY", 6) == 0)
+                return nnc_fail(NNC_ERR_FORMAT, "%s: a .npy file, not a .npz archive",
+                                what);
+            return nnc_fail(NNC_ERR_FORMAT,
+                            "%s: not a .npz (zip) archive: no end-of-central-directory "
+                            "record",
+                            what);
+        }
+        pos--;
+    }
+    const unsigned char *e = b + pos;
+    if (rd16(e + 4) != 0 || rd16(e + 6) != 0 || rd16(e + 8) != rd16(e + 10))
+        return nnc_fail(NNC_ERR_FORMAT, "%s: multi-disk zip archives are not supported",
+                        what);
+    dir->entries = rd16(e + 10);
+    dir->size = rd32(e + 12);
+    dir->offset = rd32(e + 16);
+    /* zip64: a locator 20 bytes before points at the zip64 record; without
+     * one, take the values as they are (65535 entries, or exactly 4 GiB). */
+    if ((dir->entries == 0xffff || dir->size == 0xffffffffu ||
+         dir->offset == 0xffffffffu) &&
+        pos >= 20 && rd32(b + pos - 20) == 0x07064b50u) {
+        uint64_t off = rd64(b + pos - 20 + 8);
+        if (off > len || len - off < 56 || rd32(b + off) != 0x06064b50u)
+            return nnc_fail(NNC_ERR_FORMAT, "%s: broken zip64 end-of-directory record",
+                            what);
+        const unsigned char *z = b + off;
+        dir->entries = rd64(z + 32);
+        dir->size = rd64(z + 40);
+        dir->offset = rd64(z + 48);
+    }
+    if (dir->offset > len || dir->size > len - dir->offset)
+        return nnc_fail(NNC_ERR_FORMAT,
+                        "%s: truncated zip archive: central directory out of bounds", what);
+    return NNC_OK;
+}
+
+typedef struct zip_entry {
+    const unsigned char *name;
+    size_t name_len;
+    uint32_t flags, method, crc;
+    uint64_t csize, usize, local;
+} zip_entry;
+
+/* Reads the central-directory entry at *pos (within the directory). */
+static nnc_status read_entry(const unsigned char *cd, size_t cd_len, size_t *pos,
+                             const char *what, zip_entry *e)
+{
+    size_t p = *pos;
+    if (cd_len - p < 46 || rd32(cd + p) != 0x02014b50u)
+        return nnc_fail(NNC_ERR_FORMAT, "%s: corrupt zip central directory", what);
+    const unsigned char *r = cd + p;
+    size_t nlen = rd16(r + 28), xlen = rd16(r + 30), clen = rd16(r + 32);
+    if (cd_len - p - 46 < nlen + xlen + clen)
+        return nnc_fail(NNC_ERR_FORMAT, "%s: corrupt zip central directory", what);
+    e->flags = rd16(r + 8);
+    e->method = rd16(r + 10);
+    e->crc = rd32(r + 16);
+    e->csize = rd32(r + 20);
+    e->usize = rd32(r + 24);
+    e->local = rd32(r + 42);
+    e->name = r + 46;
+    e->name_len = nlen;
+    /* zip64 extra field: 8-byte values for the fields that read 0xffffffff */
+    const unsigned char *x = r + 46 + nlen, *xend = x + xlen;
+    while (xend - x >= 4) {
+        uint32_t id = rd16(x), sz = rd16(x + 2);
+        if ((size_t)(xend - x - 4) < sz)
+            break;
+        if (id == 1) {
+            const unsigned char *v = x + 4, *vend = x + 4 + sz;
+            uint64_t *fields[3] = {&e->usize, &e->csize, &e->local};
+            for (int i = 0; i < 3; i++) {
+                if (*fields[i] != 0xffffffffu)
+                    continue;
+                if (vend - v < 8)
+                    return nnc_fail(NNC_ERR_FORMAT, "%s: corrupt zip64 extra field", what);
+                *fields[i] = rd64(v);
+                v += 8;
+            }
+        }
+        x += 4 + sz;
+    }
+    *pos = p + 46 + nlen + xlen + clen;
+    return NNC_OK;
+}
+
+/* Appends "name" (without ".npy") to a comma-separated list in buf. */
+static void list_key(char *buf, size_t size, const zip_entry *e)
+{
+    size_t n = e->name_len;
+    if (n >= 4 && memcmp(e->name + n - 4, ".npy", 4) == 0)
+        n -= 4;
+    size_t used = strlen(buf);
+    if (used + 8 >= size)
+        return;
+    char tmp[64];
+    printable(e->name, n, tmp, sizeof tmp);
+    snprintf(buf + used, size - used, "%s'%s'", used ? ", " : "", tmp);
+}
+
+static nnc_status inflate_member(const unsigned char *src, uint64_t csize, unsigned char *dst,
+                                 size_t usize, const char *what)
+{
+    z_stream zs;
+    memset(&zs, 0, sizeof zs);
+    if (inflateInit2(&zs, -MAX_WBITS) != Z_OK)
+        return nnc_fail(NNC_ERR_MEMORY, "%s: cannot start zlib's inflate", what);
+    uint64_t in_left = csize;
+    size_t out_left = usize + 1; /* one spare byte catches oversize output */
+    zs.next_in = (Bytef *)(uintptr_t)src; /* zlib does not write through it */
+    zs.next_out = dst;
+    int rc = Z_OK;
+    while (rc == Z_OK) {
+        if (zs.avail_in == 0 && in_left > 0) {
+            zs.avail_in = in_left > (1u << 30) ? (1u << 30) : (uInt)in_left;
+            in_left -= zs.avail_in;
+        }
+        if (zs.avail_out == 0 && out_left > 0) {
+            zs.avail_out = out_left > (1u << 30) ? (1u << 30) : (uInt)out_left;
+            out_left -= zs.avail_out;
+        }
+        rc = inflate(&zs, Z_NO_FLUSH);
+        if (rc == Z_BUF_ERROR && zs.avail_in == 0 && in_left == 0)
+            break; /* input exhausted without an end of stream */
+        if (rc == Z_BUF_ERROR && zs.avail_out == 0 && out_left == 0)
+            break;
+    }
+    size_t produced = (size_t)zs.total_out;
+    inflateEnd(&zs);
+    if (rc == Z_STREAM_END && produced == usize)
+        return NNC_OK;
+    if (rc == Z_STREAM_END || produced > usize)
+        return nnc_fail(NNC_ERR_FORMAT,
+                        "%s: inflated size differs from the %zu bytes the directory records",
+                        what, usize);
+    if (rc == Z_DATA_ERROR)
+        return nnc_fail(NNC_ERR_FORMAT, "%s: corrupt deflate data: %s", what,
+                        zs.msg ? zs.msg : "invalid stream");
+    if (rc == Z_MEM_ERROR)
+        return nnc_fail(NNC_ERR_MEMORY, "%s: out of memory in inflate", what);
+    return nnc_fail(NNC_ERR_FORMAT, "%s: truncated deflate data", what);
+}
+
+nnc_status nnc_npz_read_memory(const void *bytes, size_t len, const char *what,
+                               const char *key, nnc_array *out)
+{
+    if (!what)
+        what = ".npz data";
+    if (!out || !key || (!bytes && len > 0))
+        return nnc_fail(NNC_ERR_ARGUMENT, "%s: nnc_npz_read_memory: NULL argument", what);
+    const unsigned char *b = bytes;
+    zip_dir dir;
+    memset(&dir, 0, sizeof dir);
+    nnc_status s = find_directory(b, len, what, &dir);
+    if (s != NNC_OK)
+        return s;
+
+    size_t klen = strlen(key);
+    const unsigned char *cd = b + dir.offset;
+    size_t cd_len = (size_t)dir.size, pos = 0;
+    char keys[400] = "";
+    zip_entry e, found;
+    memset(&found, 0, sizeof found);
+    int have = 0;
+    for (uint64_t i = 0; i < dir.entries; i++) {
+        s = read_entry(cd, cd_len, &pos, what, &e);
+        if (s != NNC_OK)
+            return s;
+        list_key(keys, sizeof keys, &e);
+        if (!have && e.name_len == klen + 4 && memcmp(e.name, key, klen) == 0 &&
+            memcmp(e.name + klen, ".npy", 4) == 0) {
+            found = e;
+            have = 1;
+        }
+    }
+    if (!have)
+        return nnc_fail(NNC_ERR_NOT_FOUND, "%s has no member '%s.npy' (keys present: %s)",
+                        what, key, keys[0] ? keys : "none");
+
+    char mwhat[512];
+    snprintf(mwhat, sizeof mwhat, "%s:%s.npy", what, key);
+    if (found.flags & 1u)
+        return nnc_fail(NNC_ERR_FORMAT, "%s: encrypted zip members are not supported", mwhat);
+    if (found.method != 0 && found.method != 8)
+        return nnc_fail(NNC_ERR_FORMAT,
+                        "%s: unsupported zip compression method %u (nnc reads stored and "
+                        "deflate)",
+                        mwhat, (unsigned)found.method);
+    /* local header: only its name and extra lengths are used */
+    if (found.local > len || len - found.local < 30 || rd32(b + found.local) != 0x04034b50u)
+        return nnc_fail(NNC_ERR_FORMAT, "%s: bad zip local header", mwhat);
+    const unsigned char *lh = b + found.local;
+    uint64_t data_off = found.local + 30 + rd16(lh + 26) + rd16(lh + 28);
+    if (data_off > len || found.csize > len - data_off)
+        return nnc_fail(NNC_ERR_FORMAT, "%s: truncated zip archive (member data out of bounds)",
+                        mwhat);
+    const unsigned char *src = b + data_off;
+
+    unsigned char *buf = NULL;
+    const unsigned char *npy;
+    size_t npy_len;
+    if (found.method == 0) {
+        if (found.csize != found.usize)
+            return nnc_fail(NNC_ERR_FORMAT,
+                            "%s: stored member with different compressed and real sizes",
+                            mwhat);
+        npy = src;
+        npy_len = (size_t)found.usize;
+    } else {
+        if (found.usize > NPZ_MAX_INFLATED)
+            return nnc_fail(NNC_ERR_FORMAT,
+                            "%s: member inflates to %llu bytes, more than nnc's limit of "
+                            "%zu",
+                            mwhat, (unsigned long long)found.usize, NPZ_MAX_INFLATED);
+        npy_len = (size_t)found.usize;
+        buf = malloc(npy_len + 1);
+        if (!buf)
+            return nnc_fail(NNC_ERR_MEMORY, "%s: out of memory", mwhat);
+        s = inflate_member(src, found.csize, buf, npy_len, mwhat);
+        if (s != NNC_OK) {
+            free(buf);
+            return s;
+        }
+        npy = buf;
+    }
+    uint32_t crc = crc_of(npy, npy_len);
+    if (crc != found.crc) {
+        free(buf);
+        return nnc_fail(NNC_ERR_FORMAT,
+                        "%s: CRC-32 mismatch (computed %08x, archive says %08x): the file "
+                        "is corrupt",
+                        mwhat, (unsigned)crc, (unsigned)found.crc);
+    }
+    s = nnc_npy_read_memory(npy, npy_len, mwhat, out);
+    free(buf);
+    return s;
+}
+
+nnc_status nnc_npz_read_file(const char *path, const char *key, nnc_array *out)
+{
+    if (!path || !key || !out)
+        return nnc_fail(NNC_ERR_ARGUMENT, "nnc_npz_read_file: NULL argument");
+    unsigned char *bytes;
+    size_t len;
+    nnc_status s = nnc_read_file(path, NPY_MAX_FILE, &bytes, &len);
+    if (s != NNC_OK)
+        return s;
+    s = nnc_npz_read_memory(bytes, len, path, key, out);
+    free(bytes);
+    return s;
+}
+
+/* ------------------------------------------------------------------ */
+/* .npz writing, as numpy.savez: stored members, DOS date 1980-01-01   */
+/* ------------------------------------------------------------------ */
+
+#define NPY_ALIGN 64
+#define NPY_GROWTH_DIGITS 21 /* numpy leaves room for shape[0] to grow */
+
+/* Builds the .npy header for a float64 C-order array into buf (size >= 256);
+ * returns its length (a multiple of NPY_ALIGN). */
+static size_t npy_header_bytes(const nnc_array *a, unsigned char *buf)
+{
+    char dict[200], shape[120];
+    size_t n = 0;
+    shape[0] = '\0';
+    for (int i = 0; i < a->ndim; i++)
+        n += (size_t)snprintf(shape + n, sizeof shape - n, "%s%zu", i ? ", " : "",
+                              a->shape[i]);
+    int dn = snprintf(dict, sizeof dict,
+                      "{'descr': '<f8', 'fortran_order': False, 'shape': (%s%s), }", shape,
+                      a->ndim == 1 ? "," : "");
+    size_t dlen = (size_t)dn;
+    if (a->ndim > 0) {
+        char first[24];
+        size_t digits = (size_t)snprintf(first, sizeof first, "%zu", a->shape[0]);
+        size_t grow = digits < NPY_GROWTH_DIGITS ? NPY_GROWTH_DIGITS - digits : 0;
+        memset(dict + dlen, ' ', grow);
+        dlen += grow;
+    }
+    size_t hlen = dlen + 1; /* with the final '\n' */
+    size_t pad = NPY_ALIGN - (10 + hlen) % NPY_ALIGN;
+    memcpy(buf, "\x93NUMPY\x01\x00", 8);
+    wr16(buf + 8, (uint32_t)(hlen + pad));
+    memcpy(buf + 10, dict, dlen);
+    memset(buf + 10 + dlen, ' ', pad);
+    buf[10 + dlen + pad] = '\n';
+    return 10 + hlen + pad;
+}
+
+nnc_status nnc_npz_write_file(const char *path, int count, const char *const *keys,
+                              const nnc_array *arrays)
+{
+    if (!path || count < 0 || (count > 0 && (!keys || !arrays)))
+        return nnc_fail(NNC_ERR_ARGUMENT, "nnc_npz_write_file: invalid argument");
+    if (count > 0xfffe)
+        return nnc_fail(NNC_ERR_ARGUMENT, "%s: too many arrays (%d)", path, count);
+    /* Sizes first: every member's header, data and name. */
+    uint64_t total = 22; /* end record */
+    for (int i = 0; i < count; i++) {
+        const nnc_array *a = &arrays[i];
+        if (!keys[i] || !keys[i][0] || strlen(keys[i]) > 1000)
+            return nnc_fail(NNC_ERR_ARGUMENT, "%s: array %d has an empty or overlong key",
+                            path, i);
+        for (int j = 0; j < i; j++)
+            if (strcmp(keys[i], keys[j]) == 0)
+                return nnc_fail(NNC_ERR_ARGUMENT, "%s: key '%s' given twice", path, keys[i]);
+        if (a->ndim < 0 || a->ndim > NNC_ARRAY_MAX_DIMS)
+            return nnc_fail(NNC_ERR_ARGUMENT, "%s: array '%s' has %d dimensions", path,
+                            keys[i], a->ndim);
+        size_t size = 1;
+        for (int d = 0; d < a->ndim; d++) {
+            if (a->shape[d] != 0 && size > SIZE_MAX / a->shape[d])
+                return nnc_fail(NNC_ERR_ARGUMENT, "%s: array '%s' is too large", path,
+                                keys[i]);
+            size *= a->shape[d];
+        }
+        if (size != a->size || (size > 0 && !a->data))
+            return nnc_fail(NNC_ERR_ARGUMENT,
+                            "%s: array '%s': size %zu does not match its shape (%zu) or "
+                            "data is NULL",
+                            path, keys[i], a->size, size);
+        if (size > (UINT64_C(0xffffffff) - 4096) / 8)
+            return nnc_fail(NNC_ERR_ARGUMENT,
+                            "%s: array '%s' is larger than 4 GiB (zip64 not written)", path,
+                            keys[i]);
+        uint64_t nlen = strlen(keys[i]) + 4;
+        total += 30 + nlen + 46 + nlen + 256 + (uint64_t)size * 8;
+    }
+    if (total > UINT64_C(0xffffffff) || total > SIZE_MAX)
+        return nnc_fail(NNC_ERR_ARGUMENT, "%s: archive larger than 4 GiB (zip64 not written)",
+                        path);
+
+    unsigned char *buf = malloc((size_t)total);
+    size_t cd_cap = 1;
+    for (int i = 0; i < count; i++)
+        cd_cap += 46 + strlen(keys[i]) + 4;
+    unsigned char *cd = malloc(cd_cap);
+    if (!buf || !cd) {
+        free(buf);
+        free(cd);
+        return nnc_fail(NNC_ERR_MEMORY, "%s: out of memory", path);
+    }
+    unsigned char *p = buf, *c = cd;
+    for (int i = 0; i < count; i++) {
+        const nnc_array *a = &arrays[i];
+        size_t klen = strlen(keys[i]), nlen = klen + 4;
+        uint32_t offset = (uint32_t)(p - buf);
+        /* the member's bytes go after its local header */
+        unsigned char *m = p + 30 + nlen;
+        size_t hl = npy_header_bytes(a, m);
+        unsigned char *q = m + hl;
+        for (size_t k = 0; k < a->size; k++) {
+            uint64_t u;
+            memcpy(&u, &a->data[k], sizeof u);
+            q = wr64(q, u);
+        }
+        uint32_t msize = (uint32_t)(q - m);
+        uint32_t crc = crc_of(m, msize);
+
+        p = wr32(p, 0x04034b50u);
+        p = wr16(p, 20);     /* version needed: 2.0 */
+        p = wr16(p, 0);      /* flags */
+        p = wr16(p, 0);      /* stored */
+        p = wr16(p, 0);      /* time 00:00 */
+        p = wr16(p, 0x21);   /* date 1980-01-01 */
+        p = wr32(p, crc);
+        p = wr32(p, msize);
+        p = wr32(p, msize);
+        p = wr16(p, (uint32_t)nlen);
+        p = wr16(p, 0);
+        memcpy(p, keys[i], klen);
+        memcpy(p + klen, ".npy", 4);
+        p = q;
+
+        c = wr32(c, 0x02014b50u);
+        c = wr16(c, 20);     /* made by: 2.0, MS-DOS attributes (as Python's zipfile) */
+        c = wr16(c, 20);
+        c = wr16(c, 0);
+        c = wr16(c, 0);
+        c = wr16(c, 0);
+        c = wr16(c, 0x21);
+        c = wr32(c, crc);
+        c = wr32(c, msize);
+        c = wr32(c, msize);
+        c = wr16(c, (uint32_t)nlen);
+        c = wr16(c, 0);      /* extra */
+        c = wr16(c, 0);      /* comment */
+        c = wr16(c, 0);      /* disk */
+        c = wr16(c, 0);      /* internal attributes */
+        c = wr32(c, 0600u << 16); /* external: mode rw------- */
+        c = wr32(c, offset);
+        memcpy(c, keys[i], klen);
+        memcpy(c + klen, ".npy", 4);
+        c += nlen;
+    }
+    uint32_t cd_offset = (uint32_t)(p - buf), cd_size = (uint32_t)(c - cd);
+    memcpy(p, cd, cd_size);
+    p += cd_size;
+    p = wr32(p, 0x06054b50u);
+    p = wr16(p, 0);
+    p = wr16(p, 0);
+    p = wr16(p, (uint32_t)count);
+    p = wr16(p, (uint32_t)count);
+    p = wr32(p, cd_size);
+    p = wr32(p, cd_offset);
+    p = wr16(p, 0);
+    free(cd);
+    nnc_status s = nnc_write_file_atomic(path, buf, (size_t)(p - buf));
+    free(buf);
+    return s;
+}

@@ -43,23 +43,33 @@ int cli_parse_double_list(const char *cmd, const char *flag, const char *text,
 const char *cli_option(const char *cmd, int argc, char **argv, int *i, const char *flag,
                        int *matched);
 
-/* Training and test data for train/eval: a built-in set ("sin",
+/* Where train/eval take their data from: a built-in set ("sin",
  * "composite") or a pair of files (.npz with keys data/label, or .csv with
- * the label in the last column).  Multiclass labels become one-hot rows
- * (classes from the smallest to the largest training label).  Prints its
- * own errors; returns 1 on success. */
+ * the label columns given by --label, the last one by default). */
+typedef struct cli_data_source {
+    const char *builtin, *train_path, *test_path, *label;
+} cli_data_source;
+
+/* Consumes --train, --test or --label at argv[*i] into src; returns 1 if it
+ * did, 0 if argv[*i] is another argument, -1 on a missing value. */
+int cli_data_option(const char *cmd, int argc, char **argv, int *i, cli_data_source *src);
+
+/* Loads the source.  Multiclass labels become one-hot rows (classes from
+ * the smallest to the largest training label).  Prints its own errors;
+ * returns 1 on success. */
 typedef struct cli_data {
     const char *name;     /* "sin", "composite", or the training file's stem */
     nnc_dataset *train, *test;
     char stem[64];
 } cli_data;
-int cli_load_data(const char *cmd, const char *builtin, const char *train_path,
-                  const char *test_path, nnc_task task, cli_data *out);
+int cli_load_data(const char *cmd, const cli_data_source *src, nnc_task task,
+                  cli_data *out);
 void cli_free_data(cli_data *data);
 /* 1 if name is one of the built-in data sets. */
 int cli_is_builtin(const char *name);
 
-/* The shortest decimal that reads back as exactly x (as Python's repr). */
+/* The shortest decimal that reads back as exactly x, written as Python's
+ * repr writes a float (0.8575700023301912, 1.0). */
 void cli_format_shortest(char *buf, size_t size, double x);
 
 #endif

@@ -15,14 +15,17 @@ static const char eval_usage[] =
     "\n"
     "  --model DIR             folder with the weight files (required)\n"
     "  sin | composite         a built-in data set (default: sin)\n"
-    "  --train FILE --test FILE  .npz (keys data, label) or .csv (label last)\n"
+    "  --train FILE --test FILE  .npz (keys data, label) or .csv (numbers, header optional)\n"
+    "  --label COLS            CSV label columns, 0-based, negative from the end\n"
+    "                          (default: -1, the last)\n"
     "  --task NAME             fitting | binary | multiclass (default: fitting)\n"
     "  --activation NAME[:P]   the hidden layers' activation (default: sigmoid)\n"
     "  -h, --help              this text\n";
 
 int cmd_eval(int argc, char **argv)
 {
-    const char *model = NULL, *data_name = NULL, *train_path = NULL, *test_path = NULL;
+    const char *model = NULL;
+    cli_data_source src = {0};
     const char *activation = "sigmoid";
     nnc_task task = NNC_TASK_FITTING;
     for (int i = 1; i < argc; i++) {
@@ -32,13 +35,14 @@ int cmd_eval(int argc, char **argv)
             fputs(eval_usage, stdout);
             return CLI_OK;
         }
+        int d = cli_data_option("eval", argc, argv, &i, &src);
+        if (d < 0)
+            return CLI_USAGE;
+        if (d > 0)
+            continue;
 #define OPTION(flag) ((v = cli_option("eval", argc, argv, &i, flag, &m)) != NULL || m)
         if (OPTION("--model")) {
             model = v;
-        } else if (OPTION("--train")) {
-            train_path = v;
-        } else if (OPTION("--test")) {
-            test_path = v;
         } else if (OPTION("--activation")) {
             activation = v;
         } else if (OPTION("--task")) {
@@ -49,8 +53,8 @@ int cmd_eval(int argc, char **argv)
         } else if (arg[0] == '-') {
             cli_error("eval", "unknown option '%s' (see nnc eval --help)", arg);
             return CLI_USAGE;
-        } else if (!data_name) {
-            data_name = arg;
+        } else if (!src.builtin) {
+            src.builtin = arg;
         } else {
             cli_error("eval", "unexpected argument '%s'", arg);
             return CLI_USAGE;
@@ -76,7 +80,7 @@ int cmd_eval(int argc, char **argv)
         return CLI_USAGE;
     }
     cli_data data;
-    if (!cli_load_data("eval", data_name, train_path, test_path, task, &data))
+    if (!cli_load_data("eval", &src, task, &data))
         return CLI_USAGE;
     int status = CLI_USAGE;
     nnc_net *net = NULL;

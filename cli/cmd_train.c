@@ -20,7 +20,9 @@ static const char train_usage[] =
     "\n"
     "data:\n"
     "  sin | composite         a built-in textbook data set (default: sin)\n"
-    "  --train FILE --test FILE  .npz (keys data, label) or .csv (label last)\n"
+    "  --train FILE --test FILE  .npz (keys data, label) or .csv (numbers, header optional)\n"
+    "  --label COLS            CSV label columns, 0-based, negative from the end\n"
+    "                          (default: -1, the last)\n"
     "  --task NAME             fitting | binary | multiclass (default: fitting)\n"
     "network:\n"
     "  --hidden N[,N...]       hidden layer widths (default: 3)\n"
@@ -44,7 +46,8 @@ static const char train_usage[] =
     "  -h, --help              this text\n";
 
 typedef struct train_args {
-    const char *data, *train_path, *test_path, *init_from, *name, *out;
+    cli_data_source data;
+    const char *init_from, *name, *out;
     nnc_task task;
     nnc_init init;
     nnc_train_options opt;
@@ -101,12 +104,13 @@ static int parse_args(int argc, char **argv, train_args *a)
             a->save = 0;
             continue;
         }
+        int d = cli_data_option("train", argc, argv, &i, &a->data);
+        if (d < 0)
+            return 0;
+        if (d > 0)
+            continue;
 #define OPTION(flag) ((v = cli_option("train", argc, argv, &i, flag, &m)) != NULL || m)
-        if (OPTION("--train")) {
-            a->train_path = v;
-        } else if (OPTION("--test")) {
-            a->test_path = v;
-        } else if (OPTION("--task")) {
+        if (OPTION("--task")) {
             if (v && nnc_task_from_name(v, &a->task) != NNC_OK) {
                 cli_status_error("train", NNC_ERR_ARGUMENT);
                 return 0;
@@ -179,8 +183,8 @@ static int parse_args(int argc, char **argv, train_args *a)
         } else if (arg[0] == '-') {
             cli_error("train", "unknown option '%s' (see nnc train --help)", arg);
             return 0;
-        } else if (!a->data) {
-            a->data = arg;
+        } else if (!a->data.builtin) {
+            a->data.builtin = arg;
             continue;
         } else {
             cli_error("train", "unexpected argument '%s'", arg);
@@ -319,8 +323,11 @@ static int save_run(const char *dir, const train_args *a, const nnc_net *net,
     }
     fprintf(f, "# nnc %s: the settings and outcome of this training run\n", nnc_version());
     fprintf(f, "data = %s\n", data_name);
-    if (a->train_path)
-        fprintf(f, "train_file = %s\ntest_file = %s\n", a->train_path, a->test_path);
+    if (a->data.train_path)
+        fprintf(f, "train_file = %s\ntest_file = %s\n", a->data.train_path,
+                a->data.test_path);
+    if (a->data.label)
+        fprintf(f, "label_columns = %s\n", a->data.label);
     fprintf(f, "task = %s\nlayers = ", nnc_task_name(a->task));
     for (int i = 0; i < n_widths; i++)
         fprintf(f, "%s%d", i ? "," : "", widths[i]);
@@ -359,7 +366,7 @@ int cmd_train(int argc, char **argv)
     if (!parse_args(argc, argv, &a))
         return CLI_USAGE;
     cli_data data;
-    if (!cli_load_data("train", a.data, a.train_path, a.test_path, a.task, &data))
+    if (!cli_load_data("train", &a.data, a.task, &data))
         return CLI_USAGE;
 
     int n_in = nnc_dataset_inputs(data.train), n_out = nnc_dataset_outputs(data.train);

@@ -3,6 +3,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Generated at build time by cmake/embed.cmake from data/ai-edu/. */
@@ -41,12 +42,52 @@ static int ends_with(const char *s, const char *suffix)
     return n >= k && strcmp(s + n - k, suffix) == 0;
 }
 
-static nnc_status load_file(const char *path, nnc_dataset **out)
+int cli_data_option(const char *cmd, int argc, char **argv, int *i, cli_data_source *src)
+{
+    static const char *const flags[] = {"--train", "--test", "--label"};
+    const char **slots[] = {&src->train_path, &src->test_path, &src->label};
+    for (int k = 0; k < 3; k++) {
+        int matched;
+        const char *v = cli_option(cmd, argc, argv, i, flags[k], &matched);
+        if (matched) {
+            if (!v)
+                return -1;
+            *slots[k] = v;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+enum { MAX_LABELS = 64 };
+
+/* "--label 3" or "--label -2,-1": CSV label columns, 0-based, negative from
+ * the end. */
+static int parse_labels(const char *cmd, const char *text, int *cols, int *count)
+{
+    double *v;
+    int n;
+    if (!cli_parse_double_list(cmd, "--label", text, &v, &n))
+        return 0;
+    int ok = n <= MAX_LABELS;
+    for (int k = 0; ok && k < n; k++) {
+        ok = v[k] == (int)v[k] && v[k] > -100000 && v[k] < 100000;
+        cols[k] = ok ? (int)v[k] : 0;
+    }
+    free(v);
+    if (!ok)
+        cli_error(cmd, "--label: '%s' is not a list of at most %d column numbers", text,
+                  MAX_LABELS);
+    *count = n;
+    return ok;
+}
+
+static nnc_status load_file(const char *path, const int *labels, int n_labels,
+                            nnc_dataset **out)
 {
     if (ends_with(path, ".npz"))
         return nnc_dataset_load_npz(out, path);
-    int last = -1;
-    return nnc_dataset_load_csv(out, path, NULL, &last, 1);
+    return nnc_dataset_load_csv(out, path, NULL, labels, n_labels);
 }
 
 /* Turns integer class labels into one-hot rows for both sets, with the
@@ -76,11 +117,16 @@ static int one_hot_both(const char *cmd, cli_data *d)
     return 1;
 }
 
-int cli_load_data(const char *cmd, const char *builtin, const char *train_path,
-                  const char *test_path, nnc_task task, cli_data *out)
+int cli_load_data(const char *cmd, const cli_data_source *src, nnc_task task,
+                  cli_data *out)
 {
+    const char *builtin = src->builtin, *train_path = src->train_path;
+    const char *test_path = src->test_path;
     cli_data d = {0};
     nnc_status s;
+    int labels[MAX_LABELS] = {-1}, n_labels = 1;
+    if (src->label && !parse_labels(cmd, src->label, labels, &n_labels))
+        return 0;
     if (train_path || test_path) {
         if (!train_path || !test_path) {
             cli_error(cmd, "--train and --test go together");
@@ -91,9 +137,9 @@ int cli_load_data(const char *cmd, const char *builtin, const char *train_path,
                       builtin);
             return 0;
         }
-        s = load_file(train_path, &d.train);
+        s = load_file(train_path, labels, n_labels, &d.train);
         if (s == NNC_OK)
-            s = load_file(test_path, &d.test);
+            s = load_file(test_path, labels, n_labels, &d.test);
         /* The run's name: the training file's name up to its first dot. */
         const char *base = strrchr(train_path, '/');
         base = base ? base + 1 : train_path;

@@ -151,6 +151,9 @@ void cli_format_shortest(char *buf, size_t size, double x)
     for (int prec = 1; prec <= 17; prec++) {
         snprintf(buf, size, "%.*g", prec, x);
         if (strtod(buf, NULL) == x)
-            return;
+            break;
     }
+    /* Python writes a whole float as "1.0", not "1". */
+    if (isfinite(x) && !strpbrk(buf, ".e") && strlen(buf) + 3 <= size)
+        strcat(buf, ".0");
 }

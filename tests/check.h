@@ -5,6 +5,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "nnc.h"
 
@@ -53,6 +54,17 @@ static int check_count;
             check_failures++;                                                       \
             fprintf(stderr, "%s:%d: %s -> %s, want %s (%s)\n", __FILE__, __LINE__,  \
                     #call, nnc_strerror(s_), nnc_strerror(status), nnc_last_error()); \
+        }                                                                           \
+    } while (0)
+
+/* The detail message of the last failure mentions `words`. */
+#define CHECK_MSG(words)                                                            \
+    do {                                                                            \
+        check_count++;                                                              \
+        if (!strstr(nnc_last_error(), (words))) {                                   \
+            check_failures++;                                                       \
+            fprintf(stderr, "%s:%d: message \"%s\" lacks \"%s\"\n", __FILE__,       \
+                    __LINE__, nnc_last_error(), (words));                           \
         }                                                                           \
     } while (0)
 

@@ -68,6 +68,26 @@ grep -q 'diverged at epoch' "$TMP/div" || fail "divergence message: $(cat "$TMP/
     fail "the kept weights do not evaluate: $(cat "$TMP/div_eval")"
 grep -qi nan "$TMP/div_eval" && fail "kept weights give NaN"
 
+# --- classification from CSV, label column chosen with --label ------------
+# Points on a 20x20 grid; binary: is x + y > 1; three classes (labels 1..3)
+# by which third of [0, 2) x + y falls in.  The label stands first.
+awk 'BEGIN { print "label,x,y"; for (i = 0; i < 20; i++) for (j = 0; j < 20; j++) {
+    x = (i + 0.5) / 20; y = (j + 0.37) / 20; printf "%d,%.4f,%.4f\n", (x + y > 1), x, y } }' >"$TMP/binary.csv"
+awk 'BEGIN { print "class,x,y"; for (i = 0; i < 20; i++) for (j = 0; j < 20; j++) {
+    x = (i + 0.5) / 20; y = (j + 0.37) / 20; printf "%d,%.4f,%.4f\n", 1 + int((x + y) * 1.5), x, y } }' >"$TMP/three.csv"
+"$NNC" train --train "$TMP/binary.csv" --test "$TMP/binary.csv" --label 0 --task binary \
+    --hidden 4 --activation tanh --epochs 300 --checkpoint 100 --out "$TMP" >"$TMP/bin.log" 2>"$TMP/bin.err" ||
+    fail "binary CSV run: $(cat "$TMP/bin.err")"
+awk 'END { exit !($1 >= 0.95) }' "$TMP/bin.log" || fail "binary test accuracy $(tail -1 "$TMP/bin.log") < 0.95"
+[ -s "$TMP/binary_241/wb2.npz" ] || fail "binary run folder binary_241 missing"
+"$NNC" train --train "$TMP/three.csv" --test "$TMP/three.csv" --label 0 --task multiclass \
+    --layers 2,8,3 --activation relu --eta 0.1 --epochs 300 --checkpoint 100 --out "$TMP" >"$TMP/mc.log" 2>"$TMP/mc.err" ||
+    fail "multiclass CSV run: $(cat "$TMP/mc.err")"
+awk 'END { exit !($1 >= 0.9) }' "$TMP/mc.log" || fail "multiclass test accuracy $(tail -1 "$TMP/mc.log") < 0.9"
+"$NNC" eval --model "$TMP/three_283" --train "$TMP/three.csv" --test "$TMP/three.csv" --label 0 \
+    --task multiclass --activation relu >"$TMP/mc_eval" 2>&1 || fail "multiclass eval: $(cat "$TMP/mc_eval")"
+[ "$(tail -1 "$TMP/mc_eval")" = "$(tail -1 "$TMP/mc.log")" ] || fail "multiclass eval disagrees with training"
+
 # --- bad input: non-zero exit and a message that names the problem ---------
 expect_error() { # expected-words args...
     local words=$1
@@ -93,6 +113,8 @@ expect_error "--model DIR is required" eval
 expect_error "wb1.npz" eval --model "$TMP/nowhere"
 expect_error "unknown command" frobnicate
 printf '1,2\n3\n' >"$TMP/ragged.csv"
+expect_error "--label: 'x'" train --train "$TMP/binary.csv" --test "$TMP/binary.csv" --label x
+expect_error "label column 7" train --train "$TMP/binary.csv" --test "$TMP/binary.csv" --label 7
 expect_error "ragged.csv" train --train "$TMP/ragged.csv" --test "$TMP/ragged.csv"
 
 "$NNC" train --help | grep -q -- '--init-from' || fail "train --help"

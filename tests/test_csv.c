@@ -7,16 +7,6 @@
 
 #define TMP NNC_TEST_TMP "/"
 
-#define CHECK_MSG(words)                                                            \
-    do {                                                                            \
-        check_count++;                                                              \
-        if (!strstr(nnc_last_error(), (words))) {                                   \
-            check_failures++;                                                       \
-            fprintf(stderr, "%s:%d: message \"%s\" lacks \"%s\"\n", __FILE__,       \
-                    __LINE__, nnc_last_error(), (words));                           \
-        }                                                                           \
-    } while (0)
-
 static const char *write_text(const char *name, const char *text, size_t len)
 {
     static char path[512];

@@ -9,16 +9,6 @@
 #define DATA NNC_DATA_DIR "/"
 #define TMP NNC_TEST_TMP "/"
 
-#define CHECK_MSG(words)                                                            \
-    do {                                                                            \
-        check_count++;                                                              \
-        if (!strstr(nnc_last_error(), (words))) {                                   \
-            check_failures++;                                                       \
-            fprintf(stderr, "%s:%d: message \"%s\" lacks \"%s\"\n", __FILE__,       \
-                    __LINE__, nnc_last_error(), (words));                           \
-        }                                                                           \
-    } while (0)
-
 static nnc_array make_array(int ndim, size_t r, size_t c, double *data)
 {
     nnc_array a;

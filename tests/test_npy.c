@@ -11,17 +11,6 @@
 #define DATA NNC_DATA_DIR "/"
 #define TMP NNC_TEST_TMP "/"
 
-/* The message of the last failure mentions `words`. */
-#define CHECK_MSG(words)                                                            \
-    do {                                                                            \
-        check_count++;                                                              \
-        if (!strstr(nnc_last_error(), (words))) {                                   \
-            check_failures++;                                                       \
-            fprintf(stderr, "%s:%d: message \"%s\" lacks \"%s\"\n", __FILE__,       \
-                    __LINE__, nnc_last_error(), (words));                           \
-        }                                                                           \
-    } while (0)
-
 static unsigned char *read_all(const char *path, size_t *len)
 {
     FILE *f = fopen(path, "rb");

@@ -9,16 +9,6 @@
 #define SIN111 NNC_DATA_DIR "/ch09-weights/sin_111"
 #define TMP NNC_TEST_TMP "/"
 
-#define CHECK_MSG(words)                                                            \
-    do {                                                                            \
-        check_count++;                                                              \
-        if (!strstr(nnc_last_error(), (words))) {                                   \
-            check_failures++;                                                       \
-            fprintf(stderr, "%s:%d: message \"%s\" lacks \"%s\"\n", __FILE__,       \
-                    __LINE__, nnc_last_error(), (words));                           \
-        }                                                                           \
-    } while (0)
-
 static nnc_net *make_net(int n_in, int hidden, int n_out)
 {
     nnc_layer_spec layers[2] = {{hidden, NNC_ACT_SIGMOID, 0}, {n_out, NNC_ACT_IDENTITY, 0}};

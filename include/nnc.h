@@ -388,6 +388,49 @@ nnc_status nnc_textbook_shape(const char *dir, int *widths, int max_widths,
  * same shape share one file, as the textbook's 1-1-1 run does. */
 nnc_status nnc_net_load_textbook_init(nnc_net *net, const char *dir, nnc_init init);
 
+/* ------------------------------------------------------------------ */
+/* Charts: standalone SVG 1.1, no dependencies                         */
+/* ------------------------------------------------------------------ */
+
+/* A figure of one or more panels side by side (cols × rows), each with its
+ * own axes (nice ticks, grid, legend).  Series colours cycle through a
+ * fixed palette in the order series are added. */
+typedef struct nnc_plot nnc_plot;
+
+typedef enum nnc_plot_style {
+    NNC_PLOT_LINE = 1,    /* a polyline through the points */
+    NNC_PLOT_MARKERS = 2, /* a small circle at each point */
+    NNC_PLOT_CROSSES = 4  /* a small x at each point (the textbook's fit result) */
+} nnc_plot_style;
+
+/* width, height: the whole figure in pixels; title may be NULL. */
+nnc_status nnc_plot_create(nnc_plot **out, int width, int height, int cols, int rows,
+                           const char *title);
+void nnc_plot_free(nnc_plot *plot);
+/* Labels and scale of panel p (0-based, row-major).  Strings may be NULL. */
+nnc_status nnc_plot_axes(nnc_plot *plot, int p, const char *title, const char *x_label,
+                         const char *y_label, int log_y);
+/* Adds a series of n points; non-finite points are skipped (a line breaks
+ * there).  style is a bitwise OR of nnc_plot_style; label NULL: no legend
+ * entry.  The data are copied. */
+nnc_status nnc_plot_series(nnc_plot *plot, int p, const char *label, const double *x,
+                           const double *y, size_t n, int style);
+/* A colour grid under panel p's series: values (ny, nx), row 0 at y_min;
+ * cell (i, j) covers x in [x_min + j·dx, x_min + (j+1)·dx).  Colours run
+ * over a sequential scale from the smallest to the largest finite value; with
+ * show_values each cell also prints its value (%.3g), for heat maps. */
+nnc_status nnc_plot_grid(nnc_plot *plot, int p, double x_min, double x_max, double y_min,
+                         double y_max, int nx, int ny, const double *values,
+                         int show_values);
+/* Category labels for panel p's x or y ticks instead of numbers (heat maps):
+ * tick k sits at the centre of cell k.  axis: 'x' or 'y'. */
+nnc_status nnc_plot_categories(nnc_plot *plot, int p, char axis, const char *const *labels,
+                               int count);
+/* The figure as SVG text (malloc'ed, NUL-terminated; free() it). */
+nnc_status nnc_plot_svg(const nnc_plot *plot, char **svg, size_t *len);
+/* Writes the SVG to path through a temporary file. */
+nnc_status nnc_plot_save(const nnc_plot *plot, const char *path);
+
 #ifdef __cplusplus
 }
 #endif

@@ -13,8 +13,8 @@ int cmd_plot(int argc, char **argv);
 int cmd_sweep(int argc, char **argv);
 
 /* Exit statuses: 0 success, 1 bad usage or input, 2 runtime failure,
- * 3 training diverged. */
-enum { CLI_OK = 0, CLI_USAGE = 1, CLI_FAILED = 2, CLI_DIVERGED = 3 };
+ * 3 training diverged, 130 interrupted by Ctrl-C (the shell's convention). */
+enum { CLI_OK = 0, CLI_USAGE = 1, CLI_FAILED = 2, CLI_DIVERGED = 3, CLI_INTERRUPTED = 130 };
 
 /* Prints "nnc <cmd>: <message>\n" to stderr. */
 void cli_error(const char *cmd, const char *fmt, ...)
@@ -69,28 +69,6 @@ int cli_load_data(const char *cmd, const cli_data_source *src, nnc_task task,
 void cli_free_data(cli_data *data);
 /* 1 if name is one of the built-in data sets. */
 int cli_is_builtin(const char *name);
-
-/* The textbook's figures, built on nnc_plot (cli/charts.c).  Each makes a
- * new figure in *out (free with nnc_plot_free) or returns an error status
- * with nnc_last_error() set. */
-
-/* Figure 9-10: two panels, loss and accuracy against epoch, train and
- * validation curves; title e.g. "bz:10,eta:0.5,ne:3". */
-nnc_status chart_history(nnc_plot **out, const nnc_checkpoint *history, size_t count,
-                         const char *title);
-/* Figure 9-11, for 1 input and 1 output: training points as dots, the test
- * set as the true curve, the network's prediction on linspace(0,1,100). */
-nnc_status chart_fit(nnc_plot **out, nnc_net *net, const nnc_dataset *train,
-                     const nnc_dataset *test, const char *title);
-/* For 2 inputs and a classifier: the decision regions over the samples'
- * bounding box, with the samples drawn by class. */
-nnc_status chart_decision(nnc_plot **out, nnc_net *net, const nnc_dataset *data,
-                          const char *title);
-/* Figures 8-2, 8-3: f and f' over the row's plot range (200 points), axes
- * "input : z" and "output : a", grid. */
-nnc_status chart_activation(nnc_plot **out, const nnc_activation_info *info, double param);
-/* Every activation in one sheet of small panels. */
-nnc_status chart_activation_sheet(nnc_plot **out);
 
 /* The shortest decimal that reads back as exactly x, written as Python's
  * repr writes a float (0.8575700023301912, 1.0). */

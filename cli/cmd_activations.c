@@ -1,10 +1,13 @@
-/* nnc activations: the catalogue as a table, one row's details, or a row
- * evaluated at chosen points ("z a da" per line, for scripts and plots). */
+/* nnc activations: the catalogue as a table, one row's details, a row
+ * evaluated at chosen points ("z a da" per line, for scripts and plots), or
+ * SVG charts of f and f' (the textbook's figures 8-2, 8-3). */
 #include "cli.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static const char *const CMD = "activations";
 
@@ -15,10 +18,15 @@ static void usage(FILE *out)
             "       nnc activations NAME[:PARAM]        show one activation\n"
             "       nnc activations NAME[:PARAM] --at Z1,Z2,...\n"
             "                                           print 'z a da' per point\n"
+            "       nnc activations [NAME[:PARAM]] --plot DIR\n"
+            "                                           write SVG charts of f and f'\n"
             "\n"
             "NAME is case-insensitive, '-' and '_' alike (leaky-relu); PARAM sets\n"
             "the threshold of step or the alpha of leaky_relu and elu.\n"
-            "With --at, each line holds z, a = f(z) and da = f'(z) as %%.9g.\n");
+            "With --at, each line holds z, a = f(z) and da = f'(z) as %%.9g.\n"
+            "With --plot, DIR (created if missing) receives DIR/<name>.svg for every\n"
+            "activation and the overview sheet DIR/activations.svg, or only NAME's\n"
+            "chart when NAME is given; the paths written are printed, one per line.\n");
 }
 
 static size_t max_len(size_t cur, const char *s) { return strlen(s) > cur ? strlen(s) : cur; }
@@ -94,9 +102,97 @@ static int print_points(const nnc_activation_info *info, double param, const dou
     return CLI_OK;
 }
 
+/* mkdir -p: every missing folder on the way to dir. */
+static int make_dirs(const char *dir)
+{
+    size_t len = strlen(dir);
+    char *path = malloc(len + 1);
+    if (!path) {
+        cli_error(CMD, "out of memory");
+        return 0;
+    }
+    memcpy(path, dir, len + 1);
+    for (size_t i = 1; i <= len; i++) {
+        if (path[i] != '/' && path[i] != '\0')
+            continue;
+        char c = path[i];
+        path[i] = '\0';
+        struct stat st;
+        if (stat(path, &st) != 0 && mkdir(path, 0777) != 0 && errno != EEXIST) {
+            cli_error(CMD, "--plot: cannot create folder %s: %s", path, strerror(errno));
+            free(path);
+            return 0;
+        }
+        if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode)) {
+            cli_error(CMD, "--plot: %s is not a folder", path);
+            free(path);
+            return 0;
+        }
+        path[i] = c;
+    }
+    free(path);
+    return 1;
+}
+
+/* Saves a chart as dir/file and prints the path; frees the chart. */
+static int save_chart(nnc_plot *plot, const char *dir, const char *file)
+{
+    size_t n = strlen(dir) + strlen(file) + 2;
+    char *path = malloc(n);
+    if (!path) {
+        nnc_plot_free(plot);
+        cli_error(CMD, "out of memory");
+        return 0;
+    }
+    snprintf(path, n, "%s/%s", dir, file);
+    nnc_status s = nnc_plot_save(plot, path);
+    nnc_plot_free(plot);
+    if (s != NNC_OK) {
+        cli_status_error(CMD, s);
+        free(path);
+        return 0;
+    }
+    printf("%s\n", path);
+    free(path);
+    return 1;
+}
+
+/* One chart per activation (or only `only`), then the sheet when all. */
+static int write_plots(const char *dir, const nnc_activation_info *only, double param)
+{
+    if (!make_dirs(dir))
+        return CLI_FAILED;
+    for (int i = 0; i < NNC_ACT_COUNT; i++) {
+        const nnc_activation_info *info = nnc_activation_get((nnc_activation)i);
+        if (only && info != only)
+            continue;
+        nnc_plot *plot;
+        nnc_status s = nnc_chart_activation(&plot, info, only ? param : info->default_param);
+        if (s != NNC_OK) {
+            cli_status_error(CMD, s);
+            return CLI_FAILED;
+        }
+        char file[96];
+        snprintf(file, sizeof file, "%s.svg", info->name);
+        if (!save_chart(plot, dir, file))
+            return CLI_FAILED;
+    }
+    if (!only) {
+        nnc_plot *plot;
+        nnc_status s = nnc_chart_activation_sheet(&plot);
+        if (s != NNC_OK) {
+            cli_status_error(CMD, s);
+            return CLI_FAILED;
+        }
+        if (!save_chart(plot, dir, "activations.svg"))
+            return CLI_FAILED;
+    }
+    return CLI_OK;
+}
+
 int cmd_activations(int argc, char **argv)
 {
-    const char *name = NULL, *at = NULL;
+    const char *name = NULL, *at = NULL, *plot_dir = NULL;
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
         int matched;
@@ -115,6 +211,21 @@ int cmd_activations(int argc, char **argv)
             at = v;
             continue;
         }
+        v = cli_option(CMD, argc, argv, &i, "--plot", &matched);
+        if (matched) {
+            if (!v)
+                return CLI_USAGE;
+            if (plot_dir) {
+                cli_error(CMD, "--plot given twice");
+                return CLI_USAGE;
+            }
+            if (!v[0]) {
+                cli_error(CMD, "--plot needs a folder name");
+                return CLI_USAGE;
+            }
+            plot_dir = v;
+            continue;
+        }
         if (arg[0] == '-' && arg[1] != '\0') {
             cli_error(CMD, "unknown option '%s' (try 'nnc activations --help')", arg);
             return CLI_USAGE;
@@ -126,7 +237,13 @@ int cmd_activations(int argc, char **argv)
         name = arg;
     }
 
+    if (at && plot_dir) {
+        cli_error(CMD, "--at and --plot cannot be combined");
+        return CLI_USAGE;
+    }
     if (!name) {
+        if (plot_dir)
+            return write_plots(plot_dir, NULL, 0);
         if (at) {
             cli_error(CMD, "--at needs an activation name");
             return CLI_USAGE;
@@ -140,6 +257,8 @@ int cmd_activations(int argc, char **argv)
     if (!cli_parse_activation(CMD, name, &id, &param))
         return CLI_USAGE;
     const nnc_activation_info *info = nnc_activation_get(id);
+    if (plot_dir)
+        return write_plots(plot_dir, info, param);
     if (!at) {
         print_row(info, param);
         return CLI_OK;

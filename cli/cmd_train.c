@@ -1,8 +1,11 @@
 /* nnc train: the textbook's training run, its log, and its run folder. */
 #include "cli.h"
+#include "progress.h"
+#include "report.h"
 
 #include <errno.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,7 +19,9 @@ static const char train_usage[] =
     "Trains a network of dense layers with mini-batch gradient descent, printing the\n"
     "textbook's log at every check, then `testing...` and the test accuracy, and\n"
     "writes <out>/<name>/: wb1.npz, wb2.npz, ... (the textbook's weight files),\n"
-    "history.csv and hyperparameters.txt.\n"
+    "history.csv, hyperparameters.txt, history.svg, result.svg and report.html.\n"
+    "A progress bar runs on stderr when it is a terminal; Ctrl-C stops training at\n"
+    "the next batch and saves what was learned.\n"
     "\n"
     "data:\n"
     "  sin | composite         a built-in textbook data set (default: sin)\n"
@@ -43,6 +48,7 @@ static const char train_usage[] =
     "  --name NAME             run name (default: <data>_<widths>, e.g. sin_131)\n"
     "  --out DIR               parent folder of the run folder (default: .)\n"
     "  --no-save               write nothing\n"
+    "  -q, --quiet             no progress bar (it shows only on a terminal anyway)\n"
     "  -h, --help              this text\n";
 
 typedef struct train_args {
@@ -54,7 +60,7 @@ typedef struct train_args {
     int widths[MAX_WIDTHS], n_widths; /* from --layers, or 0 */
     int hidden[MAX_WIDTHS], n_hidden; /* from --hidden */
     char activation_text[256];
-    int save;
+    int save, quiet;
 } train_args;
 
 /* Parses a comma list of positive whole numbers. */
@@ -102,6 +108,10 @@ static int parse_args(int argc, char **argv, train_args *a)
         }
         if (strcmp(arg, "--no-save") == 0) {
             a->save = 0;
+            continue;
+        }
+        if (strcmp(arg, "--quiet") == 0 || strcmp(arg, "-q") == 0) {
+            a->quiet = 1;
             continue;
         }
         int d = cli_data_option("train", argc, argv, &i, &a->data);
@@ -237,19 +247,58 @@ static int build_specs(const train_args *a, const int *widths, int n_layers,
     return 1;
 }
 
-typedef struct log_state {
-    FILE *out;
-} log_state;
+/* Ctrl-C: the handler only raises this flag; training stops at the next
+ * update, and the run is saved as it stands.  (A signal handler can reach
+ * nothing else, so this one flag is the CLI's only global state.) */
+static volatile sig_atomic_t interrupted;
+
+static void on_interrupt(int sig)
+{
+    interrupted = 1;
+    signal(sig, SIG_DFL); /* a second Ctrl-C ends the process at once */
+}
+
+typedef struct run_log {
+    progress bar;
+    FILE *text;          /* a copy of stdout's log, for the report */
+    char *text_buf;
+    size_t text_len;
+} run_log;
+
+/* Prints one line of the log to stdout and to its copy. */
+static void log_line(run_log *log, const char *line)
+{
+    progress_clear(&log->bar);
+    fputs(line, stdout);
+    fputc('\n', stdout);
+    if (log->text) {
+        fputs(line, log->text);
+        fputc('\n', log->text);
+    }
+}
 
 /* Prints one check in the textbook's exact format. */
 static int print_check(const nnc_checkpoint *c, void *user)
 {
-    FILE *out = ((log_state *)user)->out;
-    fprintf(out, "epoch=%d, total_iteration=%ld\n", c->epoch, c->total_iteration);
-    fprintf(out, "loss_train=%.6f, accuracy_train=%f\n", c->loss_train, c->accuracy_train);
-    fprintf(out, "loss_valid=%.6f, accuracy_valid=%f\n", c->loss_valid, c->accuracy_valid);
-    fflush(out);
+    run_log *log = user;
+    char line[128];
+    snprintf(line, sizeof line, "epoch=%d, total_iteration=%ld", c->epoch, c->total_iteration);
+    log_line(log, line);
+    snprintf(line, sizeof line, "loss_train=%.6f, accuracy_train=%f", c->loss_train,
+             c->accuracy_train);
+    log_line(log, line);
+    snprintf(line, sizeof line, "loss_valid=%.6f, accuracy_valid=%f", c->loss_valid,
+             c->accuracy_valid);
+    log_line(log, line);
+    fflush(stdout);
+    progress_check(&log->bar, c);
     return 0;
+}
+
+static int on_step(int epoch, long total_iteration, void *user)
+{
+    progress_step(&((run_log *)user)->bar, epoch, total_iteration);
+    return interrupted;
 }
 
 static int make_dirs(const char *path)
@@ -287,19 +336,14 @@ static int write_stream(const char *path, char *text, size_t len)
     return 1;
 }
 
-static int save_run(const char *dir, const train_args *a, const nnc_net *net,
-                    const int *widths, int n_widths, const nnc_train_result *r,
-                    double test_accuracy, const char *data_name)
+/* Writes hyperparameters.txt and keeps its text in *settings for the report. */
+static int save_settings(const char *dir, const train_args *a, const int *widths,
+                         int n_widths, const nnc_train_result *r, double test_accuracy,
+                         const char *data_name, char **settings)
 {
-    nnc_status s = nnc_net_save_textbook(net, dir);
-    if (s != NNC_OK) {
-        cli_status_error("train", s);
-        return 0;
-    }
     char path[4200];
     char *text;
     size_t len;
-
     FILE *f = open_memstream(&text, &len);
     if (!f) {
         cli_error("train", "out of memory");
@@ -355,9 +399,90 @@ static int save_run(const char *dir, const train_args *a, const nnc_net *net,
     }
     if (!isnan(test_accuracy))
         fprintf(f, "test_accuracy = %.17g\n", test_accuracy);
+    if (interrupted)
+        fprintf(f, "interrupted = 1\n");
     fclose(f);
     snprintf(path, sizeof path, "%s/hyperparameters.txt", dir);
-    return write_stream(path, text, len);
+    *settings = strdup(text);
+    return write_stream(path, text, len) && *settings;
+}
+
+/* Saves a chart as dir/file and keeps its SVG text for the report. */
+static int save_chart(const char *dir, const char *file, nnc_status made, nnc_plot *plot,
+                      const char *caption, report_figure *fig, char **svg_text)
+{
+    char path[4200];
+    size_t len;
+    snprintf(path, sizeof path, "%s/%s", dir, file);
+    nnc_status s = made;
+    if (s == NNC_OK)
+        s = nnc_plot_save(plot, path);
+    if (s == NNC_OK)
+        s = nnc_plot_svg(plot, svg_text, &len);
+    nnc_plot_free(plot);
+    if (s != NNC_OK) {
+        cli_status_error("train", s);
+        return 0;
+    }
+    fig->caption = caption;
+    fig->svg = *svg_text;
+    return 1;
+}
+
+/* The run folder: weights, history, settings, charts and the report. */
+static int save_run(const char *dir, const train_args *a, nnc_net *net, const cli_data *data,
+                    const int *widths, int n_widths, const nnc_train_result *r,
+                    double test_accuracy, const char *name, const char *log)
+{
+    nnc_status s = nnc_net_save_textbook(net, dir);
+    if (s != NNC_OK) {
+        cli_status_error("train", s);
+        return 0;
+    }
+    char *settings = NULL, *svgs[2] = {NULL, NULL};
+    report_figure figs[2];
+    int n_figs = 0, ok = save_settings(dir, a, widths, n_widths, r, test_accuracy,
+                                       data->name, &settings);
+    /* The textbook's chart title: bz:<batch>,eta:<eta>,ne:<hidden widths>. */
+    char title[256], eta[32];
+    cli_format_shortest(eta, sizeof eta, a->opt.eta);
+    int k = snprintf(title, sizeof title, "bz:%d,eta:%s,ne:", a->opt.batch_size, eta);
+    for (int i = 1; i < n_widths - 1 && k < (int)sizeof title; i++)
+        k += snprintf(title + k, sizeof title - (size_t)k, "%s%d", i > 1 ? "-" : "", widths[i]);
+    nnc_plot *plot = NULL;
+    if (ok && r->history_count > 0) {
+        s = nnc_chart_history(&plot, r->history, r->history_count, title);
+        ok = save_chart(dir, "history.svg", s, plot, "Training history: loss and accuracy "
+                        "against epoch, on the last mini-batch and the validation set",
+                        &figs[n_figs], &svgs[n_figs]);
+        n_figs += ok;
+    }
+    int n_in = widths[0], n_out = widths[n_widths - 1];
+    if (ok && a->task == NNC_TASK_FITTING && n_in == 1 && n_out == 1) {
+        s = nnc_chart_fit(&plot, net, data->train, data->test, title);
+        ok = save_chart(dir, "result.svg", s, plot, "Fit result: training samples, the true "
+                        "test curve and the network's prediction", &figs[n_figs],
+                        &svgs[n_figs]);
+        n_figs += ok;
+    } else if (ok && a->task != NNC_TASK_FITTING && n_in == 2) {
+        s = nnc_chart_decision(&plot, net, data->train, title);
+        ok = save_chart(dir, "result.svg", s, plot, "Decision regions with the training "
+                        "samples", &figs[n_figs], &svgs[n_figs]);
+        n_figs += ok;
+    }
+    if (ok) {
+        char shape[512], path[4200];
+        int n = 0;
+        for (int i = 0; i < n_widths && n < (int)sizeof shape; i++)
+            n += snprintf(shape + n, sizeof shape - (size_t)n, "%s%d", i ? "-" : "", widths[i]);
+        report_info info = {name, shape, settings, log, figs, n_figs};
+        snprintf(path, sizeof path, "%s/report.html", dir);
+        ok = report_write(path, &info);
+    }
+    free(settings);
+    free(svgs[0]);
+    free(svgs[1]);
+    return ok;
 }
 
 int cmd_train(int argc, char **argv)
@@ -428,19 +553,36 @@ int cmd_train(int argc, char **argv)
         return CLI_USAGE;
     }
 
-    log_state log = {stdout};
+    run_log log = {0};
+    int n_train, n_valid, ipe;
+    long ck_iter, total_iterations = 0;
+    if (nnc_train_schedule(rows, &a.opt, &n_train, &n_valid, &ipe, &ck_iter) == NNC_OK)
+        total_iterations = (long)a.opt.max_epoch * ipe;
+    progress_init(&log.bar, stderr, a.quiet, a.opt.max_epoch, total_iterations);
+    log.text = open_memstream(&log.text_buf, &log.text_len);
+    a.opt.on_step = on_step;
+    a.opt.step_user = &log;
+    interrupted = 0;
+    signal(SIGINT, on_interrupt);
     nnc_train_result result = {0};
     nnc_status ts = nnc_train(net, data.train, &a.opt, print_check, &log, &result);
+    signal(SIGINT, SIG_DFL);
+    progress_clear(&log.bar);
     int status = CLI_OK;
     double test_accuracy = NAN;
     if (ts == NNC_ERR_DIVERGED) {
         cli_status_error("train", ts);
         status = CLI_DIVERGED;
+    } else if (ts == NNC_ERR_INTERRUPTED) {
+        fprintf(stderr, "nnc train: interrupted after %ld iterations (epoch %d); saving what "
+                "was learned\n", result.iterations, result.epochs_run - 1);
+        status = CLI_INTERRUPTED;
     } else if (ts != NNC_OK) {
         cli_status_error("train", ts);
-        status = ts == NNC_ERR_INTERRUPTED ? CLI_FAILED : CLI_USAGE;
-    } else {
-        printf("testing...\n");
+        status = CLI_USAGE;
+    }
+    if (ts == NNC_OK || ts == NNC_ERR_INTERRUPTED) {
+        log_line(&log, "testing...");
         s = nnc_net_evaluate(net, nnc_dataset_x(data.test), nnc_dataset_y(data.test),
                              nnc_dataset_rows(data.test), NULL, &test_accuracy);
         if (s != NNC_OK) {
@@ -449,19 +591,22 @@ int cmd_train(int argc, char **argv)
         } else {
             char num[32];
             cli_format_shortest(num, sizeof num, test_accuracy);
-            printf("%s\n", num);
+            log_line(&log, num);
         }
         fflush(stdout);
     }
+    if (log.text)
+        fclose(log.text);
     /* Whatever was learned is kept: after divergence, the last good weights. */
     if (a.save && (ts == NNC_OK || ts == NNC_ERR_DIVERGED || ts == NNC_ERR_INTERRUPTED)) {
-        if (!make_dirs(dir) ||
-            !save_run(dir, &a, net, widths, n_widths, &result, test_accuracy, data.name))
+        if (!make_dirs(dir) || !save_run(dir, &a, net, &data, widths, n_widths, &result,
+                                         test_accuracy, name, log.text_buf ? log.text_buf : ""))
             status = CLI_FAILED;
         else
-            fprintf(stderr, "nnc train: saved %s/ (wb1.npz..wb%d.npz, history.csv, "
-                    "hyperparameters.txt)\n", dir, n_layers);
+            fprintf(stderr, "nnc train: saved %s/ (weights wb1..wb%d.npz, history, charts; "
+                    "see report.html)\n", dir, n_layers);
     }
+    free(log.text_buf);
     nnc_train_result_free(&result);
     nnc_net_free(net);
     cli_free_data(&data);

@@ -15,6 +15,8 @@ static const command commands[] = {
     {"eval", cmd_eval, "evaluate textbook-format weights on a data set"},
     {"activations", cmd_activations, "list the activation functions, or evaluate one"},
     {"steps", cmd_steps, "how many gradient steps Sigmoid and ReLU need (67 vs 2)"},
+    {"plot", cmd_plot, "draw training histories (history.csv) as SVG, one run or several"},
+    {"sweep", cmd_sweep, "train a grid of hidden sizes, learning rates and batch sizes"},
 };
 enum { COMMAND_COUNT = sizeof commands / sizeof commands[0] };
 

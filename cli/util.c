@@ -146,14 +146,21 @@ const char *cli_option(const char *cmd, int argc, char **argv, int *i, const cha
 
 void cli_format_shortest(char *buf, size_t size, double x)
 {
-    if (!buf || size == 0)
+    if (!buf || size < 32)
         return;
-    for (int prec = 1; prec <= 17; prec++) {
-        snprintf(buf, size, "%.*g", prec, x);
+    int prec = 1;
+    for (; prec < 17; prec++) {
+        snprintf(buf, size, "%.*e", prec - 1, x);
         if (strtod(buf, NULL) == x)
             break;
     }
-    /* Python writes a whole float as "1.0", not "1". */
-    if (isfinite(x) && !strpbrk(buf, ".e") && strlen(buf) + 3 <= size)
-        strcat(buf, ".0");
+    /* As Python's repr: the shortest digits, in positional notation when the
+     * exponent is in [-4, 16), and a whole number keeps ".0". */
+    int exponent = isfinite(x) && x != 0 ? atoi(strchr(buf, 'e') + 1) : 0;
+    if (!isfinite(x) || (exponent >= -4 && exponent < 16)) {
+        int decimals = prec - 1 - exponent;
+        snprintf(buf, size, "%.*f", decimals > 0 ? decimals : 0, x);
+        if (isfinite(x) && !strchr(buf, '.'))
+            strcat(buf, ".0");
+    }
 }

@@ -320,6 +320,10 @@ nnc_status nnc_net_evaluate(nnc_net *net, const nnc_real *X, const nnc_real *Y, 
 /* Training: the textbook's loop                                       */
 /* ------------------------------------------------------------------ */
 
+/* Called after every update with the epoch and the total iteration (both
+ * 0-based); return nonzero to stop at once (status NNC_ERR_INTERRUPTED). */
+typedef int (*nnc_step_fn)(int epoch, long total_iteration, void *user);
+
 typedef struct nnc_train_options {
     double eta;          /* learning rate (0.5) */
     int batch_size;      /* rows per mini-batch; -1: the whole training set (10) */
@@ -327,6 +331,8 @@ typedef struct nnc_train_options {
     double eps;          /* stop when loss_valid <= eps (0.001) */
     double checkpoint;   /* epochs between checks; may be fractional (50) */
     uint64_t seed;       /* seeds the run's own shuffle RNG (1) */
+    nnc_step_fn on_step; /* optional per-update hook, e.g. progress or Ctrl-C (NULL) */
+    void *step_user;     /* passed to on_step */
 } nnc_train_options;
 
 /* The textbook's recommended settings (values in brackets above). */
@@ -430,6 +436,27 @@ nnc_status nnc_plot_categories(nnc_plot *plot, int p, char axis, const char *con
 nnc_status nnc_plot_svg(const nnc_plot *plot, char **svg, size_t *len);
 /* Writes the SVG to path through a temporary file. */
 nnc_status nnc_plot_save(const nnc_plot *plot, const char *path);
+
+/* The textbook's figures, built on nnc_plot (src/charts.c).  Each makes a
+ * new figure in *out (free with nnc_plot_free). */
+
+/* Figure 9-10: two panels, loss and accuracy against epoch, train and
+ * validation curves; title e.g. "bz:10,eta:0.5,ne:3". */
+nnc_status nnc_chart_history(nnc_plot **out, const nnc_checkpoint *history, size_t count,
+                         const char *title);
+/* Figure 9-11, for 1 input and 1 output: training points as dots, the test
+ * set as the true curve, the network's prediction on linspace(0,1,100). */
+nnc_status nnc_chart_fit(nnc_plot **out, nnc_net *net, const nnc_dataset *train,
+                     const nnc_dataset *test, const char *title);
+/* For 2 inputs and a classifier: the decision regions over the samples'
+ * bounding box, with the samples drawn by class. */
+nnc_status nnc_chart_decision(nnc_plot **out, nnc_net *net, const nnc_dataset *data,
+                          const char *title);
+/* Figures 8-2, 8-3: f and f' over the row's plot range (200 points), axes
+ * "input : z" and "output : a", grid. */
+nnc_status nnc_chart_activation(nnc_plot **out, const nnc_activation_info *info, double param);
+/* Every activation in one sheet of small panels. */
+nnc_status nnc_chart_activation_sheet(nnc_plot **out);
 
 #ifdef __cplusplus
 }

@@ -147,6 +147,13 @@ nnc_status nnc_train(nnc_net *net, const nnc_dataset *data, const nnc_train_opti
             nnc_net_sgd_update(net, o->eta);
             r.iterations++;
             long total = (long)epoch * ipe + it;
+            if (o->on_step && o->on_step(epoch, total, o->step_user)) {
+                s = nnc_fail(NNC_ERR_INTERRUPTED,
+                             "training stopped by the caller at epoch %d, iteration %ld",
+                             epoch, total);
+                stop = 1;
+                break;
+            }
             if ((total + 1) % ck_iter != 0)
                 continue;
             /* A check: train metrics on this (last) mini-batch with the

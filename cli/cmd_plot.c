@@ -1,0 +1,311 @@
+/* nnc plot: redraws training histories (history.csv of `nnc train`) as SVG,
+ * one run as the textbook's figure 9-10, several overlaid for comparison. */
+#include "cli.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const CMD = "plot";
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: nnc plot FILE.csv [FILE.csv ...] [--out FILE.svg] [--title T] [--log]\n"
+            "\n"
+            "Draws training histories written by 'nnc train' (history.csv, columns\n"
+            "epoch,total_iteration,loss_train,accuracy_train,loss_valid,accuracy_valid).\n"
+            "One file: loss and accuracy against epoch, train and validation (the\n"
+            "textbook's figure 9-10), titled from hyperparameters.txt beside it.\n"
+            "Several files: their validation loss and accuracy overlaid, one curve per\n"
+            "file, labelled by the file's folder (the run name) or its name.\n"
+            "\n"
+            "  --out FILE.svg  where to write (default: history.svg next to the one\n"
+            "                  input, comparison.svg in the current folder for several)\n"
+            "  --title T       the figure's title\n"
+            "  --log           log-scale loss axis\n"
+            "The path written is printed on stdout.\n");
+}
+
+typedef struct history {
+    const char *path;
+    nnc_checkpoint *rows;
+    size_t count;
+    char label[128];
+} history;
+
+static int column_index(char **names, size_t cols, const char *name)
+{
+    for (size_t i = 0; i < cols; i++)
+        if (strcmp(names[i], name) == 0)
+            return (int)i;
+    return -1;
+}
+
+/* The folder part of path ("." if none), malloc'ed. */
+static char *dir_of(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    size_t len = slash ? (size_t)(slash - path) : 1;
+    if (slash == path)
+        len = 1; /* "/file" */
+    char *d = malloc(len + 1);
+    if (!d)
+        return NULL;
+    memcpy(d, slash ? path : ".", len);
+    d[len] = '\0';
+    return d;
+}
+
+/* Curve label: the parent folder's name (the run name), else the file name. */
+static void label_of(const char *path, char *buf, size_t size)
+{
+    const char *slash = strrchr(path, '/');
+    if (slash && slash > path) {
+        const char *start = slash;
+        while (start > path && start[-1] != '/')
+            start--;
+        size_t len = (size_t)(slash - start);
+        if (len > 0 && !(len == 1 && start[0] == '.') &&
+            !(len == 2 && start[0] == '.' && start[1] == '.')) {
+            snprintf(buf, size, "%.*s", (int)len, start);
+            return;
+        }
+    }
+    snprintf(buf, size, "%s", slash ? slash + 1 : path);
+}
+
+static int read_history(history *h)
+{
+    nnc_csv_options opt = {-1, ','};
+    nnc_array a;
+    char **names = NULL;
+    nnc_status s = nnc_csv_read_file(h->path, &opt, &a, &names);
+    if (s != NNC_OK) {
+        cli_status_error(CMD, s);
+        return 0;
+    }
+    size_t rows = a.shape[0], cols = a.shape[1];
+    static const char *const need[] = {"epoch", "loss_train", "accuracy_train", "loss_valid",
+                                       "accuracy_valid"};
+    int idx[5];
+    int ok = 1;
+    if (!names) {
+        cli_error(CMD, "%s: no header line (want columns epoch,total_iteration,loss_train,"
+                       "accuracy_train,loss_valid,accuracy_valid)", h->path);
+        ok = 0;
+    }
+    for (int k = 0; k < 5 && ok; k++) {
+        idx[k] = column_index(names, cols, need[k]);
+        if (idx[k] < 0) {
+            cli_error(CMD, "%s: no column '%s' (not a history.csv of nnc train?)", h->path,
+                      need[k]);
+            ok = 0;
+        }
+    }
+    int it = ok ? column_index(names, cols, "total_iteration") : -1;
+    if (ok) {
+        h->rows = calloc(rows ? rows : 1, sizeof *h->rows);
+        if (!h->rows) {
+            cli_error(CMD, "out of memory");
+            ok = 0;
+        }
+    }
+    for (size_t r = 0; r < rows && ok; r++) {
+        const double *row = a.data + r * cols;
+        nnc_checkpoint *c = &h->rows[r];
+        c->epoch = (int)row[idx[0]];
+        c->total_iteration = it >= 0 ? (long)row[it] : 0;
+        c->loss_train = row[idx[1]];
+        c->accuracy_train = row[idx[2]];
+        c->loss_valid = row[idx[3]];
+        c->accuracy_valid = row[idx[4]];
+    }
+    h->count = ok ? rows : 0;
+    if (names)
+        nnc_csv_free_names(names, cols);
+    nnc_array_free(&a);
+    return ok;
+}
+
+/* "bz:10,eta:0.5,ne:3" from the hyperparameters.txt beside a history, as
+ * nnc train titles its charts; 0 if that file is missing or incomplete. */
+static int title_from_settings(const char *csv_path, char *buf, size_t size)
+{
+    char *dir = dir_of(csv_path);
+    if (!dir)
+        return 0;
+    size_t n = strlen(dir) + 32;
+    char *path = malloc(n);
+    if (!path) {
+        free(dir);
+        return 0;
+    }
+    snprintf(path, n, "%s/hyperparameters.txt", dir);
+    free(dir);
+    FILE *f = fopen(path, "r");
+    free(path);
+    if (!f)
+        return 0;
+    char line[512], batch[64] = "", eta[64] = "", layers[256] = "";
+    while (fgets(line, sizeof line, f)) {
+        line[strcspn(line, "\r\n")] = '\0';
+        if (sscanf(line, "batch = %63s", batch) == 1 || sscanf(line, "eta = %63s", eta) == 1 ||
+            sscanf(line, "layers = %255s", layers) == 1)
+            continue;
+    }
+    fclose(f);
+    if (!batch[0] || !eta[0] || !layers[0])
+        return 0;
+    /* the hidden widths: layers without the first and last entries */
+    const char *first = strchr(layers, ','), *last = strrchr(layers, ',');
+    char hidden[256] = "";
+    if (first && last > first) {
+        size_t len = (size_t)(last - first - 1);
+        memcpy(hidden, first + 1, len);
+        hidden[len] = '\0';
+        for (char *p = hidden; *p; p++)
+            if (*p == ',')
+                *p = '-';
+    }
+    snprintf(buf, size, "bz:%s,eta:%s,ne:%s", batch, eta, hidden);
+    return 1;
+}
+
+/* Several runs: validation loss and accuracy, one curve per file. */
+static nnc_status chart_compare(nnc_plot **out, const history *hs, int n, const char *title,
+                                int log_y)
+{
+    nnc_plot *p = NULL;
+    nnc_status s = nnc_plot_create(&p, 1100, 460, 2, 1, title);
+    if (s == NNC_OK)
+        s = nnc_plot_axes(p, 0, "Validation loss", "epoch", "loss", log_y);
+    if (s == NNC_OK)
+        s = nnc_plot_axes(p, 1, "Validation accuracy", "epoch", "accuracy", 0);
+    for (int i = 0; i < n && s == NNC_OK; i++) {
+        size_t m = hs[i].count ? hs[i].count : 1;
+        double *buf = malloc(3 * m * sizeof *buf);
+        if (!buf) {
+            nnc_plot_free(p);
+            return NNC_ERR_MEMORY;
+        }
+        double *ep = buf, *loss = buf + m, *acc = buf + 2 * m;
+        for (size_t r = 0; r < hs[i].count; r++) {
+            ep[r] = hs[i].rows[r].epoch;
+            loss[r] = hs[i].rows[r].loss_valid;
+            acc[r] = hs[i].rows[r].accuracy_valid;
+        }
+        s = nnc_plot_series(p, 0, hs[i].label, ep, loss, hs[i].count, NNC_PLOT_LINE);
+        if (s == NNC_OK)
+            s = nnc_plot_series(p, 1, hs[i].label, ep, acc, hs[i].count, NNC_PLOT_LINE);
+        free(buf);
+    }
+    if (s != NNC_OK) {
+        nnc_plot_free(p);
+        return s;
+    }
+    *out = p;
+    return NNC_OK;
+}
+
+int cmd_plot(int argc, char **argv)
+{
+    const char *out = NULL, *title = NULL;
+    int log_y = 0, n = 0;
+    history *hs = calloc((size_t)(argc > 1 ? argc : 1), sizeof *hs);
+    if (!hs) {
+        cli_error(CMD, "out of memory");
+        return CLI_FAILED;
+    }
+    int rc = CLI_OK;
+    for (int i = 1; i < argc && rc == CLI_OK; i++) {
+        const char *arg = argv[i];
+        int matched;
+        if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
+            usage(stdout);
+            free(hs);
+            return CLI_OK;
+        }
+        if (strcmp(arg, "--log") == 0) {
+            log_y = 1;
+            continue;
+        }
+        const char *v = cli_option(CMD, argc, argv, &i, "--out", &matched);
+        if (matched) {
+            if (!v)
+                rc = CLI_USAGE;
+            out = v;
+            continue;
+        }
+        v = cli_option(CMD, argc, argv, &i, "--title", &matched);
+        if (matched) {
+            if (!v)
+                rc = CLI_USAGE;
+            title = v;
+            continue;
+        }
+        if (arg[0] == '-' && arg[1] != '\0') {
+            cli_error(CMD, "unknown option '%s' (try 'nnc plot --help')", arg);
+            rc = CLI_USAGE;
+            break;
+        }
+        hs[n++].path = arg;
+    }
+    if (rc == CLI_OK && n == 0) {
+        cli_error(CMD, "no history file given (try 'nnc plot --help')");
+        rc = CLI_USAGE;
+    }
+    for (int i = 0; i < n && rc == CLI_OK; i++) {
+        if (!read_history(&hs[i]))
+            rc = CLI_USAGE;
+        label_of(hs[i].path, hs[i].label, sizeof hs[i].label);
+    }
+
+    char *default_out = NULL;
+    nnc_plot *plot = NULL;
+    if (rc == CLI_OK) {
+        char auto_title[256];
+        nnc_status s;
+        if (n == 1) {
+            if (!title)
+                title = title_from_settings(hs[0].path, auto_title, sizeof auto_title)
+                            ? auto_title
+                            : hs[0].label;
+            s = nnc_chart_history(&plot, hs[0].rows, hs[0].count, title);
+            if (s == NNC_OK && log_y)
+                s = nnc_plot_axes(plot, 0, "Loss", "epoch", "loss", 1);
+        } else {
+            s = chart_compare(&plot, hs, n, title ? title : "Validation loss and accuracy",
+                              log_y);
+        }
+        if (s == NNC_OK && !out) {
+            if (n == 1) {
+                char *dir = dir_of(hs[0].path);
+                size_t len = dir ? strlen(dir) + 16 : 0;
+                default_out = dir ? malloc(len) : NULL;
+                if (default_out)
+                    snprintf(default_out, len, "%s/history.svg", dir);
+                free(dir);
+                if (!default_out)
+                    s = NNC_ERR_MEMORY;
+                out = default_out;
+            } else {
+                out = "comparison.svg";
+            }
+        }
+        if (s == NNC_OK)
+            s = nnc_plot_save(plot, out);
+        if (s != NNC_OK) {
+            cli_status_error(CMD, s);
+            rc = CLI_FAILED;
+        } else {
+            printf("%s\n", out);
+        }
+    }
+    nnc_plot_free(plot);
+    free(default_out);
+    for (int i = 0; i < n; i++)
+        free(hs[i].rows);
+    free(hs);
+    return rc;
+}

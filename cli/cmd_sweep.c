@@ -1,0 +1,811 @@
+/* nnc sweep: a grid of training runs over hidden units, learning rate and
+ * batch size (the textbook's 9.7 study), run in parallel, each from the
+ * same initial weights for its shape, with a table and comparison charts. */
+#include "cli.h"
+
+#include <errno.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define CMD "sweep"
+
+static const char sweep_usage[] =
+    "usage: nnc sweep [sin|composite] [options]\n"
+    "\n"
+    "Trains one network with one hidden layer for every combination of --hidden,\n"
+    "--eta and --batch (the textbook's 9.7 study).  All runs of one shape start\n"
+    "from the same initial weights (drawn with --seed) and shuffle with --seed,\n"
+    "so every run is deterministic whatever the number of threads.  Prints a\n"
+    "Markdown table and writes into --out: sweep.csv, sweep.md,\n"
+    "histories/<shape>_eta<eta>_bz<batch>.csv, loss_by_eta.svg, loss_by_batch.svg,\n"
+    "loss_by_hidden.svg (validation loss per value of each varied parameter, the\n"
+    "others at their first value) and accuracy_heatmap.svg (test accuracy over\n"
+    "hidden x eta at the first batch size).\n"
+    "\n"
+    "data:\n"
+    "  sin | composite         a built-in textbook data set (default: composite)\n"
+    "  --train FILE --test FILE  .npz (keys data, label) or .csv\n"
+    "  --label COLS            CSV label columns (default: -1, the last)\n"
+    "  --task NAME             fitting | binary | multiclass (default: fitting)\n"
+    "grid (comma-separated lists):\n"
+    "  --hidden LIST           hidden layer widths (default: 4)\n"
+    "  --eta LIST              learning rates (default: 0.1)\n"
+    "  --batch LIST            mini-batch sizes, -1 for the whole set (default: 10)\n"
+    "fixed settings:\n"
+    "  --activation NAME[:P]   hidden activation (default: sigmoid)\n"
+    "  --init NAME             zero | normal | xavier | msra (default: xavier)\n"
+    "  --epochs N              maximum epochs (default: 10000)\n"
+    "  --eps X                 stop when loss_valid <= X (default: 0.001)\n"
+    "  --checkpoint E          epochs between checks (default: 50)\n"
+    "  --seed N                seed of the initial weights and the shuffles (default: 1)\n"
+    "running:\n"
+    "  --jobs N                runs in parallel (default: the number of online CPUs)\n"
+    "  --out DIR               output folder (default: sweep)\n"
+    "  --quiet                 no progress lines on stderr\n"
+    "  -h, --help              this text\n";
+
+enum { MAX_LIST = 256 };
+
+typedef struct sweep_args {
+    cli_data_source data;
+    nnc_task task;
+    nnc_init init;
+    nnc_activation activation;
+    double act_param;
+    const char *activation_text;
+    int hidden[MAX_LIST], n_hidden;
+    double eta[MAX_LIST];
+    int n_eta;
+    int batch[MAX_LIST], n_batch;
+    int max_epoch;
+    double eps, checkpoint;
+    uint64_t seed;
+    int jobs, quiet;
+    const char *out;
+} sweep_args;
+
+/* The outcome of one run of the grid. */
+typedef struct sweep_run {
+    int h, e, b;              /* indices into the lists */
+    nnc_status status;        /* NNC_OK, NNC_ERR_DIVERGED, or another failure */
+    char error[256];          /* the failure's message */
+    nnc_train_result result;
+    double test_accuracy;     /* NaN unless the run finished */
+    double seconds;
+} sweep_run;
+
+typedef struct sweep_state {
+    const sweep_args *a;
+    const cli_data *data;
+    nnc_net **templates; /* one initialised net per hidden width */
+    sweep_run *runs;
+    int n_runs;
+    int next, done;      /* guarded by lock */
+    pthread_mutex_t lock;
+} sweep_state;
+
+/* --- arguments ------------------------------------------------------- */
+
+static int parse_int_list(const char *flag, const char *text, long min, long max,
+                          int allow_minus_one, int *out, int *count)
+{
+    double *v;
+    int n;
+    if (!cli_parse_double_list(CMD, flag, text, &v, &n))
+        return 0;
+    if (n > MAX_LIST) {
+        cli_error(CMD, "%s: at most %d values", flag, MAX_LIST);
+        free(v);
+        return 0;
+    }
+    for (int i = 0; i < n; i++) {
+        int ok = v[i] == floor(v[i]) &&
+                 ((v[i] >= (double)min && v[i] <= (double)max) ||
+                  (allow_minus_one && v[i] == -1));
+        if (!ok) {
+            cli_error(CMD, "%s: '%g' is not a whole number from %ld to %ld%s", flag, v[i],
+                      min, max, allow_minus_one ? " (or -1)" : "");
+            free(v);
+            return 0;
+        }
+        out[i] = (int)v[i];
+    }
+    free(v);
+    *count = n;
+    return 1;
+}
+
+static int parse_eta_list(const char *text, double *out, int *count)
+{
+    double *v;
+    int n;
+    if (!cli_parse_double_list(CMD, "--eta", text, &v, &n))
+        return 0;
+    if (n > MAX_LIST) {
+        cli_error(CMD, "--eta: at most %d values", MAX_LIST);
+        free(v);
+        return 0;
+    }
+    for (int i = 0; i < n; i++) {
+        if (!(v[i] > 0)) {
+            cli_error(CMD, "--eta must be positive (got %g)", v[i]);
+            free(v);
+            return 0;
+        }
+        out[i] = v[i];
+    }
+    free(v);
+    *count = n;
+    return 1;
+}
+
+static int parse_args(int argc, char **argv, sweep_args *a)
+{
+    a->task = NNC_TASK_FITTING;
+    a->init = NNC_INIT_XAVIER;
+    a->activation = NNC_ACT_SIGMOID;
+    a->act_param = nnc_activation_get(NNC_ACT_SIGMOID)->default_param;
+    a->activation_text = "sigmoid";
+    a->hidden[0] = 4;
+    a->n_hidden = 1;
+    a->eta[0] = 0.1;
+    a->n_eta = 1;
+    a->batch[0] = 10;
+    a->n_batch = 1;
+    a->max_epoch = 10000;
+    a->eps = 0.001;
+    a->checkpoint = 50;
+    a->seed = 1;
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    a->jobs = cpus >= 1 ? (cpus > 1024 ? 1024 : (int)cpus) : 1;
+    a->out = "sweep";
+    for (int i = 1; i < argc; i++) {
+        const char *arg = argv[i], *v;
+        int m = 0;
+        if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0) {
+            fputs(sweep_usage, stdout);
+            exit(CLI_OK);
+        }
+        if (strcmp(arg, "--quiet") == 0 || strcmp(arg, "-q") == 0) {
+            a->quiet = 1;
+            continue;
+        }
+        int d = cli_data_option(CMD, argc, argv, &i, &a->data);
+        if (d < 0)
+            return 0;
+        if (d > 0)
+            continue;
+#define OPTION(flag) ((v = cli_option(CMD, argc, argv, &i, flag, &m)) != NULL || m)
+        if (OPTION("--task")) {
+            if (v && nnc_task_from_name(v, &a->task) != NNC_OK) {
+                cli_status_error(CMD, NNC_ERR_ARGUMENT);
+                return 0;
+            }
+        } else if (OPTION("--hidden")) {
+            if (v && !parse_int_list("--hidden", v, 1, 1000000, 0, a->hidden, &a->n_hidden))
+                return 0;
+        } else if (OPTION("--eta")) {
+            if (v && !parse_eta_list(v, a->eta, &a->n_eta))
+                return 0;
+        } else if (OPTION("--batch")) {
+            if (v && !parse_int_list("--batch", v, 1, 100000000, 1, a->batch, &a->n_batch))
+                return 0;
+        } else if (OPTION("--activation")) {
+            if (v && !cli_parse_activation(CMD, v, &a->activation, &a->act_param))
+                return 0;
+            if (v)
+                a->activation_text = v;
+        } else if (OPTION("--init")) {
+            if (v && nnc_init_from_name(v, &a->init) != NNC_OK) {
+                cli_status_error(CMD, NNC_ERR_ARGUMENT);
+                return 0;
+            }
+        } else if (OPTION("--epochs")) {
+            if (v && !cli_parse_int(CMD, "--epochs", v, 1, 100000000, &a->max_epoch))
+                return 0;
+        } else if (OPTION("--eps")) {
+            if (v && !cli_parse_double(CMD, "--eps", v, &a->eps))
+                return 0;
+        } else if (OPTION("--checkpoint")) {
+            if (v && !cli_parse_double(CMD, "--checkpoint", v, &a->checkpoint))
+                return 0;
+            if (v && !(a->checkpoint > 0)) {
+                cli_error(CMD, "--checkpoint must be a positive number of epochs");
+                return 0;
+            }
+        } else if (OPTION("--seed")) {
+            char *end;
+            errno = 0;
+            unsigned long long seed = v ? strtoull(v, &end, 10) : 0;
+            if (v && (end == v || *end || errno || v[0] == '-')) {
+                cli_error(CMD, "--seed: '%s' is not a whole number >= 0", v);
+                return 0;
+            }
+            if (v)
+                a->seed = seed;
+        } else if (OPTION("--jobs")) {
+            if (v && !cli_parse_int(CMD, "--jobs", v, 1, 1024, &a->jobs))
+                return 0;
+        } else if (OPTION("--out")) {
+            if (v && !v[0]) {
+                cli_error(CMD, "--out: empty folder name");
+                return 0;
+            }
+            if (v)
+                a->out = v;
+        } else if (arg[0] == '-') {
+            cli_error(CMD, "unknown option '%s' (see nnc sweep --help)", arg);
+            return 0;
+        } else if (!a->data.builtin) {
+            a->data.builtin = arg;
+            continue;
+        } else {
+            cli_error(CMD, "unexpected argument '%s'", arg);
+            return 0;
+        }
+#undef OPTION
+        if (m && !v)
+            return 0; /* the option's value was missing; cli_option said so */
+    }
+    if (!a->data.builtin && !a->data.train_path && !a->data.test_path)
+        a->data.builtin = "composite";
+    return 1;
+}
+
+/* --- running the grid ------------------------------------------------ */
+
+static double now_seconds(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+/* Batch size as the net needs it: -1 or more than the rows means all rows,
+ * exactly as nnc train sizes its network. */
+static int net_batch(int batch, int rows)
+{
+    return batch == -1 || batch > rows ? rows : batch;
+}
+
+/* A number for names and tables: whole numbers plainly (10, not 1e+01),
+ * others as the shortest decimal that reads back exactly (0.1). */
+static void format_number(char *buf, size_t size, double x)
+{
+    if (x == floor(x) && fabs(x) < 1e15)
+        snprintf(buf, size, "%.0f", x);
+    else
+        cli_format_shortest(buf, size, x);
+}
+
+static void shape_name(char *buf, size_t size, const cli_data *d, int hidden)
+{
+    snprintf(buf, size, "%d-%d-%d", nnc_dataset_inputs(d->train), hidden,
+             nnc_dataset_outputs(d->train));
+}
+
+static void run_name(char *buf, size_t size, const sweep_state *st, const sweep_run *r)
+{
+    char shape[64], eta[32];
+    shape_name(shape, sizeof shape, st->data, st->a->hidden[r->h]);
+    format_number(eta, sizeof eta, st->a->eta[r->e]);
+    snprintf(buf, size, "%s_eta%s_bz%d", shape, eta, st->a->batch[r->b]);
+}
+
+/* The last check with a finite validation loss, or NULL. */
+static const nnc_checkpoint *last_good_check(const nnc_train_result *res)
+{
+    for (size_t i = res->history_count; i > 0; i--)
+        if (isfinite(res->history[i - 1].loss_valid))
+            return &res->history[i - 1];
+    return NULL;
+}
+
+static void execute_run(sweep_state *st, sweep_run *r)
+{
+    const sweep_args *a = st->a;
+    const cli_data *d = st->data;
+    double t0 = now_seconds();
+    nnc_layer_spec specs[2] = {
+        {a->hidden[r->h], a->activation, a->act_param},
+        {nnc_dataset_outputs(d->train), NNC_ACT_IDENTITY, 0},
+    };
+    nnc_net *net = NULL;
+    nnc_status s = nnc_net_create(&net, a->task, nnc_dataset_inputs(d->train), 2, specs,
+                                  net_batch(a->batch[r->b], nnc_dataset_rows(d->train)));
+    if (s == NNC_OK) {
+        /* The shape's one set of initial weights. */
+        nnc_net *t = st->templates[r->h];
+        memcpy(nnc_net_parameters(net), nnc_net_parameters(t),
+               nnc_net_parameter_count(t) * sizeof(nnc_real));
+        nnc_train_options o = nnc_train_options_default();
+        o.eta = a->eta[r->e];
+        o.batch_size = a->batch[r->b];
+        o.max_epoch = a->max_epoch;
+        o.eps = a->eps;
+        o.checkpoint = a->checkpoint;
+        o.seed = a->seed;
+        s = nnc_train(net, d->train, &o, NULL, NULL, &r->result);
+        if (s == NNC_OK)
+            s = nnc_net_evaluate(net, nnc_dataset_x(d->test), nnc_dataset_y(d->test),
+                                 nnc_dataset_rows(d->test), NULL, &r->test_accuracy);
+    }
+    if (s != NNC_OK) {
+        const char *msg = nnc_last_error();
+        snprintf(r->error, sizeof r->error, "%s", msg[0] ? msg : nnc_strerror(s));
+        r->test_accuracy = NAN;
+    }
+    r->status = s;
+    nnc_net_free(net);
+    r->seconds = now_seconds() - t0;
+}
+
+static void report_run(const sweep_state *st, const sweep_run *r, int done)
+{
+    char name[128];
+    run_name(name, sizeof name, st, r);
+    const nnc_checkpoint *c = last_good_check(&r->result);
+    fprintf(stderr, "nnc sweep: [%d/%d] %s: ", done, st->n_runs, name);
+    if (r->status == NNC_ERR_DIVERGED)
+        fprintf(stderr, "diverged (%s)", r->error);
+    else if (r->status != NNC_OK)
+        fprintf(stderr, "failed: %s", r->error);
+    else if (r->result.stopped_early)
+        fprintf(stderr, "reached eps at epoch %d", r->result.epochs_run);
+    else
+        fprintf(stderr, "eps not reached in %d epochs", r->result.epochs_run);
+    if (c && r->status == NNC_OK)
+        fprintf(stderr, ", loss_valid=%.6f, test=%.6f", c->loss_valid, r->test_accuracy);
+    fprintf(stderr, " (%.2f s)\n", r->seconds);
+}
+
+static void *worker(void *arg)
+{
+    sweep_state *st = arg;
+    for (;;) {
+        pthread_mutex_lock(&st->lock);
+        int k = st->next < st->n_runs ? st->next++ : -1;
+        pthread_mutex_unlock(&st->lock);
+        if (k < 0)
+            return NULL;
+        execute_run(st, &st->runs[k]);
+        pthread_mutex_lock(&st->lock);
+        int done = ++st->done;
+        if (!st->a->quiet)
+            report_run(st, &st->runs[k], done);
+        pthread_mutex_unlock(&st->lock);
+    }
+}
+
+/* --- outputs --------------------------------------------------------- */
+
+static int make_dirs(const char *path)
+{
+    char buf[4096];
+    if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf) {
+        cli_error(CMD, "%s: path too long", path);
+        return 0;
+    }
+    for (char *p = buf + 1;; p++) {
+        if (*p == '/' || *p == '\0') {
+            char c = *p;
+            *p = '\0';
+            if (mkdir(buf, 0777) != 0 && errno != EEXIST) {
+                cli_error(CMD, "%s: cannot create folder: %s", buf, strerror(errno));
+                return 0;
+            }
+            *p = c;
+            if (!c)
+                break;
+        }
+    }
+    return 1;
+}
+
+static int write_stream(const char *path, char *text, size_t len)
+{
+    nnc_status s = nnc_write_file_atomic(path, text, len);
+    free(text);
+    if (s != NNC_OK) {
+        cli_status_error(CMD, s);
+        return 0;
+    }
+    return 1;
+}
+
+static int write_history(const char *path, const nnc_train_result *res)
+{
+    char *text;
+    size_t len;
+    FILE *f = open_memstream(&text, &len);
+    if (!f) {
+        cli_error(CMD, "out of memory");
+        return 0;
+    }
+    fprintf(f, "epoch,total_iteration,loss_train,accuracy_train,loss_valid,accuracy_valid\n");
+    for (size_t i = 0; i < res->history_count; i++) {
+        const nnc_checkpoint *c = &res->history[i];
+        fprintf(f, "%d,%ld,%.17g,%.17g,%.17g,%.17g\n", c->epoch, c->total_iteration,
+                c->loss_train, c->accuracy_train, c->loss_valid, c->accuracy_valid);
+    }
+    fclose(f);
+    return write_stream(path, text, len);
+}
+
+static const char *status_word(nnc_status s)
+{
+    return s == NNC_OK ? "ok" : s == NNC_ERR_DIVERGED ? "diverged" : "failed";
+}
+
+static int write_csv(const char *path, const sweep_state *st)
+{
+    char *text;
+    size_t len;
+    FILE *f = open_memstream(&text, &len);
+    if (!f) {
+        cli_error(CMD, "out of memory");
+        return 0;
+    }
+    fprintf(f, "hidden,eta,batch,epochs_to_eps,stopped_early,status,final_loss_valid,"
+               "final_accuracy_valid,test_accuracy,seconds\n");
+    for (int k = 0; k < st->n_runs; k++) {
+        const sweep_run *r = &st->runs[k];
+        const nnc_checkpoint *c = last_good_check(&r->result);
+        char eta[32], num[32];
+        format_number(eta, sizeof eta, st->a->eta[r->e]);
+        fprintf(f, "%d,%s,%d,", st->a->hidden[r->h], eta, st->a->batch[r->b]);
+        if (r->status == NNC_OK && r->result.stopped_early)
+            fprintf(f, "%d", r->result.epochs_run);
+        fprintf(f, ",%d,%s,", r->result.stopped_early, status_word(r->status));
+        if (c) {
+            format_number(num, sizeof num, c->loss_valid);
+            fprintf(f, "%s,", num);
+            format_number(num, sizeof num, c->accuracy_valid);
+            fprintf(f, "%s,", num);
+        } else {
+            fprintf(f, ",,");
+        }
+        if (isfinite(r->test_accuracy)) {
+            format_number(num, sizeof num, r->test_accuracy);
+            fprintf(f, "%s", num);
+        }
+        fprintf(f, ",%.3f\n", r->seconds);
+    }
+    fclose(f);
+    return write_stream(path, text, len);
+}
+
+/* The Markdown report: the settings, then one table row per run. */
+static int build_markdown(const sweep_state *st, double wall, char **text, size_t *len)
+{
+    const sweep_args *a = st->a;
+    FILE *f = open_memstream(text, len);
+    if (!f) {
+        cli_error(CMD, "out of memory");
+        return 0;
+    }
+    char eps[32], ck[32];
+    format_number(eps, sizeof eps, a->eps);
+    format_number(ck, sizeof ck, a->checkpoint);
+    fprintf(f, "Sweep on %s (%s): activation %s, init %s, max %d epochs, eps %s, "
+               "checkpoint %s, seed %llu, %s; %d runs on %d threads in %.1f s.\n\n",
+            st->data->name, nnc_task_name(a->task), a->activation_text,
+            nnc_init_name(a->init), a->max_epoch, eps, ck, (unsigned long long)a->seed,
+            sizeof(nnc_real) == 8 ? "double" : "float", st->n_runs, a->jobs, wall);
+    fprintf(f, "| shape | η | batch | epochs to reach eps | final loss_valid "
+               "| test accuracy | time (s) |\n");
+    fprintf(f, "|---|---:|---:|---:|---:|---:|---:|\n");
+    for (int k = 0; k < st->n_runs; k++) {
+        const sweep_run *r = &st->runs[k];
+        const nnc_checkpoint *c = last_good_check(&r->result);
+        char shape[64], eta[32], epochs[32], loss[32], acc[32];
+        shape_name(shape, sizeof shape, st->data, a->hidden[r->h]);
+        format_number(eta, sizeof eta, a->eta[r->e]);
+        if (r->status == NNC_ERR_DIVERGED)
+            snprintf(epochs, sizeof epochs, "diverged");
+        else if (r->status != NNC_OK)
+            snprintf(epochs, sizeof epochs, "failed");
+        else if (r->result.stopped_early)
+            snprintf(epochs, sizeof epochs, "%d", r->result.epochs_run);
+        else
+            snprintf(epochs, sizeof epochs, "not reached");
+        if (c)
+            snprintf(loss, sizeof loss, "%.6f", c->loss_valid);
+        else
+            snprintf(loss, sizeof loss, "-");
+        if (isfinite(r->test_accuracy))
+            snprintf(acc, sizeof acc, "%.6f", r->test_accuracy);
+        else
+            snprintf(acc, sizeof acc, "-");
+        fprintf(f, "| %s | %s | %d | %s | %s | %s | %.2f |\n", shape, eta,
+                a->batch[r->b], epochs, loss, acc, r->seconds);
+    }
+    fclose(f);
+    return 1;
+}
+
+static int grid_index(const sweep_args *a, int h, int e, int b)
+{
+    return (h * a->n_eta + e) * a->n_batch + b;
+}
+
+static int save_plot(nnc_plot *plot, nnc_status s, const char *dir, const char *file)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/%s", dir, file);
+    if (s == NNC_OK)
+        s = nnc_plot_save(plot, path);
+    nnc_plot_free(plot);
+    if (s != NNC_OK) {
+        cli_status_error(CMD, s);
+        return 0;
+    }
+    return 1;
+}
+
+/* Validation loss against epoch, one curve per value of parameter `which`
+ * (0 hidden, 1 eta, 2 batch), the other two at their first value. */
+static int chart_loss(const sweep_state *st, int which, const char *dir)
+{
+    const sweep_args *a = st->a;
+    static const char *const files[] = {"loss_by_hidden.svg", "loss_by_eta.svg",
+                                        "loss_by_batch.svg"};
+    int count = which == 0 ? a->n_hidden : which == 1 ? a->n_eta : a->n_batch;
+    if (count < 2)
+        return 1;
+    char title[256], shape[64], eta[32];
+    shape_name(shape, sizeof shape, st->data, a->hidden[0]);
+    format_number(eta, sizeof eta, a->eta[0]);
+    if (which == 0)
+        snprintf(title, sizeof title, "validation loss by hidden units (eta %s, batch %d)",
+                 eta, a->batch[0]);
+    else if (which == 1)
+        snprintf(title, sizeof title, "validation loss by learning rate (%s, batch %d)",
+                 shape, a->batch[0]);
+    else
+        snprintf(title, sizeof title, "validation loss by batch size (%s, eta %s)", shape,
+                 eta);
+    nnc_plot *plot = NULL;
+    nnc_status s = nnc_plot_create(&plot, 720, 480, 1, 1, title);
+    if (s == NNC_OK)
+        s = nnc_plot_axes(plot, 0, NULL, "epoch", "loss_valid", 1);
+    for (int v = 0; s == NNC_OK && v < count; v++) {
+        int h = which == 0 ? v : 0, e = which == 1 ? v : 0, b = which == 2 ? v : 0;
+        const sweep_run *r = &st->runs[grid_index(a, h, e, b)];
+        const nnc_train_result *res = &r->result;
+        size_t n = res->history_count;
+        double *x = malloc((n ? n : 1) * sizeof *x), *y = malloc((n ? n : 1) * sizeof *y);
+        if (!x || !y) {
+            free(x);
+            free(y);
+            nnc_plot_free(plot);
+            cli_error(CMD, "out of memory");
+            return 0;
+        }
+        /* Epochs completed at each check, so that batch sizes compare. */
+        for (size_t i = 0; i < n; i++) {
+            x[i] = (double)(res->history[i].total_iteration + 1) / res->iterations_per_epoch;
+            y[i] = res->history[i].loss_valid;
+        }
+        char label[64];
+        if (which == 0)
+            shape_name(label, sizeof label, st->data, a->hidden[v]);
+        else if (which == 1) {
+            char num[32];
+            format_number(num, sizeof num, a->eta[v]);
+            snprintf(label, sizeof label, "eta %s", num);
+        } else
+            snprintf(label, sizeof label, "batch %d", a->batch[v]);
+        if (r->status == NNC_ERR_DIVERGED)
+            strncat(label, " (diverged)", sizeof label - strlen(label) - 1);
+        s = nnc_plot_series(plot, 0, label, x, y, n, NNC_PLOT_LINE);
+        free(x);
+        free(y);
+    }
+    return save_plot(plot, s, dir, files[which]);
+}
+
+/* Test accuracy over hidden (rows) x eta (columns) at the first batch size. */
+static int chart_heatmap(const sweep_state *st, const char *dir)
+{
+    const sweep_args *a = st->a;
+    if (a->n_hidden < 2 || a->n_eta < 2)
+        return 1;
+    int nx = a->n_eta, ny = a->n_hidden;
+    double *values = malloc((size_t)nx * (size_t)ny * sizeof *values);
+    char (*xl)[32] = malloc((size_t)nx * sizeof *xl);
+    char (*yl)[64] = malloc((size_t)ny * sizeof *yl);
+    const char **xp = malloc((size_t)nx * sizeof *xp), **yp = malloc((size_t)ny * sizeof *yp);
+    if (!values || !xl || !yl || !xp || !yp) {
+        free(values), free(xl), free(yl), free(xp), free(yp);
+        cli_error(CMD, "out of memory");
+        return 0;
+    }
+    for (int h = 0; h < ny; h++) {
+        shape_name(yl[h], sizeof yl[h], st->data, a->hidden[h]);
+        yp[h] = yl[h];
+        for (int e = 0; e < nx; e++)
+            values[h * nx + e] = st->runs[grid_index(a, h, e, 0)].test_accuracy;
+    }
+    for (int e = 0; e < nx; e++) {
+        format_number(xl[e], sizeof xl[e], a->eta[e]);
+        xp[e] = xl[e];
+    }
+    char title[128];
+    snprintf(title, sizeof title, "test accuracy (batch %d)", a->batch[0]);
+    nnc_plot *plot = NULL;
+    nnc_status s = nnc_plot_create(&plot, 640, 480, 1, 1, title);
+    if (s == NNC_OK)
+        s = nnc_plot_axes(plot, 0, NULL, "learning rate eta", "shape", 0);
+    if (s == NNC_OK)
+        s = nnc_plot_grid(plot, 0, 0, nx, 0, ny, nx, ny, values, 1);
+    if (s == NNC_OK)
+        s = nnc_plot_categories(plot, 0, 'x', xp, nx);
+    if (s == NNC_OK)
+        s = nnc_plot_categories(plot, 0, 'y', yp, ny);
+    free(values), free(xl), free(yl), free(xp), free(yp);
+    return save_plot(plot, s, dir, "accuracy_heatmap.svg");
+}
+
+static int write_outputs(const sweep_state *st, const char *md, size_t md_len)
+{
+    const char *dir = st->a->out;
+    char path[4200];
+    if (snprintf(path, sizeof path, "%s/histories", dir) >= (int)sizeof path) {
+        cli_error(CMD, "output path too long");
+        return 0;
+    }
+    if (!make_dirs(path))
+        return 0;
+    for (int k = 0; k < st->n_runs; k++) {
+        char name[128];
+        run_name(name, sizeof name, st, &st->runs[k]);
+        snprintf(path, sizeof path, "%s/histories/%s.csv", dir, name);
+        if (!write_history(path, &st->runs[k].result))
+            return 0;
+    }
+    snprintf(path, sizeof path, "%s/sweep.csv", dir);
+    if (!write_csv(path, st))
+        return 0;
+    char *copy = malloc(md_len ? md_len : 1);
+    if (!copy) {
+        cli_error(CMD, "out of memory");
+        return 0;
+    }
+    memcpy(copy, md, md_len);
+    snprintf(path, sizeof path, "%s/sweep.md", dir);
+    if (!write_stream(path, copy, md_len))
+        return 0;
+    for (int which = 0; which < 3; which++)
+        if (!chart_loss(st, which, dir))
+            return 0;
+    return chart_heatmap(st, dir);
+}
+
+int cmd_sweep(int argc, char **argv)
+{
+    static sweep_args a; /* large lists: keep them off the stack */
+    memset(&a, 0, sizeof a);
+    if (!parse_args(argc, argv, &a))
+        return CLI_USAGE;
+    cli_data data;
+    if (!cli_load_data(CMD, &a.data, a.task, &data))
+        return CLI_USAGE;
+    int n_in = nnc_dataset_inputs(data.train), n_out = nnc_dataset_outputs(data.train);
+    int rows = nnc_dataset_rows(data.train);
+    /* Every batch size must fit the split; nnc_train checks the rest. */
+    nnc_train_options probe = nnc_train_options_default();
+    probe.checkpoint = a.checkpoint;
+    for (int b = 0; b < a.n_batch; b++) {
+        int nt, nv, ipe;
+        long ck;
+        probe.batch_size = a.batch[b];
+        nnc_status s = nnc_train_schedule(rows, &probe, &nt, &nv, &ipe, &ck);
+        if (s != NNC_OK) {
+            cli_status_error(CMD, s);
+            cli_free_data(&data);
+            return CLI_USAGE;
+        }
+    }
+
+    sweep_state st = {0};
+    st.a = &a;
+    st.data = &data;
+    st.n_runs = a.n_hidden * a.n_eta * a.n_batch;
+    st.runs = calloc((size_t)st.n_runs, sizeof *st.runs);
+    st.templates = calloc((size_t)a.n_hidden, sizeof *st.templates);
+    int status = CLI_OK;
+    if (!st.runs || !st.templates) {
+        cli_error(CMD, "out of memory");
+        status = CLI_FAILED;
+        goto done;
+    }
+    /* One set of initial weights per shape, drawn as nnc train draws them. */
+    for (int h = 0; h < a.n_hidden; h++) {
+        nnc_layer_spec specs[2] = {{a.hidden[h], a.activation, a.act_param},
+                                   {n_out, NNC_ACT_IDENTITY, 0}};
+        nnc_rng rng;
+        nnc_rng_seed(&rng, a.seed);
+        nnc_status s = nnc_net_create(&st.templates[h], a.task, n_in, 2, specs, 1);
+        if (s == NNC_OK)
+            s = nnc_net_init(st.templates[h], a.init, &rng);
+        if (s != NNC_OK) {
+            cli_status_error(CMD, s);
+            status = CLI_USAGE;
+            goto done;
+        }
+    }
+    for (int h = 0, k = 0; h < a.n_hidden; h++)
+        for (int e = 0; e < a.n_eta; e++)
+            for (int b = 0; b < a.n_batch; b++, k++) {
+                st.runs[k].h = h;
+                st.runs[k].e = e;
+                st.runs[k].b = b;
+                st.runs[k].test_accuracy = NAN;
+            }
+
+    int jobs = a.jobs < st.n_runs ? a.jobs : st.n_runs;
+    a.jobs = jobs;
+    if (!a.quiet)
+        fprintf(stderr, "nnc sweep: %d runs (%d hidden x %d eta x %d batch) on %d thread%s\n",
+                st.n_runs, a.n_hidden, a.n_eta, a.n_batch, jobs, jobs == 1 ? "" : "s");
+    double t0 = now_seconds();
+    pthread_mutex_init(&st.lock, NULL);
+    pthread_t *threads = calloc((size_t)jobs, sizeof *threads);
+    int started = 0;
+    if (threads) {
+        for (; started < jobs; started++)
+            if (pthread_create(&threads[started], NULL, worker, &st) != 0)
+                break;
+    }
+    if (started == 0) /* no threads at all: do the work here */
+        worker(&st);
+    for (int t = 0; t < started; t++)
+        pthread_join(threads[t], NULL);
+    free(threads);
+    pthread_mutex_destroy(&st.lock);
+    double wall = now_seconds() - t0;
+
+    char *md = NULL;
+    size_t md_len = 0;
+    if (!build_markdown(&st, wall, &md, &md_len)) {
+        status = CLI_FAILED;
+        goto done;
+    }
+    fwrite(md, 1, md_len, stdout);
+    fflush(stdout);
+    if (!write_outputs(&st, md, md_len))
+        status = CLI_FAILED;
+    free(md);
+    int diverged = 0, failed = 0;
+    for (int k = 0; k < st.n_runs; k++) {
+        diverged += st.runs[k].status == NNC_ERR_DIVERGED;
+        failed += st.runs[k].status != NNC_OK && st.runs[k].status != NNC_ERR_DIVERGED;
+    }
+    if (failed) {
+        cli_error(CMD, "%d of %d runs failed", failed, st.n_runs);
+        if (status == CLI_OK)
+            status = CLI_FAILED;
+    }
+    if (!a.quiet && status == CLI_OK)
+        fprintf(stderr, "nnc sweep: wrote %s/ (sweep.csv, sweep.md, histories/, charts)%s\n",
+                a.out, diverged ? "; some runs diverged" : "");
+
+done:
+    if (st.runs)
+        for (int k = 0; k < st.n_runs; k++)
+            nnc_train_result_free(&st.runs[k].result);
+    if (st.templates)
+        for (int h = 0; h < a.n_hidden; h++)
+            nnc_net_free(st.templates[h]);
+    free(st.runs);
+    free(st.templates);
+    cli_free_data(&data);
+    return status;
+}

@@ -1,0 +1,149 @@
+# SVG charts from the command line: nnc activations --plot and nnc plot
+# (one history, several overlaid, the error paths).
+# Usage: bash cli_plot.sh NNC_BINARY DATA_DIR TMP_DIR
+set -euo pipefail
+
+nnc=$1
+tmp=$3
+rm -rf "$tmp"
+mkdir -p "$tmp"
+failures=0
+
+fail() {
+    echo "FAIL: $*" >&2
+    failures=$((failures + 1))
+}
+
+# Runs nnc with stdout to $tmp/out, stderr to $tmp/err; sets $rc.
+run() {
+    rc=0
+    "$nnc" "$@" >"$tmp/out" 2>"$tmp/err" || rc=$?
+}
+
+have_xmllint=0
+if command -v xmllint >/dev/null 2>&1; then have_xmllint=1; fi
+
+# A standalone SVG: XML declaration, closing tag, well-formed (xmllint), no NaN.
+check_svg() {
+    local f=$1
+    if [ ! -s "$f" ]; then fail "$f missing or empty"; return; fi
+    if [ "$(head -c 5 "$f")" != "<?xml" ]; then fail "$f does not start with <?xml"; fi
+    if ! grep -q '</svg>' "$f"; then fail "$f lacks </svg>"; fi
+    if grep -q -i -E 'nan|inf' "$f"; then fail "$f contains nan or inf"; fi
+    if [ "$have_xmllint" -eq 1 ] && ! xmllint --noout "$f" 2>"$tmp/xmllint.err"; then
+        fail "$f is not well-formed: $(head -3 "$tmp/xmllint.err")"
+    fi
+}
+
+names="identity step sigmoid tanh relu leaky_relu softplus elu benidentity gelu_tanh
+gelu_erf silu mish selu softsign hard_sigmoid hard_tanh"
+
+# --- nnc activations --plot: 17 charts and the sheet, folders created ---
+run activations --plot "$tmp/act/deep"
+if [ "$rc" -ne 0 ]; then fail "activations --plot exited $rc: $(cat "$tmp/err")"; fi
+lines=$(wc -l <"$tmp/out")
+if [ "$lines" -ne 18 ]; then fail "activations --plot printed $lines paths, want 18"; fi
+files=$(find "$tmp/act/deep" -name '*.svg' | wc -l)
+if [ "$files" -ne 18 ]; then fail "activations --plot wrote $files files, want 18"; fi
+for n in $names activations; do
+    f="$tmp/act/deep/$n.svg"
+    if ! grep -q -x "$f" "$tmp/out"; then fail "activations --plot did not print $f"; fi
+    check_svg "$f"
+done
+if ! grep -q 'input : z' "$tmp/act/deep/sigmoid.svg" ||
+   ! grep -q 'output : a' "$tmp/act/deep/sigmoid.svg"; then
+    fail "sigmoid.svg lacks the axis labels 'input : z' / 'output : a'"
+fi
+if ! grep -q "f&apos;(z)" "$tmp/act/deep/sigmoid.svg"; then
+    fail "sigmoid.svg lacks the legend entry f'(z)"
+fi
+
+# One activation with its parameter: only its chart.
+run activations leaky-relu:0.2 --plot "$tmp/one"
+if [ "$rc" -ne 0 ]; then fail "activations leaky-relu:0.2 --plot exited $rc: $(cat "$tmp/err")"; fi
+if [ "$(cat "$tmp/out")" != "$tmp/one/leaky_relu.svg" ]; then
+    fail "activations leaky-relu:0.2 --plot printed '$(cat "$tmp/out")'"
+fi
+check_svg "$tmp/one/leaky_relu.svg"
+if ! grep -q 'leaky_relu (alpha=0.2)' "$tmp/one/leaky_relu.svg"; then
+    fail "leaky_relu.svg is not titled 'leaky_relu (alpha=0.2)'"
+fi
+
+run activations sigmoid --plot "$tmp/x" --at 1
+if [ "$rc" -ne 1 ]; then fail "activations --plot with --at exited $rc, want 1"; fi
+touch "$tmp/afile"
+run activations --plot "$tmp/afile"
+if [ "$rc" -eq 0 ] || ! grep -q afile "$tmp/err"; then
+    fail "activations --plot onto a file: rc $rc, stderr '$(cat "$tmp/err")'"
+fi
+
+# --- nnc plot: one history as the textbook's figure 9-10 ---
+run train sin --epochs 100 --out "$tmp/runs"
+if [ "$rc" -ne 0 ]; then fail "train sin --epochs 100 exited $rc: $(cat "$tmp/err")"; fi
+run train sin --hidden 2 --epochs 100 --out "$tmp/runs"
+if [ "$rc" -ne 0 ]; then fail "train sin --hidden 2 exited $rc: $(cat "$tmp/err")"; fi
+h1="$tmp/runs/sin_131/history.csv"
+h2="$tmp/runs/sin_121/history.csv"
+
+rm -f "$tmp/runs/sin_131/history.svg"
+run plot "$h1"
+if [ "$rc" -ne 0 ]; then fail "plot $h1 exited $rc: $(cat "$tmp/err")"; fi
+if [ "$(cat "$tmp/out")" != "$tmp/runs/sin_131/history.svg" ]; then
+    fail "plot $h1 printed '$(cat "$tmp/out")', want the history.svg beside it"
+fi
+svg="$tmp/runs/sin_131/history.svg"
+check_svg "$svg"
+for word in validation train Loss Accuracy epoch 'bz:10,eta:0.5,ne:3'; do
+    if ! grep -q "$word" "$svg"; then fail "history.svg lacks '$word'"; fi
+done
+
+run plot "$h1" --out "$tmp/log.svg" --log --title 'mine & yours'
+if [ "$rc" -ne 0 ]; then fail "plot --log exited $rc: $(cat "$tmp/err")"; fi
+check_svg "$tmp/log.svg"
+if ! grep -q 'mine &amp; yours' "$tmp/log.svg"; then fail "plot --title: title not in the SVG"; fi
+
+# --- several files overlaid ---
+run plot "$h1" "$h2" --out "$tmp/cmp.svg"
+if [ "$rc" -ne 0 ]; then fail "plot of two files exited $rc: $(cat "$tmp/err")"; fi
+check_svg "$tmp/cmp.svg"
+for word in sin_131 sin_121 'Validation loss' 'Validation accuracy'; do
+    if ! grep -q "$word" "$tmp/cmp.svg"; then fail "comparison lacks '$word'"; fi
+done
+(cd "$tmp/runs" && "$nnc" plot sin_131/history.csv sin_121/history.csv >"$tmp/out" 2>"$tmp/err") ||
+    fail "plot of two files in the current folder failed: $(cat "$tmp/err")"
+if [ "$(cat "$tmp/out")" != "comparison.svg" ]; then
+    fail "plot of two files printed '$(cat "$tmp/out")', want comparison.svg"
+fi
+check_svg "$tmp/runs/comparison.svg"
+
+# --- errors ---
+run plot "$tmp/nosuch.csv"
+if [ "$rc" -eq 0 ] || ! grep -q nosuch.csv "$tmp/err"; then
+    fail "plot of a missing file: rc $rc, stderr '$(cat "$tmp/err")'"
+fi
+printf 'a,b\n1,2\n3,4\n' >"$tmp/other.csv"
+run plot "$tmp/other.csv"
+if [ "$rc" -ne 1 ] || ! grep -q other.csv "$tmp/err" || ! grep -q column "$tmp/err"; then
+    fail "plot of a CSV without the columns: rc $rc, stderr '$(cat "$tmp/err")'"
+fi
+printf '1,2\n3,4\n' >"$tmp/bare.csv"
+run plot "$tmp/bare.csv"
+if [ "$rc" -ne 1 ] || ! grep -q bare.csv "$tmp/err"; then
+    fail "plot of a CSV without a header: rc $rc, stderr '$(cat "$tmp/err")'"
+fi
+run plot
+if [ "$rc" -ne 1 ]; then fail "plot without files exited $rc, want 1"; fi
+run plot "$h1" --bogus
+if [ "$rc" -ne 1 ] || ! grep -q -- --bogus "$tmp/err"; then
+    fail "plot --bogus: rc $rc, stderr '$(cat "$tmp/err")'"
+fi
+run plot --help
+if [ "$rc" -ne 0 ] || ! grep -q -i usage "$tmp/out"; then
+    fail "plot --help: rc $rc, output '$(cat "$tmp/out")'"
+fi
+
+if [ "$failures" -ne 0 ]; then
+    echo "cli_plot: $failures failed"
+    exit 1
+fi
+echo "cli_plot: all passed"

@@ -690,8 +690,7 @@ static int write_outputs(const sweep_state *st, const char *md, size_t md_len)
 
 int cmd_sweep(int argc, char **argv)
 {
-    static sweep_args a; /* large lists: keep them off the stack */
-    memset(&a, 0, sizeof a);
+    sweep_args a = {0};
     if (!parse_args(argc, argv, &a))
         return CLI_USAGE;
     cli_data data;

@@ -73,8 +73,15 @@ void progress_step(progress *p, int epoch, long total_iteration)
     char eta[16], spark[PROGRESS_SPARK * 3 + 1];
     format_duration(eta, sizeof eta, (p->total_iterations - done) / rate);
     sparkline(spark, sizeof spark, p->spark, p->spark_count);
-    fprintf(p->out, "\r\033[Kepoch %d/%d %3.0f%% %.3gk it/s ETA %s", epoch + 1, p->max_epoch,
-            100 * frac, rate / 1000, eta);
+    char speed[32];
+    if (rate >= 1e6)
+        snprintf(speed, sizeof speed, "%.2fM", rate / 1e6);
+    else if (rate >= 1e3)
+        snprintf(speed, sizeof speed, "%.1fk", rate / 1e3);
+    else
+        snprintf(speed, sizeof speed, "%.0f", rate);
+    fprintf(p->out, "\r\033[Kepoch %d/%d %3.0f%% %s it/s ETA %s", epoch + 1, p->max_epoch,
+            100 * frac, speed, eta);
     if (!isnan(p->loss_valid))
         fprintf(p->out, "  loss %.4g/%.4g %s", p->loss_train, p->loss_valid, spark);
     fflush(p->out);

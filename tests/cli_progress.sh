@@ -12,7 +12,13 @@ LONG=(train composite --eps 0 --epochs 100000000 --checkpoint 500 --out "$TMP")
 # Ctrl-C: exit status 130, a message, and a complete run folder.
 "$NNC" "${LONG[@]}" --name interrupted >"$TMP/int.log" 2>"$TMP/int.err" &
 pid=$!
-sleep 1.5
+# Interrupt once training runs (its first check is printed), not before the
+# handler is in place.
+for _ in $(seq 300); do
+    grep -q '^epoch=' "$TMP/int.log" 2>/dev/null && break
+    sleep 0.1
+done
+sleep 0.3
 kill -INT $pid
 wait $pid
 rc=$?

@@ -70,6 +70,15 @@ void cli_free_data(cli_data *data);
 /* 1 if name is one of the built-in data sets. */
 int cli_is_builtin(const char *name);
 
+/* mkdir -p: creates dir and every missing folder on the way. */
+int cli_make_dirs(const char *cmd, const char *dir);
+/* Writes text (malloc'ed, freed here) to path through a temporary file. */
+int cli_write_text(const char *cmd, const char *path, char *text, size_t len);
+/* A training history as CSV: epoch,total_iteration,loss_train,accuracy_train,
+ * loss_valid,accuracy_valid, numbers exact (%.17g). */
+int cli_write_history(const char *cmd, const char *path, const nnc_checkpoint *history,
+                      size_t count);
+
 /* The shortest decimal that reads back as exactly x, written as Python's
  * repr writes a float (0.8575700023301912, 1.0). */
 void cli_format_shortest(char *buf, size_t size, double x);

@@ -102,38 +102,6 @@ static int print_points(const nnc_activation_info *info, double param, const dou
     return CLI_OK;
 }
 
-/* mkdir -p: every missing folder on the way to dir. */
-static int make_dirs(const char *dir)
-{
-    size_t len = strlen(dir);
-    char *path = malloc(len + 1);
-    if (!path) {
-        cli_error(CMD, "out of memory");
-        return 0;
-    }
-    memcpy(path, dir, len + 1);
-    for (size_t i = 1; i <= len; i++) {
-        if (path[i] != '/' && path[i] != '\0')
-            continue;
-        char c = path[i];
-        path[i] = '\0';
-        struct stat st;
-        if (stat(path, &st) != 0 && mkdir(path, 0777) != 0 && errno != EEXIST) {
-            cli_error(CMD, "--plot: cannot create folder %s: %s", path, strerror(errno));
-            free(path);
-            return 0;
-        }
-        if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode)) {
-            cli_error(CMD, "--plot: %s is not a folder", path);
-            free(path);
-            return 0;
-        }
-        path[i] = c;
-    }
-    free(path);
-    return 1;
-}
-
 /* Saves a chart as dir/file and prints the path; frees the chart. */
 static int save_chart(nnc_plot *plot, const char *dir, const char *file)
 {
@@ -160,7 +128,7 @@ static int save_chart(nnc_plot *plot, const char *dir, const char *file)
 /* One chart per activation (or only `only`), then the sheet when all. */
 static int write_plots(const char *dir, const nnc_activation_info *only, double param)
 {
-    if (!make_dirs(dir))
+    if (!cli_make_dirs(CMD, dir))
         return CLI_FAILED;
     for (int i = 0; i < NNC_ACT_COUNT; i++) {
         const nnc_activation_info *info = nnc_activation_get((nnc_activation)i);

@@ -385,59 +385,6 @@ static void *worker(void *arg)
 
 /* --- outputs --------------------------------------------------------- */
 
-static int make_dirs(const char *path)
-{
-    char buf[4096];
-    if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf) {
-        cli_error(CMD, "%s: path too long", path);
-        return 0;
-    }
-    for (char *p = buf + 1;; p++) {
-        if (*p == '/' || *p == '\0') {
-            char c = *p;
-            *p = '\0';
-            if (mkdir(buf, 0777) != 0 && errno != EEXIST) {
-                cli_error(CMD, "%s: cannot create folder: %s", buf, strerror(errno));
-                return 0;
-            }
-            *p = c;
-            if (!c)
-                break;
-        }
-    }
-    return 1;
-}
-
-static int write_stream(const char *path, char *text, size_t len)
-{
-    nnc_status s = nnc_write_file_atomic(path, text, len);
-    free(text);
-    if (s != NNC_OK) {
-        cli_status_error(CMD, s);
-        return 0;
-    }
-    return 1;
-}
-
-static int write_history(const char *path, const nnc_train_result *res)
-{
-    char *text;
-    size_t len;
-    FILE *f = open_memstream(&text, &len);
-    if (!f) {
-        cli_error(CMD, "out of memory");
-        return 0;
-    }
-    fprintf(f, "epoch,total_iteration,loss_train,accuracy_train,loss_valid,accuracy_valid\n");
-    for (size_t i = 0; i < res->history_count; i++) {
-        const nnc_checkpoint *c = &res->history[i];
-        fprintf(f, "%d,%ld,%.17g,%.17g,%.17g,%.17g\n", c->epoch, c->total_iteration,
-                c->loss_train, c->accuracy_train, c->loss_valid, c->accuracy_valid);
-    }
-    fclose(f);
-    return write_stream(path, text, len);
-}
-
 static const char *status_word(nnc_status s)
 {
     return s == NNC_OK ? "ok" : s == NNC_ERR_DIVERGED ? "diverged" : "failed";
@@ -478,7 +425,7 @@ static int write_csv(const char *path, const sweep_state *st)
         fprintf(f, ",%.3f\n", r->seconds);
     }
     fclose(f);
-    return write_stream(path, text, len);
+    return cli_write_text(CMD, path, text, len);
 }
 
 /* The Markdown report: the settings, then one table row per run. */
@@ -661,13 +608,14 @@ static int write_outputs(const sweep_state *st, const char *md, size_t md_len)
         cli_error(CMD, "output path too long");
         return 0;
     }
-    if (!make_dirs(path))
+    if (!cli_make_dirs(CMD, path))
         return 0;
     for (int k = 0; k < st->n_runs; k++) {
         char name[128];
         run_name(name, sizeof name, st, &st->runs[k]);
         snprintf(path, sizeof path, "%s/histories/%s.csv", dir, name);
-        if (!write_history(path, &st->runs[k].result))
+        if (!cli_write_history(CMD, path, st->runs[k].result.history,
+                               st->runs[k].result.history_count))
             return 0;
     }
     snprintf(path, sizeof path, "%s/sweep.csv", dir);
@@ -680,7 +628,7 @@ static int write_outputs(const sweep_state *st, const char *md, size_t md_len)
     }
     memcpy(copy, md, md_len);
     snprintf(path, sizeof path, "%s/sweep.md", dir);
-    if (!write_stream(path, copy, md_len))
+    if (!cli_write_text(CMD, path, copy, md_len))
         return 0;
     for (int which = 0; which < 3; which++)
         if (!chart_loss(st, which, dir))

@@ -301,42 +301,8 @@ static int on_step(int epoch, long total_iteration, void *user)
     return interrupted;
 }
 
-static int make_dirs(const char *path)
-{
-    char buf[4096];
-    if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf) {
-        cli_error("train", "%s: path too long", path);
-        return 0;
-    }
-    for (char *p = buf + 1;; p++) {
-        if (*p == '/' || *p == '\0') {
-            char c = *p;
-            *p = '\0';
-            if (mkdir(buf, 0777) != 0 && errno != EEXIST) {
-                cli_error("train", "%s: cannot create folder: %s", buf, strerror(errno));
-                return 0;
-            }
-            *p = c;
-            if (!c)
-                break;
-        }
-    }
-    return 1;
-}
-
-/* Writes text assembled in a memory stream to path, atomically. */
-static int write_stream(const char *path, char *text, size_t len)
-{
-    nnc_status s = nnc_write_file_atomic(path, text, len);
-    free(text);
-    if (s != NNC_OK) {
-        cli_status_error("train", s);
-        return 0;
-    }
-    return 1;
-}
-
-/* Writes hyperparameters.txt and keeps its text in *settings for the report. */
+/* Writes history.csv and hyperparameters.txt, keeping the latter's text in
+ * *settings for the report. */
 static int save_settings(const char *dir, const train_args *a, const int *widths,
                          int n_widths, const nnc_train_result *r, double test_accuracy,
                          const char *data_name, char **settings)
@@ -344,23 +310,11 @@ static int save_settings(const char *dir, const train_args *a, const int *widths
     char path[4200];
     char *text;
     size_t len;
-    FILE *f = open_memstream(&text, &len);
-    if (!f) {
-        cli_error("train", "out of memory");
-        return 0;
-    }
-    fprintf(f, "epoch,total_iteration,loss_train,accuracy_train,loss_valid,accuracy_valid\n");
-    for (size_t i = 0; i < r->history_count; i++) {
-        const nnc_checkpoint *c = &r->history[i];
-        fprintf(f, "%d,%ld,%.17g,%.17g,%.17g,%.17g\n", c->epoch, c->total_iteration,
-                c->loss_train, c->accuracy_train, c->loss_valid, c->accuracy_valid);
-    }
-    fclose(f);
     snprintf(path, sizeof path, "%s/history.csv", dir);
-    if (!write_stream(path, text, len))
+    if (!cli_write_history("train", path, r->history, r->history_count))
         return 0;
 
-    f = open_memstream(&text, &len);
+    FILE *f = open_memstream(&text, &len);
     if (!f) {
         cli_error("train", "out of memory");
         return 0;
@@ -404,7 +358,7 @@ static int save_settings(const char *dir, const train_args *a, const int *widths
     fclose(f);
     snprintf(path, sizeof path, "%s/hyperparameters.txt", dir);
     *settings = strdup(text);
-    return write_stream(path, text, len) && *settings;
+    return cli_write_text("train", path, text, len) && *settings;
 }
 
 /* Saves a chart as dir/file and keeps its SVG text for the report. */
@@ -599,7 +553,7 @@ int cmd_train(int argc, char **argv)
         fclose(log.text);
     /* Whatever was learned is kept: after divergence, the last good weights. */
     if (a.save && (ts == NNC_OK || ts == NNC_ERR_DIVERGED || ts == NNC_ERR_INTERRUPTED)) {
-        if (!make_dirs(dir) || !save_run(dir, &a, net, &data, widths, n_widths, &result,
+        if (!cli_make_dirs("train", dir) || !save_run(dir, &a, net, &data, widths, n_widths, &result,
                                          test_accuracy, name, log.text_buf ? log.text_buf : ""))
             status = CLI_FAILED;
         else

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 void cli_error(const char *cmd, const char *fmt, ...)
 {
@@ -163,4 +164,64 @@ void cli_format_shortest(char *buf, size_t size, double x)
         if (isfinite(x) && !strchr(buf, '.'))
             strcat(buf, ".0");
     }
+}
+
+int cli_make_dirs(const char *cmd, const char *dir)
+{
+    size_t len = strlen(dir);
+    char *path = malloc(len + 1);
+    if (!path) {
+        cli_error(cmd, "out of memory");
+        return 0;
+    }
+    memcpy(path, dir, len + 1);
+    int ok = 1;
+    for (size_t i = 1; ok && i <= len; i++) {
+        if (path[i] != '/' && path[i] != '\0')
+            continue;
+        char c = path[i];
+        path[i] = '\0';
+        struct stat st;
+        if (mkdir(path, 0777) != 0 && errno != EEXIST) {
+            cli_error(cmd, "%s: cannot create folder: %s", path, strerror(errno));
+            ok = 0;
+        } else if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode)) {
+            cli_error(cmd, "%s: is not a folder", path);
+            ok = 0;
+        }
+        path[i] = c;
+    }
+    free(path);
+    return ok;
+}
+
+int cli_write_text(const char *cmd, const char *path, char *text, size_t len)
+{
+    nnc_status s = nnc_write_file_atomic(path, text, len);
+    free(text);
+    if (s != NNC_OK) {
+        cli_status_error(cmd, s);
+        return 0;
+    }
+    return 1;
+}
+
+int cli_write_history(const char *cmd, const char *path, const nnc_checkpoint *history,
+                      size_t count)
+{
+    char *text;
+    size_t len;
+    FILE *f = open_memstream(&text, &len);
+    if (!f) {
+        cli_error(cmd, "out of memory");
+        return 0;
+    }
+    fprintf(f, "epoch,total_iteration,loss_train,accuracy_train,loss_valid,accuracy_valid\n");
+    for (size_t i = 0; i < count; i++) {
+        const nnc_checkpoint *c = &history[i];
+        fprintf(f, "%d,%ld,%.17g,%.17g,%.17g,%.17g\n", c->epoch, c->total_iteration,
+                c->loss_train, c->accuracy_train, c->loss_valid, c->accuracy_valid);
+    }
+    fclose(f);
+    return cli_write_text(cmd, path, text, len);
 }

@@ -3,11 +3,9 @@
  * SVG charts of f and f' (the textbook's figures 8-2, 8-3). */
 #include "cli.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 static const char *const CMD = "activations";
 

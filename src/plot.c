@@ -929,6 +929,18 @@ static void render_legend(sbuf *b, const plot_panel *pn, const plot_axis *ax, co
     SB_LIT(b, "</g>\n");
 }
 
+/* A horizontal ('H') or vertical ('V') line from (x, y) to `end` on that axis. */
+static void grid_line(sbuf *b, double x, double y, char dir, double end)
+{
+    SB_LIT(b, "<path d=\"M");
+    sb_num(b, x);
+    SB_LIT(b, " ");
+    sb_num(b, y);
+    sb_printf(b, "%c", dir);
+    sb_num(b, end);
+    SB_LIT(b, "\"/>\n");
+}
+
 static void render_panel(sbuf *b, const plot_panel *pn, int index, double cx, double cy,
                          double cw, double ch)
 {
@@ -974,39 +986,15 @@ static void render_panel(sbuf *b, const plot_panel *pn, int index, double cx, do
 
     /* grid lines: minor (log decades) then major, and tick marks */
     SB_LIT(b, "<g stroke=\"#e6e6e6\" stroke-width=\"0.6\">\n");
-    for (int k = 0; k < ay.n_minor; k++) {
-        double y = px_y(&ay, &ar, ay.minor[k]);
-        SB_LIT(b, "<path d=\"M");
-        sb_num(b, ar.left);
-        SB_LIT(b, " ");
-        sb_num(b, y);
-        SB_LIT(b, "H");
-        sb_num(b, ar.right);
-        SB_LIT(b, "\"/>\n");
-    }
+    for (int k = 0; k < ay.n_minor; k++)
+        grid_line(b, ar.left, px_y(&ay, &ar, ay.minor[k]), 'H', ar.right);
     SB_LIT(b, "</g>\n");
     int draw_grid = !pn->grid.values;
     SB_LIT(b, "<g stroke=\"#cfcfcf\" stroke-width=\"0.8\">\n");
-    for (int k = 0; k < ax.n_ticks && draw_grid; k++) {
-        double x = px_x(&ax, &ar, ax.ticks[k]);
-        SB_LIT(b, "<path d=\"M");
-        sb_num(b, x);
-        SB_LIT(b, " ");
-        sb_num(b, ar.top);
-        SB_LIT(b, "V");
-        sb_num(b, ar.bottom);
-        SB_LIT(b, "\"/>\n");
-    }
-    for (int k = 0; k < ay.n_ticks && draw_grid; k++) {
-        double y = px_y(&ay, &ar, ay.ticks[k]);
-        SB_LIT(b, "<path d=\"M");
-        sb_num(b, ar.left);
-        SB_LIT(b, " ");
-        sb_num(b, y);
-        SB_LIT(b, "H");
-        sb_num(b, ar.right);
-        SB_LIT(b, "\"/>\n");
-    }
+    for (int k = 0; k < ax.n_ticks && draw_grid; k++)
+        grid_line(b, px_x(&ax, &ar, ax.ticks[k]), ar.top, 'V', ar.bottom);
+    for (int k = 0; k < ay.n_ticks && draw_grid; k++)
+        grid_line(b, ar.left, px_y(&ay, &ar, ay.ticks[k]), 'H', ar.right);
     SB_LIT(b, "</g>\n");
 
     sb_printf(b, "<g clip-path=\"url(#clip-%d)\">\n", index);

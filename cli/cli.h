@@ -30,6 +30,8 @@ void cli_status_error(const char *cmd, nnc_status status);
 int cli_parse_double(const char *cmd, const char *flag, const char *text, double *out);
 int cli_parse_int(const char *cmd, const char *flag, const char *text, long min,
                   long max, int *out);
+/* A seed: a whole number from 0 to 2^64 - 1. */
+int cli_parse_seed(const char *cmd, const char *text, uint64_t *out);
 /* "name" or "name:param" (e.g. "leaky_relu:0.02"); param defaults to the
  * catalogue's default. */
 int cli_parse_activation(const char *cmd, const char *text, nnc_activation *id,

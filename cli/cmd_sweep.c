@@ -3,7 +3,6 @@
  * same initial weights for its shape, with a table and comparison charts. */
 #include "cli.h"
 
-#include <errno.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -219,15 +218,8 @@ static int parse_args(int argc, char **argv, sweep_args *a)
                 return 0;
             }
         } else if (OPTION("--seed")) {
-            char *end;
-            errno = 0;
-            unsigned long long seed = v ? strtoull(v, &end, 10) : 0;
-            if (v && (end == v || *end || errno || v[0] == '-')) {
-                cli_error(CMD, "--seed: '%s' is not a whole number >= 0", v);
+            if (v && !cli_parse_seed(CMD, v, &a->seed))
                 return 0;
-            }
-            if (v)
-                a->seed = seed;
         } else if (OPTION("--jobs")) {
             if (v && !cli_parse_int(CMD, "--jobs", v, 1, 1024, &a->jobs))
                 return 0;

@@ -3,7 +3,6 @@
 #include "progress.h"
 #include "report.h"
 
-#include <errno.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -173,14 +172,8 @@ static int parse_args(int argc, char **argv, train_args *a)
                 return 0;
             }
         } else if (OPTION("--seed")) {
-            char *end;
-            errno = 0;
-            unsigned long long seed = v ? strtoull(v, &end, 10) : 0;
-            if (v && (end == v || *end || errno || v[0] == '-')) {
-                cli_error("train", "--seed: '%s' is not a whole number >= 0", v);
+            if (v && !cli_parse_seed("train", v, &a->opt.seed))
                 return 0;
-            }
-            a->opt.seed = seed;
         } else if (OPTION("--name")) {
             if (v && (!v[0] || strchr(v, '/') || strcmp(v, ".") == 0 || strcmp(v, "..") == 0)) {
                 cli_error("train", "--name: '%s' is not a plain folder name", v);

@@ -56,6 +56,19 @@ int cli_parse_int(const char *cmd, const char *flag, const char *text, long min,
     return 1;
 }
 
+int cli_parse_seed(const char *cmd, const char *text, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(text, &end, 10);
+    if (end == text || *end || errno || text[0] == '-') {
+        cli_error(cmd, "--seed: '%s' is not a whole number >= 0", text);
+        return 0;
+    }
+    *out = (uint64_t)v;
+    return 1;
+}
+
 int cli_parse_activation(const char *cmd, const char *text, nnc_activation *id,
                          double *param)
 {

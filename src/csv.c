@@ -46,23 +46,6 @@ typedef struct csv_parser {
 
 static int is_blank(char ch, char delim) { return (ch == ' ' || ch == '\t') && ch != delim; }
 
-/* Shortened, printable copy of a field for messages. */
-static const char *shown(const char *s, size_t n, char *buf, size_t size)
-{
-    size_t j = 0;
-    for (size_t i = 0; i < n && j + 1 < size; i++) {
-        if (j + 4 >= size && i + 1 < n) {
-            memcpy(buf + j, "...", 3);
-            j += 3;
-            break;
-        }
-        unsigned char ch = (unsigned char)s[i];
-        buf[j++] = (ch >= 0x20 && ch != 0x7f) ? (char)ch : '?';
-    }
-    buf[j] = '\0';
-    return buf;
-}
-
 /* Splits the next line into fields.  Returns 1 with a line, 0 at the end of
  * the file, or -1 with an error recorded in *status. */
 static int next_line(csv_parser *ps, nnc_status *status)
@@ -193,7 +176,8 @@ static nnc_status field_error(const csv_parser *ps, size_t column)
                         ps->path, ps->line, column + 1);
     char buf[48];
     return nnc_fail(NNC_ERR_FORMAT, "%s: line %zu, column %zu: '%s' is not a number",
-                    ps->path, ps->line, column + 1, shown(f->text, f->len, buf, sizeof buf));
+                    ps->path, ps->line, column + 1,
+                    nnc_printable(f->text, f->len, 1, buf, sizeof buf));
 }
 
 nnc_status nnc_csv_read_file(const char *path, const nnc_csv_options *options,

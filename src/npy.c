@@ -103,23 +103,6 @@ static uint32_t crc_of(const unsigned char *p, size_t n)
     return (uint32_t)crc;
 }
 
-/* Copies untrusted text into buf for an error message: printable ASCII
- * only, shortened with "..." when too long. */
-static const char *printable(const unsigned char *s, size_t n, char *buf, size_t size)
-{
-    size_t j = 0;
-    for (size_t i = 0; i < n && j + 1 < size; i++) {
-        if (j + 4 >= size && i + 1 < n) {
-            memcpy(buf + j, "...", 3);
-            j += 3;
-            break;
-        }
-        buf[j++] = (s[i] >= 0x20 && s[i] < 0x7f) ? (char)s[i] : '?';
-    }
-    buf[j] = '\0';
-    return buf;
-}
-
 /* ------------------------------------------------------------------ */
 /* .npy header: a Python dict literal                                  */
 /* ------------------------------------------------------------------ */
@@ -222,7 +205,7 @@ static int parse_header(cursor *c, npy_header *h, char *why, size_t why_size)
                 snprintf(why, why_size, "header: 'descr' is not a quoted string");
                 return 0;
             }
-            printable(v, vlen, h->descr, sizeof h->descr);
+            nnc_printable(v, vlen, 0, h->descr, sizeof h->descr);
             h->descr_len = vlen;
             h->have_descr = 1;
         } else if (klen == 13 && memcmp(key, "fortran_order", 13) == 0) {
@@ -290,7 +273,7 @@ static int parse_header(cursor *c, npy_header *h, char *why, size_t why_size)
         } else {
             char kb[40];
             snprintf(why, why_size, "header: unexpected key '%s'",
-                     printable(key, klen, kb, sizeof kb));
+                     nnc_printable(key, klen, 0, kb, sizeof kb));
             return 0;
         }
         skip_ws(c);
@@ -594,7 +577,7 @@ static void list_key(char *buf, size_t size, const zip_entry *e)
     if (used + 8 >= size)
         return;
     char tmp[64];
-    printable(e->name, n, tmp, sizeof tmp);
+    nnc_printable(e->name, n, 0, tmp, sizeof tmp);
     snprintf(buf + used, size - used, "%s'%s'", used ? ", " : "", tmp);
 }
 

@@ -44,6 +44,23 @@ nnc_status nnc_fail(nnc_status status, const char *fmt, ...)
     return status;
 }
 
+const char *nnc_printable(const void *text, size_t n, int keep_utf8, char *buf, size_t size)
+{
+    const unsigned char *s = text;
+    size_t j = 0;
+    for (size_t i = 0; i < n && j + 1 < size; i++) {
+        if (j + 4 >= size && i + 1 < n) {
+            memcpy(buf + j, "...", 3);
+            j += 3;
+            break;
+        }
+        int ok = s[i] >= 0x20 && s[i] != 0x7f && (keep_utf8 || s[i] < 0x80);
+        buf[j++] = ok ? (char)s[i] : '?';
+    }
+    buf[j] = '\0';
+    return buf;
+}
+
 nnc_status nnc_read_file(const char *path, size_t max_len, unsigned char **bytes,
                          size_t *len)
 {

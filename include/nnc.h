@@ -209,6 +209,18 @@ typedef struct nnc_csv_options {
 nnc_status nnc_csv_read_file(const char *path, const nnc_csv_options *options,
                              nnc_array *out, char ***column_names);
 void nnc_csv_free_names(char **names, size_t count);
+/* The same from bytes in memory (e.g. standard input); `what` names the
+ * source in error messages. */
+nnc_status nnc_csv_read_memory(const void *bytes, size_t len, const char *what,
+                               const nnc_csv_options *options, nnc_array *out,
+                               char ***column_names);
+
+/* IDX files (the MNIST / Fashion-MNIST format), raw or gzip-compressed:
+ * magic 0x0000 <dtype> <ndim>, big-endian u32 dimensions, then the values
+ * (u8, i8, i16, i32, f32, f64; big-endian), converted to double. */
+nnc_status nnc_idx_read_memory(const void *bytes, size_t len, const char *what,
+                               nnc_array *out);
+nnc_status nnc_idx_read_file(const char *path, nnc_array *out);
 
 /* ------------------------------------------------------------------ */
 /* Datasets                                                            */
@@ -244,6 +256,34 @@ const nnc_real *nnc_dataset_y(const nnc_dataset *ds);
  * n_classes columns; label `first_label` becomes class 0 (the textbook's
  * labels may start at 1).  Non-integer or out-of-range labels fail. */
 nnc_status nnc_dataset_one_hot(nnc_dataset *ds, int first_label, int n_classes);
+
+/* An IDX pair: images (n, d1, d2, ...) flattened to rows of d1·d2·... inputs
+ * and multiplied by `scale` (1/255.0 puts 8-bit pixels in [0, 1]); labels
+ * (n) of integer classes 0 … n_classes−1 become one-hot rows (n_classes 0:
+ * one more than the largest label).  Decoded straight into nnc_real, with no
+ * double-precision copy of the images. */
+nnc_status nnc_dataset_load_idx(nnc_dataset **out, const char *images_path,
+                                const char *labels_path, double scale, int n_classes);
+
+/* Per-column affine scaling: network value = (raw − offset) / scale.  The
+ * textbook's min–max normalisation has offset = column minimum and scale =
+ * maximum − minimum (1 for a constant column). */
+typedef struct nnc_scaling {
+    int n;          /* columns; 0: no scaling */
+    double *offset; /* (n) */
+    double *scale;  /* (n), finite and nonzero */
+} nnc_scaling;
+
+/* Min–max scaling of the columns of M (rows, cols); allocates out's arrays. */
+nnc_status nnc_scaling_minmax(nnc_scaling *out, const nnc_real *M, int rows, int cols);
+void nnc_scaling_free(nnc_scaling *s);
+/* M (rows, s->n) ← (M − offset) / scale. */
+void nnc_scaling_apply(const nnc_scaling *s, nnc_real *M, int rows);
+/* M (rows, s->n) ← M · scale + offset: back to raw units. */
+void nnc_scaling_invert(const nnc_scaling *s, nnc_real *M, int rows);
+/* Scales a dataset's inputs by x and its targets by y in place; either may
+ * be NULL or have n = 0 (left as they are); widths must match. */
+nnc_status nnc_dataset_scale(nnc_dataset *ds, const nnc_scaling *x, const nnc_scaling *y);
 
 /* ------------------------------------------------------------------ */
 /* Networks                                                            */
@@ -324,6 +364,8 @@ nnc_status nnc_net_evaluate(nnc_net *net, const nnc_real *X, const nnc_real *Y, 
  * 0-based); return nonzero to stop at once (status NNC_ERR_INTERRUPTED). */
 typedef int (*nnc_step_fn)(int epoch, long total_iteration, void *user);
 
+typedef struct nnc_train_state nnc_train_state;
+
 typedef struct nnc_train_options {
     double eta;          /* learning rate (0.5) */
     int batch_size;      /* rows per mini-batch; -1: the whole training set (10) */
@@ -333,6 +375,11 @@ typedef struct nnc_train_options {
     uint64_t seed;       /* seeds the run's own shuffle RNG (1) */
     nnc_step_fn on_step; /* optional per-update hook, e.g. progress or Ctrl-C (NULL) */
     void *step_user;     /* passed to on_step */
+    /* Continue from a saved state (NULL: start fresh): the epoch and
+     * iteration counts, the shuffle RNG and sample order carry on, so a run
+     * stopped and resumed gives bitwise the weights of one that never
+     * stopped.  seed is then ignored; the other options apply as given. */
+    const nnc_train_state *resume;
 } nnc_train_options;
 
 /* The textbook's recommended settings (values in brackets above). */
@@ -350,6 +397,20 @@ typedef struct nnc_checkpoint {
  * NNC_ERR_INTERRUPTED, weights kept as they are). */
 typedef int (*nnc_checkpoint_fn)(const nnc_checkpoint *check, void *user);
 
+/* Where a training run stands: enough to carry on exactly (see resume). */
+struct nnc_train_state {
+    nnc_train_options options; /* the run's settings (on_step, step_user, resume: unused) */
+    int epoch;                 /* the epoch in progress, 0-based */
+    int iteration;             /* its next mini-batch; 0: its shuffle is not drawn yet */
+    long total_iteration;      /* updates made so far */
+    nnc_rng rng;               /* the shuffle RNG as it stands */
+    uint32_t *order;           /* (n_order) dataset rows in the current training order */
+    int n_order;               /* = n_train of the split */
+};
+
+/* Frees state->order and zeroes the state. */
+void nnc_train_state_free(nnc_train_state *state);
+
 typedef struct nnc_train_result {
     nnc_checkpoint *history; /* every check in order; free with nnc_train_result_free */
     size_t history_count;
@@ -359,6 +420,8 @@ typedef struct nnc_train_result {
     long checkpoint_iteration;
     int stopped_early;       /* 1 if loss_valid <= eps ended training */
     int n_train, n_valid;    /* the split used */
+    nnc_train_state state;   /* where training stopped (after a divergence: at the
+                                restored check); resume from it to carry on */
 } nnc_train_result;
 
 /* Splits the dataset (validation = first int(rows/10) rows, in file order),
@@ -368,6 +431,7 @@ typedef struct nnc_train_result {
 nnc_status nnc_train(nnc_net *net, const nnc_dataset *data,
                      const nnc_train_options *options, nnc_checkpoint_fn on_check,
                      void *user, nnc_train_result *result);
+/* Frees the history and the state's order. */
 void nnc_train_result_free(nnc_train_result *result);
 
 /* The checkpoint arithmetic on its own: iterations per epoch
@@ -393,6 +457,61 @@ nnc_status nnc_textbook_shape(const char *dir, int *widths, int max_widths,
  * (Init = "Xavier", "Normal", "MSRA", "Zero") for every layer; layers of the
  * same shape share one file, as the textbook's 1-1-1 run does. */
 nnc_status nnc_net_load_textbook_init(nnc_net *net, const char *dir, nnc_init init);
+
+/* ------------------------------------------------------------------ */
+/* Model files (.nnc): a network with everything needed to use it      */
+/* ------------------------------------------------------------------ */
+
+/* The format this library writes (docs/model-format.md); it reads every
+ * version up to this one and refuses newer ones. */
+#define NNC_MODEL_FORMAT_VERSION 1
+
+typedef struct nnc_meta_entry {
+    char *key;   /* e.g. "eta", "data_sha256", "created" */
+    char *value; /* UTF-8 text */
+} nnc_meta_entry;
+
+/* A trained network and its context.  Start from nnc_model m = {0}, set
+ * m.net (the model then owns it) and whatever else applies. */
+typedef struct nnc_model {
+    nnc_net *net;              /* architecture and weights (owned) */
+    nnc_scaling x_scaling;     /* raw inputs → network inputs (n = 0: none) */
+    nnc_scaling y_scaling;     /* network outputs → raw outputs (n = 0: none) */
+    int label_base;            /* classifiers: class k is reported as label_base + k */
+    int has_state;             /* state below is valid */
+    nnc_train_state state;     /* where training stood, for resuming (owned) */
+    nnc_checkpoint *history;   /* every check of the training so far (owned) */
+    size_t history_count;
+    nnc_meta_entry *meta;      /* provenance: ordered key/value text (owned) */
+    int n_meta;
+} nnc_model;
+
+/* Frees everything the model owns, the network included, and zeroes it. */
+void nnc_model_free(nnc_model *model);
+/* Sets a provenance entry (replacing one of the same key). */
+nnc_status nnc_model_set_meta(nnc_model *model, const char *key, const char *value);
+/* The value of a provenance entry, or NULL. */
+const char *nnc_model_get_meta(const nnc_model *model, const char *key);
+
+/* The model as bytes in the .nnc format (malloc'ed; free() them). */
+nnc_status nnc_model_encode(const nnc_model *model, unsigned char **bytes, size_t *len);
+/* Parses untrusted bytes into *out (a fresh model whose network has work
+ * buffers for max_batch rows); a corrupt file, or one of a newer format
+ * version, is refused with a message saying which.  `what` names the
+ * source in messages. */
+nnc_status nnc_model_decode(nnc_model *out, const void *bytes, size_t len,
+                            const char *what, int max_batch);
+/* Writes the file through a temporary file and a rename. */
+nnc_status nnc_model_save(const nnc_model *model, const char *path);
+nnc_status nnc_model_load(nnc_model *out, const char *path, int max_batch);
+
+/* Predictions in raw units for raw inputs X (rows, n_inputs): scales the
+ * inputs, runs the network (output function included) and unscales the
+ * outputs into out (rows, n_outputs). */
+nnc_status nnc_model_predict(nnc_model *model, const nnc_real *X, int rows, nnc_real *out);
+
+/* SHA-256 of bytes, as 64 lowercase hex digits and a NUL. */
+void nnc_sha256_hex(const void *bytes, size_t len, char hex[65]);
 
 /* ------------------------------------------------------------------ */
 /* Charts: standalone SVG 1.1, no dependencies                         */

@@ -16,7 +16,7 @@ struct nnc_dataset {
 #define NPZ_MAX_FILE ((size_t)1 << 31)
 
 /* Allocates an empty dataset of the given sizes, already validated. */
-static nnc_status dataset_alloc(nnc_dataset **out, int rows, int n_in, int n_out,
+nnc_status nnc_dataset_alloc(nnc_dataset **out, int rows, int n_in, int n_out,
                                 const char *what)
 {
     nnc_dataset *ds = malloc(sizeof *ds);
@@ -72,7 +72,7 @@ nnc_status nnc_dataset_create(nnc_dataset **out, const nnc_real *X, const nnc_re
         return nnc_fail(NNC_ERR_ARGUMENT, "nnc_dataset_create: row %ld of Y is not finite",
                         r + 1);
     nnc_dataset *ds;
-    nnc_status s = dataset_alloc(&ds, rows, n_inputs, n_outputs, "nnc_dataset_create");
+    nnc_status s = nnc_dataset_alloc(&ds, rows, n_inputs, n_outputs, "nnc_dataset_create");
     if (s != NNC_OK)
         return s;
     memcpy(ds->X, X, (size_t)rows * (size_t)n_inputs * sizeof *X);
@@ -140,7 +140,7 @@ nnc_status nnc_dataset_from_arrays(nnc_dataset **out, const nnc_array *data,
                         "rows x width < 2^31)",
                         what, rows, n_in, n_out);
     nnc_dataset *ds;
-    s = dataset_alloc(&ds, (int)rows, (int)n_in, (int)n_out, what);
+    s = nnc_dataset_alloc(&ds, (int)rows, (int)n_in, (int)n_out, what);
     if (s != NNC_OK)
         return s;
     long r = convert(data->data, ds->X, rows, n_in);
@@ -329,3 +329,6 @@ nnc_status nnc_dataset_one_hot(nnc_dataset *ds, int first_label, int n_classes)
     ds->n_outputs = n_classes;
     return NNC_OK;
 }
+
+nnc_real *nnc_dataset_x_mutable(nnc_dataset *ds) { return ds->X; }
+nnc_real *nnc_dataset_y_mutable(nnc_dataset *ds) { return ds->Y; }

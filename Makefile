@@ -6,7 +6,7 @@ MAKEFLAGS += --no-print-directory
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CTEST = ctest --output-on-failure -j$(JOBS)
 
-.PHONY: all deps build demo test check test-float test-double test-sanitize install clean
+.PHONY: all deps build demo test check test-float test-double test-sanitize test-valgrind install clean
 
 all: build
 
@@ -22,9 +22,9 @@ build: deps
 demo: build
 	./$(BUILD)/nnc train sin --out $(BUILD)/runs
 
-# Every test in three builds: float (-Werror), double, and float under
-# AddressSanitizer + UndefinedBehaviorSanitizer.
-test: deps test-float test-double test-sanitize
+# Every test in four builds: float (-Werror), double, float under
+# AddressSanitizer + UndefinedBehaviorSanitizer, and float under valgrind.
+test: deps test-float test-double test-sanitize test-valgrind
 
 test-float:
 	cmake -S . -B $(BUILD)/test-float -DCMAKE_BUILD_TYPE=Release >/dev/null
@@ -40,6 +40,13 @@ test-sanitize:
 	cmake -S . -B $(BUILD)/test-sanitize -DCMAKE_BUILD_TYPE=RelWithDebInfo -DNNC_SANITIZE=ON >/dev/null
 	cmake --build $(BUILD)/test-sanitize -j$(JOBS)
 	cd $(BUILD)/test-sanitize && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 $(CTEST)
+
+# Every test again with each test program, and the CLI, under valgrind
+# memcheck: any invalid access, uninitialised read or leak fails the test.
+test-valgrind:
+	cmake -S . -B $(BUILD)/test-valgrind -DCMAKE_BUILD_TYPE=RelWithDebInfo -DNNC_VALGRIND=ON >/dev/null
+	cmake --build $(BUILD)/test-valgrind -j$(JOBS)
+	cd $(BUILD)/test-valgrind && $(CTEST)
 
 # The quick loop while working: the float build only.
 check: deps test-float

@@ -1,12 +1,13 @@
 #!/bin/sh
 # Installs what nnc needs to build and test, from Debian's packages:
-# a C compiler and make (build-essential), CMake, zlib, pkg-config; in CI
+# a C compiler and make (build-essential), CMake, zlib, pkg-config,
+# valgrind (the memcheck run of the tests); in CI
 # also Chromium, for the browser test of the HTML report.
 # Does nothing when everything is already there, unless CI=true (CI always
 # installs, so that a missing package shows up there first).
 set -eu
 
-PACKAGES="build-essential cmake zlib1g-dev pkg-config"
+PACKAGES="build-essential cmake zlib1g-dev pkg-config valgrind"
 # CI also renders the HTML report in a real browser (tests/cli_report.sh).
 if [ "${CI:-}" = "true" ]; then
     PACKAGES="$PACKAGES chromium"
@@ -15,6 +16,7 @@ fi
 have_all() {
     command -v cc >/dev/null 2>&1 && command -v make >/dev/null 2>&1 &&
         command -v cmake >/dev/null 2>&1 && command -v pkg-config >/dev/null 2>&1 &&
+        command -v valgrind >/dev/null 2>&1 &&
         { [ -f /usr/include/zlib.h ] || pkg-config --exists zlib 2>/dev/null; }
 }
 

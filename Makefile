@@ -6,7 +6,7 @@ MAKEFLAGS += --no-print-directory
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CTEST = ctest --output-on-failure -j$(JOBS)
 
-.PHONY: all deps build demo test check test-float test-double test-sanitize test-valgrind install clean
+.PHONY: all deps build demo test check test-float test-double test-sanitize test-valgrind fuzz test-fuzz install clean
 
 all: build
 
@@ -23,8 +23,9 @@ demo: build
 	./$(BUILD)/nnc train sin --out $(BUILD)/runs
 
 # Every test in four builds: float (-Werror), double, float under
-# AddressSanitizer + UndefinedBehaviorSanitizer, and float under valgrind.
-test: deps test-float test-double test-sanitize test-valgrind
+# AddressSanitizer + UndefinedBehaviorSanitizer, and float under valgrind;
+# then a short fuzzing run of every reader.
+test: deps test-float test-double test-sanitize test-valgrind test-fuzz
 
 test-float:
 	cmake -S . -B $(BUILD)/test-float -DCMAKE_BUILD_TYPE=Release >/dev/null
@@ -47,6 +48,16 @@ test-valgrind:
 	cmake -S . -B $(BUILD)/test-valgrind -DCMAKE_BUILD_TYPE=RelWithDebInfo -DNNC_VALGRIND=ON >/dev/null
 	cmake --build $(BUILD)/test-valgrind -j$(JOBS)
 	cd $(BUILD)/test-valgrind && $(CTEST)
+
+# libFuzzer on every reader (fuzz/fuzz_*.c, built with clang into
+# $(BUILD)/fuzz): FUZZ_SECONDS per target, 600 for `make fuzz`; 60 in CI
+# (CI=true) and 10 elsewhere for `make test-fuzz`.  Any crash, leak, timeout
+# or out-of-memory fails, naming the target and the file that reproduces it.
+fuzz: deps
+	FUZZ_SECONDS=$(if $(FUZZ_SECONDS),$(FUZZ_SECONDS),600) FUZZ_BUILD=$(BUILD)/fuzz bash scripts/fuzz.sh
+
+test-fuzz:
+	FUZZ_SECONDS=$(if $(FUZZ_SECONDS),$(FUZZ_SECONDS),$(if $(filter true,$(CI)),60,10)) FUZZ_BUILD=$(BUILD)/fuzz bash scripts/fuzz.sh
 
 # The quick loop while working: the float build only.
 check: deps test-float

@@ -121,6 +121,12 @@ typedef struct nnc_activation_info {
     double default_param;         /* used when the caller does not choose one */
     nnc_act_forward_fn forward;
     nnc_act_derivative_fn derivative_fn;
+    /* The forward function for one element as C99 statements in this
+     * build's precision (float or double): they set `a` from `z` (both of
+     * that type) and `double param`, with the same operations, libm calls
+     * and roundings as `forward`, so compiled code gets the same bits
+     * (used by `nnc export-c`). */
+    const char *c_source;
 } nnc_activation_info;
 
 /* The catalogue row of an activation, or NULL for an invalid id. */
@@ -360,8 +366,10 @@ nnc_status nnc_net_evaluate(nnc_net *net, const nnc_real *X, const nnc_real *Y, 
 /* Training: the textbook's loop                                       */
 /* ------------------------------------------------------------------ */
 
-/* Called after every update with the epoch and the total iteration (both
- * 0-based); return nonzero to stop at once (status NNC_ERR_INTERRUPTED). */
+/* Called after every update (and after its check, if one falls on it) with
+ * the epoch and the total iteration (both 0-based, counted from the start of
+ * the whole run when resuming); return nonzero to stop at once (status
+ * NNC_ERR_INTERRUPTED). */
 typedef int (*nnc_step_fn)(int epoch, long total_iteration, void *user);
 
 typedef struct nnc_train_state nnc_train_state;
@@ -378,7 +386,13 @@ typedef struct nnc_train_options {
     /* Continue from a saved state (NULL: start fresh): the epoch and
      * iteration counts, the shuffle RNG and sample order carry on, so a run
      * stopped and resumed gives bitwise the weights of one that never
-     * stopped.  seed is then ignored; the other options apply as given. */
+     * stopped.  seed is then ignored; the other options apply as given
+     * (max_epoch counts from the start of the whole run).  The state is
+     * checked against the split and schedule (NNC_ERR_ARGUMENT): its order
+     * a permutation of the training rows, 0 <= iteration < iterations per
+     * epoch, total_iteration = epoch * that + iteration (so the batch size
+     * must be the same).  A state at or past max_epoch makes no update and
+     * returns NNC_OK with result->state a copy of it. */
     const nnc_train_state *resume;
 } nnc_train_options;
 
@@ -393,7 +407,8 @@ typedef struct nnc_checkpoint {
     double loss_valid, accuracy_valid; /* on the whole validation set */
 } nnc_checkpoint;
 
-/* Called at each check; return nonzero to stop training (status
+/* Called at each check (not at one whose losses are NaN/Inf: training has
+ * diverged there); return nonzero to stop training (status
  * NNC_ERR_INTERRUPTED, weights kept as they are). */
 typedef int (*nnc_checkpoint_fn)(const nnc_checkpoint *check, void *user);
 
@@ -403,7 +418,8 @@ struct nnc_train_state {
     int epoch;                 /* the epoch in progress, 0-based */
     int iteration;             /* its next mini-batch; 0: its shuffle is not drawn yet */
     long total_iteration;      /* updates made so far */
-    nnc_rng rng;               /* the shuffle RNG as it stands */
+    nnc_rng rng;               /* the shuffle RNG as it stands (options.seed:
+                                  the seed it started from) */
     uint32_t *order;           /* (n_order) dataset rows in the current training order */
     int n_order;               /* = n_train of the split */
 };
@@ -412,10 +428,12 @@ struct nnc_train_state {
 void nnc_train_state_free(nnc_train_state *state);
 
 typedef struct nnc_train_result {
-    nnc_checkpoint *history; /* every check in order; free with nnc_train_result_free */
+    nnc_checkpoint *history; /* every check of this call in order; free with
+                                nnc_train_result_free */
     size_t history_count;
-    int epochs_run;          /* epochs started */
-    long iterations;         /* updates made */
+    int epochs_run;          /* epochs started, since the start of the whole run */
+    long iterations;         /* updates made, likewise (after a divergence: the
+                                one that overflowed included) */
     int iterations_per_epoch;
     long checkpoint_iteration;
     int stopped_early;       /* 1 if loss_valid <= eps ended training */
@@ -425,9 +443,16 @@ typedef struct nnc_train_result {
 } nnc_train_result;
 
 /* Splits the dataset (validation = first int(rows/10) rows, in file order),
- * then trains net in place.  The history is kept in *result even when
- * training stops with an error (NNC_ERR_DIVERGED restores the weights of the
- * last good check).  result may be NULL. */
+ * then trains net in place.  *result is always set (zeroed when the
+ * arguments are refused; it must not hold the options or the resume state:
+ * that is refused and leaves it as it was), so nnc_train_result_free is
+ * always safe; the
+ * history and state are kept even when training stops with an error.  Every
+ * update is checked for NaN/Inf, and each check's losses: NNC_ERR_DIVERGED
+ * then restores the weights of the last good check (or those training
+ * started from), the message names the epoch, iteration, total iteration
+ * and layer, the history ends at that check and result->state stands
+ * there.  result may be NULL. */
 nnc_status nnc_train(nnc_net *net, const nnc_dataset *data,
                      const nnc_train_options *options, nnc_checkpoint_fn on_check,
                      void *user, nnc_train_result *result);

@@ -1,22 +1,36 @@
 #!/bin/sh
 # Installs what nnc needs to build and test, from Debian's packages:
 # a C compiler and make (build-essential), CMake, zlib, pkg-config,
-# valgrind (the memcheck run of the tests); in CI
-# also Chromium, for the browser test of the HTML report.
+# valgrind (the memcheck run of the tests), clang with its libFuzzer runtime
+# (the fuzzing run of the readers); in CI also Chromium, for the browser test
+# of the HTML report, and Fashion-MNIST, for the IDX reader's test.
 # Does nothing when everything is already there, unless CI=true (CI always
 # installs, so that a missing package shows up there first).
 set -eu
 
-PACKAGES="build-essential cmake zlib1g-dev pkg-config valgrind"
+PACKAGES="build-essential cmake zlib1g-dev pkg-config valgrind clang libclang-rt-dev"
 # CI also renders the HTML report in a real browser (tests/cli_report.sh).
 if [ "${CI:-}" = "true" ]; then
     PACKAGES="$PACKAGES chromium"
+    # tests/test_idx.c loads it when present (/usr/share/datasets/fashion-mnist).
+    PACKAGES="$PACKAGES dataset-fashion-mnist"
 fi
+
+# clang that links a libFuzzer program (the runtime is in libclang-rt-dev).
+have_fuzzer() {
+    command -v clang >/dev/null 2>&1 || return 1
+    dir=$(mktemp -d) || return 1
+    printf 'int LLVMFuzzerTestOneInput(const char *d, unsigned long n) { (void)d; (void)n; return 0; }\n' >"$dir/f.c"
+    clang -fsanitize=fuzzer "$dir/f.c" -o "$dir/f" >/dev/null 2>&1
+    ok=$?
+    rm -rf "$dir"
+    return $ok
+}
 
 have_all() {
     command -v cc >/dev/null 2>&1 && command -v make >/dev/null 2>&1 &&
         command -v cmake >/dev/null 2>&1 && command -v pkg-config >/dev/null 2>&1 &&
-        command -v valgrind >/dev/null 2>&1 &&
+        command -v valgrind >/dev/null 2>&1 && have_fuzzer &&
         { [ -f /usr/include/zlib.h ] || pkg-config --exists zlib 2>/dev/null; }
 }
 
@@ -25,7 +39,7 @@ if [ "${CI:-}" != "true" ] && have_all; then
 fi
 if ! command -v apt-get >/dev/null 2>&1; then
     echo "install-deps: no apt-get here; install a C11 compiler, make, CMake (>= 3.16)," >&2
-    echo "install-deps: zlib (headers) and pkg-config by hand" >&2
+    echo "install-deps: zlib (headers), pkg-config, valgrind and clang with libFuzzer by hand" >&2
     exit 1
 fi
 SUDO=""

@@ -5,14 +5,20 @@
  * fields, and fields in double quotes ("1.5", "a ""b"" c"; a quoted field
  * cannot span lines).  Numbers are read with strtod in the C locale's
  * syntax ('.' as decimal point) whatever locale the program has set: nnc
- * never calls setlocale, and a field is rewritten to the current locale's
+ * never calls setlocale, and a copy of a field gets the current locale's
  * decimal point before strtod sees it.
+ *
+ * Refused, with the line, the column (and its header name) or the byte
+ * offset: empty fields (missing values), text, NaN and infinity ("nan",
+ * "inf"), hexadecimal numbers, numbers beyond double's range (1e999), rows
+ * of another length than the first, NUL bytes (binary or UTF-16 files).
  */
 #include "internal.h"
 
 #include <errno.h>
 #include <locale.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -140,44 +146,142 @@ static int line_is_blank(const csv_parser *ps)
     return ps->n_fields == 1 && ps->fields[0].len == 0;
 }
 
-/* Parses a whole field as a number in the C locale's syntax. */
-static int parse_number(char *text, size_t len, double *value)
+/* What a field holds. */
+typedef enum num_kind {
+    NUM_OK,        /* a finite number */
+    NUM_EMPTY,     /* nothing: a missing value */
+    NUM_NONFINITE, /* "nan", "inf", "-Infinity": refused */
+    NUM_RANGE,     /* a number beyond double's range, e.g. 1e999 */
+    NUM_BAD        /* anything else */
+} num_kind;
+
+/* 1 if text[0..n) is NaN or infinity as strtod would read it. */
+static int is_nonfinite_word(const char *t, size_t n)
 {
-    if (len == 0)
+    if (n > 0 && (*t == '+' || *t == '-')) {
+        t++;
+        n--;
+    }
+    char w[9];
+    if (n < 3)
         return 0;
+    size_t k = n < 8 ? n : 8;
+    for (size_t i = 0; i < k; i++)
+        w[i] = (char)(t[i] >= 'A' && t[i] <= 'Z' ? t[i] - 'A' + 'a' : t[i]);
+    w[k] = '\0';
+    if (n == 3 && (memcmp(w, "nan", 3) == 0 || memcmp(w, "inf", 3) == 0))
+        return 1;
+    if (n == 8 && memcmp(w, "infinity", 8) == 0)
+        return 1;
+    return n > 4 && memcmp(w, "nan(", 4) == 0 && t[n - 1] == ')';
+}
+
+/* Reads a whole field as a decimal number in the C locale's syntax
+ * (digits, sign, '.', exponent; no hex, NaN or infinity), whatever locale
+ * the program has set.  The text is not modified. */
+static num_kind parse_number(const char *text, size_t len, double *value)
+{
+    while (len > 0 && (*text == ' ' || *text == '\t')) {
+        text++;
+        len--;
+    }
+    while (len > 0 && (text[len - 1] == ' ' || text[len - 1] == '\t'))
+        len--;
+    if (len == 0)
+        return NUM_EMPTY;
+    int digits = 0;
+    for (size_t i = 0; i < len; i++) {
+        char c = text[i];
+        if (c >= '0' && c <= '9')
+            digits = 1;
+        else if (c != '.' && c != '+' && c != '-' && c != 'e' && c != 'E')
+            return is_nonfinite_word(text, len) ? NUM_NONFINITE : NUM_BAD;
+    }
+    if (!digits)
+        return NUM_BAD;
     char point = '.';
     const struct lconv *lc = localeconv();
     if (lc && lc->decimal_point && lc->decimal_point[0] && !lc->decimal_point[1])
         point = lc->decimal_point[0];
+    char small[128], *copy = small;
+    if (len >= sizeof small) {
+        copy = malloc(len + 1);
+        if (!copy)
+            return NUM_BAD;
+    }
+    memcpy(copy, text, len);
+    copy[len] = '\0';
     if (point != '.') {
-        if (memchr(text, point, len))
-            return 0;
-        char *dot = memchr(text, '.', len);
+        char *dot = memchr(copy, '.', len);
         if (dot)
             *dot = point;
     }
     char *end;
     errno = 0;
-    double v = strtod(text, &end);
-    if (end != text + len)
-        return 0;
+    double v = strtod(copy, &end);
+    int whole = end == copy + len, range = errno == ERANGE;
+    if (copy != small)
+        free(copy);
+    if (!whole)
+        return NUM_BAD;
     /* overflow gives ±HUGE_VAL: refuse it; underflow to tiny values is fine */
-    if (errno == ERANGE && (v > 1.0 || v < -1.0))
-        return 0;
+    if (range && (v > 1.0 || v < -1.0))
+        return NUM_RANGE;
     *value = v;
-    return 1;
+    return NUM_OK;
 }
 
-static nnc_status field_error(const csv_parser *ps, size_t column)
+/* " (name)" for a column that has a header name, else "". */
+static const char *column_label(char **names, size_t n_names, size_t column, char *buf,
+                                size_t size)
+{
+    if (!names || column >= n_names || !names[column][0])
+        return "";
+    char name[48];
+    nnc_printable(names[column], strlen(names[column]), 1, name, sizeof name);
+    snprintf(buf, size, " (%s)", name);
+    return buf;
+}
+
+static nnc_status field_error(const csv_parser *ps, size_t column, num_kind kind,
+                              char **names, size_t n_names)
 {
     const csv_field *f = &ps->fields[column];
-    if (f->len == 0)
-        return nnc_fail(NNC_ERR_FORMAT, "%s: line %zu, column %zu: empty field (missing value)",
-                        ps->path, ps->line, column + 1);
-    char buf[48];
-    return nnc_fail(NNC_ERR_FORMAT, "%s: line %zu, column %zu: '%s' is not a number",
-                    ps->path, ps->line, column + 1,
-                    nnc_printable(f->text, f->len, 1, buf, sizeof buf));
+    char label[64], buf[48];
+    const char *col = column_label(names, n_names, column, label, sizeof label);
+    if (kind == NUM_EMPTY)
+        return nnc_fail(NNC_ERR_FORMAT,
+                        "%s: line %zu, column %zu%s: empty field (missing value)", ps->path,
+                        ps->line, column + 1, col);
+    nnc_printable(f->text, f->len, 1, buf, sizeof buf);
+    if (kind == NUM_NONFINITE)
+        return nnc_fail(NNC_ERR_FORMAT,
+                        "%s: line %zu, column %zu%s: '%s' is not a finite number (NaN and "
+                        "infinity are refused)",
+                        ps->path, ps->line, column + 1, col, buf);
+    if (kind == NUM_RANGE)
+        return nnc_fail(NNC_ERR_FORMAT,
+                        "%s: line %zu, column %zu%s: '%s' is out of range (beyond "
+                        "+-1.8e308)",
+                        ps->path, ps->line, column + 1, col, buf);
+    return nnc_fail(NNC_ERR_FORMAT, "%s: line %zu, column %zu%s: '%s' is not a number",
+                    ps->path, ps->line, column + 1, col, buf);
+}
+
+/* NUL bytes: a binary or UTF-16 file. */
+static nnc_status check_text(const unsigned char *b, size_t len, const char *what)
+{
+    const unsigned char *nul = memchr(b, 0, len);
+    if (!nul)
+        return NNC_OK;
+    size_t off = (size_t)(nul - b), line = 1;
+    for (const unsigned char *q = b; q < nul; q++)
+        line += *q == '\n';
+    int utf16 = len >= 2 && ((b[0] == 0xff && b[1] == 0xfe) || (b[0] == 0xfe && b[1] == 0xff));
+    return nnc_fail(NNC_ERR_FORMAT, "%s: line %zu: NUL byte at byte offset %zu (%s)", what,
+                    line, off,
+                    utf16 ? "UTF-16 text; save the file as UTF-8"
+                          : "not a text file");
 }
 
 nnc_status nnc_csv_read_file(const char *path, const nnc_csv_options *options,
@@ -185,6 +289,24 @@ nnc_status nnc_csv_read_file(const char *path, const nnc_csv_options *options,
 {
     if (!path || !out)
         return nnc_fail(NNC_ERR_ARGUMENT, "nnc_csv_read_file: NULL argument");
+    unsigned char *bytes;
+    size_t len;
+    nnc_status s = nnc_read_file(path, CSV_MAX_FILE, &bytes, &len);
+    if (s != NNC_OK)
+        return s;
+    s = nnc_csv_read_memory(bytes, len, path, options, out, column_names);
+    free(bytes);
+    return s;
+}
+
+nnc_status nnc_csv_read_memory(const void *data_bytes, size_t len, const char *path,
+                               const nnc_csv_options *options, nnc_array *out,
+                               char ***column_names)
+{
+    if (!path)
+        path = "CSV data";
+    if (!out || (!data_bytes && len > 0))
+        return nnc_fail(NNC_ERR_ARGUMENT, "%s: nnc_csv_read_memory: NULL argument", path);
     int header = options ? options->header : -1;
     char delim = options && options->delimiter ? options->delimiter : ',';
     if (header < -1 || header > 1)
@@ -194,10 +316,8 @@ nnc_status nnc_csv_read_file(const char *path, const nnc_csv_options *options,
     if (delim == '"' || delim == '\n' || delim == '\r' || delim == ' ')
         return nnc_fail(NNC_ERR_ARGUMENT, "%s: unusable csv delimiter (code %d)", path,
                         (int)(unsigned char)delim);
-
-    unsigned char *bytes;
-    size_t len;
-    nnc_status s = nnc_read_file(path, CSV_MAX_FILE, &bytes, &len);
+    const unsigned char *bytes = data_bytes ? data_bytes : (const unsigned char *)"";
+    nnc_status s = check_text(bytes, len, path);
     if (s != NNC_OK)
         return s;
 
@@ -225,19 +345,12 @@ nnc_status nnc_csv_read_file(const char *path, const nnc_csv_options *options,
             cols_line = ps.line;
             int is_header = header == 1;
             if (header == -1) {
+                /* a header when some field is text, not a number, NaN or
+                 * out of range (those are reported as errors below) */
                 for (size_t i = 0; i < ps.n_fields && !is_header; i++) {
                     double v;
-                    /* a copy: parse_number may rewrite the decimal point */
-                    char tmp[64];
                     const csv_field *f = &ps.fields[i];
-                    if (f->len == 0)
-                        continue; /* empty: missing value, reported below */
-                    if (f->len >= sizeof tmp) {
-                        is_header = !parse_number(f->text, f->len, &v);
-                        continue;
-                    }
-                    memcpy(tmp, f->text, f->len + 1);
-                    is_header = !parse_number(tmp, f->len, &v);
+                    is_header = parse_number(f->text, f->len, &v) == NUM_BAD;
                 }
             }
             if (is_header) {
@@ -262,8 +375,9 @@ nnc_status nnc_csv_read_file(const char *path, const nnc_csv_options *options,
         }
         if (ps.n_fields != cols) {
             s = nnc_fail(NNC_ERR_FORMAT,
-                         "%s: line %zu has %zu fields, expected %zu (as on line %zu)", path,
-                         ps.line, ps.n_fields, cols, cols_line);
+                         "%s: line %zu has %zu fields, expected %zu (as on line %zu%s)",
+                         path, ps.line, ps.n_fields, cols, cols_line,
+                         n_names ? ", the header" : "");
             break;
         }
         if (size + cols > cap) {
@@ -283,8 +397,9 @@ nnc_status nnc_csv_read_file(const char *path, const nnc_csv_options *options,
             cap = nc;
         }
         for (size_t i = 0; i < cols; i++) {
-            if (!parse_number(ps.fields[i].text, ps.fields[i].len, &data[size + i])) {
-                s = field_error(&ps, i);
+            num_kind k = parse_number(ps.fields[i].text, ps.fields[i].len, &data[size + i]);
+            if (k != NUM_OK) {
+                s = field_error(&ps, i, k, names, n_names);
                 break;
             }
         }
@@ -298,7 +413,6 @@ nnc_status nnc_csv_read_file(const char *path, const nnc_csv_options *options,
                      n_names ? " after the header" : " (empty file)");
     free(ps.scratch);
     free(ps.fields);
-    free(bytes);
     if (s != NNC_OK) {
         free(data);
         nnc_csv_free_names(names, n_names);

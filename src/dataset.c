@@ -332,3 +332,54 @@ nnc_status nnc_dataset_one_hot(nnc_dataset *ds, int first_label, int n_classes)
 
 nnc_real *nnc_dataset_x_mutable(nnc_dataset *ds) { return ds->X; }
 nnc_real *nnc_dataset_y_mutable(nnc_dataset *ds) { return ds->Y; }
+
+/* One side of nnc_dataset_scale: s must be usable on M (rows, width) and
+ * give finite values, checked before anything is changed. */
+static nnc_status scaling_fits(const nnc_scaling *s, const nnc_real *M, int rows, int width,
+                               const char *side)
+{
+    if (s->n != width)
+        return nnc_fail(NNC_ERR_SHAPE,
+                        "nnc_dataset_scale: the %s scaling has %d columns, the data set %d",
+                        side, s->n, width);
+    if (!s->offset || !s->scale)
+        return nnc_fail(NNC_ERR_ARGUMENT, "nnc_dataset_scale: the %s scaling has no values",
+                        side);
+    for (int c = 0; c < width; c++)
+        if (!isfinite(s->offset[c]) || !isfinite(s->scale[c]) || s->scale[c] == 0)
+            return nnc_fail(NNC_ERR_ARGUMENT,
+                            "nnc_dataset_scale: the %s scaling of column %d (offset %g, "
+                            "scale %g) is not finite and nonzero",
+                            side, c + 1, s->offset[c], s->scale[c]);
+    for (int r = 0; r < rows; r++)
+        for (int c = 0; c < width; c++) {
+            double v = ((double)M[(size_t)r * (size_t)width + (size_t)c] - s->offset[c]) /
+                       s->scale[c];
+            if (!isfinite((nnc_real)v))
+                return nnc_fail(NNC_ERR_ARGUMENT,
+                                "nnc_dataset_scale: row %d, %s column %d scales to %g, "
+                                "beyond nnc_real",
+                                r + 1, side, c + 1, v);
+        }
+    return NNC_OK;
+}
+
+nnc_status nnc_dataset_scale(nnc_dataset *ds, const nnc_scaling *x, const nnc_scaling *y)
+{
+    if (!ds)
+        return nnc_fail(NNC_ERR_ARGUMENT, "nnc_dataset_scale: NULL dataset");
+    if (x && x->n == 0)
+        x = NULL;
+    if (y && y->n == 0)
+        y = NULL;
+    nnc_status s = NNC_OK;
+    if (x)
+        s = scaling_fits(x, ds->X, ds->rows, ds->n_inputs, "input");
+    if (s == NNC_OK && y)
+        s = scaling_fits(y, ds->Y, ds->rows, ds->n_outputs, "target");
+    if (s != NNC_OK)
+        return s;
+    nnc_scaling_apply(x, ds->X, ds->rows);
+    nnc_scaling_apply(y, ds->Y, ds->rows);
+    return NNC_OK;
+}

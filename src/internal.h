@@ -8,14 +8,6 @@
 #define NNC_PRINTF(f, a) __attribute__((format(printf, f, a)))
 #else
 #define NNC_PRINTF(f, a)
-/* An uninitialised dataset of rows × (n_in, n_out), sizes already checked
- * (positive, rows·width within int); readers fill it in place through the
- * mutable views.  `what` names the source in the out-of-memory message. */
-nnc_status nnc_dataset_alloc(nnc_dataset **out, int rows, int n_in, int n_out,
-                             const char *what);
-nnc_real *nnc_dataset_x_mutable(nnc_dataset *ds);
-nnc_real *nnc_dataset_y_mutable(nnc_dataset *ds);
-
 #endif
 
 /* Records a detail message for nnc_last_error() and returns status. */
@@ -38,5 +30,35 @@ nnc_status nnc_dataset_alloc(nnc_dataset **out, int rows, int n_in, int n_out,
                              const char *what);
 nnc_real *nnc_dataset_x_mutable(nnc_dataset *ds);
 nnc_real *nnc_dataset_y_mutable(nnc_dataset *ds);
+
+/* nnc_net_sgd_update that also checks every updated value: returns -1 if
+ * all are finite, else 2·layer for the first layer whose weights hold a
+ * NaN/Inf, 2·layer + 1 for its bias (layer 0-based). */
+int nnc_net_sgd_update_checked(nnc_net *net, double eta);
+/* The first layer (0-based) whose Z or A in the last forward pass holds a
+ * NaN/Inf, or -1. */
+int nnc_net_nonfinite_layer(const nnc_net *net);
+
+/* Little-endian integers at p, whatever the host's byte order. */
+static inline uint32_t nnc_get_le32(const unsigned char *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+static inline uint64_t nnc_get_le64(const unsigned char *p)
+{
+    return (uint64_t)nnc_get_le32(p) | (uint64_t)nnc_get_le32(p + 4) << 32;
+}
+static inline void nnc_put_le32(unsigned char *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        p[i] = (unsigned char)(v >> (8 * i) & 0xff);
+}
+static inline void nnc_put_le64(unsigned char *p, uint64_t v)
+{
+    nnc_put_le32(p, (uint32_t)(v & 0xffffffffu));
+    nnc_put_le32(p + 4, (uint32_t)(v >> 32));
+}
+/* CRC-32 (zlib's, the zip and PNG one) of n bytes, any n. */
+uint32_t nnc_crc32(const void *bytes, size_t n);
 
 #endif

@@ -251,6 +251,73 @@ void nnc_net_sgd_update(nnc_net *net, double eta)
         net->params[i] -= step * net->grads[i];
 }
 
+/* The IEEE 754 bits of an nnc_real, its exponent field, and one unit of it. */
+#ifdef NNC_DOUBLE
+typedef uint64_t real_bits;
+#define EXPONENT_BITS 0x7ff0000000000000u
+#define EXPONENT_ONE 0x0010000000000000u
+#else
+typedef uint32_t real_bits;
+#define EXPONENT_BITS 0x7f800000u
+#define EXPONENT_ONE 0x00800000u
+#endif
+_Static_assert(sizeof(real_bits) == sizeof(nnc_real), "nnc_real is IEEE binary32/64");
+
+/* p −= step·g over n values; 1 if every result is finite.  A value is NaN
+ * or ±Inf exactly when its exponent field is all ones, and then (and only
+ * then) adding one unit to the field carries into the top bit: OR-ing
+ * those sums costs an and, an add and an or per value, and vectorises with
+ * the update in both precisions (a float compare does not, in double). */
+static int sgd_block(nnc_real *restrict p, const nnc_real *restrict g, size_t n,
+                     nnc_real step)
+{
+    real_bits acc = 0;
+    for (size_t i = 0; i < n; i++) {
+        nnc_real v = p[i] - step * g[i];
+        p[i] = v;
+        real_bits b;
+        memcpy(&b, &v, sizeof b);
+        acc |= (b & EXPONENT_BITS) + EXPONENT_ONE;
+    }
+    return (acc >> (sizeof acc * 8 - 1)) == 0;
+}
+
+/* Whether v[0..n) are all finite (the rare path that names the layer). */
+static int all_finite(const nnc_real *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite(v[i]))
+            return 0;
+    return 1;
+}
+
+int nnc_net_sgd_update_checked(nnc_net *net, double eta)
+{
+    /* One pass over the whole block, as the plain update; only when it
+     * finds a NaN/Inf are the layers searched for the first one. */
+    if (sgd_block(net->params, net->grads, net->n_params, (nnc_real)eta))
+        return -1;
+    for (int l = 0; l < net->n_layers; l++) {
+        const layer *L = &net->layers[l];
+        if (!all_finite(L->W, (size_t)L->n_in * L->n_out))
+            return 2 * l;
+        if (!all_finite(L->B, (size_t)L->n_out))
+            return 2 * l + 1;
+    }
+    return 0; /* not reached: the block holds exactly the layers' values */
+}
+
+int nnc_net_nonfinite_layer(const nnc_net *net)
+{
+    for (int l = 0; l < net->n_layers; l++) {
+        const layer *L = &net->layers[l];
+        size_t n = (size_t)net->forward_rows * L->n_out;
+        if (!all_finite(L->Z, n) || !all_finite(L->A, n))
+            return l;
+    }
+    return -1;
+}
+
 nnc_status nnc_net_predict(nnc_net *net, const nnc_real *X, int m, nnc_real *out)
 {
     if (!net || !X || !out || m < 0)

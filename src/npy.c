@@ -58,17 +58,6 @@ void nnc_array_free(nnc_array *array)
 
 static uint32_t rd16(const unsigned char *p) { return (uint32_t)p[0] | (uint32_t)p[1] << 8; }
 
-static uint32_t rd32(const unsigned char *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-           (uint32_t)p[3] << 24;
-}
-
-static uint64_t rd64(const unsigned char *p)
-{
-    return (uint64_t)rd32(p) | (uint64_t)rd32(p + 4) << 32;
-}
-
 static unsigned char *wr16(unsigned char *p, uint32_t v)
 {
     p[0] = (unsigned char)(v & 0xff);
@@ -78,30 +67,16 @@ static unsigned char *wr16(unsigned char *p, uint32_t v)
 
 static unsigned char *wr32(unsigned char *p, uint32_t v)
 {
-    wr16(p, v & 0xffff);
-    wr16(p + 2, v >> 16);
+    nnc_put_le32(p, v);
     return p + 4;
 }
 
 static unsigned char *wr64(unsigned char *p, uint64_t v)
 {
-    wr32(p, (uint32_t)(v & 0xffffffffu));
-    wr32(p + 4, (uint32_t)(v >> 32));
+    nnc_put_le64(p, v);
     return p + 8;
 }
 
-/* crc32 over any length (zlib's takes a uInt). */
-static uint32_t crc_of(const unsigned char *p, size_t n)
-{
-    uLong crc = crc32(0L, Z_NULL, 0);
-    while (n > 0) {
-        uInt chunk = n > (1u << 30) ? (1u << 30) : (uInt)n;
-        crc = crc32(crc, p, chunk);
-        p += chunk;
-        n -= chunk;
-    }
-    return (uint32_t)crc;
-}
 
 /* ------------------------------------------------------------------ */
 /* .npy header: a Python dict literal                                  */
@@ -310,8 +285,8 @@ static double load_element(const unsigned char *p, npy_kind kind, size_t item)
     switch (item) {
     case 1: u = p[0]; break;
     case 2: u = rd16(p); break;
-    case 4: u = rd32(p); break;
-    default: u = rd64(p); break;
+    case 4: u = nnc_get_le32(p); break;
+    default: u = nnc_get_le64(p); break;
     }
     switch (kind) {
     case K_FLOAT:
@@ -357,7 +332,7 @@ nnc_status nnc_npy_read_memory(const void *bytes, size_t len, const char *what,
         if (len < 12)
             return nnc_fail(NNC_ERR_FORMAT, "%s: truncated .npy header", what);
         hstart = 12;
-        hlen = rd32(b + 8);
+        hlen = nnc_get_le32(b + 8);
     } else {
         return nnc_fail(NNC_ERR_FORMAT,
                         "%s: unsupported .npy version %u.%u (nnc reads 1.0, 2.0, 3.0)",
@@ -423,8 +398,8 @@ nnc_status nnc_npy_read_memory(const void *bytes, size_t len, const char *what,
     if (size > avail / item)
         return nnc_fail(NNC_ERR_FORMAT,
                         "%s: truncated data: shape needs %zu elements of %zu bytes, only "
-                        "%zu bytes present",
-                        what, size, item, avail);
+                        "%zu bytes present (from byte offset %zu)",
+                        what, size, item, avail, dstart);
     if (size > SIZE_MAX / sizeof(double))
         return nnc_fail(NNC_ERR_FORMAT, "%s: array too large", what);
     double *data = malloc(size > 0 ? size * sizeof(double) : 1);
@@ -477,7 +452,7 @@ static nnc_status find_directory(const unsigned char *b, size_t len, const char 
     size_t lowest = len - 22 > 65535 ? len - 22 - 65535 : 0;
     size_t pos = len - 22;
     for (;;) {
-        if (rd32(b + pos) == 0x06054b50u && pos + 22 + rd16(b + pos + 20) <= len)
+        if (nnc_get_le32(b + pos) == 0x06054b50u && pos + 22 + rd16(b + pos + 20) <= len)
             break;
         if (pos == lowest) {
             if (memcmp(b, "\x93NUMPY", 6) == 0)
@@ -495,21 +470,21 @@ static nnc_status find_directory(const unsigned char *b, size_t len, const char 
         return nnc_fail(NNC_ERR_FORMAT, "%s: multi-disk zip archives are not supported",
                         what);
     dir->entries = rd16(e + 10);
-    dir->size = rd32(e + 12);
-    dir->offset = rd32(e + 16);
+    dir->size = nnc_get_le32(e + 12);
+    dir->offset = nnc_get_le32(e + 16);
     /* zip64: a locator 20 bytes before points at the zip64 record; without
      * one, take the values as they are (65535 entries, or exactly 4 GiB). */
     if ((dir->entries == 0xffff || dir->size == 0xffffffffu ||
          dir->offset == 0xffffffffu) &&
-        pos >= 20 && rd32(b + pos - 20) == 0x07064b50u) {
-        uint64_t off = rd64(b + pos - 20 + 8);
-        if (off > len || len - off < 56 || rd32(b + off) != 0x06064b50u)
+        pos >= 20 && nnc_get_le32(b + pos - 20) == 0x07064b50u) {
+        uint64_t off = nnc_get_le64(b + pos - 20 + 8);
+        if (off > len || len - off < 56 || nnc_get_le32(b + off) != 0x06064b50u)
             return nnc_fail(NNC_ERR_FORMAT, "%s: broken zip64 end-of-directory record",
                             what);
         const unsigned char *z = b + off;
-        dir->entries = rd64(z + 32);
-        dir->size = rd64(z + 40);
-        dir->offset = rd64(z + 48);
+        dir->entries = nnc_get_le64(z + 32);
+        dir->size = nnc_get_le64(z + 40);
+        dir->offset = nnc_get_le64(z + 48);
     }
     if (dir->offset > len || dir->size > len - dir->offset)
         return nnc_fail(NNC_ERR_FORMAT,
@@ -529,7 +504,7 @@ static nnc_status read_entry(const unsigned char *cd, size_t cd_len, size_t *pos
                              const char *what, zip_entry *e)
 {
     size_t p = *pos;
-    if (cd_len - p < 46 || rd32(cd + p) != 0x02014b50u)
+    if (cd_len - p < 46 || nnc_get_le32(cd + p) != 0x02014b50u)
         return nnc_fail(NNC_ERR_FORMAT, "%s: corrupt zip central directory", what);
     const unsigned char *r = cd + p;
     size_t nlen = rd16(r + 28), xlen = rd16(r + 30), clen = rd16(r + 32);
@@ -537,10 +512,10 @@ static nnc_status read_entry(const unsigned char *cd, size_t cd_len, size_t *pos
         return nnc_fail(NNC_ERR_FORMAT, "%s: corrupt zip central directory", what);
     e->flags = rd16(r + 8);
     e->method = rd16(r + 10);
-    e->crc = rd32(r + 16);
-    e->csize = rd32(r + 20);
-    e->usize = rd32(r + 24);
-    e->local = rd32(r + 42);
+    e->crc = nnc_get_le32(r + 16);
+    e->csize = nnc_get_le32(r + 20);
+    e->usize = nnc_get_le32(r + 24);
+    e->local = nnc_get_le32(r + 42);
     e->name = r + 46;
     e->name_len = nlen;
     /* zip64 extra field: 8-byte values for the fields that read 0xffffffff */
@@ -557,7 +532,7 @@ static nnc_status read_entry(const unsigned char *cd, size_t cd_len, size_t *pos
                     continue;
                 if (vend - v < 8)
                     return nnc_fail(NNC_ERR_FORMAT, "%s: corrupt zip64 extra field", what);
-                *fields[i] = rd64(v);
+                *fields[i] = nnc_get_le64(v);
                 v += 8;
             }
         }
@@ -670,7 +645,7 @@ nnc_status nnc_npz_read_memory(const void *bytes, size_t len, const char *what,
                         "deflate)",
                         mwhat, (unsigned)found.method);
     /* local header: only its name and extra lengths are used */
-    if (found.local > len || len - found.local < 30 || rd32(b + found.local) != 0x04034b50u)
+    if (found.local > len || len - found.local < 30 || nnc_get_le32(b + found.local) != 0x04034b50u)
         return nnc_fail(NNC_ERR_FORMAT, "%s: bad zip local header", mwhat);
     const unsigned char *lh = b + found.local;
     uint64_t data_off = found.local + 30 + rd16(lh + 26) + rd16(lh + 28);
@@ -695,6 +670,14 @@ nnc_status nnc_npz_read_memory(const void *bytes, size_t len, const char *what,
                             "%s: member inflates to %llu bytes, more than nnc's limit of "
                             "%zu",
                             mwhat, (unsigned long long)found.usize, NPZ_MAX_INFLATED);
+        /* deflate expands at most 1032 : 1: refuse a claim the compressed
+         * bytes cannot hold before allocating it */
+        if (found.usize / 1032 > found.csize + 1)
+            return nnc_fail(NNC_ERR_FORMAT,
+                            "%s: member claims to inflate to %llu bytes, more than its %llu "
+                            "compressed bytes can hold (a deflate bomb?)",
+                            mwhat, (unsigned long long)found.usize,
+                            (unsigned long long)found.csize);
         npy_len = (size_t)found.usize;
         buf = malloc(npy_len + 1);
         if (!buf)
@@ -706,7 +689,7 @@ nnc_status nnc_npz_read_memory(const void *bytes, size_t len, const char *what,
         }
         npy = buf;
     }
-    uint32_t crc = crc_of(npy, npy_len);
+    uint32_t crc = nnc_crc32(npy, npy_len);
     if (crc != found.crc) {
         free(buf);
         return nnc_fail(NNC_ERR_FORMAT,
@@ -839,7 +822,7 @@ nnc_status nnc_npz_write_file(const char *path, int count, const char *const *ke
             q = wr64(q, u);
         }
         uint32_t msize = (uint32_t)(q - m);
-        uint32_t crc = crc_of(m, msize);
+        uint32_t crc = nnc_crc32(m, msize);
 
         p = wr32(p, 0x04034b50u);
         p = wr16(p, 20);     /* version needed: 2.0 */

@@ -1,6 +1,8 @@
 /* Status codes, the per-thread detail message, and whole-file I/O. */
 #include "internal.h"
 
+#include <zlib.h>
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -162,4 +164,17 @@ nnc_status nnc_write_file_atomic(const char *path, const void *bytes, size_t len
     }
     free(tmp);
     return NNC_OK;
+}
+
+uint32_t nnc_crc32(const void *bytes, size_t n)
+{
+    const unsigned char *p = bytes;
+    uLong crc = crc32(0L, Z_NULL, 0);
+    while (n > 0) { /* zlib takes a uInt length */
+        uInt chunk = n > (1u << 30) ? (1u << 30) : (uInt)n;
+        crc = crc32(crc, p, chunk);
+        p += chunk;
+        n -= chunk;
+    }
+    return (uint32_t)crc;
 }

@@ -1,5 +1,8 @@
 /* The textbook's training loop: epochs of shuffled mini-batches, a check
- * every `checkpoint` epochs, early stop on loss_valid <= eps. */
+ * every `checkpoint` epochs, early stop on loss_valid <= eps.  A run can be
+ * resumed exactly from the state another one stopped in, and every update
+ * is checked for NaN/Inf so that a diverging run stops at once, with the
+ * weights of its last good check. */
 #include "internal.h"
 
 #include <math.h>
@@ -50,21 +53,22 @@ nnc_status nnc_train_schedule(int rows, const nnc_train_options *o, int *n_train
     return NNC_OK;
 }
 
+void nnc_train_state_free(nnc_train_state *state)
+{
+    if (state) {
+        free(state->order);
+        memset(state, 0, sizeof *state);
+    }
+}
+
 void nnc_train_result_free(nnc_train_result *result)
 {
     if (result) {
         free(result->history);
         result->history = NULL;
         result->history_count = 0;
+        nnc_train_state_free(&result->state);
     }
-}
-
-static int all_finite(const nnc_real *v, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (!isfinite(v[i]))
-            return 0;
-    return 1;
 }
 
 /* Copies rows idx[0..m) of X (·, n_in) and Y (·, n_out) into the batch buffers. */
@@ -78,9 +82,90 @@ static void gather_rows(nnc_real *Xb, nnc_real *Yb, const nnc_real *X, const nnc
     }
 }
 
+/* A resume state comes from a file: it must fit this split and schedule.
+ * seen: n_train bytes of scratch. */
+static nnc_status check_resume(const nnc_train_state *st, int n_train, int n_valid, int ipe,
+                               unsigned char *seen)
+{
+    if (st->n_order != n_train)
+        return nnc_fail(NNC_ERR_ARGUMENT,
+                        "resume state: its sample order has %d rows, but this data set "
+                        "trains on %d (%d rows less the %d validation rows)",
+                        st->n_order, n_train, n_train + n_valid, n_valid);
+    if (!st->order)
+        return nnc_fail(NNC_ERR_ARGUMENT, "resume state: no sample order");
+    if (st->epoch < 0)
+        return nnc_fail(NNC_ERR_ARGUMENT, "resume state: epoch %d is negative", st->epoch);
+    if (st->iteration < 0 || st->iteration >= ipe)
+        return nnc_fail(NNC_ERR_ARGUMENT,
+                        "resume state: iteration %d is out of range: an epoch has %d "
+                        "mini-batches (0 to %d)",
+                        st->iteration, ipe, ipe - 1);
+    long long want = (long long)st->epoch * ipe + st->iteration;
+    if ((long long)st->total_iteration != want)
+        return nnc_fail(NNC_ERR_ARGUMENT,
+                        "resume state: total_iteration %ld does not match epoch %d x %d "
+                        "iterations + iteration %d = %lld (was the batch size changed?)",
+                        st->total_iteration, st->epoch, ipe, st->iteration, want);
+    memset(seen, 0, (size_t)n_train);
+    for (int i = 0; i < n_train; i++) {
+        uint32_t v = st->order[i];
+        if (v < (uint32_t)n_valid || v >= (uint32_t)(n_valid + n_train))
+            return nnc_fail(NNC_ERR_ARGUMENT,
+                            "resume state: order[%d] = %lu is not a training row (%d to %d)",
+                            i, (unsigned long)v, n_valid, n_valid + n_train - 1);
+        if (seen[v - (uint32_t)n_valid]++)
+            return nnc_fail(NNC_ERR_ARGUMENT,
+                            "resume state: row %lu appears twice in the sample order "
+                            "(again at order[%d])",
+                            (unsigned long)v, i);
+    }
+    return NNC_OK;
+}
+
+/* After a check's loss came out NaN/Inf with finite weights: the first
+ * layer whose output overflows on the mini-batch or on a chunk of the
+ * validation rows, or -1 when every output is finite (the loss itself
+ * overflowed). */
+static int overflowing_layer(nnc_net *net, const nnc_real *Xb, int m, const nnc_real *X,
+                             int n_valid)
+{
+    nnc_net_forward(net, Xb, m);
+    int l = nnc_net_nonfinite_layer(net);
+    const int chunk = nnc_net_max_batch(net), n_in = nnc_net_inputs(net);
+    for (int start = 0; l < 0 && start < n_valid; start += chunk) {
+        int rows = n_valid - start < chunk ? n_valid - start : chunk;
+        nnc_net_forward(net, X + (size_t)start * n_in, rows);
+        l = nnc_net_nonfinite_layer(net);
+    }
+    return l;
+}
+
+/* Where a run stands, without its order array. */
+typedef struct position {
+    int epoch, iteration;
+    long total;
+    nnc_rng rng;
+} position;
+
+/* Whether p points into *r. */
+static int inside(const void *p, const nnc_train_result *r)
+{
+    uintptr_t a = (uintptr_t)p, lo = (uintptr_t)r;
+    return r && p && a >= lo && a < lo + sizeof *r;
+}
+
 nnc_status nnc_train(nnc_net *net, const nnc_dataset *data, const nnc_train_options *o,
                      nnc_checkpoint_fn on_check, void *user, nnc_train_result *result)
 {
+    /* *result is overwritten: it cannot also hold the options or the state
+     * to resume from (that result is left as it is, still to be freed). */
+    if (inside(o, result) || (o && inside(o->resume, result)))
+        return nnc_fail(NNC_ERR_ARGUMENT,
+                        "nnc_train: the options or the state to resume from lie in the "
+                        "result it is to fill; pass another nnc_train_result");
+    if (result)
+        memset(result, 0, sizeof *result);
     if (!net || !data || !o)
         return nnc_fail(NNC_ERR_ARGUMENT, "nnc_train: NULL argument");
     const int n_in = nnc_dataset_inputs(data), n_out = nnc_dataset_outputs(data);
@@ -106,99 +191,193 @@ nnc_status nnc_train(nnc_net *net, const nnc_dataset *data, const nnc_train_opti
                         nnc_net_max_batch(net));
     if ((double)o->max_epoch * ipe > 9e18)
         return nnc_fail(NNC_ERR_ARGUMENT, "too many iterations");
-    long total_iters = (long)o->max_epoch * ipe;
-    size_t max_checks = (size_t)(total_iters / ck_iter) + 1;
+    const nnc_train_state *resume = o->resume;
+    if (resume) {
+        unsigned char *seen = malloc((size_t)n_train);
+        if (!seen)
+            return nnc_fail(NNC_ERR_MEMORY, "nnc_train: out of memory");
+        s = check_resume(resume, n_train, n_valid, ipe, seen);
+        free(seen);
+        if (s != NNC_OK)
+            return s;
+    }
+    /* Where this run starts: a fresh shuffle stream, or the resumed one. */
+    position at = {0, 0, 0, {0, 0}};
+    if (resume) {
+        at.epoch = resume->epoch;
+        at.iteration = resume->iteration;
+        at.total = resume->total_iteration;
+        at.rng = resume->rng;
+    } else {
+        nnc_rng_seed(&at.rng, o->seed);
+    }
+    long end_total = at.epoch < o->max_epoch ? (long)o->max_epoch * ipe : at.total;
+    size_t max_checks = (size_t)(end_total / ck_iter - at.total / ck_iter) + 1;
     size_t n_params = nnc_net_parameter_count(net);
 
-    /* Everything the loop needs, allocated once before it starts. */
+    /* Everything the loop needs, allocated once before it starts: the order
+     * and its copy at the last good check, the batch, the last good weights. */
     uint32_t *idx = malloc((size_t)n_train * sizeof *idx);
+    uint32_t *good_idx = malloc((size_t)n_train * sizeof *good_idx);
     nnc_real *Xb = malloc((size_t)bs * n_in * sizeof *Xb);
     nnc_real *Yb = malloc((size_t)bs * n_out * sizeof *Yb);
     nnc_real *good = malloc(n_params * sizeof *good);
     nnc_checkpoint *history = malloc(max_checks * sizeof *history);
-    if (!idx || !Xb || !Yb || !good || !history) {
-        free(idx), free(Xb), free(Yb), free(good), free(history);
+    if (!idx || !good_idx || !Xb || !Yb || !good || !history) {
+        free(idx), free(good_idx), free(Xb), free(Yb), free(good), free(history);
         return nnc_fail(NNC_ERR_MEMORY, "nnc_train: out of memory");
     }
     const nnc_real *X = nnc_dataset_x(data), *Y = nnc_dataset_y(data);
     nnc_real *params = nnc_net_parameters(net);
-    memcpy(good, params, n_params * sizeof *good);
-    for (int i = 0; i < n_train; i++)
-        idx[i] = (uint32_t)(n_valid + i);
-    nnc_rng rng;
-    nnc_rng_seed(&rng, o->seed);
+    if (resume)
+        memcpy(idx, resume->order, (size_t)n_train * sizeof *idx);
+    else
+        for (int i = 0; i < n_train; i++)
+            idx[i] = (uint32_t)(n_valid + i);
 
     nnc_train_result r = {0};
     r.iterations_per_epoch = ipe;
     r.checkpoint_iteration = ck_iter;
     r.n_train = n_train;
     r.n_valid = n_valid;
-    int good_epoch = -1;
-    s = NNC_OK;
-    int stop = 0;
-    for (int epoch = 0; epoch < o->max_epoch && !stop; epoch++) {
+    r.state.options = *o;
+    r.state.options.on_step = NULL;
+    r.state.options.step_user = NULL;
+    r.state.options.resume = NULL;
+    if (resume) /* the seed the shuffle stream came from */
+        r.state.options.seed = resume->options.seed;
+    r.state.n_order = n_train;
+
+    /* The last good check; the starting point is the first. */
+    position good_at = at;
+    int good_is_check = 0;
+    memcpy(good, params, n_params * sizeof *good);
+    memcpy(good_idx, idx, (size_t)n_train * sizeof *idx);
+
+    const nnc_task task = nnc_net_task(net);
+    int epoch = at.epoch, it = at.iteration;
+    long total = at.total;
+    nnc_rng rng = at.rng;
+    r.epochs_run = epoch + (it > 0);
+    int stop = 0, diverged = 0;
+    while (!stop && epoch < o->max_epoch) {
         r.epochs_run = epoch + 1;
-        nnc_rng_shuffle(&rng, idx, (size_t)n_train);
-        for (int it = 0; it < ipe && !stop; it++) {
+        if (it == 0)
+            nnc_rng_shuffle(&rng, idx, (size_t)n_train);
+        while (!stop && it < ipe) {
             int start = it * bs, m = n_train - start < bs ? n_train - start : bs;
             gather_rows(Xb, Yb, X, Y, idx + start, m, n_in, n_out);
             nnc_net_forward(net, Xb, m);
             nnc_net_backward(net, Xb, Yb, m);
-            nnc_net_sgd_update(net, o->eta);
-            r.iterations++;
-            long total = (long)epoch * ipe + it;
-            if (o->on_step && o->on_step(epoch, total, o->step_user)) {
-                s = nnc_fail(NNC_ERR_INTERRUPTED,
-                             "training stopped by the caller at epoch %d, iteration %ld",
-                             epoch, total);
-                stop = 1;
+            int bad = nnc_net_sgd_update_checked(net, o->eta);
+            const long t = total; /* this update, 0-based */
+            const int this_it = it;
+            total++;
+            it++;
+            if (bad >= 0) {
+                s = nnc_fail(NNC_ERR_DIVERGED,
+                             "training diverged at epoch %d, iteration %d of the epoch "
+                             "(total iteration %ld): layer %d (%s) is no longer finite",
+                             epoch, this_it, t, bad / 2 + 1, bad % 2 ? "bias" : "weights");
+                stop = diverged = 1;
                 break;
             }
-            if ((total + 1) % ck_iter != 0)
-                continue;
-            /* A check: train metrics on this (last) mini-batch with the
-             * updated weights, validation metrics on the whole set. */
-            nnc_checkpoint c = {.epoch = epoch, .total_iteration = total};
-            nnc_metric_sums train_sums = {0};
-            nnc_net_forward(net, Xb, m);
-            nnc_metric_accumulate(nnc_net_task(net), nnc_net_output(net), Yb, m, n_out,
-                                  &train_sums);
-            c.loss_train = nnc_metric_loss(&train_sums);
-            c.accuracy_train = nnc_metric_accuracy(nnc_net_task(net), &train_sums);
-            nnc_net_evaluate(net, X, Y, n_valid, &c.loss_valid, &c.accuracy_valid);
-            history[r.history_count++] = c;
-            int caller_stops = on_check && on_check(&c, user);
-            if (!isfinite(c.loss_train) || !isfinite(c.loss_valid) ||
-                !all_finite(params, n_params)) {
-                memcpy(params, good, n_params * sizeof *good);
-                char kept[64] = "the initial weights";
-                if (good_epoch >= 0)
-                    snprintf(kept, sizeof kept, "the weights of the check at epoch %d",
-                             good_epoch);
-                s = nnc_fail(NNC_ERR_DIVERGED,
-                             "training diverged at epoch %d, iteration %ld (loss_train=%g, "
-                             "loss_valid=%g); restored %s",
-                             epoch, total, c.loss_train, c.loss_valid, kept);
-                stop = 1;
-            } else if (caller_stops) {
-                s = nnc_fail(NNC_ERR_INTERRUPTED,
-                             "training stopped by the caller at epoch %d", epoch);
-                stop = 1;
-            } else if (c.loss_valid <= o->eps) {
-                r.stopped_early = 1;
-                stop = 1;
-            }
-            if (s == NNC_OK) {
+            if ((t + 1) % ck_iter == 0) {
+                /* A check: train metrics on this (last) mini-batch with the
+                 * updated weights, validation metrics on the whole set. */
+                nnc_checkpoint c = {.epoch = epoch, .total_iteration = t};
+                nnc_metric_sums train_sums = {0};
+                nnc_net_forward(net, Xb, m);
+                nnc_metric_accumulate(task, nnc_net_output(net), Yb, m, n_out, &train_sums);
+                c.loss_train = nnc_metric_loss(&train_sums);
+                c.accuracy_train = nnc_metric_accuracy(task, &train_sums);
+                nnc_net_evaluate(net, X, Y, n_valid, &c.loss_valid, &c.accuracy_valid);
+                if (!isfinite(c.loss_train) || !isfinite(c.loss_valid)) {
+                    int l = overflowing_layer(net, Xb, m, X, n_valid);
+                    char where[128];
+                    if (l >= 0)
+                        snprintf(where, sizeof where, "layer %d (its output) is not", l + 1);
+                    else
+                        snprintf(where, sizeof where,
+                                 "layer %d (the output) gives values too large for the "
+                                 "loss", nnc_net_layers(net));
+                    s = nnc_fail(NNC_ERR_DIVERGED,
+                                 "training diverged at epoch %d, iteration %d of the epoch "
+                                 "(total iteration %ld): the weights are finite but %s "
+                                 "(loss_train=%g, loss_valid=%g)",
+                                 epoch, this_it, t, where, c.loss_train, c.loss_valid);
+                    stop = diverged = 1;
+                    break;
+                }
+                history[r.history_count++] = c;
+                if (on_check && on_check(&c, user)) {
+                    s = nnc_fail(NNC_ERR_INTERRUPTED,
+                                 "training stopped by the caller at epoch %d, total "
+                                 "iteration %ld", epoch, t);
+                    stop = 1;
+                } else if (c.loss_valid <= o->eps) {
+                    r.stopped_early = 1;
+                    stop = 1;
+                }
+                /* A good check: remember where it stands. */
                 memcpy(good, params, n_params * sizeof *good);
-                good_epoch = epoch;
+                memcpy(good_idx, idx, (size_t)n_train * sizeof *idx);
+                good_at.epoch = it == ipe ? epoch + 1 : epoch;
+                good_at.iteration = it == ipe ? 0 : it;
+                good_at.total = total;
+                good_at.rng = rng;
+                good_is_check = 1;
+            }
+            if (o->on_step && o->on_step(epoch, t, o->step_user) && !stop) {
+                s = nnc_fail(NNC_ERR_INTERRUPTED,
+                             "training stopped by the caller at epoch %d, iteration %d of "
+                             "the epoch (total iteration %ld)", epoch, this_it, t);
+                stop = 1;
             }
         }
+        if (it == ipe) {
+            epoch++;
+            it = 0;
+        }
     }
-    free(idx), free(Xb), free(Yb), free(good);
+    if (diverged) {
+        /* Back to the last good check, weights and state alike. */
+        memcpy(params, good, n_params * sizeof *good);
+        char kept[128];
+        if (good_is_check)
+            snprintf(kept, sizeof kept,
+                     "the weights of the check at epoch %d (total iteration %ld)",
+                     history[r.history_count - 1].epoch,
+                     history[r.history_count - 1].total_iteration);
+        else if (resume)
+            snprintf(kept, sizeof kept,
+                     "the weights it resumed from (epoch %d, iteration %d of the epoch)",
+                     good_at.epoch, good_at.iteration);
+        else
+            snprintf(kept, sizeof kept, "the initial weights");
+        char what[512];
+        snprintf(what, sizeof what, "%s", nnc_last_error());
+        s = nnc_fail(NNC_ERR_DIVERGED, "%s; restored %s", what, kept);
+        r.state.epoch = good_at.epoch;
+        r.state.iteration = good_at.iteration;
+        r.state.total_iteration = good_at.total;
+        r.state.rng = good_at.rng;
+        r.state.order = good_idx;
+        free(idx);
+    } else {
+        r.state.epoch = epoch;
+        r.state.iteration = it;
+        r.state.total_iteration = total;
+        r.state.rng = rng;
+        r.state.order = idx;
+        free(good_idx);
+    }
+    r.iterations = total;
+    free(Xb), free(Yb), free(good);
     r.history = history;
     if (result)
         *result = r;
     else
-        free(history);
+        nnc_train_result_free(&r);
     return s;
 }

@@ -1,5 +1,6 @@
 /* Numeric CSV reading: headers, BOM, CRLF, quotes, blank lines, delimiters,
  * and errors that name the file, line, column and field. */
+#include <locale.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -108,7 +109,7 @@ static void test_bad(void)
 
     p = WRITE("csv_word.csv", "x,y\n1,2\n3,abc\n");
     CHECK_STATUS(nnc_csv_read_file(p, NULL, &a, &names), NNC_ERR_FORMAT);
-    CHECK_MSG("csv_word.csv: line 3, column 2: 'abc' is not a number");
+    CHECK_MSG("csv_word.csv: line 3, column 2 (y): 'abc' is not a number");
     p = WRITE("csv_trail.csv", "1,2\n3,4x\n");
     CHECK_STATUS(nnc_csv_read_file(p, NULL, &a, &names), NNC_ERR_FORMAT);
     CHECK_MSG("line 2, column 2: '4x'");
@@ -118,7 +119,7 @@ static void test_bad(void)
 
     p = WRITE("csv_hole.csv", "x,y\n1,2\n3, \n");
     CHECK_STATUS(nnc_csv_read_file(p, NULL, &a, &names), NNC_ERR_FORMAT);
-    CHECK_MSG("line 3, column 2: empty field (missing value)");
+    CHECK_MSG("line 3, column 2 (y): empty field (missing value)");
     p = WRITE("csv_hole2.csv", ",2\n3,4\n");
     CHECK_STATUS(nnc_csv_read_file(p, NULL, &a, &names), NNC_ERR_FORMAT);
     CHECK_MSG("line 1, column 1: empty field");
@@ -160,9 +161,150 @@ static void test_bad(void)
     nnc_csv_free_names(NULL, 3);
 }
 
+/* The in-memory reader, and the hardening added with it. */
+#define MEM(literal) literal, sizeof(literal) - 1
+
+static void test_memory(void)
+{
+    nnc_array a;
+    char **names = NULL;
+
+    CHECK_OK(nnc_csv_read_memory(MEM("x,y\r\n1,2\r\n3,4\r\n"), "stdin", NULL, &a, &names));
+    CHECK(a.shape[0] == 2 && a.shape[1] == 2 && a.data[3] == 4);
+    CHECK(names && strcmp(names[1], "y") == 0);
+    nnc_csv_free_names(names, 2);
+    nnc_array_free(&a);
+    /* not NUL-terminated: the reader stops at len */
+    const char buf[] = {'1', ',', '2', '\n', '3', ',', '4', '5', '6'};
+    CHECK_OK(nnc_csv_read_memory(buf, 7, "buf", NULL, &a, NULL));
+    CHECK(a.size == 4 && a.data[3] == 4);
+    nnc_array_free(&a);
+    /* numbers of every shape strtod reads in decimal, huge and tiny included */
+    CHECK_OK(nnc_csv_read_memory(MEM("+1,.5,5.,-2E+3,1e-320,1e308,\" 7 \"\n"), NULL, NULL,
+                                 &a, NULL));
+    CHECK(a.size == 7 && a.data[0] == 1 && a.data[1] == 0.5 && a.data[2] == 5);
+    CHECK(a.data[3] == -2000 && a.data[4] > 0 && a.data[5] == 1e308 && a.data[6] == 7);
+    nnc_array_free(&a);
+    /* a 301-digit number (longer than the reader's stack copy), then 400 digits */
+    char big[512];
+    memset(big, '0', 400);
+    big[0] = '1';
+    big[301] = '\n';
+    CHECK_OK(nnc_csv_read_memory(big, 302, "big", NULL, &a, NULL));
+    CHECK(a.size == 1 && a.data[0] == 1e300);
+    nnc_array_free(&a);
+    big[0] = '9';
+    big[301] = '0';
+    big[400] = '\n';
+    CHECK_STATUS(nnc_csv_read_memory(big, 401, "big", NULL, &a, NULL), NNC_ERR_FORMAT);
+    CHECK_MSG("big: line 1, column 1: '9000000000000000000000000000000000000000");
+    CHECK_MSG("out of range");
+    /* an empty buffer, NULL with length 0 */
+    CHECK_STATUS(nnc_csv_read_memory(NULL, 0, "nothing", NULL, &a, NULL), NNC_ERR_FORMAT);
+    CHECK_MSG("nothing: no data rows (empty file)");
+    CHECK_STATUS(nnc_csv_read_memory(NULL, 3, "x", NULL, &a, NULL), NNC_ERR_ARGUMENT);
+    CHECK_STATUS(nnc_csv_read_memory("1", 1, "x", NULL, NULL, NULL), NNC_ERR_ARGUMENT);
+
+    /* NaN and infinity, in any spelling, are refused; the header names the column */
+    static const char *const nonfinite[] = {"nan", "NaN", "-inf", "+Infinity", "INF",
+                                            "nan(0x1)"};
+    for (size_t i = 0; i < sizeof nonfinite / sizeof nonfinite[0]; i++) {
+        char text[64];
+        int n = snprintf(text, sizeof text, "a,speed\n1,2\n3,%s\n", nonfinite[i]);
+        CHECK_STATUS(nnc_csv_read_memory(text, (size_t)n, "v.csv", NULL, &a, NULL),
+                     NNC_ERR_FORMAT);
+        CHECK_MSG("v.csv: line 3, column 2 (speed): '");
+        CHECK_MSG("' is not a finite number (NaN and infinity are refused)");
+    }
+    /* ... also on the first line, which is then not taken for a header */
+    CHECK_STATUS(nnc_csv_read_memory(MEM("1,nan\n2,3\n"), "n.csv", NULL, &a, NULL),
+                 NNC_ERR_FORMAT);
+    CHECK_MSG("n.csv: line 1, column 2: 'nan' is not a finite number");
+    CHECK_STATUS(nnc_csv_read_memory(MEM("1e999,1\n2,3\n"), "r.csv", NULL, &a, NULL),
+                 NNC_ERR_FORMAT);
+    CHECK_MSG("r.csv: line 1, column 1: '1e999' is out of range");
+    CHECK_STATUS(nnc_csv_read_memory(MEM("x\n-1e400\n"), "r.csv", NULL, &a, NULL),
+                 NNC_ERR_FORMAT);
+    CHECK_MSG("line 2, column 1 (x): '-1e400' is out of range");
+    /* hexadecimal, digits with text, lone signs and points */
+    static const char *const words[] = {"0x10", "1e", "-", ".", "e5", "1.2.3", "1-2", "12abc",
+                                        "1 2", "\xc3\xa9"};
+    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++) {
+        char text[64], want[64];
+        int n = snprintf(text, sizeof text, "1,2\n3,%s\n", words[i]);
+        CHECK_STATUS(nnc_csv_read_memory(text, (size_t)n, "w.csv", NULL, &a, NULL),
+                     NNC_ERR_FORMAT);
+        snprintf(want, sizeof want, "w.csv: line 2, column 2: '%s' is not a number", words[i]);
+        CHECK_MSG(want);
+    }
+    /* a line of delimiters only: missing values, reported at their column */
+    CHECK_STATUS(nnc_csv_read_memory(MEM("a,b,c\n1,2,3\n,,\n"), "d.csv", NULL, &a, NULL),
+                 NNC_ERR_FORMAT);
+    CHECK_MSG("d.csv: line 3, column 1 (a): empty field (missing value)");
+    CHECK_STATUS(nnc_csv_read_memory(MEM(",,,\n"), "d.csv", NULL, &a, NULL), NNC_ERR_FORMAT);
+    CHECK_MSG("d.csv: line 1, column 1: empty field");
+    CHECK_STATUS(nnc_csv_read_memory(MEM("a,b\n1,\"\"\n"), "q.csv", NULL, &a, NULL),
+                 NNC_ERR_FORMAT);
+    CHECK_MSG("q.csv: line 2, column 2 (b): empty field");
+    /* a ragged row after a header says so */
+    CHECK_STATUS(nnc_csv_read_memory(MEM("a,b\r\n1,2\r\n3,4,5\r\n"), "g.csv", NULL, &a,
+                                     NULL),
+                 NNC_ERR_FORMAT);
+    CHECK_MSG("g.csv: line 3 has 3 fields, expected 2 (as on line 1, the header)");
+    /* NUL bytes: binary data, or UTF-16 text */
+    CHECK_STATUS(nnc_csv_read_memory(MEM("1,2\n3,4\0\n"), "z.csv", NULL, &a, NULL),
+                 NNC_ERR_FORMAT);
+    CHECK_MSG("z.csv: line 2: NUL byte at byte offset 7 (not a text file)");
+    CHECK_STATUS(nnc_csv_read_memory(MEM("\xff\xfe" "1\0,\0" "2\0"), "u.csv", NULL, &a,
+                                     NULL),
+                 NNC_ERR_FORMAT);
+    CHECK_MSG("u.csv: line 1: NUL byte at byte offset 3 (UTF-16 text; save the file as UTF-8)");
+    /* a BOM alone, a BOM before a header, CR-only blank lines */
+    CHECK_STATUS(nnc_csv_read_memory(MEM("\xEF\xBB\xBF"), "b.csv", NULL, &a, NULL),
+                 NNC_ERR_FORMAT);
+    CHECK_MSG("b.csv: no data rows");
+    CHECK_OK(nnc_csv_read_memory(MEM("\xEF\xBB\xBF" "a\r\n\r\n7\r\n"), "b.csv", NULL, &a,
+                                 &names));
+    CHECK(a.size == 1 && a.data[0] == 7 && names && strcmp(names[0], "a") == 0);
+    nnc_csv_free_names(names, 1);
+    nnc_array_free(&a);
+    /* text in a header name is kept as it is, UTF-8 included */
+    CHECK_STATUS(nnc_csv_read_memory(MEM("\"t\xc3\xa9\",b\n1,x\n"), "h.csv", NULL, &a, NULL),
+                 NNC_ERR_FORMAT);
+    CHECK_MSG("h.csv: line 2, column 2 (b): 'x' is not a number");
+    CHECK_STATUS(nnc_csv_read_memory(MEM("\"t\xc3\xa9\",b\n?,1\n"), "h.csv", NULL, &a, NULL),
+                 NNC_ERR_FORMAT);
+    CHECK_MSG("column 1 (t\xc3\xa9): '?' is not a number");
+}
+
+/* The reader under a locale whose decimal point is ',' (if one is
+ * installed): numbers still use '.'. */
+static void test_locale(void)
+{
+    const char *names[] = {"de_DE.UTF-8", "de_DE.utf8", "fr_FR.UTF-8", "fr_FR.utf8"};
+    const char *got = NULL;
+    for (size_t i = 0; i < sizeof names / sizeof names[0] && !got; i++)
+        got = setlocale(LC_NUMERIC, names[i]);
+    if (!got) {
+        printf("test_csv: no locale with a decimal comma installed; skipping that check\n");
+        return;
+    }
+    nnc_array a;
+    CHECK_OK(nnc_csv_read_memory(MEM("x;y\n1.5;2\n"), "l.csv", &(nnc_csv_options){-1, ';'},
+                                 &a, NULL));
+    CHECK(a.size == 2 && a.data[0] == 1.5);
+    nnc_array_free(&a);
+    CHECK_STATUS(nnc_csv_read_memory(MEM("x;y\n1,5;2\n"), "l.csv",
+                                     &(nnc_csv_options){-1, ';'}, &a, NULL),
+                 NNC_ERR_FORMAT);
+    setlocale(LC_NUMERIC, "C");
+}
+
 int main(void)
 {
     test_good();
     test_bad();
+    test_memory();
+    test_locale();
     return check_report("test_csv");
 }

@@ -11,6 +11,9 @@ int cmd_activations(int argc, char **argv);
 int cmd_steps(int argc, char **argv);
 int cmd_plot(int argc, char **argv);
 int cmd_sweep(int argc, char **argv);
+int cmd_predict(int argc, char **argv);
+int cmd_convert(int argc, char **argv);
+int cmd_export_c(int argc, char **argv);
 
 /* Exit statuses: 0 success, 1 bad usage or input, 2 runtime failure,
  * 3 training diverged, 130 interrupted by Ctrl-C (the shell's convention). */
@@ -36,6 +39,14 @@ int cli_parse_seed(const char *cmd, const char *text, uint64_t *out);
  * catalogue's default. */
 int cli_parse_activation(const char *cmd, const char *text, nnc_activation *id,
                          double *param);
+/* The hidden layers' activations: one "name[:param]" for all n_hidden
+ * layers, or a comma list of one per layer; fills specs[l].activation and
+ * .param for l < n_hidden. */
+int cli_parse_activation_list(const char *cmd, const char *text, int n_hidden,
+                              nnc_layer_spec *specs);
+/* The time now as "2024-05-01T12:00:00Z" (UTC), or SOURCE_DATE_EPOCH's when
+ * that is set, for reproducible files. */
+void cli_utc_now(char *buf, size_t size);
 /* A comma-separated list of doubles ("1,2.5,-3"); *out is malloc'ed. */
 int cli_parse_double_list(const char *cmd, const char *flag, const char *text,
                           double **out, int *count);
@@ -48,14 +59,18 @@ const char *cli_option(const char *cmd, int argc, char **argv, int *i, const cha
                        int *matched);
 
 /* Where train/eval take their data from: a built-in set ("sin",
- * "composite") or a pair of files (.npz with keys data/label, or .csv with
- * the label columns given by --label, the last one by default). */
+ * "composite") or a pair of files (.npz with keys data/label, .csv with
+ * the label columns given by --label, the last one by default, or IDX
+ * images, raw or gzip, with their labels from --train-labels/--test-labels
+ * or the file beside them named labels-idx1 for images-idx3). */
 typedef struct cli_data_source {
     const char *builtin, *train_path, *test_path, *label;
+    const char *train_labels, *test_labels; /* IDX label files, or NULL */
 } cli_data_source;
 
-/* Consumes --train, --test or --label at argv[*i] into src; returns 1 if it
- * did, 0 if argv[*i] is another argument, -1 on a missing value. */
+/* Consumes --train, --test, --label, --train-labels or --test-labels at
+ * argv[*i] into src; returns 1 if it did, 0 if argv[*i] is another
+ * argument, -1 on a missing value. */
 int cli_data_option(const char *cmd, int argc, char **argv, int *i, cli_data_source *src);
 
 /* Loads the source.  Multiclass labels become one-hot rows (classes from
@@ -65,6 +80,9 @@ typedef struct cli_data {
     const char *name;     /* "sin", "composite", or the training file's stem */
     nnc_dataset *train, *test;
     char stem[64];
+    char sha256[65];      /* SHA-256 of the training data's bytes, "" if unknown */
+    int first_label;      /* multiclass: the label of class 0 (the smallest
+                             training label; 0 for IDX); 0 otherwise */
 } cli_data;
 int cli_load_data(const char *cmd, const cli_data_source *src, nnc_task task,
                   cli_data *out);
@@ -80,6 +98,11 @@ int cli_write_text(const char *cmd, const char *path, char *text, size_t len);
  * loss_valid,accuracy_valid, numbers exact (%.17g). */
 int cli_write_history(const char *cmd, const char *path, const nnc_checkpoint *history,
                       size_t count);
+
+/* Loads a model file for predict and export-c (in cmd_predict.c), printing
+ * the error (with a hint when MODEL is a folder); returns CLI_OK, else the
+ * exit status. */
+int cli_load_model(const char *cmd, const char *path, int max_batch, nnc_model *model);
 
 /* The shortest decimal that reads back as exactly x, written as Python's
  * repr writes a float (0.8575700023301912, 1.0). */

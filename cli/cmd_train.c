@@ -5,6 +5,7 @@
 
 #include <math.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,16 +17,23 @@ static const char train_usage[] =
     "\n"
     "Trains a network of dense layers with mini-batch gradient descent, printing the\n"
     "textbook's log at every check, then `testing...` and the test accuracy, and\n"
-    "writes <out>/<name>/: wb1.npz, wb2.npz, ... (the textbook's weight files),\n"
-    "history.csv, hyperparameters.txt, history.svg, result.svg and report.html.\n"
+    "writes <out>/<name>/: model.nnc (the model: see `nnc predict`), wb1.npz,\n"
+    "wb2.npz, ... (the textbook's weight files), history.csv, hyperparameters.txt,\n"
+    "history.svg, result.svg and report.html.  After a divergence the last good\n"
+    "weights are saved and the exit status is 3.\n"
     "A progress bar runs on stderr when it is a terminal; Ctrl-C stops training at\n"
     "the next batch and saves what was learned.\n"
     "\n"
     "data:\n"
     "  sin | composite         a built-in textbook data set (default: sin)\n"
-    "  --train FILE --test FILE  .npz (keys data, label) or .csv (numbers, header optional)\n"
+    "  --train FILE --test FILE  .npz (keys data, label), .csv (numbers, header optional)\n"
+    "                          or IDX images (MNIST format, raw or .gz; pixels / 255)\n"
     "  --label COLS            CSV label columns, 0-based, negative from the end\n"
     "                          (default: -1, the last)\n"
+    "  --train-labels FILE     IDX labels of --train (default: the file beside it,\n"
+    "                          named with labels-idx1 for images-idx3); needs\n"
+    "                          --task multiclass\n"
+    "  --test-labels FILE      IDX labels of --test (likewise)\n"
     "  --task NAME             fitting | binary | multiclass (default: fitting)\n"
     "network:\n"
     "  --hidden N[,N...]       hidden layer widths (default: 3)\n"
@@ -42,6 +50,13 @@ static const char train_usage[] =
     "  --eps X                 stop when loss_valid <= X (default: 0.001)\n"
     "  --checkpoint E          epochs between checks (default: 50)\n"
     "  --seed N                seed of the run's random numbers (default: 1)\n"
+    "  --normalize none|minmax scale inputs (and fitting targets) to [0, 1] by the\n"
+    "                          training set's min and max; the model file keeps the\n"
+    "                          scaling, so `nnc predict` takes raw values (default: none)\n"
+    "  --resume FILE           carry on from a model.nnc: same network, weights,\n"
+    "                          scaling, epoch count and shuffle order; --epochs, --eta,\n"
+    "                          --eps and --checkpoint may change, the rest may not.\n"
+    "                          Writes into FILE's folder unless --out/--name say else\n"
     "output:\n"
     "  --name NAME             run name (default: <data>_<widths>, e.g. sin_131)\n"
     "  --out DIR               parent folder of the run folder (default: .)\n"
@@ -59,7 +74,16 @@ typedef struct train_args {
     int hidden[MAX_WIDTHS], n_hidden; /* from --hidden */
     char activation_text[256];
     int save, quiet;
+    int normalize;          /* --normalize minmax */
+    const char *resume;     /* --resume FILE */
+    unsigned given;         /* which options the command line set (GIVEN_*) */
 } train_args;
+
+/* Options a resumed run may or may not change. */
+enum {
+    GIVEN_ETA = 1, GIVEN_BATCH = 2, GIVEN_EPOCHS = 4, GIVEN_EPS = 8, GIVEN_CHECKPOINT = 16,
+    GIVEN_SEED = 32, GIVEN_NETWORK = 64, GIVEN_TASK = 128
+};
 
 /* Parses a comma list of positive whole numbers. */
 static int parse_widths(const char *flag, const char *text, int *widths, int *count)
@@ -118,6 +142,21 @@ static int parse_args(int argc, char **argv, train_args *a)
         if (d > 0)
             continue;
 #define OPTION(flag) ((v = cli_option("train", argc, argv, &i, flag, &m)) != NULL || m)
+        static const struct {
+            const char *flag;
+            unsigned bit;
+        } tracked[] = {{"--eta", GIVEN_ETA},         {"--batch", GIVEN_BATCH},
+                       {"--epochs", GIVEN_EPOCHS},   {"--eps", GIVEN_EPS},
+                       {"--checkpoint", GIVEN_CHECKPOINT}, {"--seed", GIVEN_SEED},
+                       {"--hidden", GIVEN_NETWORK},  {"--layers", GIVEN_NETWORK},
+                       {"--activation", GIVEN_NETWORK}, {"--init", GIVEN_NETWORK},
+                       {"--init-from", GIVEN_NETWORK}, {"--normalize", GIVEN_NETWORK},
+                       {"--task", GIVEN_TASK}};
+        for (size_t t = 0; t < sizeof tracked / sizeof tracked[0]; t++) {
+            size_t n = strlen(tracked[t].flag);
+            if (strncmp(arg, tracked[t].flag, n) == 0 && (!arg[n] || arg[n] == '='))
+                a->given |= tracked[t].bit;
+        }
         if (OPTION("--task")) {
             if (v && nnc_task_from_name(v, &a->task) != NNC_OK) {
                 cli_status_error("train", NNC_ERR_ARGUMENT);
@@ -164,6 +203,18 @@ static int parse_args(int argc, char **argv, train_args *a)
         } else if (OPTION("--eps")) {
             if (v && !cli_parse_double("train", "--eps", v, &a->opt.eps))
                 return 0;
+            if (v && a->opt.eps < 0) {
+                cli_error("train", "--eps must be >= 0 (got %s); 0 never stops early", v);
+                return 0;
+            }
+        } else if (OPTION("--normalize")) {
+            if (v && strcmp(v, "minmax") != 0 && strcmp(v, "none") != 0) {
+                cli_error("train", "--normalize: '%s' is not none or minmax", v);
+                return 0;
+            }
+            a->normalize = v && strcmp(v, "minmax") == 0;
+        } else if (OPTION("--resume")) {
+            a->resume = v;
         } else if (OPTION("--checkpoint")) {
             if (v && !cli_parse_double("train", "--checkpoint", v, &a->opt.checkpoint))
                 return 0;
@@ -200,6 +251,19 @@ static int parse_args(int argc, char **argv, train_args *a)
         cli_error("train", "give --hidden or --layers, not both");
         return 0;
     }
+    if (a->resume && (a->given & (GIVEN_NETWORK | GIVEN_BATCH | GIVEN_SEED))) {
+        cli_error("train", "--resume takes the network, its scaling, the batch size and the "
+                  "random state from the model file; --hidden, --layers, --activation, "
+                  "--init, --init-from, --normalize, --batch and --seed cannot change them");
+        return 0;
+    }
+    if (!a->resume && (a->given & GIVEN_CHECKPOINT) && a->opt.checkpoint > a->opt.max_epoch) {
+        char ck[32];
+        cli_format_shortest(ck, sizeof ck, a->opt.checkpoint);
+        cli_error("train", "--checkpoint %s is more than --epochs %d: no check would run, "
+                  "so nothing would be logged or validated", ck, a->opt.max_epoch);
+        return 0;
+    }
     return 1;
 }
 
@@ -207,36 +271,9 @@ static int parse_args(int argc, char **argv, train_args *a)
 static int build_specs(const train_args *a, const int *widths, int n_layers,
                        nnc_layer_spec *specs)
 {
-    char text[256];
-    snprintf(text, sizeof text, "%s", a->activation_text);
-    int n_acts = 1;
-    for (const char *p = text; *p; p++)
-        n_acts += *p == ',';
-    int n_hidden = n_layers - 1;
-    if (n_acts != 1 && n_acts != n_hidden) {
-        cli_error("train", "--activation: %d names for %d hidden layers", n_acts, n_hidden);
-        return 0;
-    }
-    char *item = text;
-    for (int l = 0; l < n_layers; l++) {
-        specs[l].units = widths[l + 1];
-        specs[l].activation = NNC_ACT_IDENTITY;
-        specs[l].param = 0;
-        if (l == n_hidden)
-            break;
-        if (l == 0 || n_acts > 1) {
-            char *comma = strchr(item, ',');
-            if (comma)
-                *comma = '\0';
-            if (!cli_parse_activation("train", item, &specs[l].activation, &specs[l].param))
-                return 0;
-            item = comma ? comma + 1 : item;
-        } else {
-            specs[l].activation = specs[0].activation;
-            specs[l].param = specs[0].param;
-        }
-    }
-    return 1;
+    for (int l = 0; l < n_layers; l++)
+        specs[l] = (nnc_layer_spec){.units = widths[l + 1], .activation = NNC_ACT_IDENTITY};
+    return cli_parse_activation_list("train", a->activation_text, n_layers - 1, specs);
 }
 
 /* Ctrl-C: the handler only raises this flag; training stops at the next
@@ -431,47 +468,317 @@ static int save_run(const char *dir, const train_args *a, nnc_net *net, const cl
     return ok;
 }
 
+/* The folder holding `path` ("." when it has none) and that folder's name. */
+static int split_model_path(const char *path, char *dir, size_t dir_size, char *name,
+                            size_t name_size)
+{
+    const char *slash = strrchr(path, '/');
+    if (!slash)
+        snprintf(dir, dir_size, ".");
+    else if (snprintf(dir, dir_size, "%.*s", (int)(slash - path), slash == path ? "/" : path) >=
+             (int)dir_size)
+        return 0;
+    if (slash == path)
+        snprintf(dir, dir_size, "/");
+    const char *base = strrchr(dir, '/');
+    base = base ? base + 1 : dir;
+    if (!base[0] || strcmp(base, ".") == 0 || strcmp(base, "..") == 0)
+        base = "run";
+    return snprintf(name, name_size, "%s", base) < (int)name_size;
+}
+
+/* --resume: the model file, its network rebuilt for this run's batch size,
+ * and the options it was trained with, overridden by the command line's. */
+static int load_resume(train_args *a, nnc_model *model)
+{
+    nnc_status s = nnc_model_load(model, a->resume, 1);
+    if (s != NNC_OK) {
+        cli_status_error("train", s);
+        return 0;
+    }
+    if (!model->has_state) {
+        cli_error("train", "%s has no training state (it was converted or exported, not "
+                  "trained by nnc train), so it cannot be resumed", a->resume);
+        return 0;
+    }
+    nnc_task task = nnc_net_task(model->net);
+    if ((a->given & GIVEN_TASK) && a->task != task) {
+        cli_error("train", "--task %s does not match %s, a %s model", nnc_task_name(a->task),
+                  a->resume, nnc_task_name(task));
+        return 0;
+    }
+    a->task = task;
+    nnc_train_options given = a->opt;
+    a->opt = model->state.options;
+    if (a->given & GIVEN_ETA)
+        a->opt.eta = given.eta;
+    if (a->given & GIVEN_EPOCHS)
+        a->opt.max_epoch = given.max_epoch;
+    if (a->given & GIVEN_EPS)
+        a->opt.eps = given.eps;
+    if (a->given & GIVEN_CHECKPOINT)
+        a->opt.checkpoint = given.checkpoint;
+    a->opt.resume = &model->state;
+    if (model->state.epoch >= a->opt.max_epoch) {
+        cli_error("train", "%s has already trained %d epochs; give a larger --epochs to "
+                  "carry on", a->resume, model->state.epoch);
+        return 0;
+    }
+    return 1;
+}
+
+/* A network of the same layers as `from`, with its weights, and work
+ * buffers for `batch` rows. */
+static nnc_status rebuild_net(nnc_net **out, nnc_net *from, int batch)
+{
+    nnc_layer_spec specs[MAX_WIDTHS + 1];
+    int n_layers = nnc_net_layers(from);
+    if (n_layers > MAX_WIDTHS + 1) {
+        cli_error("train", "the model has %d layers; nnc train handles up to %d", n_layers,
+                  MAX_WIDTHS + 1);
+        return NNC_ERR_ARGUMENT;
+    }
+    for (int l = 0; l < n_layers; l++)
+        specs[l] = nnc_net_layer(from, l);
+    nnc_status s = nnc_net_create(out, nnc_net_task(from), nnc_net_inputs(from), n_layers,
+                                  specs, batch);
+    if (s == NNC_OK)
+        memcpy(nnc_net_parameters(*out), nnc_net_parameters(from),
+               nnc_net_parameter_count(from) * sizeof(nnc_real));
+    return s;
+}
+
+/* Min–max scaling from the training set, applied to both sets (fitting
+ * targets too), or the resumed model's own scaling. */
+static int scale_data(const train_args *a, cli_data *data, nnc_model *model)
+{
+    nnc_status s = NNC_OK;
+    if (!a->resume && a->normalize) {
+        s = nnc_scaling_minmax(&model->x_scaling, nnc_dataset_x(data->train),
+                               nnc_dataset_rows(data->train), nnc_dataset_inputs(data->train));
+        if (s == NNC_OK && a->task == NNC_TASK_FITTING)
+            s = nnc_scaling_minmax(&model->y_scaling, nnc_dataset_y(data->train),
+                                   nnc_dataset_rows(data->train),
+                                   nnc_dataset_outputs(data->train));
+    }
+    if (s == NNC_OK)
+        s = nnc_dataset_scale(data->train, &model->x_scaling, &model->y_scaling);
+    if (s == NNC_OK)
+        s = nnc_dataset_scale(data->test, &model->x_scaling, &model->y_scaling);
+    if (s != NNC_OK)
+        cli_status_error("train", s);
+    return s == NNC_OK;
+}
+
+/* Sets a provenance entry from a printf format. */
+static nnc_status meta(nnc_model *m, const char *key, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+static nnc_status meta(nnc_model *m, const char *key, const char *fmt, ...)
+{
+    char value[4200];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(value, sizeof value, fmt, ap);
+    va_end(ap);
+    return nnc_model_set_meta(m, key, value);
+}
+
+static const char *outcome_name(nnc_status ts, const nnc_train_result *r)
+{
+    if (ts == NNC_ERR_DIVERGED)
+        return "diverged";
+    if (ts == NNC_ERR_INTERRUPTED)
+        return "interrupted";
+    return r->stopped_early ? "stopped_early" : "finished";
+}
+
+/* The provenance a model file carries: where it came from and how it did. */
+static nnc_status describe_model(nnc_model *m, const train_args *a, const cli_data *data,
+                                 const int *widths, int n_widths, const nnc_train_result *r,
+                                 nnc_status ts, double test_accuracy)
+{
+    char when[32], num[32], layers[512];
+    cli_utc_now(when, sizeof when);
+    int k = 0;
+    for (int i = 0; i < n_widths && k < (int)sizeof layers; i++)
+        k += snprintf(layers + k, sizeof layers - (size_t)k, "%s%d", i ? "," : "", widths[i]);
+    nnc_status s = meta(m, "created", "%s", when);
+    if (s == NNC_OK)
+        s = meta(m, "data", "%s", data->name);
+    if (s == NNC_OK && a->data.train_path)
+        s = meta(m, "train_file", "%s", a->data.train_path);
+    if (s == NNC_OK && a->data.test_path)
+        s = meta(m, "test_file", "%s", a->data.test_path);
+    if (s == NNC_OK && data->sha256[0])
+        s = meta(m, "train_sha256", "%s", data->sha256);
+    if (s == NNC_OK)
+        s = meta(m, "task", "%s", nnc_task_name(a->task));
+    if (s == NNC_OK)
+        s = meta(m, "layers", "%s", layers);
+    if (s == NNC_OK && !a->resume)
+        s = meta(m, "activation", "%s", a->activation_text);
+    if (s == NNC_OK && !a->resume)
+        s = meta(m, "init", "%s", a->init_from ? a->init_from : nnc_init_name(a->init));
+    if (s == NNC_OK && !a->resume)
+        s = meta(m, "normalize", "%s", a->normalize ? "minmax" : "none");
+    if (s == NNC_OK && a->resume)
+        s = meta(m, "resumed_from", "%s", a->resume);
+    cli_format_shortest(num, sizeof num, a->opt.eta);
+    if (s == NNC_OK)
+        s = meta(m, "eta", "%s", num);
+    if (s == NNC_OK)
+        s = meta(m, "batch", "%d", a->opt.batch_size);
+    if (s == NNC_OK)
+        s = meta(m, "max_epoch", "%d", a->opt.max_epoch);
+    cli_format_shortest(num, sizeof num, a->opt.eps);
+    if (s == NNC_OK)
+        s = meta(m, "eps", "%s", num);
+    cli_format_shortest(num, sizeof num, a->opt.checkpoint);
+    if (s == NNC_OK)
+        s = meta(m, "checkpoint", "%s", num);
+    if (s == NNC_OK)
+        s = meta(m, "seed", "%llu", (unsigned long long)a->opt.seed);
+    if (s == NNC_OK)
+        s = meta(m, "real", "%s", sizeof(nnc_real) == 8 ? "double" : "float");
+    if (s == NNC_OK)
+        s = meta(m, "outcome", "%s", outcome_name(ts, r));
+    if (s == NNC_OK)
+        s = meta(m, "epochs_run", "%d", r->epochs_run);
+    if (s == NNC_OK)
+        s = meta(m, "iterations", "%ld", r->iterations);
+    if (s == NNC_OK && r->history_count) {
+        const nnc_checkpoint *c = &r->history[r->history_count - 1];
+        cli_format_shortest(num, sizeof num, c->loss_valid);
+        s = meta(m, "loss_valid", "%s", num);
+        cli_format_shortest(num, sizeof num, c->accuracy_valid);
+        if (s == NNC_OK)
+            s = meta(m, "accuracy_valid", "%s", num);
+    }
+    if (s == NNC_OK && !isnan(test_accuracy)) {
+        cli_format_shortest(num, sizeof num, test_accuracy);
+        s = meta(m, "test_accuracy", "%s", num);
+    }
+    return s;
+}
+
+/* Appends this run's checks to a resumed model's history, in r. */
+static int join_history(const nnc_model *prev, nnc_train_result *r)
+{
+    if (!prev->history_count)
+        return 1;
+    size_t n = prev->history_count + r->history_count;
+    nnc_checkpoint *all = malloc(n * sizeof *all);
+    if (!all) {
+        cli_error("train", "out of memory");
+        return 0;
+    }
+    memcpy(all, prev->history, prev->history_count * sizeof *all);
+    if (r->history_count)
+        memcpy(all + prev->history_count, r->history, r->history_count * sizeof *all);
+    free(r->history);
+    r->history = all;
+    r->history_count = n;
+    return 1;
+}
+
+/* Writes dir/model.nnc: the network, its scaling, the state to resume from, the whole history and provenance. */
+static int save_model(const char *dir, nnc_model *m, const train_args *a,
+                      const cli_data *data, const int *widths, int n_widths,
+                      nnc_train_result *r, nnc_status ts, double test_accuracy)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/model.nnc", dir);
+    m->label_base = data->first_label;
+    nnc_train_state_free(&m->state);
+    m->state = r->state;
+    m->has_state = 1;
+    r->state.order = NULL; /* now the model's */
+    free(m->history);
+    m->history = malloc((r->history_count ? r->history_count : 1) * sizeof *m->history);
+    if (!m->history) {
+        cli_error("train", "out of memory");
+        return 0;
+    }
+    if (r->history_count)
+        memcpy(m->history, r->history, r->history_count * sizeof *m->history);
+    m->history_count = r->history_count;
+    nnc_status s = describe_model(m, a, data, widths, n_widths, r, ts, test_accuracy);
+    if (s == NNC_OK)
+        s = nnc_model_save(m, path);
+    if (s != NNC_OK) {
+        cli_status_error("train", s);
+        return 0;
+    }
+    return 1;
+}
+
 int cmd_train(int argc, char **argv)
 {
     train_args a = {0};
     if (!parse_args(argc, argv, &a))
         return CLI_USAGE;
-    cli_data data;
-    if (!cli_load_data("train", &a.data, a.task, &data))
+    /* The model being built (or resumed); it owns the network once saved. */
+    nnc_model model = {0};
+    if (a.resume && !load_resume(&a, &model)) {
+        nnc_model_free(&model);
         return CLI_USAGE;
-
+    }
+    cli_data data;
+    if (!cli_load_data("train", &a.data, a.task, &data)) {
+        nnc_model_free(&model);
+        return CLI_USAGE;
+    }
+    int status = CLI_USAGE;
+    nnc_net *net = NULL;
+    nnc_train_result result = {0};
+    run_log log = {0};
     int n_in = nnc_dataset_inputs(data.train), n_out = nnc_dataset_outputs(data.train);
     int widths[MAX_WIDTHS + 2], n_widths;
-    if (a.n_widths) {
+    if (a.resume) {
+        n_widths = nnc_net_layers(model.net) + 1;
+        widths[0] = nnc_net_inputs(model.net);
+        for (int l = 0; l < n_widths - 1; l++)
+            widths[l + 1] = nnc_net_layer(model.net, l).units;
+    } else if (a.n_widths) {
         memcpy(widths, a.widths, (size_t)a.n_widths * sizeof *widths);
         n_widths = a.n_widths;
-        if (widths[0] != n_in || widths[n_widths - 1] != n_out) {
-            cli_error("train", "--layers starts with %d and ends with %d, but the data has "
-                      "%d inputs and %d outputs", widths[0], widths[n_widths - 1], n_in, n_out);
-            cli_free_data(&data);
-            return CLI_USAGE;
-        }
     } else {
         widths[0] = n_in;
         memcpy(widths + 1, a.hidden, (size_t)a.n_hidden * sizeof *widths);
         widths[a.n_hidden + 1] = n_out;
         n_widths = a.n_hidden + 2;
     }
+    if (widths[0] != n_in || widths[n_widths - 1] != n_out) {
+        cli_error("train", "%s%s starts with %d and ends with %d, but the data has %d inputs "
+                  "and %d outputs", a.resume ? "the model " : "--layers",
+                  a.resume ? a.resume : "", widths[0], widths[n_widths - 1], n_in, n_out);
+        goto done;
+    }
+    if (a.task == NNC_TASK_MULTICLASS && n_out < 2) {
+        cli_error("train", "a multiclass (softmax) network needs at least 2 outputs, but the "
+                  "training labels hold a single class");
+        goto done;
+    }
     int n_layers = n_widths - 1;
     nnc_layer_spec specs[MAX_WIDTHS + 1];
-    if (!build_specs(&a, widths, n_layers, specs)) {
-        cli_free_data(&data);
-        return CLI_USAGE;
-    }
+    if (!a.resume && !build_specs(&a, widths, n_layers, specs))
+        goto done;
+    if (!scale_data(&a, &data, &model))
+        goto done;
 
     int rows = nnc_dataset_rows(data.train);
     int batch = a.opt.batch_size == -1 || a.opt.batch_size > rows ? rows : a.opt.batch_size;
-    nnc_net *net = NULL;
-    nnc_status s = nnc_net_create(&net, a.task, n_in, n_layers, specs, batch);
-    if (s == NNC_OK) {
-        if (a.init_from) {
+    nnc_status s;
+    if (a.resume) {
+        s = rebuild_net(&net, model.net, batch);
+    } else {
+        s = nnc_net_create(&net, a.task, n_in, n_layers, specs, batch);
+        if (s == NNC_OK && a.init_from) {
             s = nnc_net_load_textbook_init(net, a.init_from, a.init);
-        } else {
+        } else if (s == NNC_OK) {
             nnc_rng rng;
             nnc_rng_seed(&rng, a.opt.seed);
             s = nnc_net_init(net, a.init, &rng);
@@ -479,27 +786,29 @@ int cmd_train(int argc, char **argv)
     }
     if (s != NNC_OK) {
         cli_status_error("train", s);
-        nnc_net_free(net);
-        cli_free_data(&data);
-        return CLI_USAGE;
+        status = s == NNC_ERR_MEMORY ? CLI_FAILED : CLI_USAGE;
+        goto done;
     }
 
     char name[256], dir[4096];
-    if (a.name) {
-        snprintf(name, sizeof name, "%s", a.name);
+    int dir_ok;
+    if (a.resume && !a.name && strcmp(a.out, ".") == 0) {
+        dir_ok = split_model_path(a.resume, dir, sizeof dir, name, sizeof name);
     } else {
-        int k = snprintf(name, sizeof name, "%s_", data.name);
-        for (int i = 0; i < n_widths && k < (int)sizeof name; i++)
-            k += snprintf(name + k, sizeof name - (size_t)k, "%d", widths[i]);
+        if (a.name) {
+            snprintf(name, sizeof name, "%s", a.name);
+        } else {
+            int k = snprintf(name, sizeof name, "%s_", data.name);
+            for (int i = 0; i < n_widths && k < (int)sizeof name; i++)
+                k += snprintf(name + k, sizeof name - (size_t)k, "%d", widths[i]);
+        }
+        dir_ok = snprintf(dir, sizeof dir, "%s/%s", a.out, name) < (int)sizeof dir;
     }
-    if (snprintf(dir, sizeof dir, "%s/%s", a.out, name) >= (int)sizeof dir) {
+    if (!dir_ok) {
         cli_error("train", "output path too long");
-        nnc_net_free(net);
-        cli_free_data(&data);
-        return CLI_USAGE;
+        goto done;
     }
 
-    run_log log = {0};
     int n_train, n_valid, ipe;
     long ck_iter, total_iterations = 0;
     if (nnc_train_schedule(rows, &a.opt, &n_train, &n_valid, &ipe, &ck_iter) == NNC_OK)
@@ -510,11 +819,10 @@ int cmd_train(int argc, char **argv)
     a.opt.step_user = &log;
     interrupted = 0;
     signal(SIGINT, on_interrupt);
-    nnc_train_result result = {0};
     nnc_status ts = nnc_train(net, data.train, &a.opt, print_check, &log, &result);
     signal(SIGINT, SIG_DFL);
     progress_clear(&log.bar);
-    int status = CLI_OK;
+    status = CLI_OK;
     double test_accuracy = NAN;
     if (ts == NNC_ERR_DIVERGED) {
         cli_status_error("train", ts);
@@ -525,7 +833,7 @@ int cmd_train(int argc, char **argv)
         status = CLI_INTERRUPTED;
     } else if (ts != NNC_OK) {
         cli_status_error("train", ts);
-        status = CLI_USAGE;
+        status = ts == NNC_ERR_MEMORY ? CLI_FAILED : CLI_USAGE;
     }
     if (ts == NNC_OK || ts == NNC_ERR_INTERRUPTED) {
         log_line(&log, "testing...");
@@ -543,18 +851,28 @@ int cmd_train(int argc, char **argv)
     }
     if (log.text)
         fclose(log.text);
-    /* Whatever was learned is kept: after divergence, the last good weights. */
+    /* Whatever was learned is kept: after divergence, the last good weights.
+     * The model file goes first: it is what a resumed run needs. */
     if (a.save && (ts == NNC_OK || ts == NNC_ERR_DIVERGED || ts == NNC_ERR_INTERRUPTED)) {
-        if (!cli_make_dirs("train", dir) || !save_run(dir, &a, net, &data, widths, n_widths, &result,
-                                         test_accuracy, name, log.text_buf ? log.text_buf : ""))
+        nnc_net_free(model.net); /* a resumed model's copy for max_batch 1 */
+        model.net = net;
+        net = NULL;
+        int ok = join_history(&model, &result) && cli_make_dirs("train", dir);
+        ok = ok && save_model(dir, &model, &a, &data, widths, n_widths, &result, ts,
+                              test_accuracy);
+        ok = ok && save_run(dir, &a, model.net, &data, widths, n_widths, &result, test_accuracy,
+                            name, log.text_buf ? log.text_buf : "");
+        if (!ok)
             status = CLI_FAILED;
         else
-            fprintf(stderr, "nnc train: saved %s/ (weights wb1..wb%d.npz, history, charts; "
-                    "see report.html)\n", dir, n_layers);
+            fprintf(stderr, "nnc train: saved %s/ (model.nnc, weights wb1..wb%d.npz, "
+                    "history, charts; see report.html)\n", dir, n_layers);
     }
+done:
     free(log.text_buf);
     nnc_train_result_free(&result);
     nnc_net_free(net);
+    nnc_model_free(&model);
     cli_free_data(&data);
     return status;
 }

@@ -44,9 +44,11 @@ static int ends_with(const char *s, const char *suffix)
 
 int cli_data_option(const char *cmd, int argc, char **argv, int *i, cli_data_source *src)
 {
-    static const char *const flags[] = {"--train", "--test", "--label"};
-    const char **slots[] = {&src->train_path, &src->test_path, &src->label};
-    for (int k = 0; k < 3; k++) {
+    static const char *const flags[] = {"--train", "--test", "--label", "--train-labels",
+                                        "--test-labels"};
+    const char **slots[] = {&src->train_path, &src->test_path, &src->label,
+                            &src->train_labels, &src->test_labels};
+    for (int k = 0; k < 5; k++) {
         int matched;
         const char *v = cli_option(cmd, argc, argv, i, flags[k], &matched);
         if (matched) {
@@ -57,6 +59,102 @@ int cli_data_option(const char *cmd, int argc, char **argv, int *i, cli_data_sou
         }
     }
     return 0;
+}
+
+/* 1 if the file starts as an IDX file does (00 00 <dtype> <ndim>), or is
+ * gzip-compressed (IDX is the one compressed format read here). */
+static int is_idx_file(const char *path)
+{
+    unsigned char b[4];
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return 0;
+    size_t n = fread(b, 1, sizeof b, f);
+    fclose(f);
+    if (n >= 2 && b[0] == 0x1f && b[1] == 0x8b)
+        return 1;
+    return n == 4 && b[0] == 0 && b[1] == 0 &&
+           (b[2] == 0x08 || b[2] == 0x09 || b[2] == 0x0B || b[2] == 0x0C || b[2] == 0x0D ||
+            b[2] == 0x0E) &&
+           b[3] >= 1 && b[3] <= 4;
+}
+
+/* The labels beside an MNIST-named images file: "images-idx3" becomes
+ * "labels-idx1" in the file's name (also "images.idx3", as some copies
+ * spell it).  0 if the name has neither. */
+static int sibling_labels(const char *images, char *buf, size_t size)
+{
+    const char *base = strrchr(images, '/');
+    base = base ? base + 1 : images;
+    const char *at = strstr(base, "images-idx3");
+    if (!at)
+        at = strstr(base, "images.idx3");
+    if (!at || strlen(images) >= size)
+        return 0;
+    size_t pre = (size_t)(at - images);
+    snprintf(buf, size, "%.*slabels%cidx1%s", (int)pre, images, at[6],
+             at + strlen("images-idx3"));
+    return 1;
+}
+
+/* Loads an IDX images file and its labels: pixels / 255, one-hot classes
+ * 0 … n-1 (n_classes 0: from the labels). */
+static int load_idx(const char *cmd, const char *images, const char *labels, const char *flag,
+                    int n_classes, nnc_dataset **out)
+{
+    char sibling[4096];
+    if (!labels) {
+        if (!sibling_labels(images, sibling, sizeof sibling)) {
+            cli_error(cmd,
+                      "%s is an IDX file: give its labels with %s FILE (or name it "
+                      "...images-idx3... with ...labels-idx1... beside it)",
+                      images, flag);
+            return 0;
+        }
+        labels = sibling;
+    }
+    nnc_status s = nnc_dataset_load_idx(out, images, labels, 1 / 255.0, n_classes);
+    if (s != NNC_OK) {
+        cli_status_error(cmd, s);
+        return 0;
+    }
+    return 1;
+}
+
+/* Both IDX sets: checks the options that go with them, then loads. */
+static int load_idx_pair(const char *cmd, const cli_data_source *src, nnc_task task,
+                         cli_data *d)
+{
+    int train_idx = is_idx_file(src->train_path), test_idx = is_idx_file(src->test_path);
+    if (train_idx != test_idx) {
+        cli_error(cmd, "%s is an IDX file but %s is not: give both sets as IDX files",
+                  train_idx ? src->train_path : src->test_path,
+                  train_idx ? src->test_path : src->train_path);
+        return 0;
+    }
+    if (task != NNC_TASK_MULTICLASS) {
+        cli_error(cmd, "IDX images with class labels need --task multiclass (not %s)",
+                  nnc_task_name(task));
+        return 0;
+    }
+    if (src->label) {
+        cli_error(cmd, "--label picks CSV columns; the labels of IDX images come from "
+                       "--train-labels and --test-labels");
+        return 0;
+    }
+    if (!load_idx(cmd, src->train_path, src->train_labels, "--train-labels", 0, &d->train))
+        return 0;
+    int classes = nnc_dataset_outputs(d->train);
+    if (classes < 2) {
+        cli_error(cmd, "%s: the training labels hold only class 0; a classifier needs at "
+                       "least two classes",
+                  src->train_labels ? src->train_labels : src->train_path);
+        return 0;
+    }
+    if (!load_idx(cmd, src->test_path, src->test_labels, "--test-labels", classes, &d->test))
+        return 0;
+    d->first_label = 0;
+    return 1;
 }
 
 enum { MAX_LABELS = 64 };
@@ -107,6 +205,7 @@ static int one_hot_both(const char *cmd, cli_data *d)
         return 0;
     }
     int first = (int)lo, classes = (int)(hi - lo) + 1;
+    d->first_label = first;
     nnc_status s = nnc_dataset_one_hot(d->train, first, classes);
     if (s == NNC_OK && nnc_dataset_outputs(d->test) == 1)
         s = nnc_dataset_one_hot(d->test, first, classes);
@@ -115,6 +214,37 @@ static int one_hot_both(const char *cmd, cli_data *d)
         return 0;
     }
     return 1;
+}
+
+/* SHA-256 of a file's bytes into hex ("" when it cannot be read: the
+ * reader has already said why). */
+static void hash_file(const char *path, char hex[65])
+{
+    hex[0] = '\0';
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return;
+    unsigned char *bytes = NULL;
+    size_t len = 0, cap = 0;
+    for (;;) {
+        if (len == cap) {
+            unsigned char *more = cap < ((size_t)1 << 32) ? realloc(bytes, cap ? 2 * cap : 65536)
+                                                         : NULL;
+            if (!more)
+                break;
+            bytes = more;
+            cap = cap ? 2 * cap : 65536;
+        }
+        size_t got = fread(bytes + len, 1, cap - len, f);
+        len += got;
+        if (got == 0) {
+            if (!ferror(f))
+                nnc_sha256_hex(bytes, len, hex);
+            break;
+        }
+    }
+    free(bytes);
+    fclose(f);
 }
 
 int cli_load_data(const char *cmd, const cli_data_source *src, nnc_task task,
@@ -137,18 +267,53 @@ int cli_load_data(const char *cmd, const cli_data_source *src, nnc_task task,
                       builtin);
             return 0;
         }
-        s = load_file(train_path, labels, n_labels, &d.train);
-        if (s == NNC_OK)
-            s = load_file(test_path, labels, n_labels, &d.test);
-        /* The run's name: the training file's name up to its first dot. */
+        int idx = is_idx_file(train_path) || is_idx_file(test_path);
+        if (!idx && (src->train_labels || src->test_labels)) {
+            cli_error(cmd, "%s is for IDX image files; %s is not one",
+                      src->train_labels ? "--train-labels" : "--test-labels",
+                      src->train_labels ? train_path : test_path);
+            return 0;
+        }
+        if (idx) {
+            if (!load_idx_pair(cmd, src, task, &d)) {
+                cli_free_data(&d);
+                return 0;
+            }
+            s = NNC_OK;
+        } else {
+            s = load_file(train_path, labels, n_labels, &d.train);
+            if (s == NNC_OK)
+                s = load_file(test_path, labels, n_labels, &d.test);
+        }
+        /* The run's name: the training file's name up to its first dot; for
+         * MNIST-named IDX files (train-images-idx3-ubyte.gz) their folder's
+         * name (fashion-mnist) when there is one. */
         const char *base = strrchr(train_path, '/');
         base = base ? base + 1 : train_path;
         size_t len = strcspn(base, ".");
+        if (idx && (strstr(base, "images-idx3") || strstr(base, "images.idx3")) &&
+            base - train_path >= 2) {
+            const char *end = base - 1, *dir = end;
+            while (dir > train_path && dir[-1] != '/')
+                dir--;
+            if (end > dir && !(end - dir == 1 && dir[0] == '.') &&
+                !(end - dir == 2 && dir[0] == '.' && dir[1] == '.')) {
+                base = dir;
+                len = (size_t)(end - dir);
+            }
+        }
         if (len >= sizeof d.stem)
             len = sizeof d.stem - 1;
         memcpy(d.stem, base, len);
         d.stem[len] = '\0';
+        if (s == NNC_OK)
+            hash_file(train_path, d.sha256);
     } else {
+        if (src->train_labels || src->test_labels) {
+            cli_error(cmd, "%s goes with IDX images given by --train and --test",
+                      src->train_labels ? "--train-labels" : "--test-labels");
+            return 0;
+        }
         const builtin_set *b = find_builtin(builtin ? builtin : "sin");
         if (!b) {
             cli_error(cmd, "unknown data set '%s' (built in: sin, composite; or use "
@@ -159,6 +324,7 @@ int cli_load_data(const char *cmd, const cli_data_source *src, nnc_task task,
         if (s == NNC_OK)
             s = nnc_dataset_load_npz_memory(&d.test, b->test, *b->test_size, b->test_file);
         snprintf(d.stem, sizeof d.stem, "%s", b->name);
+        nnc_sha256_hex(b->train, *b->train_size, d.sha256);
     }
     d.name = d.stem;
     if (s != NNC_OK) {

@@ -17,6 +17,9 @@ static const command commands[] = {
     {"steps", cmd_steps, "how many gradient steps Sigmoid and ReLU need (67 vs 2)"},
     {"plot", cmd_plot, "draw training histories (history.csv) as SVG, one run or several"},
     {"sweep", cmd_sweep, "train a grid of hidden sizes, learning rates and batch sizes"},
+    {"predict", cmd_predict, "run a model file (.nnc) on inputs and write its predictions"},
+    {"convert", cmd_convert, "convert a model file to the textbook's weight files and back"},
+    {"export-c", cmd_export_c, "write a model as one dependency-free C source file"},
 };
 enum { COMMAND_COUNT = sizeof commands / sizeof commands[0] };
 

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 void cli_error(const char *cmd, const char *fmt, ...)
 {
@@ -237,4 +238,59 @@ int cli_write_history(const char *cmd, const char *path, const nnc_checkpoint *h
     }
     fclose(f);
     return cli_write_text(cmd, path, text, len);
+}
+
+/* "2024-05-01T12:00:00Z": now, or SOURCE_DATE_EPOCH when it is set (for
+ * reproducible files). */
+void cli_utc_now(char *buf, size_t size)
+{
+    time_t t = time(NULL);
+    const char *sde = getenv("SOURCE_DATE_EPOCH");
+    if (sde && *sde) {
+        char *end;
+        errno = 0;
+        long long v = strtoll(sde, &end, 10);
+        if (!*end && !errno && v >= 0)
+            t = (time_t)v;
+    }
+    struct tm tm;
+    if (gmtime_r(&t, &tm))
+        strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    else
+        snprintf(buf, size, "unknown");
+}
+
+/* The hidden layers' activations from "name[:p]" or a comma list of one
+ * per hidden layer (as nnc train's --activation). */
+int cli_parse_activation_list(const char *cmd, const char *text, int n_hidden,
+                              nnc_layer_spec *specs)
+{
+    char buf[1024];
+    if (strlen(text) >= sizeof buf) {
+        cli_error(cmd, "--activation: the list is too long");
+        return 0;
+    }
+    snprintf(buf, sizeof buf, "%s", text);
+    int n = 1;
+    for (const char *p = buf; *p; p++)
+        n += *p == ',';
+    if (n != 1 && n != n_hidden) {
+        cli_error(cmd, "--activation: %d names for %d hidden layers", n, n_hidden);
+        return 0;
+    }
+    char *item = buf;
+    for (int l = 0; l < n_hidden; l++) {
+        if (l == 0 || n > 1) {
+            char *comma = strchr(item, ',');
+            if (comma)
+                *comma = '\0';
+            if (!cli_parse_activation(cmd, item, &specs[l].activation, &specs[l].param))
+                return 0;
+            item = comma ? comma + 1 : item;
+        } else {
+            specs[l].activation = specs[0].activation;
+            specs[l].param = specs[0].param;
+        }
+    }
+    return 1;
 }

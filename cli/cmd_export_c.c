@@ -1,0 +1,407 @@
+/* nnc export-c: a model file as one dependency-free C99 source file whose
+ * predict function gives the library's results bit for bit.
+ *
+ * The generated code repeats the library's forward pass operation for
+ * operation: the input scaling of nnc_scaling_apply (in double), each dense
+ * layer as src/matrix.c's matmul accumulates it (Z starts at +0, then
+ * Z[j] += x[p]·W[p][j] for p in order) followed by the bias (src/dense.c),
+ * each activation as its catalogue row's c_source (the forward kernel's
+ * own operations, libm calls and roundings), the task's output function as
+ * src/loss.c's nnc_output_forward (logistic and softmax in double), and the
+ * output scaling of nnc_scaling_invert.  Weights are written as hex floats,
+ * so they are exact. */
+#include "cli.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PREFIX_MAX 64
+
+static const char export_usage[] =
+    "usage: nnc export-c MODEL [-o FILE] [--prefix NAME]\n"
+    "\n"
+    "Writes the model file MODEL (.nnc) as one C99 source file that needs only\n"
+    "<math.h> (link with -lm): the weights and scaling constants as exact hex-float\n"
+    "arrays, and\n"
+    "    void NAME_predict(const REAL *x, REAL *y);\n"
+    "which takes one sample's raw inputs x[NAME_INPUTS] and writes its outputs\n"
+    "y[NAME_OUTPUTS] (after the task's output function: identity, logistic or\n"
+    "softmax, and the output scaling), where REAL is the model's float (double in\n"
+    "a -DNNC_DOUBLE=ON build) and the macros are NAME in capitals.  The code does\n"
+    "the library's operations in the library's order, so it gives nnc predict's\n"
+    "numbers bit for bit when linked with the same libm (its pragmas keep GCC and\n"
+    "Clang from fusing a*b + c; -ffast-math would change the results).\n"
+    "\n"
+    "  -o, --out FILE          the source file to write (default: standard output),\n"
+    "                          through a temporary file and a rename\n"
+    "  --prefix NAME           prefix of every name in the file: a C identifier of at\n"
+    "                          most 64 letters, digits and underscores, starting with\n"
+    "                          a letter (default: model)\n"
+    "  -h, --help              this text\n";
+
+/* 1 if name is a C identifier that starts with a letter (no reserved _X). */
+static int valid_prefix(const char *name)
+{
+    size_t n = strlen(name);
+    if (n == 0 || n > PREFIX_MAX || !isalpha((unsigned char)name[0]))
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)name[i];
+        if (!(c < 0x80 && (isalnum(c) || c == '_')))
+            return 0;
+    }
+    return 1;
+}
+
+/* Text from outside (a path, provenance) made safe inside a C comment:
+ * printable ASCII only, and no comment end. */
+static void comment_text(FILE *f, const char *s)
+{
+    size_t n = 0;
+    for (const char *p = s; *p && n < 200; p++, n++) {
+        unsigned char c = (unsigned char)*p;
+        if (c == '*' && p[1] == '/')
+            fputs("* ", f);
+        else
+            fputc(c >= 0x20 && c < 0x7f ? c : '?', f);
+    }
+    if (strlen(s) > 200)
+        fputs("...", f);
+}
+
+#ifdef NNC_DOUBLE
+#define REAL "double"
+#define SUFFIX ""
+#else
+#define REAL "float"
+#define SUFFIX "f"
+#endif
+
+/* An exact literal of v in nnc_real (suffix "f" in float) or in double. */
+static void put_number(FILE *f, double v, const char *suffix)
+{
+    if (isnan(v))
+        fputs("NAN", f);
+    else if (isinf(v))
+        fputs(v < 0 ? "-INFINITY" : "INFINITY", f);
+    else
+        fprintf(f, "%a%s", v, suffix);
+}
+
+/* static const TYPE NAME[n] = {...}; four numbers a line. */
+static void put_array(FILE *f, const char *type, const char *prefix, const char *name,
+                      const double *dv, const nnc_real *rv, size_t n, const char *comment)
+{
+    fprintf(f, "/* %s */\nstatic const %s %s_%s[%zu] = {", comment, type, prefix, name, n);
+    for (size_t i = 0; i < n; i++) {
+        fputs(i % 4 == 0 ? "\n    " : " ", f);
+        if (dv)
+            put_number(f, dv[i], "");
+        else
+            put_number(f, (double)rv[i], SUFFIX);
+        if (i + 1 < n)
+            fputc(',', f);
+    }
+    fputs("\n};\n\n", f);
+}
+
+/* The activation of one element, from the catalogue row's c_source. */
+static void put_activation(FILE *f, const char *prefix, const nnc_activation_info *info)
+{
+    fprintf(f, "/* %s: %s (nnc's src/activation.c, one element) */\n", info->name,
+            info->formula);
+    fprintf(f, "static " REAL " %s_%s(" REAL " z, double param)\n{\n    " REAL " a;\n"
+            "    (void)param;\n", prefix, info->name);
+    for (const char *line = info->c_source; *line;) {
+        const char *end = strchr(line, '\n');
+        size_t len = end ? (size_t)(end - line) : strlen(line);
+        fprintf(f, "    %.*s\n", (int)len, line);
+        line += len + (end ? 1 : 0);
+    }
+    fputs("    return a;\n}\n\n", f);
+}
+
+static const char dense_source[] =
+    "/* z = in*W + B for one sample, as nnc computes it: src/matrix.c's matmul\n"
+    " * (z starts at +0 and gathers in[p]*W[p][j] for p = 0, 1, ...), then\n"
+    " * src/dense.c adds the bias. */\n"
+    "static void %s_dense(const " REAL " *in, const " REAL " *w, const " REAL " *b,\n"
+    "%*s" REAL " *z, int n_in, int n_out)\n"
+    "{\n"
+    "    int p, j;\n"
+    "    for (j = 0; j < n_out; j++)\n"
+    "        z[j] = 0;\n"
+    "    for (p = 0; p < n_in; p++) {\n"
+    "        const " REAL " aip = in[p], *row = w + (long)p * n_out;\n"
+    "        for (j = 0; j < n_out; j++)\n"
+    "            z[j] += aip * row[j];\n"
+    "    }\n"
+    "    for (j = 0; j < n_out; j++)\n"
+    "        z[j] += b[j];\n"
+    "}\n\n";
+
+static const char logistic_source[] =
+    "/* The logistic output, in double as src/loss.c's nnc_output_forward. */\n"
+    "static double %s_logistic(double z)\n"
+    "{\n"
+    "    double e;\n"
+    "    if (z >= 0)\n"
+    "        return 1.0 / (1.0 + exp(-z));\n"
+    "    e = exp(z);\n"
+    "    return e / (1.0 + e);\n"
+    "}\n\n";
+
+static const char softmax_source[] =
+    "/* Softmax, in double as src/loss.c's nnc_output_forward: e^(z_j - max z),\n"
+    " * each rounded to " REAL ", divided by the sum of the unrounded ones. */\n"
+    "static void %s_softmax(const " REAL " *z, " REAL " *a, int n)\n"
+    "{\n"
+    "    double zmax = z[0], sum = 0;\n"
+    "    int j;\n"
+    "    for (j = 1; j < n; j++)\n"
+    "        zmax = z[j] > zmax ? z[j] : zmax;\n"
+    "    for (j = 0; j < n; j++) {\n"
+    "        double e = exp(z[j] - zmax);\n"
+    "        a[j] = (" REAL ")e;\n"
+    "        sum += e;\n"
+    "    }\n"
+    "    for (j = 0; j < n; j++)\n"
+    "        a[j] = (" REAL ")(a[j] / sum);\n"
+    "}\n\n";
+
+/* The whole source file. */
+static void write_source(FILE *f, nnc_model *model, const char *model_path,
+                         const char *prefix)
+{
+    nnc_net *net = model->net;
+    nnc_task task = nnc_net_task(net);
+    int n_layers = nnc_net_layers(net), n_in = nnc_net_inputs(net);
+    int n_out = nnc_net_outputs(net), widest = n_in;
+    char upper[PREFIX_MAX + 1];
+    size_t plen = strlen(prefix);
+    for (size_t i = 0; i <= plen; i++)
+        upper[i] = (char)toupper((unsigned char)prefix[i]);
+
+    /* The heading: what this is and where it came from. */
+    fputs("/* Generated by nnc " NNC_VERSION_STRING " (nnc export-c) from ", f);
+    comment_text(f, model_path);
+    fprintf(f, ".\n *\n * A %s network, ", nnc_task_name(task));
+    for (int l = 0; l <= n_layers; l++) {
+        int w = l == 0 ? n_in : nnc_net_layer(net, l - 1).units;
+        widest = w > widest ? w : widest;
+        fprintf(f, "%s%d", l ? "-" : "", w);
+    }
+    fprintf(f, ", computed in " REAL " exactly as nnc does it.\n");
+    for (int i = 0; i < model->n_meta; i++) {
+        const char *k = model->meta[i].key;
+        if (strcmp(k, "created") == 0 || strcmp(k, "converted_from") == 0 ||
+            strcmp(k, "data") == 0 || strcmp(k, "train_file") == 0 ||
+            strcmp(k, "normalize") == 0 || strcmp(k, "test_accuracy") == 0) {
+            fputs(" * ", f);
+            comment_text(f, k);
+            fputs(": ", f);
+            comment_text(f, model->meta[i].value);
+            fputs("\n", f);
+        }
+    }
+    fprintf(f,
+            " *\n"
+            " *   void %s_predict(const " REAL " *x, " REAL " *y);\n"
+            " *\n"
+            " * takes one sample's raw input%s x[%s_INPUTS] and writes\n * y[%s_OUTPUTS]",
+            prefix, n_in == 1 ? "" : "s", upper, upper);
+    if (task == NNC_TASK_FITTING)
+        fputs(", the prediction in raw units.\n", f);
+    else if (task == NNC_TASK_BINARY)
+        fprintf(f, ",\n * the probability of class 1 (label %s_LABEL_BASE + 1; nnc predict "
+                "says 1 when\n * it is above 0.5).\n", upper);
+    else
+        fprintf(f, ",\n * the probability of each class k (label %s_LABEL_BASE + k).\n", upper);
+    fputs(" * Needs only <math.h> (link with -lm).  The results are nnc's bit for bit\n"
+          " * with the same libm, and without floating-point contraction: the pragmas\n"
+          " * below keep a*b + c from becoming one fused multiply-add in this file\n"
+          " * (GCC, Clang >= 11), unless -ffast-math or Clang's -ffp-contract=fast\n"
+          " * overrides them.\n"
+          " */\n"
+          "#include <math.h>\n\n"
+          "#if defined(__clang__)\n"
+          "#pragma float_control(push)\n"
+          "#pragma STDC FP_CONTRACT OFF\n"
+          "#elif defined(__GNUC__)\n"
+          "#pragma GCC push_options\n"
+          "#pragma GCC optimize(\"fp-contract=off\")\n"
+          "#endif\n\n",
+          f);
+    fprintf(f, "#define %s_INPUTS %d\n#define %s_OUTPUTS %d\n", upper, n_in, upper, n_out);
+    if (task != NNC_TASK_FITTING)
+        fprintf(f, "#define %s_LABEL_BASE %d\n", upper, model->label_base);
+    fprintf(f, "\nvoid %s_predict(const " REAL " *x, " REAL " *y);\n\n", prefix);
+
+    /* The constants. */
+    if (model->x_scaling.n)
+        put_array(f, "double", prefix, "x_offset", model->x_scaling.offset, NULL,
+                  (size_t)n_in, "input scaling: network input = (x - x_offset) / x_scale");
+    if (model->x_scaling.n)
+        put_array(f, "double", prefix, "x_scale", model->x_scaling.scale, NULL,
+                  (size_t)n_in, "(in double, rounded once, as nnc_scaling_apply)");
+    if (model->y_scaling.n)
+        put_array(f, "double", prefix, "y_offset", model->y_scaling.offset, NULL,
+                  (size_t)n_out, "output scaling: y = network output * y_scale + y_offset");
+    if (model->y_scaling.n)
+        put_array(f, "double", prefix, "y_scale", model->y_scaling.scale, NULL,
+                  (size_t)n_out, "(in double, rounded once, as nnc_scaling_invert)");
+    int prev = n_in;
+    for (int l = 0; l < n_layers; l++) {
+        int units = nnc_net_layer(net, l).units;
+        char name[16], comment[96];
+        snprintf(name, sizeof name, "w%d", l + 1);
+        snprintf(comment, sizeof comment, "layer %d: weights W (%d, %d), row-major", l + 1,
+                 prev, units);
+        put_array(f, REAL, prefix, name, NULL, nnc_net_weights(net, l),
+                  (size_t)prev * (size_t)units, comment);
+        snprintf(name, sizeof name, "b%d", l + 1);
+        snprintf(comment, sizeof comment, "layer %d: bias B (%d)", l + 1, units);
+        put_array(f, REAL, prefix, name, NULL, nnc_net_bias(net, l), (size_t)units, comment);
+        prev = units;
+    }
+
+    /* The functions: each activation used, dense, the output function. */
+    int used[NNC_ACT_COUNT] = {0};
+    for (int l = 0; l + 1 < n_layers; l++) {
+        nnc_activation id = nnc_net_layer(net, l).activation;
+        if (!used[id])
+            put_activation(f, prefix, nnc_activation_get(id));
+        used[id] = 1;
+    }
+    fprintf(f, dense_source, prefix, (int)(strlen(prefix) + sizeof "static void _dense(" - 1),
+            "");
+    if (task == NNC_TASK_BINARY)
+        fprintf(f, logistic_source, prefix);
+    if (task == NNC_TASK_MULTICLASS)
+        fprintf(f, softmax_source, prefix);
+
+    /* predict: the layers one after the other, two buffers in turn. */
+    fprintf(f, "void %s_predict(const " REAL " *x, " REAL " *y)\n{\n", prefix);
+    if (model->x_scaling.n)
+        fprintf(f, "    " REAL " xs[%d];\n", n_in);
+    fprintf(f, "    " REAL " h0[%d], h1[%d];\n    int j;\n", widest, widest);
+    if (model->x_scaling.n)
+        fprintf(f, "    for (j = 0; j < %d; j++)\n"
+                "        xs[j] = (" REAL ")(((double)x[j] - %s_x_offset[j]) / %s_x_scale[j]);\n",
+                n_in, prefix, prefix);
+    const char *in = model->x_scaling.n ? "xs" : "x";
+    prev = n_in;
+    for (int l = 0; l < n_layers; l++) {
+        nnc_layer_spec sp = nnc_net_layer(net, l);
+        const char *h = l % 2 ? "h1" : "h0";
+        fprintf(f, "    /* layer %d: %d -> %d, %s */\n", l + 1, prev, sp.units,
+                l + 1 < n_layers ? nnc_activation_get(sp.activation)->name
+                                 : task == NNC_TASK_FITTING ? "identity output"
+                                 : task == NNC_TASK_BINARY  ? "logistic output"
+                                                            : "softmax output");
+        fprintf(f, "    %s_dense(%s, %s_w%d, %s_b%d, %s, %d, %d);\n", prefix, in, prefix,
+                l + 1, prefix, l + 1, h, prev, sp.units);
+        if (l + 1 < n_layers) {
+            fprintf(f, "    for (j = 0; j < %d; j++)\n        %s[j] = %s_%s(%s[j], ", sp.units,
+                    h, prefix, nnc_activation_get(sp.activation)->name, h);
+            put_number(f, sp.param, "");
+            fputs(");\n", f);
+        } else if (task == NNC_TASK_FITTING) {
+            fprintf(f, "    for (j = 0; j < %d; j++)\n        y[j] = %s[j];\n", sp.units, h);
+        } else if (task == NNC_TASK_BINARY) {
+            fprintf(f, "    for (j = 0; j < %d; j++)\n"
+                    "        y[j] = (" REAL ")%s_logistic(%s[j]);\n", sp.units, prefix, h);
+        } else {
+            fprintf(f, "    %s_softmax(%s, y, %d);\n", prefix, h, sp.units);
+        }
+        in = h;
+        prev = sp.units;
+    }
+    if (model->y_scaling.n)
+        fprintf(f, "    for (j = 0; j < %d; j++)\n"
+                "        y[j] = (" REAL ")((double)y[j] * %s_y_scale[j] + %s_y_offset[j]);\n",
+                n_out, prefix, prefix);
+    fputs("}\n\n"
+          "#if defined(__clang__)\n"
+          "#pragma float_control(pop)\n"
+          "#elif defined(__GNUC__)\n"
+          "#pragma GCC pop_options\n"
+          "#endif\n",
+          f);
+}
+
+int cmd_export_c(int argc, char **argv)
+{
+    const char *model_path = NULL, *out = NULL, *prefix = "model";
+    for (int i = 1; i < argc; i++) {
+        const char *arg = argv[i], *v;
+        int m = 0;
+        if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0) {
+            fputs(export_usage, stdout);
+            return CLI_OK;
+        }
+#define OPTION(flag) ((v = cli_option("export-c", argc, argv, &i, flag, &m)) != NULL || m)
+        if (OPTION("--out") || OPTION("-o")) {
+            if (v && !v[0]) {
+                cli_error("export-c", "-o: the file name is empty");
+                return CLI_USAGE;
+            }
+            out = v;
+        } else if (OPTION("--prefix")) {
+            if (v && !valid_prefix(v)) {
+                cli_error("export-c", "--prefix: '%s' is not a C identifier of 1 to %d "
+                          "letters, digits and underscores starting with a letter", v,
+                          PREFIX_MAX);
+                return CLI_USAGE;
+            }
+            if (v)
+                prefix = v;
+        } else if (arg[0] == '-' && arg[1] != '\0') {
+            cli_error("export-c", "unknown option '%s' (see nnc export-c --help)", arg);
+            return CLI_USAGE;
+        } else if (!model_path) {
+            model_path = arg;
+        } else {
+            cli_error("export-c", "unexpected argument '%s' (one MODEL; the output file "
+                      "goes with -o)", arg);
+            return CLI_USAGE;
+        }
+#undef OPTION
+        if (m && !v)
+            return CLI_USAGE;
+    }
+    if (!model_path) {
+        cli_error("export-c", "no MODEL given (see nnc export-c --help)");
+        return CLI_USAGE;
+    }
+    nnc_model model = {0};
+    int rc = cli_load_model("export-c", model_path, 1, &model);
+    if (rc != CLI_OK)
+        return rc;
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    if (f) {
+        write_source(f, &model, model_path, prefix);
+        if (ferror(f))
+            rc = CLI_FAILED;
+        fclose(f);
+    }
+    nnc_model_free(&model);
+    if (!f || rc != CLI_OK) {
+        free(text);
+        cli_error("export-c", "out of memory");
+        return CLI_FAILED;
+    }
+    if (out && strcmp(out, "-") != 0)
+        return cli_write_text("export-c", out, text, len) ? CLI_OK : CLI_FAILED;
+    if (fwrite(text, 1, len, stdout) != len || fflush(stdout) != 0) {
+        cli_error("export-c", "writing standard output failed");
+        rc = CLI_FAILED;
+    }
+    free(text);
+    return rc;
+}

@@ -1,0 +1,442 @@
+/* nnc predict: runs a model file on raw inputs and writes its predictions
+ * as CSV, numbers that read back exactly as the model's nnc_real. */
+#include "cli.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static const char predict_usage[] =
+    "usage: nnc predict MODEL [INPUT] [options]\n"
+    "\n"
+    "Runs the model file MODEL (.nnc, from nnc train or nnc convert) on raw inputs,\n"
+    "one sample per row: the model scales them as it was trained to, and its\n"
+    "outputs come back in raw units.  Writes CSV, one row per sample:\n"
+    "  fitting      y (or y1,y2,... for several outputs)\n"
+    "  binary       label,probability    (label: the model's first label, +1 when\n"
+    "                                     the probability is above 0.5)\n"
+    "  multiclass   label,p<k>,...       (label: the most probable class, the first\n"
+    "                                     on ties; one probability per class)\n"
+    "Numbers are written in the fewest digits that read back as exactly the\n"
+    "model's value (float, or double in a -DNNC_DOUBLE=ON build).\n"
+    "\n"
+    "  INPUT                   .csv (numbers, header optional), .npy (rows, inputs),\n"
+    "                          .npz (member data; see --key); - or nothing: CSV on\n"
+    "                          standard input.  A 1-D array is a column of samples\n"
+    "                          for a model of one input.  The file's kind is told\n"
+    "                          by its contents (npy and npz headers), else CSV.\n"
+    "  --key K                 the .npz member to read (default: data)\n"
+    "  --label COLS            columns to leave out, e.g. the labels of a training\n"
+    "                          file: 0-based, negative from the end (-1: the last)\n"
+    "  -o, --out FILE          write the CSV to FILE (through a temporary file and a\n"
+    "                          rename) instead of standard output (-)\n"
+    "  --no-header             leave out the header line\n"
+    "  -h, --help              this text\n";
+
+/* The exit status for a library failure: bad input unless the machine failed. */
+static int status_exit(nnc_status s)
+{
+    return s == NNC_ERR_MEMORY ? CLI_FAILED : CLI_USAGE;
+}
+
+int cli_load_model(const char *cmd, const char *path, int max_batch, nnc_model *model)
+{
+    struct stat st;
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+        char inner[4200];
+        snprintf(inner, sizeof inner, "%s/model.nnc", path);
+        if (stat(inner, &st) == 0)
+            cli_error(cmd, "%s is a folder; its model file is %s", path, inner);
+        else
+            cli_error(cmd, "%s is a folder, not a model file (textbook weight files "
+                      "wb1.npz ... become one with: nnc convert %s MODEL.nnc)", path, path);
+        return CLI_USAGE;
+    }
+    nnc_status s = nnc_model_load(model, path, max_batch);
+    if (s != NNC_OK) {
+        cli_status_error(cmd, s);
+        return status_exit(s);
+    }
+    return CLI_OK;
+}
+
+/* Standard input, all of it (at most 1 GiB). */
+static int read_stdin(unsigned char **bytes, size_t *len)
+{
+    size_t cap = 1 << 16, n = 0;
+    unsigned char *buf = malloc(cap);
+    if (!buf) {
+        cli_error("predict", "out of memory");
+        return CLI_FAILED;
+    }
+    for (;;) {
+        if (n == cap) {
+            if (cap >= ((size_t)1 << 30)) {
+                free(buf);
+                cli_error("predict", "standard input: more than 1 GiB");
+                return CLI_USAGE;
+            }
+            unsigned char *grown = realloc(buf, cap * 2);
+            if (!grown) {
+                free(buf);
+                cli_error("predict", "out of memory");
+                return CLI_FAILED;
+            }
+            buf = grown;
+            cap *= 2;
+        }
+        size_t got = fread(buf + n, 1, cap - n, stdin);
+        n += got;
+        if (got == 0) {
+            if (ferror(stdin)) {
+                cli_error("predict", "standard input: %s", strerror(errno));
+                free(buf);
+                return CLI_FAILED;
+            }
+            break;
+        }
+    }
+    *bytes = buf;
+    *len = n;
+    return CLI_OK;
+}
+
+typedef enum input_kind { INPUT_CSV, INPUT_NPY, INPUT_NPZ } input_kind;
+
+/* What the file holds, by its first bytes: numpy's magic, a zip header, or
+ * text.  A file that cannot be opened is left to the reader to report. */
+static input_kind sniff(const char *path)
+{
+    unsigned char head[6] = {0};
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return INPUT_CSV;
+    size_t n = fread(head, 1, sizeof head, f);
+    fclose(f);
+    if (n == 6 && memcmp(head, "\x93NUMPY", 6) == 0)
+        return INPUT_NPY;
+    if (n >= 4 && memcmp(head, "PK\x03\x04", 4) == 0)
+        return INPUT_NPZ;
+    if (n >= 4 && memcmp(head, "PK\x05\x06", 4) == 0) /* an empty zip */
+        return INPUT_NPZ;
+    return INPUT_CSV;
+}
+
+/* Reads INPUT into an array; returns an exit status. */
+static int read_input(const char *path, const char *key, nnc_array *arr, const char **what)
+{
+    nnc_csv_options opt = {-1, ','};
+    nnc_status s;
+    if (!path || strcmp(path, "-") == 0) {
+        if (key) {
+            cli_error("predict", "--key applies to .npz files; standard input is read as CSV");
+            return CLI_USAGE;
+        }
+        unsigned char *bytes;
+        size_t len;
+        if (isatty(STDIN_FILENO))
+            fprintf(stderr, "nnc predict: reading CSV samples from the terminal; end with "
+                    "Ctrl-D (or give INPUT: see nnc predict --help)\n");
+        int rc = read_stdin(&bytes, &len);
+        if (rc != CLI_OK)
+            return rc;
+        *what = "standard input";
+        s = nnc_csv_read_memory(bytes, len, "standard input", &opt, arr, NULL);
+        free(bytes);
+    } else {
+        *what = path;
+        input_kind kind = sniff(path);
+        if (key && kind != INPUT_NPZ) {
+            cli_error("predict", "--key applies to .npz files; %s is not one", path);
+            return CLI_USAGE;
+        }
+        if (kind == INPUT_NPY)
+            s = nnc_npy_read_file(path, arr);
+        else if (kind == INPUT_NPZ)
+            s = nnc_npz_read_file(path, key ? key : "data", arr);
+        else
+            s = nnc_csv_read_file(path, &opt, arr, NULL);
+    }
+    if (s != NNC_OK) {
+        cli_status_error("predict", s);
+        return status_exit(s);
+    }
+    return CLI_OK;
+}
+
+#define MAX_LABELS 64
+
+/* --label: a comma list of column numbers. */
+static int parse_label_columns(const char *text, int *cols, int *count)
+{
+    double *v;
+    int n;
+    if (!cli_parse_double_list("predict", "--label", text, &v, &n))
+        return 0;
+    int ok = n <= MAX_LABELS;
+    for (int i = 0; ok && i < n; i++) {
+        ok = v[i] == (double)(int)v[i] && v[i] > -1e6 && v[i] < 1e6;
+        if (ok)
+            cols[i] = (int)v[i];
+    }
+    free(v);
+    if (!ok) {
+        cli_error("predict", "--label: '%s' is not a list of at most %d column numbers", text,
+                  MAX_LABELS);
+        return 0;
+    }
+    *count = n;
+    return 1;
+}
+
+/* The samples as nnc_real rows of n_in values, the --label columns left
+ * out; returns an exit status. */
+static int input_rows(const nnc_array *arr, const char *what, int n_in, const int *labels,
+                      int n_labels, nnc_real **X, int *rows)
+{
+    size_t n_rows, cols, stride;
+    if (n_labels > 0 && arr->ndim != 2) {
+        cli_error("predict", "%s: --label picks columns of a 2-D table; this is a %d-D array",
+                  what, arr->ndim);
+        return CLI_USAGE;
+    }
+    if (arr->ndim == 2) {
+        n_rows = arr->shape[0];
+        cols = arr->shape[1];
+    } else if (arr->ndim == 1 && n_in == 1) {
+        n_rows = arr->shape[0];
+        cols = 1;
+    } else if (arr->ndim == 1) {
+        cli_error("predict", "%s: a 1-D array of %zu values; the model takes %d inputs per "
+                  "sample: give a 2-D array (samples, %d)", what, arr->shape[0], n_in, n_in);
+        return CLI_USAGE;
+    } else {
+        cli_error("predict", "%s: a %d-D array; expected a 2-D array (samples, %d)", what,
+                  arr->ndim, n_in);
+        return CLI_USAGE;
+    }
+    /* keep[c]: column c is an input. */
+    stride = cols;
+    unsigned char *keep = malloc(cols ? cols : 1);
+    if (!keep) {
+        cli_error("predict", "out of memory");
+        return CLI_FAILED;
+    }
+    memset(keep, 1, cols ? cols : 1);
+    for (int k = 0; k < n_labels; k++) {
+        long c = labels[k] < 0 ? (long)cols + labels[k] : labels[k];
+        if (c < 0 || c >= (long)cols || !keep[c]) {
+            cli_error("predict", "%s: --label: column %d %s (the file has %zu columns)", what,
+                      labels[k], c < 0 || c >= (long)cols ? "does not exist" : "is given twice",
+                      cols);
+            free(keep);
+            return CLI_USAGE;
+        }
+        keep[c] = 0;
+    }
+    cols -= (size_t)n_labels;
+    if (cols != (size_t)n_in) {
+        cli_error("predict", "%s: %zu value%s per sample%s, but the model takes %d input%s%s",
+                  what, cols, cols == 1 ? "" : "s", n_labels ? " besides the --label columns"
+                  : "", n_in, n_in == 1 ? "" : "s", cols > (size_t)n_in && !n_labels ?
+                  " (leave label columns out with --label)" : "");
+        free(keep);
+        return CLI_USAGE;
+    }
+    if (n_rows > (size_t)INT_MAX) {
+        cli_error("predict", "%s: too many samples (%zu)", what, n_rows);
+        free(keep);
+        return CLI_USAGE;
+    }
+    nnc_real *x = malloc((n_rows ? n_rows : 1) * cols * sizeof *x);
+    if (!x) {
+        free(keep);
+        cli_error("predict", "out of memory");
+        return CLI_FAILED;
+    }
+    nnc_real *to = x;
+    for (size_t i = 0; i < n_rows; i++)
+        for (size_t c = 0; c < stride; c++)
+            if (keep[c])
+                *to++ = (nnc_real)arr->data[i * stride + c];
+    free(keep);
+    *X = x;
+    *rows = (int)n_rows;
+    return CLI_OK;
+}
+
+/* x in the fewest significant digits (%g) that read back as exactly x in
+ * nnc_real; the C locale's '.' (nnc never calls setlocale). */
+static void format_real(char *buf, size_t size, nnc_real x)
+{
+    const int max_digits = sizeof(nnc_real) == sizeof(double) ? 17 : 9;
+    for (int p = 1; p <= max_digits; p++) {
+        snprintf(buf, size, "%.*g", p, (double)x);
+#ifdef NNC_DOUBLE
+        if (strtod(buf, NULL) == x)
+            return;
+#else
+        if (strtof(buf, NULL) == x)
+            return;
+#endif
+    }
+}
+
+/* The predictions as CSV text. */
+static int write_csv(FILE *f, nnc_task task, int label_base, const nnc_real *Y, int rows,
+                     int n_out, int header)
+{
+    char num[40];
+    if (header) {
+        if (task == NNC_TASK_FITTING && n_out == 1) {
+            fputs("y", f);
+        } else if (task == NNC_TASK_FITTING) {
+            for (int j = 0; j < n_out; j++)
+                fprintf(f, "%sy%d", j ? "," : "", j + 1);
+        } else if (task == NNC_TASK_BINARY && n_out == 1) {
+            fputs("label,probability", f);
+        } else if (task == NNC_TASK_BINARY) {
+            for (int j = 0; j < n_out; j++)
+                fprintf(f, "%slabel%d,probability%d", j ? "," : "", j + 1, j + 1);
+        } else {
+            fputs("label", f);
+            for (int j = 0; j < n_out; j++)
+                fprintf(f, ",p%d", label_base + j);
+        }
+        fputc('\n', f);
+    }
+    for (int i = 0; i < rows; i++) {
+        const nnc_real *y = Y + (size_t)i * (size_t)n_out;
+        if (task == NNC_TASK_MULTICLASS) {
+            int best = 0;
+            for (int j = 1; j < n_out; j++)
+                best = y[j] > y[best] ? j : best;
+            fprintf(f, "%d", label_base + best);
+        }
+        for (int j = 0; j < n_out; j++) {
+            format_real(num, sizeof num, y[j]);
+            if (task == NNC_TASK_BINARY)
+                /* As the library's accuracy and charts: class 1 only above one half. */
+                fprintf(f, "%s%d,%s", j ? "," : "", label_base + (y[j] > (nnc_real)0.5), num);
+            else
+                fprintf(f, "%s%s", j || task == NNC_TASK_MULTICLASS ? "," : "", num);
+        }
+        fputc('\n', f);
+    }
+    return ferror(f) ? 0 : 1;
+}
+
+int cmd_predict(int argc, char **argv)
+{
+    const char *model_path = NULL, *input = NULL, *key = NULL, *out = NULL;
+    int header = 1, labels[MAX_LABELS], n_labels = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *arg = argv[i], *v;
+        int m = 0;
+        if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0) {
+            fputs(predict_usage, stdout);
+            return CLI_OK;
+        }
+        if (strcmp(arg, "--no-header") == 0) {
+            header = 0;
+            continue;
+        }
+#define OPTION(flag) ((v = cli_option("predict", argc, argv, &i, flag, &m)) != NULL || m)
+        if (OPTION("--key")) {
+            if (v && !v[0]) {
+                cli_error("predict", "--key: the member name is empty");
+                return CLI_USAGE;
+            }
+            key = v;
+        } else if (OPTION("--label")) {
+            if (v && !parse_label_columns(v, labels, &n_labels))
+                return CLI_USAGE;
+        } else if (OPTION("--out") || OPTION("-o")) {
+            if (v && !v[0]) {
+                cli_error("predict", "--out: the file name is empty");
+                return CLI_USAGE;
+            }
+            out = v;
+        } else if (arg[0] == '-' && arg[1] != '\0') {
+            cli_error("predict", "unknown option '%s' (see nnc predict --help)", arg);
+            return CLI_USAGE;
+        } else if (!model_path) {
+            model_path = arg;
+        } else if (!input) {
+            input = arg;
+        } else {
+            cli_error("predict", "unexpected argument '%s' (one MODEL and one INPUT)", arg);
+            return CLI_USAGE;
+        }
+#undef OPTION
+        if (m && !v)
+            return CLI_USAGE;
+    }
+    if (!model_path) {
+        cli_error("predict", "no MODEL given (see nnc predict --help)");
+        return CLI_USAGE;
+    }
+    if (strcmp(model_path, "-") == 0) {
+        cli_error("predict", "MODEL must be a file (standard input is for the samples)");
+        return CLI_USAGE;
+    }
+
+    nnc_model model = {0};
+    int rc = cli_load_model("predict", model_path, 256, &model);
+    if (rc != CLI_OK)
+        return rc;
+    nnc_status s;
+    nnc_array arr = {0};
+    nnc_real *X = NULL, *Y = NULL;
+    char *text = NULL;
+    size_t len = 0;
+    const char *what = "";
+    int rows = 0, n_in = nnc_net_inputs(model.net), n_out = nnc_net_outputs(model.net);
+    rc = read_input(input, key, &arr, &what);
+    if (rc == CLI_OK)
+        rc = input_rows(&arr, what, n_in, labels, n_labels, &X, &rows);
+    nnc_array_free(&arr);
+    if (rc == CLI_OK) {
+        Y = malloc((rows ? (size_t)rows : 1) * (size_t)n_out * sizeof *Y);
+        if (!Y) {
+            cli_error("predict", "out of memory");
+            rc = CLI_FAILED;
+        }
+    }
+    if (rc == CLI_OK && rows > 0) {
+        s = nnc_model_predict(&model, X, rows, Y);
+        if (s != NNC_OK) {
+            cli_status_error("predict", s);
+            rc = CLI_FAILED;
+        }
+    }
+    if (rc == CLI_OK) {
+        FILE *f = open_memstream(&text, &len);
+        if (!f || !write_csv(f, nnc_net_task(model.net), model.label_base, Y, rows, n_out,
+                             header)) {
+            cli_error("predict", "out of memory");
+            rc = CLI_FAILED;
+        }
+        if (f)
+            fclose(f);
+    }
+    if (rc == CLI_OK && out && strcmp(out, "-") != 0) {
+        if (!cli_write_text("predict", out, text, len))
+            rc = CLI_FAILED;
+        text = NULL; /* freed by cli_write_text */
+    } else if (rc == CLI_OK) {
+        if (fwrite(text, 1, len, stdout) != len || fflush(stdout) != 0) {
+            cli_error("predict", "writing standard output: %s", strerror(errno));
+            rc = CLI_FAILED;
+        }
+    }
+    free(text);
+    free(X);
+    free(Y);
+    nnc_model_free(&model);
+    return rc;
+}

@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# nnc train's model file end to end: model.nnc in the run folder, --resume
+# carrying on bit for bit, --normalize, divergence keeping the last good
+# weights, a run killed in the middle of saving, a full disk and too little
+# memory.  Usage: cli_model.sh NNC DATA_DIR TMP_DIR
+set -uo pipefail
+NNC=$1 DATA=$2 TMP=$3
+rm -rf "$TMP" && mkdir -p "$TMP"
+failures=0
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+# Under valgrind (the nnc-memcheck wrapper) every run is ~50x slower: the
+# heavy cases below are left to the other builds.
+case "$NNC" in *memcheck*) SLOW=1 ;; *) SLOW=0 ;; esac
+
+# --- a run folder holds model.nnc, and predict reads it -----------------
+"$NNC" train sin --epochs 200 --quiet --out "$TMP" --name full >"$TMP/full.log" 2>"$TMP/err" ||
+    fail "training exited $?: $(cat "$TMP/err")"
+[ -s "$TMP/full/model.nnc" ] || fail "no model.nnc in the run folder"
+ls "$TMP/full" | grep -q '\.tmp\.' && fail "temporary files left in the run folder"
+
+# --- resume: 100 + 100 epochs give bitwise the weights of 200 -----------
+"$NNC" train sin --epochs 100 --quiet --out "$TMP" --name half >"$TMP/half.log" 2>"$TMP/err" ||
+    fail "first half exited $?: $(cat "$TMP/err")"
+"$NNC" train --resume "$TMP/half/model.nnc" --epochs 200 --quiet >"$TMP/rest.log" 2>"$TMP/err" ||
+    fail "resume exited $?: $(cat "$TMP/err")"
+for f in wb1.npz wb2.npz history.csv; do
+    cmp -s "$TMP/full/$f" "$TMP/half/$f" || fail "resumed run's $f differs from the straight run's"
+done
+# The log carries on where it stopped: its first check is the first after epoch 99.
+head -1 "$TMP/rest.log" | grep -qx 'epoch=149, total_iteration=6749' ||
+    fail "resumed log starts with '$(head -1 "$TMP/rest.log")'"
+grep -q '^resumed_from' <(strings "$TMP/half/model.nnc") || fail "no resumed_from in the model's provenance"
+# A model that has done its epochs says so; the network cannot be changed.
+"$NNC" train --resume "$TMP/full/model.nnc" --epochs 200 >/dev/null 2>"$TMP/err"
+[ $? = 1 ] && grep -q "already trained 200 epochs" "$TMP/err" || fail "finished model: $(cat "$TMP/err")"
+"$NNC" train --resume "$TMP/full/model.nnc" --hidden 4 >/dev/null 2>"$TMP/err"
+[ $? = 1 ] && grep -q "cannot change them" "$TMP/err" || fail "--hidden with --resume: $(cat "$TMP/err")"
+"$NNC" train --resume "$TMP/nothing.nnc" >/dev/null 2>"$TMP/err"
+[ $? = 1 ] && grep -q "nothing.nnc" "$TMP/err" || fail "missing model: $(cat "$TMP/err")"
+printf 'not a model' >"$TMP/junk.nnc"
+"$NNC" train --resume "$TMP/junk.nnc" >/dev/null 2>"$TMP/err"
+[ $? = 1 ] && grep -q "junk.nnc" "$TMP/err" || fail "junk model: $(cat "$TMP/err")"
+
+# --- --normalize: the scaling is kept, so raw inputs predict the same ----
+"$NNC" train composite --normalize minmax --epochs 300 --quiet --out "$TMP" --name norm \
+    >/dev/null 2>"$TMP/err" || fail "--normalize run exited $?: $(cat "$TMP/err")"
+"$NNC" train sin --normalize maybe --no-save >/dev/null 2>"$TMP/err"
+[ $? = 1 ] && grep -q "none or minmax" "$TMP/err" || fail "--normalize maybe: $(cat "$TMP/err")"
+
+# --- argument checks say why ---------------------------------------------
+"$NNC" train sin --eps -1 --no-save >/dev/null 2>"$TMP/err"
+[ $? = 1 ] && grep -q -- "--eps must be >= 0" "$TMP/err" || fail "--eps -1: $(cat "$TMP/err")"
+"$NNC" train sin --epochs 10 --checkpoint 20 --no-save >/dev/null 2>"$TMP/err"
+[ $? = 1 ] && grep -q "no check would run" "$TMP/err" || fail "--checkpoint > --epochs: $(cat "$TMP/err")"
+"$NNC" train sin --task multiclass --no-save >/dev/null 2>"$TMP/err"
+[ $? = 1 ] && grep -q "at least 2 outputs\|integers" "$TMP/err" || fail "softmax on one output: $(cat "$TMP/err")"
+
+# --- divergence: exit 3, the layer named, the last good weights saved ---
+"$NNC" train sin --eta 1e6 --checkpoint 1 --quiet --out "$TMP" --name wild >/dev/null 2>"$TMP/err"
+[ $? = 3 ] || fail "divergent run exited $? (want 3): $(cat "$TMP/err")"
+grep -q "layer [0-9]" "$TMP/err" || fail "divergence message names no layer: $(cat "$TMP/err")"
+grep -q "epoch [0-9]" "$TMP/err" || fail "divergence message names no epoch: $(cat "$TMP/err")"
+[ -s "$TMP/wild/model.nnc" ] || fail "diverged run saved no model"
+# ... and the saved weights are finite: they carry on with a sane rate.
+"$NNC" train --resume "$TMP/wild/model.nnc" --eta 0.1 --epochs 20 --quiet --no-save \
+    >/dev/null 2>"$TMP/err" || fail "resuming after divergence with --eta 0.1: $(cat "$TMP/err")"
+
+if [ "$SLOW" = 1 ]; then
+    [ $failures = 0 ] && echo "cli_model: all checks passed (kill, disk-full and memory cases skipped under valgrind)"
+    exit $((failures > 0))
+fi
+
+# --- killed in the middle of saving: the old model.nnc survives ---------
+# 20 samples and two hidden layers of 1500: a 9 MB model file, so saving
+# takes long enough to be caught with its temporary file open.
+awk 'BEGIN { print "x,y"; for (i = 0; i < 20; i++) printf "%g,%g\n", i / 20, i / 40 }' >"$TMP/tiny.csv"
+BIG=(train --train "$TMP/tiny.csv" --test "$TMP/tiny.csv" --hidden 1500,1500 --batch -1
+     --epochs 1 --checkpoint 1 --quiet --out "$TMP" --name big)
+"$NNC" "${BIG[@]}" >/dev/null 2>"$TMP/err" || fail "big run exited $?: $(cat "$TMP/err")"
+cp "$TMP/big/model.nnc" "$TMP/first.nnc"
+caught=0
+for seed in 2 3 4 5 6 7 8 9; do
+    "$NNC" "${BIG[@]}" --seed "$seed" >/dev/null 2>&1 &
+    pid=$!
+    while kill -0 "$pid" 2>/dev/null; do
+        if compgen -G "$TMP/big/model.nnc.tmp.*" >/dev/null; then
+            kill -9 "$pid" 2>/dev/null
+            break
+        fi
+    done
+    wait "$pid" 2>/dev/null
+    if compgen -G "$TMP/big/model.nnc.tmp.*" >/dev/null; then
+        # Killed while the new file was half written: the old one is intact.
+        caught=$((caught + 1))
+        cmp -s "$TMP/big/model.nnc" "$TMP/first.nnc" || fail "model.nnc changed by a killed save (seed $seed)"
+        rm -f "$TMP"/big/model.nnc.tmp.*
+    else
+        cp "$TMP/big/model.nnc" "$TMP/first.nnc" # the save finished first: the new model stands
+    fi
+    "$NNC" predict "$TMP/big/model.nnc" "$TMP/tiny.csv" --label -1 >/dev/null 2>"$TMP/err" ||
+        fail "model.nnc unreadable after a kill (seed $seed): $(cat "$TMP/err")"
+    [ $caught -ge 2 ] && break
+done
+[ $caught -ge 1 ] || fail "never caught a save in progress in 8 tries"
+
+# --- a full disk: a clear error, exit 2, no half-written file ------------
+# ulimit -f makes writes past 64 KiB fail (EFBIG) as a full disk would.
+(
+    trap '' XFSZ
+    ulimit -f 64
+    exec "$NNC" train sin --hidden 200,200 --epochs 2 --quiet --out "$TMP" --name disk
+) >/dev/null 2>"$TMP/err"
+rc=$?
+[ $rc = 2 ] || fail "full disk: exit $rc (want 2): $(cat "$TMP/err")"
+grep -q "model.nnc" "$TMP/err" || fail "full disk: message names no file: $(cat "$TMP/err")"
+[ -e "$TMP/disk/model.nnc" ] && fail "full disk left a model.nnc"
+compgen -G "$TMP/disk/*.tmp.*" >/dev/null && fail "full disk left temporary files"
+
+# --- too little memory: an error, not a crash -----------------------------
+# (Sanitizer builds reserve terabytes of shadow memory and cannot run under
+# a memory limit at all; the probe run tells.)
+if (ulimit -v 400000; "$NNC" --version) >/dev/null 2>&1; then
+    (ulimit -v 400000; exec "$NNC" train sin --hidden 20000,20000 --epochs 1 --no-save) \
+        >/dev/null 2>"$TMP/err"
+    rc=$?
+    [ $rc = 2 ] && grep -q "out of memory" "$TMP/err" || fail "out of memory: exit $rc: $(cat "$TMP/err")"
+fi
+
+[ $failures = 0 ] && echo "cli_model: all checks passed (caught $caught saves in progress)"
+exit $((failures > 0))

@@ -1,0 +1,201 @@
+#!/usr/bin/env bash
+# nnc predict end to end: the textbook's sin_111 weights (through nnc convert)
+# predict what an independent computation says and score eval's test figure;
+# every input kind gives the same numbers; classifiers' label columns; clear
+# errors with the right exit status.
+# Usage: cli_predict.sh NNC DATA_DIR TMP_DIR
+set -uo pipefail
+NNC=$1 DATA=$2 TMP=$3
+rm -rf "$TMP" && mkdir -p "$TMP"
+failures=0
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+if "$NNC" --version | grep -q double; then REAL=double; else REAL=float; fi
+PY=
+if command -v python3 >/dev/null; then PY=python3; else echo "cli_predict: no python3: independent checks skipped"; fi
+
+SIN="$DATA/ch09-weights/sin_111"
+"$NNC" convert "$SIN" "$TMP/sin.nnc" 2>"$TMP/err" || fail "convert sin_111: $(cat "$TMP/err")"
+"$NNC" predict "$TMP/sin.nnc" "$DATA/ch08.test.npz" >"$TMP/test.csv" 2>"$TMP/err" ||
+    fail "predict on ch08.test.npz: $(cat "$TMP/err")"
+[ "$(head -1 "$TMP/test.csv")" = y ] || fail "fitting header: $(head -1 "$TMP/test.csv")"
+[ -z "$(cat "$TMP/err")" ] || fail "predict wrote to stderr: $(cat "$TMP/err")"
+
+# --- the numbers: an independent computation, and eval's test figure --------
+# The R² of predict's numbers against the test labels, summed as the library
+# sums it (labels rounded to the model's type), must print exactly the
+# figure nnc eval prints for the textbook's weights.
+if [ -n "$PY" ]; then
+    "$NNC" eval --model "$SIN" >"$TMP/eval" 2>&1 || fail "eval sin_111: $(cat "$TMP/eval")"
+    "$PY" - "$DATA" "$SIN" "$TMP/test.csv" "$REAL" "$(tail -1 "$TMP/eval")" "$TMP" <<'EOF' || fail "python checks (above)"
+import ast, io, math, struct, sys, zipfile
+data, sin, out, real, eval_r2, tmp = sys.argv[1:7]
+
+def npz(path, key):
+    with zipfile.ZipFile(path) as z:
+        b = z.read(key + ".npy")
+    hlen = struct.unpack("<H", b[8:10])[0] if b[6] == 1 else struct.unpack("<I", b[8:12])[0]
+    start = 10 if b[6] == 1 else 12
+    h = ast.literal_eval(b[start:start + hlen].decode("latin1"))
+    assert h["descr"] == "<f8" and not h["fortran_order"], h
+    n = 1
+    for d in h["shape"]:
+        n *= d
+    return list(struct.unpack("<%dd" % n, b[start + hlen:start + hlen + 8 * n]))
+
+def rnd(v):  # to the model's type
+    return v if real == "double" else struct.unpack("f", struct.pack("f", v))[0]
+
+x, y = npz(data + "/ch08.test.npz", "data"), npz(data + "/ch08.test.npz", "label")
+w1, b1 = npz(sin + "/wb1.npz", "weights")[0], npz(sin + "/wb1.npz", "bias")[0]
+w2, b2 = npz(sin + "/wb2.npz", "weights")[0], npz(sin + "/wb2.npz", "bias")[0]
+rows = open(out).read().split("\n")[1:-1]
+ok = len(rows) == len(x)
+if not ok:
+    print("%d predictions for %d samples" % (len(rows), len(x)))
+tol = 1e-5 if real == "float" else 1e-12
+sq = ys = ysq = 0.0
+for xi, yi, text in zip(x, y, rows):
+    p = rnd(float(text))  # the model's number: the text reads back exactly as it
+    want = w2 / (1 + math.exp(-(xi * w1 + b1))) + b2
+    if abs(p - want) > tol * max(1, abs(want)):
+        print("x=%r: predict says %r, the formula %r" % (xi, p, want))
+        ok = False
+    yr = rnd(yi)
+    sq += (p - yr) * (p - yr)
+    ys += yr
+    ysq += yr * yr
+mean = ys / len(y)
+r2 = 1 - (sq / len(y)) / (ysq / len(y) - mean * mean)
+if repr(r2) != eval_r2:
+    print("R2 of predict's numbers %r, nnc eval says %s" % (r2, eval_r2))
+    ok = False
+
+# The same samples as .npy (2-D and 1-D) and in an .npz under another key.
+def npy(values, shape):
+    h = "{'descr': '<f8', 'fortran_order': False, 'shape': %s, }" % (shape,)
+    h += " " * (63 - (10 + len(h)) % 64) + "\n"
+    return b"\x93NUMPY\x01\x00" + struct.pack("<H", len(h)) + h.encode() + struct.pack("<%dd" % len(values), *values)
+open(tmp + "/x2.npy", "wb").write(npy(x, (len(x), 1)))
+open(tmp + "/x1.npy", "wb").write(npy(x, (len(x),)))
+with zipfile.ZipFile(tmp + "/x.npz", "w") as z:
+    z.writestr("samples.npy", npy(x, (len(x), 1)))
+with open(tmp + "/x.csv", "w") as f:
+    f.write("x\n" + "".join(repr(v) + "\n" for v in x))
+sys.exit(0 if ok else 1)
+EOF
+    for f in x2.npy x1.npy x.csv; do
+        "$NNC" predict "$TMP/sin.nnc" "$TMP/$f" >"$TMP/$f.out" 2>"$TMP/err" || fail "predict $f: $(cat "$TMP/err")"
+        cmp -s "$TMP/test.csv" "$TMP/$f.out" || fail "predict on $f differs from the .npz's"
+    done
+    "$NNC" predict "$TMP/sin.nnc" "$TMP/x.npz" --key samples >"$TMP/key.out" 2>"$TMP/err" ||
+        fail "predict --key samples: $(cat "$TMP/err")"
+    cmp -s "$TMP/test.csv" "$TMP/key.out" || fail "predict --key samples differs"
+    expect_missing=$("$NNC" predict "$TMP/sin.nnc" "$TMP/x.npz" 2>&1 >/dev/null)
+    echo "$expect_missing" | grep -q "samples" || fail "npz without 'data': message '$expect_missing' lacks the keys present"
+fi
+
+# --- CSV from a file, standard input, '-', --out, --no-header ---------------
+awk 'BEGIN { print "x"; for (i = 0; i <= 40; i++) printf "%.6f\n", i / 40 }' >"$TMP/grid.csv"
+tail -n +2 "$TMP/grid.csv" >"$TMP/grid_nohead.csv"
+"$NNC" predict "$TMP/sin.nnc" "$TMP/grid.csv" >"$TMP/g1" 2>"$TMP/err" || fail "predict grid.csv: $(cat "$TMP/err")"
+[ "$(wc -l <"$TMP/g1")" = 42 ] || fail "grid.csv: $(wc -l <"$TMP/g1") lines, want 42"
+"$NNC" predict "$TMP/sin.nnc" "$TMP/grid_nohead.csv" >"$TMP/g2" || fail "predict without a header"
+"$NNC" predict "$TMP/sin.nnc" <"$TMP/grid.csv" >"$TMP/g3" || fail "predict from standard input"
+"$NNC" predict "$TMP/sin.nnc" - <"$TMP/grid_nohead.csv" >"$TMP/g4" || fail "predict from -"
+"$NNC" predict "$TMP/sin.nnc" "$TMP/grid.csv" --out "$TMP/g5" >"$TMP/g5.stdout" || fail "predict --out"
+"$NNC" predict "$TMP/sin.nnc" "$TMP/grid.csv" -o "$TMP/g6" || fail "predict -o"
+"$NNC" predict "$TMP/sin.nnc" "$TMP/grid.csv" -o - >"$TMP/g8" || fail "predict -o -"
+for g in g2 g3 g4 g5 g6 g8; do cmp -s "$TMP/g1" "$TMP/$g" || fail "$g differs from the file's predictions"; done
+[ -s "$TMP/g5.stdout" ] && fail "predict --out also wrote to standard output"
+ls "$TMP" | grep -q '\.tmp\.' && fail "a temporary file was left in $TMP"
+"$NNC" predict "$TMP/sin.nnc" "$TMP/grid.csv" --no-header >"$TMP/g7" || fail "predict --no-header"
+cmp -s <(tail -n +2 "$TMP/g1") "$TMP/g7" || fail "--no-header output is not the rows alone"
+# The sigmoid fit of sin_111 is monotonic in x here: a falling line.
+awk 'NR > 2 && $1 > prev { bad = 1 } NR > 1 { prev = $1 } END { exit bad }' "$TMP/g1" ||
+    fail "sin_111 predictions over [0, 1] are not decreasing"
+
+# --- classifiers: label columns ---------------------------------------------
+"$NNC" convert "$SIN" "$TMP/bin.nnc" --task binary --label-base 5 2>"$TMP/err" || fail "convert --task binary: $(cat "$TMP/err")"
+"$NNC" predict "$TMP/bin.nnc" "$TMP/grid.csv" >"$TMP/bin.csv" 2>"$TMP/err" || fail "predict binary: $(cat "$TMP/err")"
+[ "$(head -1 "$TMP/bin.csv")" = "label,probability" ] || fail "binary header: $(head -1 "$TMP/bin.csv")"
+awk -F, 'NR > 1 { if ($1 != 5 + ($2 > 0.5) || $2 <= 0 || $2 >= 1) bad = 1; seen[$1] = 1 }
+    END { exit bad || !(5 in seen) || !(6 in seen) }' "$TMP/bin.csv" ||
+    fail "binary labels are not 5 + (p > 0.5) over both classes: $(head -5 "$TMP/bin.csv" | tr '\n' ' ')"
+
+awk 'BEGIN { print "class,x,y"; for (i = 0; i < 20; i++) for (j = 0; j < 20; j++) {
+    x = (i + 0.5) / 20; y = (j + 0.37) / 20; printf "%d,%.4f,%.4f\n", 1 + int((x + y) * 1.5), x, y } }' >"$TMP/three.csv"
+"$NNC" train --train "$TMP/three.csv" --test "$TMP/three.csv" --label 0 --task multiclass \
+    --layers 2,8,3 --activation relu --eta 0.1 --epochs 300 --checkpoint 100 --name mc --out "$TMP" \
+    --quiet >/dev/null 2>"$TMP/err" || fail "train multiclass: $(cat "$TMP/err")"
+MC="$TMP/mc/model.nnc"
+if [ ! -f "$MC" ]; then
+    echo "note: nnc train wrote no model.nnc; converting its weight files"
+    "$NNC" convert "$TMP/mc" "$TMP/mc.nnc" --task multiclass --activation relu --label-base 1 2>/dev/null
+    MC="$TMP/mc.nnc"
+fi
+cut -d, -f2,3 "$TMP/three.csv" >"$TMP/three_x.csv"
+"$NNC" predict "$MC" "$TMP/three_x.csv" >"$TMP/mc.csv" 2>"$TMP/err" || fail "predict multiclass: $(cat "$TMP/err")"
+"$NNC" predict "$MC" "$TMP/three.csv" --label 0 >"$TMP/mc_label.csv" 2>"$TMP/err" || fail "predict --label 0: $(cat "$TMP/err")"
+cmp -s "$TMP/mc.csv" "$TMP/mc_label.csv" || fail "predict --label 0 differs from the file without that column"
+awk -F, '{ print $2 "," $1 "," $3 }' "$TMP/three.csv" >"$TMP/three_mid.csv"
+"$NNC" predict "$MC" "$TMP/three_mid.csv" --label=-2 | cmp -s "$TMP/mc.csv" - || fail "predict --label=-2"
+[ "$(head -1 "$TMP/mc.csv")" = "label,p1,p2,p3" ] || fail "multiclass header: $(head -1 "$TMP/mc.csv")"
+# label = 1 + argmax (first on ties), probabilities sum to 1, and the
+# classes are mostly right (training reached >= 0.9 in cli_train).
+paste -d, "$TMP/three.csv" "$TMP/mc.csv" | awk -F, 'NR > 1 {
+    best = 5; for (k = 6; k <= 7; k++) if ($k > $best) best = k
+    if ($4 != best - 4) bad = 1
+    s = $5 + $6 + $7; if (s < 0.9999 || s > 1.0001) bad = 1
+    right += $1 == $4; n++ }
+    END { exit bad || right < 0.85 * n }' || fail "multiclass labels/probabilities: $(sed -n 2,4p "$TMP/mc.csv" | tr '\n' ' ')"
+
+# --- errors: a message that names the problem, and the exit status ----------
+expect_error() { # status expected-words args...
+    local want=$1 words=$2
+    shift 2
+    "$NNC" "$@" >"$TMP/out" 2>"$TMP/err" </dev/null
+    local rc=$?
+    if [ $rc != "$want" ]; then
+        fail "nnc $*: exit status $rc, want $want ($(cat "$TMP/err"))"
+    elif ! grep -q -- "$words" "$TMP/err"; then
+        fail "nnc $*: message '$(cat "$TMP/err")' lacks '$words'"
+    fi
+}
+expect_error 1 "no MODEL given" predict
+expect_error 1 "unknown option '--bogus'" predict "$TMP/sin.nnc" --bogus
+expect_error 1 "unexpected argument 'b'" predict "$TMP/sin.nnc" a b
+expect_error 1 "$TMP/none.nnc" predict "$TMP/none.nnc" "$TMP/grid.csv"
+expect_error 1 "nnc convert $SIN MODEL.nnc" predict "$SIN" "$TMP/grid.csv"
+expect_error 1 "$DATA/ch08.test.npz" predict "$DATA/ch08.test.npz" "$TMP/grid.csv"
+cp "$TMP/sin.nnc" "$TMP/bad.nnc"
+printf '\377\377\377\377' | dd of="$TMP/bad.nnc" bs=1 seek=40 conv=notrunc 2>/dev/null
+expect_error 1 "$TMP/bad.nnc" predict "$TMP/bad.nnc" "$TMP/grid.csv"
+head -c 30 "$TMP/sin.nnc" >"$TMP/cut.nnc"
+expect_error 1 "$TMP/cut.nnc" predict "$TMP/cut.nnc" "$TMP/grid.csv"
+expect_error 1 "$TMP/nothing.csv" predict "$TMP/sin.nnc" "$TMP/nothing.csv"
+expect_error 1 "3 values per sample, but the model takes 2 inputs (leave label columns out with --label)" predict "$MC" "$TMP/three.csv"
+expect_error 1 "--label: column 3 does not exist (the file has 3 columns)" predict "$MC" "$TMP/three.csv" --label 3
+expect_error 1 "--label: column -1 is given twice" predict "$MC" "$TMP/three.csv" --label 2,-1
+expect_error 1 "1 value per sample besides the --label columns, but the model takes 2" predict "$MC" "$TMP/three.csv" --label 0,1
+expect_error 1 "--label: 'x' is not a finite number" predict "$MC" "$TMP/three.csv" --label x
+printf '1,2\n3,4\n' >"$TMP/two.csv"
+expect_error 1 "2 values per sample, but the model takes 1 input" predict "$TMP/sin.nnc" "$TMP/two.csv"
+printf 'x\n0.5\nabc\n' >"$TMP/text.csv"
+expect_error 1 "$TMP/text.csv" predict "$TMP/sin.nnc" "$TMP/text.csv"
+expect_error 1 "line 3" predict "$TMP/sin.nnc" "$TMP/text.csv"
+expect_error 1 "--key applies to .npz files" predict "$TMP/sin.nnc" "$TMP/grid.csv" --key data
+expect_error 1 "standard input is read as CSV" predict "$TMP/sin.nnc" --key data
+expect_error 1 "--key needs a value" predict "$TMP/sin.nnc" "$DATA/ch08.test.npz" --key
+expect_error 1 "standard input" predict "$TMP/sin.nnc" -
+if [ -n "$PY" ]; then
+    expect_error 1 "1-D array of" predict "$MC" "$TMP/x1.npy"
+fi
+expect_error 2 "$TMP/no/such/dir/p.csv" predict "$TMP/sin.nnc" "$TMP/grid.csv" --out "$TMP/no/such/dir/p.csv"
+"$NNC" predict --help | grep -q -- '--no-header' || fail "predict --help"
+"$NNC" --help | grep -q 'predict' || fail "nnc --help lacks predict"
+
+if [ $failures -ne 0 ]; then
+    echo "cli_predict: $failures failed"
+    exit 1
+fi
+echo "cli_predict: all passed"

@@ -55,7 +55,8 @@ static const char train_usage[] =
     "                          scaling, so `nnc predict` takes raw values (default: none)\n"
     "  --resume FILE           carry on from a model.nnc: same network, weights,\n"
     "                          scaling, epoch count and shuffle order; --epochs, --eta,\n"
-    "                          --eps and --checkpoint may change, the rest may not.\n"
+    "                          --eps and --checkpoint may change, the rest may not;\n"
+    "                          the data is the model's own unless given again.\n"
     "                          Writes into FILE's folder unless --out/--name say else\n"
     "output:\n"
     "  --name NAME             run name (default: <data>_<widths>, e.g. sin_131)\n"
@@ -77,6 +78,7 @@ typedef struct train_args {
     int normalize;          /* --normalize minmax */
     const char *resume;     /* --resume FILE */
     unsigned given;         /* which options the command line set (GIVEN_*) */
+    char *resumed_data[6];  /* --resume: copies of the model's data settings */
 } train_args;
 
 /* Options a resumed run may or may not change. */
@@ -508,6 +510,25 @@ static int load_resume(train_args *a, nnc_model *model)
         return 0;
     }
     a->task = task;
+    /* No data on the command line: the data the model was trained on. */
+    cli_data_source *d = &a->data;
+    if (!d->builtin && !d->train_path && !d->test_path) {
+        /* Copies: the model's entries are replaced when it is saved again. */
+        static const char *const keys[] = {"data", "train_file", "test_file",
+                                           "label_columns", "train_labels", "test_labels"};
+        const char **slots[] = {&d->builtin, &d->train_path, &d->test_path,
+                                &d->label, &d->train_labels, &d->test_labels};
+        for (int k = 0; k < 6; k++) {
+            const char *v = nnc_model_get_meta(model, keys[k]);
+            if (v && !(a->resumed_data[k] = strdup(v))) {
+                cli_error("train", "out of memory");
+                return 0;
+            }
+            *slots[k] = a->resumed_data[k];
+        }
+        if (d->train_path || (d->builtin && !cli_is_builtin(d->builtin)))
+            d->builtin = NULL; /* a file's stem, not a built-in set */
+    }
     nnc_train_options given = a->opt;
     a->opt = model->state.options;
     if (a->given & GIVEN_ETA)
@@ -612,6 +633,12 @@ static nnc_status describe_model(nnc_model *m, const train_args *a, const cli_da
         s = meta(m, "train_file", "%s", a->data.train_path);
     if (s == NNC_OK && a->data.test_path)
         s = meta(m, "test_file", "%s", a->data.test_path);
+    if (s == NNC_OK && a->data.label)
+        s = meta(m, "label_columns", "%s", a->data.label);
+    if (s == NNC_OK && a->data.train_labels)
+        s = meta(m, "train_labels", "%s", a->data.train_labels);
+    if (s == NNC_OK && a->data.test_labels)
+        s = meta(m, "test_labels", "%s", a->data.test_labels);
     if (s == NNC_OK && data->sha256[0])
         s = meta(m, "train_sha256", "%s", data->sha256);
     if (s == NNC_OK)
@@ -722,13 +749,12 @@ int cmd_train(int argc, char **argv)
         return CLI_USAGE;
     /* The model being built (or resumed); it owns the network once saved. */
     nnc_model model = {0};
-    if (a.resume && !load_resume(&a, &model)) {
+    cli_data data = {0};
+    if ((a.resume && !load_resume(&a, &model)) ||
+        !cli_load_data("train", &a.data, a.task, &data)) {
         nnc_model_free(&model);
-        return CLI_USAGE;
-    }
-    cli_data data;
-    if (!cli_load_data("train", &a.data, a.task, &data)) {
-        nnc_model_free(&model);
+        for (int k = 0; k < 6; k++)
+            free(a.resumed_data[k]);
         return CLI_USAGE;
     }
     int status = CLI_USAGE;
@@ -761,6 +787,12 @@ int cmd_train(int argc, char **argv)
         cli_error("train", "a multiclass (softmax) network needs at least 2 outputs, but the "
                   "training labels hold a single class");
         goto done;
+    }
+    if (a.resume) {
+        const char *was = nnc_model_get_meta(&model, "train_sha256");
+        if (was && data.sha256[0] && strcmp(was, data.sha256) != 0)
+            fprintf(stderr, "nnc train: note: %s was trained on other data (SHA-256 %.12s..., "
+                    "now %.12s...); carrying on with this data\n", a.resume, was, data.sha256);
     }
     int n_layers = n_widths - 1;
     nnc_layer_spec specs[MAX_WIDTHS + 1];
@@ -874,5 +906,7 @@ done:
     nnc_net_free(net);
     nnc_model_free(&model);
     cli_free_data(&data);
+    for (int k = 0; k < 6; k++)
+        free(a.resumed_data[k]);
     return status;
 }

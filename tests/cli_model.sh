@@ -30,6 +30,21 @@ done
 head -1 "$TMP/rest.log" | grep -qx 'epoch=149, total_iteration=6749' ||
     fail "resumed log starts with '$(head -1 "$TMP/rest.log")'"
 grep -q '^resumed_from' <(strings "$TMP/half/model.nnc") || fail "no resumed_from in the model's provenance"
+# Carrying on with other data works, with a note that says so.
+"$NNC" train composite --epochs 20 --quiet --out "$TMP" --name other >/dev/null 2>&1
+"$NNC" train --resume "$TMP/other/model.nnc" --epochs 40 --quiet --no-save >/dev/null 2>"$TMP/err" ||
+    fail "resume on composite exited $?: $(cat "$TMP/err")"
+grep -q "note" "$TMP/err" && fail "same data gave a note: $(cat "$TMP/err")"
+# ... and a model trained on files finds them again.
+awk 'BEGIN { print "x,y"; for (i = 0; i < 40; i++) printf "%g,%g\n", i / 40, i / 80 }' >"$TMP/line.csv"
+"$NNC" train --train "$TMP/line.csv" --test "$TMP/line.csv" --epochs 5 --checkpoint 1 --quiet \
+    --out "$TMP" --name line >/dev/null 2>&1
+"$NNC" train --resume "$TMP/line/model.nnc" --epochs 10 --quiet >"$TMP/line.log" 2>"$TMP/err" ||
+    fail "resume on line.csv exited $?: $(cat "$TMP/err")"
+grep -q "note" "$TMP/err" && fail "same CSV gave a note: $(cat "$TMP/err")"
+[ "$(grep -c '^epoch=' "$TMP/line.log")" = 5 ] || fail "resumed CSV run: $(cat "$TMP/line.log")"
+grep -q "train_file = $TMP/line.csv" "$TMP/line/hyperparameters.txt" ||
+    fail "resumed run's settings lost the data file: $(cat "$TMP/line/hyperparameters.txt")"
 # A model that has done its epochs says so; the network cannot be changed.
 "$NNC" train --resume "$TMP/full/model.nnc" --epochs 200 >/dev/null 2>"$TMP/err"
 [ $? = 1 ] && grep -q "already trained 200 epochs" "$TMP/err" || fail "finished model: $(cat "$TMP/err")"

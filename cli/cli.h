@@ -51,12 +51,26 @@ void cli_utc_now(char *buf, size_t size);
 int cli_parse_double_list(const char *cmd, const char *flag, const char *text,
                           double **out, int *count);
 
+/* The options a command line has given so far: every option may be given
+ * once (a repeat is an error, as is an empty value), except the few a
+ * command documents as repeatable, which it parses with seen = NULL. */
+typedef struct cli_seen {
+    const char *flags[64];
+    int n;
+} cli_seen;
+/* Records flag as given; prints "<flag> given twice" and returns 0 if it
+ * was already (seen NULL: always 1). */
+int cli_once(const char *cmd, cli_seen *seen, const char *flag);
+/* 1 if arg is one of the '|'-separated names ("--quiet|-q"). */
+int cli_is_flag(const char *arg, const char *names);
+
 /* Takes the value of option `flag` at argv[*i] (as "--flag VALUE" or
- * "--flag=VALUE"); returns the value, or NULL (and prints an error) if it is
- * missing.  Returns NULL without printing if argv[*i] is not this flag;
- * *matched tells the two apart. */
+ * "--flag=VALUE"; flag may list aliases, "--out|-o", recorded in seen under
+ * the first); returns the value, or NULL (and prints an error) if it is
+ * missing, empty or the option's second time.  Returns NULL without
+ * printing if argv[*i] is not this flag; *matched tells the two apart. */
 const char *cli_option(const char *cmd, int argc, char **argv, int *i, const char *flag,
-                       int *matched);
+                       int *matched, cli_seen *seen);
 
 /* Where train/eval take their data from: a built-in set ("sin",
  * "composite") or a pair of files (.npz with keys data/label, .csv with
@@ -70,8 +84,9 @@ typedef struct cli_data_source {
 
 /* Consumes --train, --test, --label, --train-labels or --test-labels at
  * argv[*i] into src; returns 1 if it did, 0 if argv[*i] is another
- * argument, -1 on a missing value. */
-int cli_data_option(const char *cmd, int argc, char **argv, int *i, cli_data_source *src);
+ * argument, -1 on a missing, empty or repeated value. */
+int cli_data_option(const char *cmd, int argc, char **argv, int *i, cli_data_source *src,
+                    cli_seen *seen);
 
 /* Loads the source.  Multiclass labels become one-hot rows (classes from
  * the smallest to the largest training label).  Prints its own errors;
@@ -90,6 +105,34 @@ void cli_free_data(cli_data *data);
 /* 1 if name is one of the built-in data sets. */
 int cli_is_builtin(const char *name);
 
+/* A number that must be positive (allow_zero: >= 0); prints "<flag> must be
+ * positive (got X)" or "<flag> must be >= 0 (got X)" otherwise. */
+int cli_parse_positive(const char *cmd, const char *flag, const char *text, int allow_zero,
+                       double *out);
+
+/* Checks, before any work, that outputs can be written where asked, so that a
+ * bad path is a usage error (exit 1) and not a failure after the work.
+ * A folder to be created if missing (mkdir -p): every part of it that exists
+ * is a folder, and the deepest one that exists is writable. */
+int cli_check_out_dir(const char *cmd, const char *what, const char *dir);
+/* A file written through a temporary file and a rename: not a folder, in a
+ * folder that exists and is writable.  `what` names it ("-o", "--out"). */
+int cli_check_out_file(const char *cmd, const char *what, const char *path);
+
+/* The most checks one training run may make: each is three log lines, one
+ * history row in memory, in history.csv and in the model file. */
+enum { CLI_MAX_CHECKS = 1000000 };
+/* The training schedule for `rows` rows (nnc_train_schedule's checks: the
+ * rows, batch and checkpoint), and at most CLI_MAX_CHECKS checks from
+ * total iteration done_iterations (a resumed run's) to o->max_epoch. */
+int cli_check_schedule(const char *cmd, int rows, const nnc_train_options *o,
+                       long done_iterations);
+/* A network of these widths (inputs first), copies times over, each with
+ * work buffers for `batch` rows, must fit in this machine's memory;
+ * `what` names the options that chose it ("--hidden", "--layers"). */
+int cli_check_net_memory(const char *cmd, const char *what, const int *widths,
+                         int n_widths, int batch, int copies);
+
 /* mkdir -p: creates dir and every missing folder on the way. */
 int cli_make_dirs(const char *cmd, const char *dir);
 /* Writes text (malloc'ed, freed here) to path through a temporary file. */
@@ -107,5 +150,8 @@ int cli_load_model(const char *cmd, const char *path, int max_batch, nnc_model *
 /* The shortest decimal that reads back as exactly x, written as Python's
  * repr writes a float (0.8575700023301912, 1.0). */
 void cli_format_shortest(char *buf, size_t size, double x);
+/* For names, tables and messages: whole numbers plainly (10, not 10.0 or
+ * 1e+01), others as cli_format_shortest (0.1). */
+void cli_format_number(char *buf, size_t size, double x);
 
 #endif

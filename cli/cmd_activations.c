@@ -24,7 +24,8 @@ static void usage(FILE *out)
             "With --at, each line holds z, a = f(z) and da = f'(z) as %%.9g.\n"
             "With --plot, DIR (created if missing) receives DIR/<name>.svg for every\n"
             "activation and the overview sheet DIR/activations.svg, or only NAME's\n"
-            "chart when NAME is given; the paths written are printed, one per line.\n");
+            "chart when NAME is given; the paths written are printed, one per line.\n"
+            "Each option may be given once.\n");
 }
 
 static size_t max_len(size_t cur, const char *s) { return strlen(s) > cur ? strlen(s) : cur; }
@@ -159,6 +160,7 @@ static int write_plots(const char *dir, const nnc_activation_info *only, double 
 int cmd_activations(int argc, char **argv)
 {
     const char *name = NULL, *at = NULL, *plot_dir = NULL;
+    cli_seen seen = {0};
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
         int matched;
@@ -166,29 +168,17 @@ int cmd_activations(int argc, char **argv)
             usage(stdout);
             return CLI_OK;
         }
-        const char *v = cli_option(CMD, argc, argv, &i, "--at", &matched);
+        const char *v = cli_option(CMD, argc, argv, &i, "--at", &matched, &seen);
         if (matched) {
             if (!v)
                 return CLI_USAGE;
-            if (at) {
-                cli_error(CMD, "--at given twice");
-                return CLI_USAGE;
-            }
             at = v;
             continue;
         }
-        v = cli_option(CMD, argc, argv, &i, "--plot", &matched);
+        v = cli_option(CMD, argc, argv, &i, "--plot", &matched, &seen);
         if (matched) {
-            if (!v)
+            if (!v || !cli_check_out_dir(CMD, "--plot", v))
                 return CLI_USAGE;
-            if (plot_dir) {
-                cli_error(CMD, "--plot given twice");
-                return CLI_USAGE;
-            }
-            if (!v[0]) {
-                cli_error(CMD, "--plot needs a folder name");
-                return CLI_USAGE;
-            }
             plot_dir = v;
             continue;
         }

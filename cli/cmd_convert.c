@@ -29,7 +29,8 @@ static const char convert_usage[] =
     "  --activation NAME[:P]   hidden activation, or one per hidden layer separated\n"
     "                          by commas (default: sigmoid; see `nnc activations`)\n"
     "  --label-base N          classifiers: the label of class 0 (default: 0)\n"
-    "  -h, --help              this text\n";
+    "  -h, --help              this text\n"
+    "Each option may be given once.\n";
 
 static int is_dir(const char *path)
 {
@@ -53,8 +54,21 @@ static int textbook_to_model(const char *dir, const char *out, nnc_task task,
         specs[l].activation = NNC_ACT_IDENTITY;
         specs[l].param = 0;
     }
-    if (n_layers > 1 && !cli_parse_activation_list("convert", activation, n_layers - 1, specs))
+    if (n_layers == 1 && activation) {
+        cli_error("convert", "--activation: the weights in %s make a single layer, with no "
+                  "hidden activation to choose", dir);
         return CLI_USAGE;
+    }
+    if (n_layers > 1 &&
+        !cli_parse_activation_list("convert", activation ? activation : "sigmoid",
+                                   n_layers - 1, specs))
+        return CLI_USAGE;
+    if (task == NNC_TASK_MULTICLASS && widths[n_layers] < 2) {
+        cli_error("convert", "--task multiclass: the weights in %s end in %d output; a softmax "
+                  "needs at least 2 units (one output is --task binary)", dir,
+                  widths[n_layers]);
+        return CLI_USAGE;
+    }
     nnc_model model = {0};
     s = nnc_net_create(&model.net, task, widths[0], n_layers, specs, 1);
     if (s != NNC_OK) {
@@ -159,6 +173,7 @@ int cmd_convert(int argc, char **argv)
     const char *task_text = NULL, *base_text = NULL;
     nnc_task task = NNC_TASK_FITTING;
     int label_base = 0;
+    cli_seen seen = {0};
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i], *v;
         int m = 0;
@@ -166,7 +181,7 @@ int cmd_convert(int argc, char **argv)
             fputs(convert_usage, stdout);
             return CLI_OK;
         }
-#define OPTION(flag) ((v = cli_option("convert", argc, argv, &i, flag, &m)) != NULL || m)
+#define OPTION(flag) ((v = cli_option("convert", argc, argv, &i, flag, &m, &seen)) != NULL || m)
         if (OPTION("--task")) {
             if (v && nnc_task_from_name(v, &task) != NNC_OK) {
                 cli_status_error("convert", NNC_ERR_ARGUMENT);
@@ -214,13 +229,14 @@ int cmd_convert(int argc, char **argv)
                       "file, give its name (e.g. %s/model.nnc)", out, in, out);
             return CLI_USAGE;
         }
-        if (label_base != 0 && task == NNC_TASK_FITTING) {
+        if (base_text && task == NNC_TASK_FITTING) {
             cli_error("convert", "--label-base applies to classifiers (--task binary or "
                       "multiclass)");
             return CLI_USAGE;
         }
-        return textbook_to_model(in, out, task, activation ? activation : "sigmoid",
-                                 label_base);
+        if (!cli_check_out_file("convert", "OUT", out))
+            return CLI_USAGE;
+        return textbook_to_model(in, out, task, activation, label_base);
     }
     if (task_text || activation || base_text) {
         cli_error("convert", "%s applies only when converting a textbook folder: a model "
@@ -228,5 +244,7 @@ int cmd_convert(int argc, char **argv)
                                                                       : "--label-base");
         return CLI_USAGE;
     }
+    if (!cli_check_out_dir("convert", "OUT", out))
+        return CLI_USAGE;
     return model_to_textbook(in, out);
 }

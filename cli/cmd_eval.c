@@ -18,9 +18,11 @@ static const char eval_usage[] =
     "  --train FILE --test FILE  .npz (keys data, label) or .csv (numbers, header optional)\n"
     "  --label COLS            CSV label columns, 0-based, negative from the end\n"
     "                          (default: -1, the last)\n"
-    "  --task NAME             fitting | binary | multiclass (default: fitting)\n"
+    "  --task NAME             fitting | binary (labels 0 and 1) | multiclass\n"
+    "                          (default: fitting)\n"
     "  --activation NAME[:P]   the hidden layers' activation (default: sigmoid)\n"
-    "  -h, --help              this text\n";
+    "  -h, --help              this text\n"
+    "Each option may be given once.\n";
 
 int cmd_eval(int argc, char **argv)
 {
@@ -28,6 +30,8 @@ int cmd_eval(int argc, char **argv)
     cli_data_source src = {0};
     const char *activation = "sigmoid";
     nnc_task task = NNC_TASK_FITTING;
+    int activation_given = 0;
+    cli_seen seen = {0};
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i], *v;
         int m = 0;
@@ -35,16 +39,17 @@ int cmd_eval(int argc, char **argv)
             fputs(eval_usage, stdout);
             return CLI_OK;
         }
-        int d = cli_data_option("eval", argc, argv, &i, &src);
+        int d = cli_data_option("eval", argc, argv, &i, &src, &seen);
         if (d < 0)
             return CLI_USAGE;
         if (d > 0)
             continue;
-#define OPTION(flag) ((v = cli_option("eval", argc, argv, &i, flag, &m)) != NULL || m)
+#define OPTION(flag) ((v = cli_option("eval", argc, argv, &i, flag, &m, &seen)) != NULL || m)
         if (OPTION("--model")) {
             model = v;
         } else if (OPTION("--activation")) {
             activation = v;
+            activation_given = 1;
         } else if (OPTION("--task")) {
             if (v && nnc_task_from_name(v, &task) != NNC_OK) {
                 cli_status_error("eval", NNC_ERR_ARGUMENT);
@@ -77,6 +82,11 @@ int cmd_eval(int argc, char **argv)
     nnc_status s = nnc_textbook_shape(model, widths, MAX_WIDTHS, &n_layers);
     if (s != NNC_OK) {
         cli_status_error("eval", s);
+        return CLI_USAGE;
+    }
+    if (n_layers == 1 && activation_given) {
+        cli_error("eval", "--activation: the weights in %s make a single layer, with no "
+                  "hidden activation to choose", model);
         return CLI_USAGE;
     }
     cli_data data;

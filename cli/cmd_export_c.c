@@ -40,7 +40,8 @@ static const char export_usage[] =
     "  --prefix NAME           prefix of every name in the file: a C identifier of at\n"
     "                          most 64 letters, digits and underscores, starting with\n"
     "                          a letter (default: model)\n"
-    "  -h, --help              this text\n";
+    "  -h, --help              this text\n"
+    "Each option may be given once.\n";
 
 /* 1 if name is a C identifier that starts with a letter (no reserved _X). */
 static int valid_prefix(const char *name)
@@ -336,6 +337,7 @@ static void write_source(FILE *f, nnc_model *model, const char *model_path,
 int cmd_export_c(int argc, char **argv)
 {
     const char *model_path = NULL, *out = NULL, *prefix = "model";
+    cli_seen seen = {0};
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i], *v;
         int m = 0;
@@ -343,12 +345,10 @@ int cmd_export_c(int argc, char **argv)
             fputs(export_usage, stdout);
             return CLI_OK;
         }
-#define OPTION(flag) ((v = cli_option("export-c", argc, argv, &i, flag, &m)) != NULL || m)
-        if (OPTION("--out") || OPTION("-o")) {
-            if (v && !v[0]) {
-                cli_error("export-c", "-o: the file name is empty");
+#define OPTION(flag) ((v = cli_option("export-c", argc, argv, &i, flag, &m, &seen)) != NULL || m)
+        if (OPTION("--out|-o")) {
+            if (v && strcmp(v, "-") != 0 && !cli_check_out_file("export-c", "--out", v))
                 return CLI_USAGE;
-            }
             out = v;
         } else if (OPTION("--prefix")) {
             if (v && !valid_prefix(v)) {
@@ -361,6 +361,9 @@ int cmd_export_c(int argc, char **argv)
                 prefix = v;
         } else if (arg[0] == '-' && arg[1] != '\0') {
             cli_error("export-c", "unknown option '%s' (see nnc export-c --help)", arg);
+            return CLI_USAGE;
+        } else if (!arg[0] && !model_path) {
+            cli_error("export-c", "an empty argument where MODEL's file name should be");
             return CLI_USAGE;
         } else if (!model_path) {
             model_path = arg;

@@ -24,7 +24,8 @@ static void usage(FILE *out)
             "                  input, comparison.svg in the current folder for several)\n"
             "  --title T       the figure's title\n"
             "  --log           log-scale loss axis\n"
-            "The path written is printed on stdout.\n");
+            "The path written is printed on stdout.  Each option and file may be given\n"
+            "once.\n");
 }
 
 typedef struct history {
@@ -218,6 +219,7 @@ int cmd_plot(int argc, char **argv)
         return CLI_FAILED;
     }
     int rc = CLI_OK;
+    cli_seen seen = {0};
     for (int i = 1; i < argc && rc == CLI_OK; i++) {
         const char *arg = argv[i];
         int matched;
@@ -226,18 +228,20 @@ int cmd_plot(int argc, char **argv)
             free(hs);
             return CLI_OK;
         }
-        if (strcmp(arg, "--log") == 0) {
+        if (cli_is_flag(arg, "--log")) {
+            if (!cli_once(CMD, &seen, "--log"))
+                rc = CLI_USAGE;
             log_y = 1;
             continue;
         }
-        const char *v = cli_option(CMD, argc, argv, &i, "--out", &matched);
+        const char *v = cli_option(CMD, argc, argv, &i, "--out", &matched, &seen);
         if (matched) {
-            if (!v)
+            if (!v || !cli_check_out_file(CMD, "--out", v))
                 rc = CLI_USAGE;
             out = v;
             continue;
         }
-        v = cli_option(CMD, argc, argv, &i, "--title", &matched);
+        v = cli_option(CMD, argc, argv, &i, "--title", &matched, &seen);
         if (matched) {
             if (!v)
                 rc = CLI_USAGE;
@@ -248,6 +252,17 @@ int cmd_plot(int argc, char **argv)
             cli_error(CMD, "unknown option '%s' (try 'nnc plot --help')", arg);
             rc = CLI_USAGE;
             break;
+        }
+        if (!arg[0]) {
+            cli_error(CMD, "an empty argument where a history file's name should be");
+            rc = CLI_USAGE;
+            break;
+        }
+        for (int k = 0; k < n; k++) {
+            if (strcmp(hs[k].path, arg) == 0) {
+                cli_error(CMD, "%s given twice: each history is drawn once", arg);
+                rc = CLI_USAGE;
+            }
         }
         hs[n++].path = arg;
     }
@@ -278,6 +293,7 @@ int cmd_plot(int argc, char **argv)
             s = chart_compare(&plot, hs, n, title ? title : "Validation loss and accuracy",
                               log_y);
         }
+        int defaulted = !out;
         if (s == NNC_OK && !out) {
             if (n == 1) {
                 char *dir = dir_of(hs[0].path);
@@ -293,13 +309,18 @@ int cmd_plot(int argc, char **argv)
                 out = "comparison.svg";
             }
         }
-        if (s == NNC_OK)
-            s = nnc_plot_save(plot, out);
-        if (s != NNC_OK) {
-            cli_status_error(CMD, s);
-            rc = CLI_FAILED;
+        /* --out was checked as it was parsed; the default path is checked here. */
+        if (s == NNC_OK && defaulted && !cli_check_out_file(CMD, "the chart", out)) {
+            rc = CLI_USAGE;
         } else {
-            printf("%s\n", out);
+            if (s == NNC_OK)
+                s = nnc_plot_save(plot, out);
+            if (s != NNC_OK) {
+                cli_status_error(CMD, s);
+                rc = CLI_FAILED;
+            } else {
+                printf("%s\n", out);
+            }
         }
     }
     nnc_plot_free(plot);

@@ -35,7 +35,8 @@ static const char predict_usage[] =
     "  -o, --out FILE          write the CSV to FILE (through a temporary file and a\n"
     "                          rename) instead of standard output (-)\n"
     "  --no-header             leave out the header line\n"
-    "  -h, --help              this text\n";
+    "  -h, --help              this text\n"
+    "Each option may be given once.\n";
 
 /* The exit status for a library failure: bad input unless the machine failed. */
 static int status_exit(nnc_status s)
@@ -334,6 +335,7 @@ int cmd_predict(int argc, char **argv)
 {
     const char *model_path = NULL, *input = NULL, *key = NULL, *out = NULL;
     int header = 1, labels[MAX_LABELS], n_labels = 0;
+    cli_seen seen = {0};
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i], *v;
         int m = 0;
@@ -341,28 +343,28 @@ int cmd_predict(int argc, char **argv)
             fputs(predict_usage, stdout);
             return CLI_OK;
         }
-        if (strcmp(arg, "--no-header") == 0) {
+        if (cli_is_flag(arg, "--no-header")) {
+            if (!cli_once("predict", &seen, "--no-header"))
+                return CLI_USAGE;
             header = 0;
             continue;
         }
-#define OPTION(flag) ((v = cli_option("predict", argc, argv, &i, flag, &m)) != NULL || m)
+#define OPTION(flag) ((v = cli_option("predict", argc, argv, &i, flag, &m, &seen)) != NULL || m)
         if (OPTION("--key")) {
-            if (v && !v[0]) {
-                cli_error("predict", "--key: the member name is empty");
-                return CLI_USAGE;
-            }
             key = v;
         } else if (OPTION("--label")) {
             if (v && !parse_label_columns(v, labels, &n_labels))
                 return CLI_USAGE;
-        } else if (OPTION("--out") || OPTION("-o")) {
-            if (v && !v[0]) {
-                cli_error("predict", "--out: the file name is empty");
+        } else if (OPTION("--out|-o")) {
+            if (v && strcmp(v, "-") != 0 && !cli_check_out_file("predict", "--out", v))
                 return CLI_USAGE;
-            }
             out = v;
         } else if (arg[0] == '-' && arg[1] != '\0') {
             cli_error("predict", "unknown option '%s' (see nnc predict --help)", arg);
+            return CLI_USAGE;
+        } else if (!arg[0] && !input) {
+            cli_error("predict", "an empty argument where %s's file name should be",
+                      model_path ? "INPUT" : "MODEL");
             return CLI_USAGE;
         } else if (!model_path) {
             model_path = arg;

@@ -29,7 +29,8 @@ static void usage(FILE *out)
             "  --eta X                step size, > 0 (default 0.2)\n"
             "  --max-steps N          give up after N steps (default 10000)\n"
             "  --verbose              print z and a after every step\n"
-            "  -h, --help             this help\n");
+            "  -h, --help             this help\n"
+            "Each option but --activation may be given once.\n");
 }
 
 /* f(z) through the catalogue's array kernel, on one element. */
@@ -139,6 +140,24 @@ static int bisect_inverse(const nnc_activation_info *info, double param, double 
     return 0;
 }
 
+/* Descent lowers a; a target below every value f takes is never reached. */
+static int reachable(const nnc_activation_info *info, double param, double target)
+{
+    double lowest = INFINITY;
+    for (int k = -1500; k <= 1500; k++) {
+        double a = eval_f(info, param, sinh(k / 100.0));
+        lowest = a < lowest ? a : lowest;
+    }
+    /* Still falling at the grid's left end: f has no floor there. */
+    int unbounded = eval_f(info, param, sinh(-15.0)) < eval_f(info, param, sinh(-14.99));
+    if (!unbounded && target < lowest) {
+        cli_error(CMD, "--target %g is below every value %s takes (its output range is %s), "
+                  "so no number of steps reaches it", target, info->name, info->output_range);
+        return 0;
+    }
+    return 1;
+}
+
 static int run_one(nnc_activation id, double param, double start, double target,
                    double eta, int max_steps, int verbose)
 {
@@ -153,6 +172,8 @@ static int run_one(nnc_activation id, double param, double start, double target,
     if (!exact_inverse(id, param, start, &z) && !bisect_inverse(info, param, start, &z))
         return CLI_USAGE;
 
+    if (!reachable(info, param, target))
+        return CLI_USAGE;
     double a = start, a1 = start;
     if (verbose)
         printf("%s step 0: z=%.9g, a=%.9g\n", label, z, a);
@@ -189,6 +210,7 @@ int cmd_steps(int argc, char **argv)
     int n_act = 0;
     double start = 0.9, target = 0.5, eta = 0.2;
     int max_steps = 10000, verbose = 0;
+    cli_seen seen = {0};
 
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
@@ -198,11 +220,13 @@ int cmd_steps(int argc, char **argv)
             usage(stdout);
             return CLI_OK;
         }
-        if (strcmp(arg, "--verbose") == 0) {
+        if (cli_is_flag(arg, "--verbose")) {
+            if (!cli_once(CMD, &seen, "--verbose"))
+                return CLI_USAGE;
             verbose = 1;
             continue;
         }
-        v = cli_option(CMD, argc, argv, &i, "--activation", &m);
+        v = cli_option(CMD, argc, argv, &i, "--activation", &m, NULL); /* repeatable */
         if (m) {
             if (!v)
                 return CLI_USAGE;
@@ -215,25 +239,25 @@ int cmd_steps(int argc, char **argv)
             n_act++;
             continue;
         }
-        v = cli_option(CMD, argc, argv, &i, "--start", &m);
+        v = cli_option(CMD, argc, argv, &i, "--start", &m, &seen);
         if (m) {
             if (!v || !cli_parse_double(CMD, "--start", v, &start))
                 return CLI_USAGE;
             continue;
         }
-        v = cli_option(CMD, argc, argv, &i, "--target", &m);
+        v = cli_option(CMD, argc, argv, &i, "--target", &m, &seen);
         if (m) {
             if (!v || !cli_parse_double(CMD, "--target", v, &target))
                 return CLI_USAGE;
             continue;
         }
-        v = cli_option(CMD, argc, argv, &i, "--eta", &m);
+        v = cli_option(CMD, argc, argv, &i, "--eta", &m, &seen);
         if (m) {
-            if (!v || !cli_parse_double(CMD, "--eta", v, &eta))
+            if (!v || !cli_parse_positive(CMD, "--eta", v, 0, &eta))
                 return CLI_USAGE;
             continue;
         }
-        v = cli_option(CMD, argc, argv, &i, "--max-steps", &m);
+        v = cli_option(CMD, argc, argv, &i, "--max-steps", &m, &seen);
         if (m) {
             if (!v || !cli_parse_int(CMD, "--max-steps", v, 1, 100000000, &max_steps))
                 return CLI_USAGE;
@@ -246,10 +270,6 @@ int cmd_steps(int argc, char **argv)
         return CLI_USAGE;
     }
 
-    if (!(eta > 0)) {
-        cli_error(CMD, "--eta must be positive (got %g)", eta);
-        return CLI_USAGE;
-    }
     if (!(target < start)) {
         cli_error(CMD, "--target (%g) must be below --start (%g)", target, start);
         return CLI_USAGE;

@@ -30,8 +30,9 @@ static const char sweep_usage[] =
     "  sin | composite         a built-in textbook data set (default: composite)\n"
     "  --train FILE --test FILE  .npz (keys data, label) or .csv\n"
     "  --label COLS            CSV label columns (default: -1, the last)\n"
-    "  --task NAME             fitting | binary | multiclass (default: fitting)\n"
-    "grid (comma-separated lists):\n"
+    "  --task NAME             fitting | binary (labels 0 and 1) | multiclass\n"
+    "                          (default: fitting)\n"
+    "grid (comma-separated lists of distinct values; at most 10000 runs in all):\n"
     "  --hidden LIST           hidden layer widths (default: 4)\n"
     "  --eta LIST              learning rates (default: 0.1)\n"
     "  --batch LIST            mini-batch sizes, -1 for the whole set (default: 10)\n"
@@ -46,9 +47,10 @@ static const char sweep_usage[] =
     "  --jobs N                runs in parallel (default: the number of online CPUs)\n"
     "  --out DIR               output folder (default: sweep)\n"
     "  --quiet                 no progress lines on stderr\n"
-    "  -h, --help              this text\n";
+    "  -h, --help              this text\n"
+    "Each option may be given once; a list may not hold a value twice.\n";
 
-enum { MAX_LIST = 256 };
+enum { MAX_LIST = 256, MAX_RUNS = 10000 };
 
 typedef struct sweep_args {
     cli_data_source data;
@@ -90,6 +92,20 @@ typedef struct sweep_state {
 
 /* --- arguments ------------------------------------------------------- */
 
+/* A value listed twice would run the same training twice, into one file. */
+static int check_distinct(const char *flag, const double *v, int n)
+{
+    for (int i = 1; i < n; i++) {
+        for (int j = 0; j < i; j++) {
+            if (v[i] == v[j]) {
+                cli_error(CMD, "%s: %g is listed twice", flag, v[i]);
+                return 0;
+            }
+        }
+    }
+    return 1;
+}
+
 static int parse_int_list(const char *flag, const char *text, long min, long max,
                           int allow_minus_one, int *out, int *count)
 {
@@ -99,6 +115,10 @@ static int parse_int_list(const char *flag, const char *text, long min, long max
         return 0;
     if (n > MAX_LIST) {
         cli_error(CMD, "%s: at most %d values", flag, MAX_LIST);
+        free(v);
+        return 0;
+    }
+    if (!check_distinct(flag, v, n)) {
         free(v);
         return 0;
     }
@@ -127,6 +147,10 @@ static int parse_eta_list(const char *text, double *out, int *count)
         return 0;
     if (n > MAX_LIST) {
         cli_error(CMD, "--eta: at most %d values", MAX_LIST);
+        free(v);
+        return 0;
+    }
+    if (!check_distinct("--eta", v, n)) {
         free(v);
         return 0;
     }
@@ -163,6 +187,8 @@ static int parse_args(int argc, char **argv, sweep_args *a)
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
     a->jobs = cpus >= 1 ? (cpus > 1024 ? 1024 : (int)cpus) : 1;
     a->out = "sweep";
+    cli_seen seen = {0};
+    int checkpoint_given = 0;
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i], *v;
         int m = 0;
@@ -170,16 +196,18 @@ static int parse_args(int argc, char **argv, sweep_args *a)
             fputs(sweep_usage, stdout);
             exit(CLI_OK);
         }
-        if (strcmp(arg, "--quiet") == 0 || strcmp(arg, "-q") == 0) {
+        if (cli_is_flag(arg, "--quiet|-q")) {
+            if (!cli_once(CMD, &seen, "--quiet|-q"))
+                return 0;
             a->quiet = 1;
             continue;
         }
-        int d = cli_data_option(CMD, argc, argv, &i, &a->data);
+        int d = cli_data_option(CMD, argc, argv, &i, &a->data, &seen);
         if (d < 0)
             return 0;
         if (d > 0)
             continue;
-#define OPTION(flag) ((v = cli_option(CMD, argc, argv, &i, flag, &m)) != NULL || m)
+#define OPTION(flag) ((v = cli_option(CMD, argc, argv, &i, flag, &m, &seen)) != NULL || m)
         if (OPTION("--task")) {
             if (v && nnc_task_from_name(v, &a->task) != NNC_OK) {
                 cli_status_error(CMD, NNC_ERR_ARGUMENT);
@@ -195,6 +223,11 @@ static int parse_args(int argc, char **argv, sweep_args *a)
             if (v && !parse_int_list("--batch", v, 1, 100000000, 1, a->batch, &a->n_batch))
                 return 0;
         } else if (OPTION("--activation")) {
+            if (v && strchr(v, ',')) {
+                cli_error(CMD, "--activation: '%s' is a list, but a sweep's networks have one "
+                          "hidden layer: give one activation", v);
+                return 0;
+            }
             if (v && !cli_parse_activation(CMD, v, &a->activation, &a->act_param))
                 return 0;
             if (v)
@@ -208,15 +241,12 @@ static int parse_args(int argc, char **argv, sweep_args *a)
             if (v && !cli_parse_int(CMD, "--epochs", v, 1, 100000000, &a->max_epoch))
                 return 0;
         } else if (OPTION("--eps")) {
-            if (v && !cli_parse_double(CMD, "--eps", v, &a->eps))
+            if (v && !cli_parse_positive(CMD, "--eps", v, 1, &a->eps))
                 return 0;
         } else if (OPTION("--checkpoint")) {
-            if (v && !cli_parse_double(CMD, "--checkpoint", v, &a->checkpoint))
+            if (v && !cli_parse_positive(CMD, "--checkpoint", v, 0, &a->checkpoint))
                 return 0;
-            if (v && !(a->checkpoint > 0)) {
-                cli_error(CMD, "--checkpoint must be a positive number of epochs");
-                return 0;
-            }
+            checkpoint_given = 1;
         } else if (OPTION("--seed")) {
             if (v && !cli_parse_seed(CMD, v, &a->seed))
                 return 0;
@@ -224,10 +254,6 @@ static int parse_args(int argc, char **argv, sweep_args *a)
             if (v && !cli_parse_int(CMD, "--jobs", v, 1, 1024, &a->jobs))
                 return 0;
         } else if (OPTION("--out")) {
-            if (v && !v[0]) {
-                cli_error(CMD, "--out: empty folder name");
-                return 0;
-            }
             if (v)
                 a->out = v;
         } else if (arg[0] == '-') {
@@ -244,6 +270,21 @@ static int parse_args(int argc, char **argv, sweep_args *a)
         if (m && !v)
             return 0; /* the option's value was missing; cli_option said so */
     }
+    long n_runs = (long)a->n_hidden * a->n_eta * a->n_batch;
+    if (n_runs > MAX_RUNS) {
+        cli_error(CMD, "--hidden, --eta and --batch list %d x %d x %d = %ld runs; a sweep "
+                  "makes at most %d", a->n_hidden, a->n_eta, a->n_batch, n_runs, MAX_RUNS);
+        return 0;
+    }
+    if (checkpoint_given && a->checkpoint > a->max_epoch) {
+        char ck[32];
+        cli_format_number(ck, sizeof ck, a->checkpoint);
+        cli_error(CMD, "--checkpoint %s is more than --epochs %d: no check would run, so no "
+                  "run would record a loss", ck, a->max_epoch);
+        return 0;
+    }
+    if (!cli_check_out_dir(CMD, "--out", a->out))
+        return 0;
     if (!a->data.builtin && !a->data.train_path && !a->data.test_path)
         a->data.builtin = "composite";
     return 1;
@@ -265,16 +306,6 @@ static int net_batch(int batch, int rows)
     return batch == -1 || batch > rows ? rows : batch;
 }
 
-/* A number for names and tables: whole numbers plainly (10, not 1e+01),
- * others as the shortest decimal that reads back exactly (0.1). */
-static void format_number(char *buf, size_t size, double x)
-{
-    if (x == floor(x) && fabs(x) < 1e15)
-        snprintf(buf, size, "%.0f", x);
-    else
-        cli_format_shortest(buf, size, x);
-}
-
 static void shape_name(char *buf, size_t size, const cli_data *d, int hidden)
 {
     snprintf(buf, size, "%d-%d-%d", nnc_dataset_inputs(d->train), hidden,
@@ -285,7 +316,7 @@ static void run_name(char *buf, size_t size, const sweep_state *st, const sweep_
 {
     char shape[64], eta[32];
     shape_name(shape, sizeof shape, st->data, st->a->hidden[r->h]);
-    format_number(eta, sizeof eta, st->a->eta[r->e]);
+    cli_format_number(eta, sizeof eta, st->a->eta[r->e]);
     snprintf(buf, size, "%s_eta%s_bz%d", shape, eta, st->a->batch[r->b]);
 }
 
@@ -396,21 +427,21 @@ static int write_csv(const char *path, const sweep_state *st)
         const sweep_run *r = &st->runs[k];
         const nnc_checkpoint *c = last_good_check(&r->result);
         char eta[32], num[32];
-        format_number(eta, sizeof eta, st->a->eta[r->e]);
+        cli_format_number(eta, sizeof eta, st->a->eta[r->e]);
         fprintf(f, "%d,%s,%d,", st->a->hidden[r->h], eta, st->a->batch[r->b]);
         if (r->status == NNC_OK && r->result.stopped_early)
             fprintf(f, "%d", r->result.epochs_run);
         fprintf(f, ",%d,%s,", r->result.stopped_early, status_word(r->status));
         if (c) {
-            format_number(num, sizeof num, c->loss_valid);
+            cli_format_number(num, sizeof num, c->loss_valid);
             fprintf(f, "%s,", num);
-            format_number(num, sizeof num, c->accuracy_valid);
+            cli_format_number(num, sizeof num, c->accuracy_valid);
             fprintf(f, "%s,", num);
         } else {
             fprintf(f, ",,");
         }
         if (isfinite(r->test_accuracy)) {
-            format_number(num, sizeof num, r->test_accuracy);
+            cli_format_number(num, sizeof num, r->test_accuracy);
             fprintf(f, "%s", num);
         }
         fprintf(f, ",%.3f\n", r->seconds);
@@ -429,8 +460,8 @@ static int build_markdown(const sweep_state *st, double wall, char **text, size_
         return 0;
     }
     char eps[32], ck[32];
-    format_number(eps, sizeof eps, a->eps);
-    format_number(ck, sizeof ck, a->checkpoint);
+    cli_format_number(eps, sizeof eps, a->eps);
+    cli_format_number(ck, sizeof ck, a->checkpoint);
     fprintf(f, "Sweep on %s (%s): activation %s, init %s, max %d epochs, eps %s, "
                "checkpoint %s, seed %llu, %s; %d runs on %d threads in %.1f s.\n\n",
             st->data->name, nnc_task_name(a->task), a->activation_text,
@@ -444,7 +475,7 @@ static int build_markdown(const sweep_state *st, double wall, char **text, size_
         const nnc_checkpoint *c = last_good_check(&r->result);
         char shape[64], eta[32], epochs[32], loss[32], acc[32];
         shape_name(shape, sizeof shape, st->data, a->hidden[r->h]);
-        format_number(eta, sizeof eta, a->eta[r->e]);
+        cli_format_number(eta, sizeof eta, a->eta[r->e]);
         if (r->status == NNC_ERR_DIVERGED)
             snprintf(epochs, sizeof epochs, "diverged");
         else if (r->status != NNC_OK)
@@ -499,7 +530,7 @@ static int chart_loss(const sweep_state *st, int which, const char *dir)
         return 1;
     char title[256], shape[64], eta[32];
     shape_name(shape, sizeof shape, st->data, a->hidden[0]);
-    format_number(eta, sizeof eta, a->eta[0]);
+    cli_format_number(eta, sizeof eta, a->eta[0]);
     if (which == 0)
         snprintf(title, sizeof title, "validation loss by hidden units (eta %s, batch %d)",
                  eta, a->batch[0]);
@@ -536,7 +567,7 @@ static int chart_loss(const sweep_state *st, int which, const char *dir)
             shape_name(label, sizeof label, st->data, a->hidden[v]);
         else if (which == 1) {
             char num[32];
-            format_number(num, sizeof num, a->eta[v]);
+            cli_format_number(num, sizeof num, a->eta[v]);
             snprintf(label, sizeof label, "eta %s", num);
         } else
             snprintf(label, sizeof label, "batch %d", a->batch[v]);
@@ -572,7 +603,7 @@ static int chart_heatmap(const sweep_state *st, const char *dir)
             values[h * nx + e] = st->runs[grid_index(a, h, e, 0)].test_accuracy;
     }
     for (int e = 0; e < nx; e++) {
-        format_number(xl[e], sizeof xl[e], a->eta[e]);
+        cli_format_number(xl[e], sizeof xl[e], a->eta[e]);
         xp[e] = xl[e];
     }
     char title[128];
@@ -637,19 +668,38 @@ int cmd_sweep(int argc, char **argv)
         return CLI_USAGE;
     int n_in = nnc_dataset_inputs(data.train), n_out = nnc_dataset_outputs(data.train);
     int rows = nnc_dataset_rows(data.train);
-    /* Every batch size must fit the split; nnc_train checks the rest. */
+    /* Every batch size must fit the split and make a schedule of a sane
+     * number of checks; nnc_train checks the rest. */
     nnc_train_options probe = nnc_train_options_default();
     probe.checkpoint = a.checkpoint;
+    probe.max_epoch = a.max_epoch;
+    int widest = 0, biggest = 0;
     for (int b = 0; b < a.n_batch; b++) {
-        int nt, nv, ipe;
-        long ck;
         probe.batch_size = a.batch[b];
-        nnc_status s = nnc_train_schedule(rows, &probe, &nt, &nv, &ipe, &ck);
-        if (s != NNC_OK) {
-            cli_status_error(CMD, s);
+        if (!cli_check_schedule(CMD, rows, &probe, 0)) {
             cli_free_data(&data);
             return CLI_USAGE;
         }
+        biggest = net_batch(a.batch[b], rows) > biggest ? net_batch(a.batch[b], rows) : biggest;
+        for (int c = 0; c < b; c++) {
+            /* As nnc_train sizes batches: at most the training rows. */
+            int n_train = rows - rows / 10;
+            if ((a.batch[c] == -1 || a.batch[c] >= n_train) &&
+                (a.batch[b] == -1 || a.batch[b] >= n_train)) {
+                cli_error(CMD, "--batch: %d and %d both mean the whole training set of %d "
+                          "rows, the same run twice", a.batch[c], a.batch[b], n_train);
+                cli_free_data(&data);
+                return CLI_USAGE;
+            }
+        }
+    }
+    for (int h = 0; h < a.n_hidden; h++)
+        widest = a.hidden[h] > widest ? a.hidden[h] : widest;
+    int n_runs = a.n_hidden * a.n_eta * a.n_batch, shape[3] = {n_in, widest, n_out};
+    if (!cli_check_net_memory(CMD, "--hidden", shape, 3, biggest,
+                              a.jobs < n_runs ? a.jobs : n_runs)) {
+        cli_free_data(&data);
+        return CLI_USAGE;
     }
 
     sweep_state st = {0};

@@ -34,7 +34,8 @@ static const char train_usage[] =
     "                          named with labels-idx1 for images-idx3); needs\n"
     "                          --task multiclass\n"
     "  --test-labels FILE      IDX labels of --test (likewise)\n"
-    "  --task NAME             fitting | binary | multiclass (default: fitting)\n"
+    "  --task NAME             fitting | binary (labels 0 and 1) | multiclass\n"
+    "                          (default: fitting)\n"
     "network:\n"
     "  --hidden N[,N...]       hidden layer widths (default: 3)\n"
     "  --layers 1,3,1          all widths, inputs first and outputs last\n"
@@ -61,9 +62,10 @@ static const char train_usage[] =
     "output:\n"
     "  --name NAME             run name (default: <data>_<widths>, e.g. sin_131)\n"
     "  --out DIR               parent folder of the run folder (default: .)\n"
-    "  --no-save               write nothing\n"
+    "  --no-save               write nothing (so not with --out or --name)\n"
     "  -q, --quiet             no progress bar (it shows only on a terminal anyway)\n"
-    "  -h, --help              this text\n";
+    "  -h, --help              this text\n"
+    "Each option may be given once.\n";
 
 typedef struct train_args {
     cli_data_source data;
@@ -123,6 +125,7 @@ static int parse_args(int argc, char **argv, train_args *a)
     a->n_hidden = 1;
     snprintf(a->activation_text, sizeof a->activation_text, "sigmoid");
     int have_hidden = 0;
+    cli_seen seen = {0};
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i], *v;
         int m = 0;
@@ -130,20 +133,24 @@ static int parse_args(int argc, char **argv, train_args *a)
             fputs(train_usage, stdout);
             exit(CLI_OK);
         }
-        if (strcmp(arg, "--no-save") == 0) {
+        if (cli_is_flag(arg, "--no-save")) {
+            if (!cli_once("train", &seen, "--no-save"))
+                return 0;
             a->save = 0;
             continue;
         }
-        if (strcmp(arg, "--quiet") == 0 || strcmp(arg, "-q") == 0) {
+        if (cli_is_flag(arg, "--quiet|-q")) {
+            if (!cli_once("train", &seen, "--quiet|-q"))
+                return 0;
             a->quiet = 1;
             continue;
         }
-        int d = cli_data_option("train", argc, argv, &i, &a->data);
+        int d = cli_data_option("train", argc, argv, &i, &a->data, &seen);
         if (d < 0)
             return 0;
         if (d > 0)
             continue;
-#define OPTION(flag) ((v = cli_option("train", argc, argv, &i, flag, &m)) != NULL || m)
+#define OPTION(flag) ((v = cli_option("train", argc, argv, &i, flag, &m, &seen)) != NULL || m)
         static const struct {
             const char *flag;
             unsigned bit;
@@ -176,6 +183,11 @@ static int parse_args(int argc, char **argv, train_args *a)
                 return 0;
             }
         } else if (OPTION("--activation")) {
+            if (v && strlen(v) >= sizeof a->activation_text) {
+                cli_error("train", "--activation: the list is too long (at most %zu "
+                          "characters)", sizeof a->activation_text - 1);
+                return 0;
+            }
             if (v)
                 snprintf(a->activation_text, sizeof a->activation_text, "%s", v);
         } else if (OPTION("--init")) {
@@ -186,12 +198,8 @@ static int parse_args(int argc, char **argv, train_args *a)
         } else if (OPTION("--init-from")) {
             a->init_from = v;
         } else if (OPTION("--eta")) {
-            if (v && !cli_parse_double("train", "--eta", v, &a->opt.eta))
+            if (v && !cli_parse_positive("train", "--eta", v, 0, &a->opt.eta))
                 return 0;
-            if (v && !(a->opt.eta > 0)) {
-                cli_error("train", "--eta must be positive (got %s)", v);
-                return 0;
-            }
         } else if (OPTION("--batch")) {
             if (v && !cli_parse_int("train", "--batch", v, -1, 100000000, &a->opt.batch_size))
                 return 0;
@@ -203,12 +211,8 @@ static int parse_args(int argc, char **argv, train_args *a)
             if (v && !cli_parse_int("train", "--epochs", v, 1, 100000000, &a->opt.max_epoch))
                 return 0;
         } else if (OPTION("--eps")) {
-            if (v && !cli_parse_double("train", "--eps", v, &a->opt.eps))
+            if (v && !cli_parse_positive("train", "--eps", v, 1, &a->opt.eps))
                 return 0;
-            if (v && a->opt.eps < 0) {
-                cli_error("train", "--eps must be >= 0 (got %s); 0 never stops early", v);
-                return 0;
-            }
         } else if (OPTION("--normalize")) {
             if (v && strcmp(v, "minmax") != 0 && strcmp(v, "none") != 0) {
                 cli_error("train", "--normalize: '%s' is not none or minmax", v);
@@ -218,18 +222,19 @@ static int parse_args(int argc, char **argv, train_args *a)
         } else if (OPTION("--resume")) {
             a->resume = v;
         } else if (OPTION("--checkpoint")) {
-            if (v && !cli_parse_double("train", "--checkpoint", v, &a->opt.checkpoint))
+            if (v && !cli_parse_positive("train", "--checkpoint", v, 0, &a->opt.checkpoint))
                 return 0;
-            if (v && !(a->opt.checkpoint > 0)) {
-                cli_error("train", "--checkpoint must be a positive number of epochs");
-                return 0;
-            }
         } else if (OPTION("--seed")) {
             if (v && !cli_parse_seed("train", v, &a->opt.seed))
                 return 0;
         } else if (OPTION("--name")) {
             if (v && (!v[0] || strchr(v, '/') || strcmp(v, ".") == 0 || strcmp(v, "..") == 0)) {
                 cli_error("train", "--name: '%s' is not a plain folder name", v);
+                return 0;
+            }
+            if (v && strlen(v) > 255) {
+                cli_error("train", "--name: a folder name has at most 255 bytes (got %zu)",
+                          strlen(v));
                 return 0;
             }
             a->name = v;
@@ -253,6 +258,21 @@ static int parse_args(int argc, char **argv, train_args *a)
         cli_error("train", "give --hidden or --layers, not both");
         return 0;
     }
+    if (!a->save && (a->name || strcmp(a->out, ".") != 0)) {
+        cli_error("train", "--no-save writes nothing, so %s has no use; leave one out",
+                  a->name ? "--name" : "--out");
+        return 0;
+    }
+    if (a->save && strcmp(a->out, ".") != 0 && !cli_check_out_dir("train", "--out", a->out))
+        return 0;
+    if (a->resume && !a->data.builtin && !a->data.train_path && !a->data.test_path &&
+        (a->data.label || a->data.train_labels || a->data.test_labels)) {
+        cli_error("train", "%s goes with --train/--test; without them --resume carries on "
+                  "with the model's own data and label columns",
+                  a->data.label ? "--label" : a->data.train_labels ? "--train-labels"
+                                                                   : "--test-labels");
+        return 0;
+    }
     if (a->resume && (a->given & (GIVEN_NETWORK | GIVEN_BATCH | GIVEN_SEED))) {
         cli_error("train", "--resume takes the network, its scaling, the batch size and the "
                   "random state from the model file; --hidden, --layers, --activation, "
@@ -261,7 +281,7 @@ static int parse_args(int argc, char **argv, train_args *a)
     }
     if (!a->resume && (a->given & GIVEN_CHECKPOINT) && a->opt.checkpoint > a->opt.max_epoch) {
         char ck[32];
-        cli_format_shortest(ck, sizeof ck, a->opt.checkpoint);
+        cli_format_number(ck, sizeof ck, a->opt.checkpoint);
         cli_error("train", "--checkpoint %s is more than --epochs %d: no check would run, "
                   "so nothing would be logged or validated", ck, a->opt.max_epoch);
         return 0;
@@ -493,11 +513,8 @@ static int split_model_path(const char *path, char *dir, size_t dir_size, char *
  * and the options it was trained with, overridden by the command line's. */
 static int load_resume(train_args *a, nnc_model *model)
 {
-    nnc_status s = nnc_model_load(model, a->resume, 1);
-    if (s != NNC_OK) {
-        cli_status_error("train", s);
-        return 0;
-    }
+    if (cli_load_model("train", a->resume, 1, model) != CLI_OK)
+        return 0; /* it said why, with a hint when --resume names a folder */
     if (!model->has_state) {
         cli_error("train", "%s has no training state (it was converted or exported, not "
                   "trained by nnc train), so it cannot be resumed", a->resume);
@@ -788,6 +805,12 @@ int cmd_train(int argc, char **argv)
                   "training labels hold a single class");
         goto done;
     }
+    if (a.resume && a.task == NNC_TASK_MULTICLASS && data.first_label != model.label_base) {
+        cli_error("train", "%s numbers its classes from label %d, but the smallest training "
+                  "label here is %d: every class would shift by %d", a.resume,
+                  model.label_base, data.first_label, data.first_label - model.label_base);
+        goto done;
+    }
     if (a.resume) {
         const char *was = nnc_model_get_meta(&model, "train_sha256");
         if (was && data.sha256[0] && strcmp(was, data.sha256) != 0)
@@ -803,6 +826,10 @@ int cmd_train(int argc, char **argv)
 
     int rows = nnc_dataset_rows(data.train);
     int batch = a.opt.batch_size == -1 || a.opt.batch_size > rows ? rows : a.opt.batch_size;
+    if (!cli_check_schedule("train", rows, &a.opt, a.resume ? model.state.total_iteration : 0) ||
+        !cli_check_net_memory("train", a.resume ? a.resume : a.n_widths ? "--layers" : "--hidden",
+                              widths, n_widths, batch, 1))
+        goto done;
     nnc_status s;
     if (a.resume) {
         s = rebuild_net(&net, model.net, batch);
@@ -840,6 +867,8 @@ int cmd_train(int argc, char **argv)
         cli_error("train", "output path too long");
         goto done;
     }
+    if (a.save && !cli_check_out_dir("train", "run folder", dir))
+        goto done;
 
     int n_train, n_valid, ipe;
     long ck_iter, total_iterations = 0;

@@ -42,7 +42,8 @@ static int ends_with(const char *s, const char *suffix)
     return n >= k && strcmp(s + n - k, suffix) == 0;
 }
 
-int cli_data_option(const char *cmd, int argc, char **argv, int *i, cli_data_source *src)
+int cli_data_option(const char *cmd, int argc, char **argv, int *i, cli_data_source *src,
+                    cli_seen *seen)
 {
     static const char *const flags[] = {"--train", "--test", "--label", "--train-labels",
                                         "--test-labels"};
@@ -50,7 +51,7 @@ int cli_data_option(const char *cmd, int argc, char **argv, int *i, cli_data_sou
                             &src->train_labels, &src->test_labels};
     for (int k = 0; k < 5; k++) {
         int matched;
-        const char *v = cli_option(cmd, argc, argv, i, flags[k], &matched);
+        const char *v = cli_option(cmd, argc, argv, i, flags[k], &matched, seen);
         if (matched) {
             if (!v)
                 return -1;
@@ -216,6 +217,22 @@ static int one_hot_both(const char *cmd, cli_data *d)
     return 1;
 }
 
+/* --task binary: a logistic output learns labels 0 and 1, nothing else. */
+static int binary_labels(const char *cmd, const nnc_dataset *ds, const char *what)
+{
+    const nnc_real *y = nnc_dataset_y(ds);
+    size_t n = (size_t)nnc_dataset_rows(ds) * (size_t)nnc_dataset_outputs(ds);
+    for (size_t i = 0; i < n; i++) {
+        if (y[i] != 0 && y[i] != 1) {
+            cli_error(cmd, "--task binary needs labels 0 and 1, but %s has %g (row %zu); "
+                      "other classes need --task multiclass, numbers --task fitting", what,
+                      (double)y[i], i / (size_t)nnc_dataset_outputs(ds) + 1);
+            return 0;
+        }
+    }
+    return 1;
+}
+
 /* SHA-256 of a file's bytes into hex ("" when it cannot be read: the
  * reader has already said why). */
 static void hash_file(const char *path, char hex[65])
@@ -268,6 +285,11 @@ int cli_load_data(const char *cmd, const cli_data_source *src, nnc_task task,
             return 0;
         }
         int idx = is_idx_file(train_path) || is_idx_file(test_path);
+        if (!idx && src->label && ends_with(train_path, ".npz") && ends_with(test_path, ".npz")) {
+            cli_error(cmd, "--label picks CSV columns; %s and %s are .npz files, whose labels "
+                      "are their member 'label'", train_path, test_path);
+            return 0;
+        }
         if (!idx && (src->train_labels || src->test_labels)) {
             cli_error(cmd, "%s is for IDX image files; %s is not one",
                       src->train_labels ? "--train-labels" : "--test-labels",
@@ -320,6 +342,11 @@ int cli_load_data(const char *cmd, const cli_data_source *src, nnc_task task,
                       "--train FILE --test FILE)", builtin);
             return 0;
         }
+        if (src->label) {
+            cli_error(cmd, "--label picks CSV columns of --train/--test files; the built-in "
+                      "set %s has its own labels", b->name);
+            return 0;
+        }
         s = nnc_dataset_load_npz_memory(&d.train, b->train, *b->train_size, b->train_file);
         if (s == NNC_OK)
             s = nnc_dataset_load_npz_memory(&d.test, b->test, *b->test_size, b->test_file);
@@ -329,6 +356,12 @@ int cli_load_data(const char *cmd, const cli_data_source *src, nnc_task task,
     d.name = d.stem;
     if (s != NNC_OK) {
         cli_status_error(cmd, s);
+        cli_free_data(&d);
+        return 0;
+    }
+    if (task == NNC_TASK_BINARY &&
+        (!binary_labels(cmd, d.train, builtin ? builtin : train_path ? train_path : "sin") ||
+         !binary_labels(cmd, d.test, builtin ? builtin : test_path ? test_path : "sin"))) {
         cli_free_data(&d);
         return 0;
     }

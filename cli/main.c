@@ -39,6 +39,14 @@ int main(int argc, char **argv)
         return CLI_USAGE;
     }
     const char *name = argv[1];
+    if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0 || strcmp(name, "help") == 0 ||
+        strcmp(name, "--version") == 0) {
+        int most = strcmp(name, "help") == 0 ? 3 : 2;
+        if (argc > most) {
+            fprintf(stderr, "nnc: unexpected argument '%s' after %s\n", argv[most], name);
+            return CLI_USAGE;
+        }
+    }
     if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0 || strcmp(name, "help") == 0) {
         if (argc > 2 && strcmp(name, "help") == 0) {
             for (int i = 0; i < COMMAND_COUNT; i++) {

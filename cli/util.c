@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 void cli_error(const char *cmd, const char *fmt, ...)
 {
@@ -137,26 +138,70 @@ int cli_parse_double_list(const char *cmd, const char *flag, const char *text,
     return 1;
 }
 
+int cli_once(const char *cmd, cli_seen *seen, const char *flag)
+{
+    if (!seen)
+        return 1;
+    /* flag may list aliases ("--quiet|-q"): they are one option, named by
+     * the first. */
+    int len = (int)strcspn(flag, "|");
+    for (int k = 0; k < seen->n; k++) {
+        const char *f = seen->flags[k];
+        if ((int)strcspn(f, "|") == len && strncmp(f, flag, (size_t)len) == 0) {
+            cli_error(cmd, "%.*s given twice (each option may be given once)", len, flag);
+            return 0;
+        }
+    }
+    if (seen->n < (int)(sizeof seen->flags / sizeof seen->flags[0]))
+        seen->flags[seen->n++] = flag;
+    return 1;
+}
+
+/* The length of arg's option name when it is one of names ('|'-separated),
+ * followed by '\0' or '='; 0 if it is none of them. */
+static size_t flag_match(const char *arg, const char *names)
+{
+    for (const char *n = names; *n;) {
+        size_t len = strcspn(n, "|");
+        if (len && strncmp(arg, n, len) == 0 && (arg[len] == '\0' || arg[len] == '='))
+            return len;
+        n += len + (n[len] == '|');
+    }
+    return 0;
+}
+
+int cli_is_flag(const char *arg, const char *names)
+{
+    size_t len = flag_match(arg, names);
+    return len && arg[len] == '\0';
+}
+
 const char *cli_option(const char *cmd, int argc, char **argv, int *i, const char *flag,
-                       int *matched)
+                       int *matched, cli_seen *seen)
 {
     const char *arg = argv[*i];
-    size_t fl = strlen(flag);
+    size_t fl = flag_match(arg, flag);
     *matched = 0;
-    if (strncmp(arg, flag, fl) != 0)
-        return NULL;
-    if (arg[fl] == '=') {
-        *matched = 1;
-        return arg + fl + 1;
-    }
-    if (arg[fl] != '\0')
+    if (!fl)
         return NULL;
     *matched = 1;
-    if (*i + 1 >= argc) {
-        cli_error(cmd, "%s needs a value", flag);
+    /* Messages name the option as the command line spelt it. */
+    char name[64];
+    snprintf(name, sizeof name, "%.*s", (int)fl, arg);
+    const char *v;
+    if (arg[fl] == '=') {
+        v = arg + fl + 1;
+    } else if (*i + 1 >= argc) {
+        cli_error(cmd, "%s needs a value", name);
+        return NULL;
+    } else {
+        v = argv[++*i];
+    }
+    if (!v[0]) {
+        cli_error(cmd, "%s: the value is empty", name);
         return NULL;
     }
-    return argv[++*i];
+    return cli_once(cmd, seen, flag) ? v : NULL;
 }
 
 void cli_format_shortest(char *buf, size_t size, double x)
@@ -178,6 +223,164 @@ void cli_format_shortest(char *buf, size_t size, double x)
         if (isfinite(x) && !strchr(buf, '.'))
             strcat(buf, ".0");
     }
+}
+
+int cli_parse_positive(const char *cmd, const char *flag, const char *text, int allow_zero,
+                       double *out)
+{
+    double v;
+    if (!cli_parse_double(cmd, flag, text, &v))
+        return 0;
+    if (allow_zero ? !(v >= 0) : !(v > 0)) {
+        cli_error(cmd, "%s must be %s (got %s)", flag, allow_zero ? ">= 0" : "positive", text);
+        return 0;
+    }
+    *out = v;
+    return 1;
+}
+
+/* Walks path (its folder part unless `self`) from the top: every part that
+ * exists must be a folder, and the deepest that exists ("." when none of a
+ * relative path does) writable.  A file's folder must exist; a folder's
+ * missing parts are created later. */
+static int check_parents(const char *cmd, const char *what, const char *path, int self)
+{
+    size_t len = strlen(path);
+    char *p = malloc(len + 2);
+    if (!p) {
+        cli_error(cmd, "out of memory");
+        return 0;
+    }
+    memcpy(p, path, len + 1);
+    if (!self) { /* the folder part of a file's path */
+        char *slash = strrchr(p, '/');
+        len = !slash ? 0 : slash == p ? 1 : (size_t)(slash - p);
+        p[len] = '\0';
+    }
+    size_t deepest = 0; /* p[0, deepest) exists; 0: "." or "/" */
+    int ok = 1;
+    for (size_t i = 1; ok && i <= len; i++) {
+        if (p[i] != '/' && p[i] != '\0')
+            continue;
+        char c = p[i];
+        p[i] = '\0';
+        struct stat st;
+        int missing = 0;
+        if (stat(p, &st) == 0) {
+            if (!S_ISDIR(st.st_mode)) {
+                cli_error(cmd, "%s %s: %s is a file, not a folder", what, path, p);
+                ok = 0;
+            }
+            deepest = i;
+        } else if (errno != ENOENT) {
+            cli_error(cmd, "%s %s: %s: %s", what, path, p, strerror(errno));
+            ok = 0;
+        } else if (!self) {
+            cli_error(cmd, "%s %s: the folder %.*s does not exist", what, path, (int)len, path);
+            ok = 0;
+        } else {
+            missing = 1; /* it and the rest are created */
+        }
+        p[i] = c;
+        if (missing)
+            break;
+    }
+    if (ok) {
+        if (deepest)
+            p[deepest] = '\0';
+        const char *dir = deepest ? p : p[0] == '/' ? "/" : ".";
+        if (access(dir, W_OK | X_OK) != 0) {
+            cli_error(cmd, "%s %s: cannot write in %s: %s", what, path, dir, strerror(errno));
+            ok = 0;
+        }
+    }
+    free(p);
+    return ok;
+}
+
+int cli_check_out_dir(const char *cmd, const char *what, const char *dir)
+{
+    return check_parents(cmd, what, dir, 1);
+}
+
+int cli_check_out_file(const char *cmd, const char *what, const char *path)
+{
+    struct stat st;
+    size_t len = strlen(path);
+    if ((stat(path, &st) == 0 && S_ISDIR(st.st_mode)) || (len && path[len - 1] == '/')) {
+        cli_error(cmd, "%s %s is a folder; give the name of a file to write", what, path);
+        return 0;
+    }
+    return check_parents(cmd, what, path, 0);
+}
+
+int cli_check_schedule(const char *cmd, int rows, const nnc_train_options *o,
+                       long done_iterations)
+{
+    int n_train, n_valid, ipe;
+    long ck;
+    nnc_status s = nnc_train_schedule(rows, o, &n_train, &n_valid, &ipe, &ck);
+    if (s != NNC_OK) {
+        cli_status_error(cmd, s);
+        return 0;
+    }
+    /* As nnc_train counts them: one check per ck updates, up to the end. */
+    double end = (double)o->max_epoch * ipe;
+    double checks = floor(end / (double)ck) - floor((double)done_iterations / (double)ck);
+    if (checks > CLI_MAX_CHECKS) {
+        char num[32];
+        cli_format_number(num, sizeof num, o->checkpoint);
+        cli_error(cmd, "--epochs %d with --checkpoint %s would make %.0f checks (%d updates "
+                  "per epoch, a check every %ld); a run makes at most %d: give a larger "
+                  "--checkpoint", o->max_epoch, num, checks, ipe, ck, CLI_MAX_CHECKS);
+        return 0;
+    }
+    return 1;
+}
+
+int cli_check_net_memory(const char *cmd, const char *what, const int *widths,
+                         int n_widths, int batch, int copies)
+{
+    long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+    if (pages <= 0 || page <= 0 || n_widths < 2)
+        return 1; /* unknown: the allocations will tell */
+    double have = (double)pages * (double)page;
+    /* As nnc_net_create and nnc_train allocate: parameters, gradients and the
+     * last good copy; Z, A and dZ per layer and a scratch of the widest
+     * layer, for `batch` rows. */
+    double params = 0, units = 0, widest = widths[0];
+    for (int l = 1; l < n_widths; l++) {
+        params += ((double)widths[l - 1] + 1) * widths[l];
+        units += widths[l];
+        widest = widths[l] > widest ? widths[l] : widest;
+    }
+    double need = (double)sizeof(nnc_real) * copies *
+                  (3 * params + 3 * (double)batch * units + (double)batch * widest);
+    if (need <= have)
+        return 1;
+    char shape[128];
+    int k = 0, l = 0;
+    for (; l < n_widths && k < (int)sizeof shape - 16; l++)
+        k += snprintf(shape + k, sizeof shape - (size_t)k, "%s%d", l ? "-" : "", widths[l]);
+    if (l < n_widths)
+        snprintf(shape + k, sizeof shape - (size_t)k, "-...");
+    const double gib = 1024.0 * 1024 * 1024;
+    char total[96] = "";
+    if (copies > 1)
+        snprintf(total, sizeof total, " each, %.1f GiB for %d runs side by side",
+                 need / gib, copies);
+    cli_error(cmd, "%s: a %s network (%.0f parameters) trained in batches of %d needs "
+              "about %.1f GiB of memory%s; this machine has %.1f GiB", what, shape, params,
+              batch, copies > 1 ? need / copies / gib : need / gib, total, have / gib);
+    return 0;
+}
+
+void cli_format_number(char *buf, size_t size, double x)
+{
+    if (x == floor(x) && fabs(x) < 1e15)
+        snprintf(buf, size, "%.0f", x);
+    else
+        cli_format_shortest(buf, size, x);
 }
 
 int cli_make_dirs(const char *cmd, const char *dir)

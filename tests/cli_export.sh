@@ -260,7 +260,7 @@ expect_error 1 "--prefix: '_x' is not a C identifier" export-c "$M" --prefix _x
 expect_error 1 "--prefix needs a value" export-c "$M" --prefix
 expect_error 1 "unexpected argument 'extra'" export-c "$M" extra
 expect_error 1 "$TMP/none.nnc" export-c "$TMP/none.nnc"
-expect_error 2 "$TMP/no/such/dir/m.c" export-c "$M" -o "$TMP/no/such/dir/m.c"
+expect_error 1 "$TMP/no/such/dir/m.c" export-c "$M" -o "$TMP/no/such/dir/m.c"
 head -c 100 "$M" >"$TMP/cut.nnc"
 expect_error 1 "$TMP/cut.nnc" export-c "$TMP/cut.nnc"
 "$NNC" export-c --help | grep -q -- '--prefix' || fail "export-c --help"

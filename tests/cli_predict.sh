@@ -190,7 +190,7 @@ expect_error 1 "standard input" predict "$TMP/sin.nnc" -
 if [ -n "$PY" ]; then
     expect_error 1 "1-D array of" predict "$MC" "$TMP/x1.npy"
 fi
-expect_error 2 "$TMP/no/such/dir/p.csv" predict "$TMP/sin.nnc" "$TMP/grid.csv" --out "$TMP/no/such/dir/p.csv"
+expect_error 1 "$TMP/no/such/dir/p.csv" predict "$TMP/sin.nnc" "$TMP/grid.csv" --out "$TMP/no/such/dir/p.csv"
 "$NNC" predict --help | grep -q -- '--no-header' || fail "predict --help"
 "$NNC" --help | grep -q 'predict' || fail "nnc --help lacks predict"
 

@@ -47,5 +47,8 @@ if [ "$(id -u)" != 0 ]; then
     SUDO="sudo"
 fi
 echo "install-deps: installing $PACKAGES" >&2
-$SUDO apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $PACKAGES >/dev/null
+# Wait for another apt/dpkg run (unattended upgrades, a second install)
+# instead of failing at once on its lock.
+APT_WAIT="-o DPkg::Lock::Timeout=900"
+$SUDO apt-get $APT_WAIT update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get $APT_WAIT install -y -qq $PACKAGES >/dev/null

@@ -3,8 +3,8 @@
  *
  * The generated code repeats the library's forward pass operation for
  * operation: the input scaling of nnc_scaling_apply (in double), each dense
- * layer as src/matrix.c's matmul accumulates it (Z starts at +0, then
- * Z[j] += x[p]·W[p][j] for p in order) followed by the bias (src/dense.c),
+ * layer as src/kernels.h's nnc_gemm accumulates it (Z[j] starts at B[j],
+ * then Z[j] = fma(x[p], W[p][j], Z[j]) for p in order, on every path),
  * each activation as its catalogue row's c_source (the forward kernel's
  * own operations, libm calls and roundings), the task's output function as
  * src/loss.c's nnc_output_forward (logistic and softmax in double), and the
@@ -75,9 +75,11 @@ static void comment_text(FILE *f, const char *s)
 
 #ifdef NNC_DOUBLE
 #define REAL "double"
+#define FMA "fma"
 #define SUFFIX ""
 #else
 #define REAL "float"
+#define FMA "fmaf"
 #define SUFFIX "f"
 #endif
 
@@ -126,22 +128,20 @@ static void put_activation(FILE *f, const char *prefix, const nnc_activation_inf
 }
 
 static const char dense_source[] =
-    "/* z = in*W + B for one sample, as nnc computes it: src/matrix.c's matmul\n"
-    " * (z starts at +0 and gathers in[p]*W[p][j] for p = 0, 1, ...), then\n"
-    " * src/dense.c adds the bias. */\n"
+    "/* z = in*W + B for one sample, as nnc computes it (src/kernels.h): z[j]\n"
+    " * starts at the bias b[j] and gathers in[p]*W[p][j] for p = 0, 1, ...,\n"
+    " * each step one fused multiply-add (" FMA "(), rounded once). */\n"
     "static void %s_dense(const " REAL " *in, const " REAL " *w, const " REAL " *b,\n"
     "%*s" REAL " *z, int n_in, int n_out)\n"
     "{\n"
     "    int p, j;\n"
     "    for (j = 0; j < n_out; j++)\n"
-    "        z[j] = 0;\n"
+    "        z[j] = b[j];\n"
     "    for (p = 0; p < n_in; p++) {\n"
     "        const " REAL " aip = in[p], *row = w + (long)p * n_out;\n"
     "        for (j = 0; j < n_out; j++)\n"
-    "            z[j] += aip * row[j];\n"
+    "            z[j] = " FMA "(aip, row[j], z[j]);\n"
     "    }\n"
-    "    for (j = 0; j < n_out; j++)\n"
-    "        z[j] += b[j];\n"
     "}\n\n";
 
 static const char logistic_source[] =

@@ -1,62 +1,136 @@
-/* The plain reference versions of the matrix products training needs.
- * Loop orders keep the innermost loop running along contiguous rows. */
+/* The matrix products training needs, all through nnc_gemm: its portable
+ * path here, the SIMD paths in kernels_avx512.c / kernels_avx2.c, and the
+ * run-time choice between them.  See kernels.h for the one order of
+ * operations every path keeps. */
 #include "kernels.h"
 
+#include <math.h>
 #include <string.h>
+
+/* The portable path: row by row, C's row starts at start (or +0) and
+ * gathers fma(A'(i,kk), B[kk][j], ·) for kk in order, which keeps the inner
+ * loop along contiguous rows of B and C. */
+void nnc_gemm_portable(const nnc_gemm_args *g)
+{
+    const int m = g->m, k = g->k, n = g->n;
+    for (int i = 0; i < m; i++) {
+        nnc_real *c = g->C + (size_t)i * n;
+        const nnc_real *a = g->A + (size_t)i * g->a_rs;
+        if (g->start)
+            memcpy(c, g->start, (size_t)n * sizeof *c);
+        else
+            for (int j = 0; j < n; j++)
+                c[j] = 0;
+        for (int kk = 0; kk < k; kk++) {
+            const nnc_real aik = a[(size_t)kk * g->a_cs], *b = g->B + (size_t)kk * n;
+            for (int j = 0; j < n; j++)
+                c[j] = NNC_FMA(aik, b[j], c[j]);
+        }
+        if (g->use_scale)
+            for (int j = 0; j < n; j++)
+                c[j] *= g->scale;
+        if (g->act)
+            g->act->forward(c, g->Aout + (size_t)i * n, (size_t)n, g->param);
+    }
+}
+
+/* Run-time dispatch.  forced is written only by tests (before any other
+ * thread runs); otherwise each call asks the CPU (a load and a test). */
+static int forced = NNC_PATH_AUTO;
+
+int nnc_kernel_path_available(int path)
+{
+    switch (path) {
+    case NNC_PATH_PORTABLE:
+        return 1;
+#if defined(__GNUC__) && defined(__x86_64__)
+    case NNC_PATH_AVX2:
+        return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    case NNC_PATH_AVX512:
+        return __builtin_cpu_supports("avx512f");
+#endif
+    default:
+        return 0;
+    }
+}
+
+static int best_path(void)
+{
+#if defined(__GNUC__) && defined(__x86_64__)
+    if (__builtin_cpu_supports("avx512f"))
+        return NNC_PATH_AVX512;
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+        return NNC_PATH_AVX2;
+#endif
+    return NNC_PATH_PORTABLE;
+}
+
+int nnc_kernel_force_path(int path)
+{
+    if (path != NNC_PATH_AUTO && !nnc_kernel_path_available(path))
+        return 0;
+    forced = path;
+    return 1;
+}
+
+int nnc_kernel_path(void) { return forced != NNC_PATH_AUTO ? forced : best_path(); }
+
+const char *nnc_kernel_path_name(int path)
+{
+    static const char *const names[] = {"portable", "avx2", "avx512"};
+    return path >= 0 && path < NNC_PATH_COUNT ? names[path] : "auto";
+}
+
+void nnc_gemm(const nnc_gemm_args *g)
+{
+    switch (nnc_kernel_path()) {
+    case NNC_PATH_AVX512:
+        nnc_gemm_avx512(g);
+        return;
+    case NNC_PATH_AVX2:
+        nnc_gemm_avx2(g);
+        return;
+    default:
+        nnc_gemm_portable(g);
+        return;
+    }
+}
 
 void matmul(nnc_real *C, const nnc_real *A, const nnc_real *B, int m, int k, int n)
 {
-    for (int i = 0; i < m; i++) {
-        nnc_real *c = C + (size_t)i * n;
-        const nnc_real *a = A + (size_t)i * k;
-        memset(c, 0, (size_t)n * sizeof *c);
-        for (int p = 0; p < k; p++) {
-            const nnc_real aip = a[p], *b = B + (size_t)p * n;
-            for (int j = 0; j < n; j++)
-                c[j] += aip * b[j];
-        }
-    }
+    nnc_gemm_args g = {.C = C, .A = A, .a_rs = (size_t)k, .a_cs = 1, .B = B,
+                       .m = m, .k = k, .n = n};
+    nnc_gemm(&g);
 }
 
 void matmul_at_b(nnc_real *C, const nnc_real *A, const nnc_real *B, int m, int k, int n,
                  nnc_real scale)
 {
-    memset(C, 0, (size_t)k * (size_t)n * sizeof *C);
-    for (int r = 0; r < m; r++) {
-        const nnc_real *a = A + (size_t)r * k, *b = B + (size_t)r * n;
-        for (int p = 0; p < k; p++) {
-            const nnc_real arp = a[p];
-            nnc_real *c = C + (size_t)p * n;
-            for (int j = 0; j < n; j++)
-                c[j] += arp * b[j];
-        }
-    }
-    for (size_t i = 0; i < (size_t)k * (size_t)n; i++)
-        C[i] *= scale;
+    /* C (k, n): row p, step r reads A[r][p], so A' has a_rs 1, a_cs k. */
+    nnc_gemm_args g = {.C = C, .A = A, .a_rs = 1, .a_cs = (size_t)k, .B = B,
+                       .m = k, .k = m, .n = n, .use_scale = 1, .scale = scale};
+    nnc_gemm(&g);
 }
 
-void matmul_a_bt(nnc_real *C, const nnc_real *A, const nnc_real *B, int m, int n, int k)
+void matmul_a_bt(nnc_real *C, const nnc_real *A, const nnc_real *B, int m, int n, int k,
+                 nnc_real *Bt)
 {
-    for (int i = 0; i < m; i++) {
-        const nnc_real *a = A + (size_t)i * n;
-        for (int j = 0; j < k; j++) {
-            const nnc_real *b = B + (size_t)j * n;
-            nnc_real s = 0;
-            for (int p = 0; p < n; p++)
-                s += a[p] * b[p];
-            C[(size_t)i * k + j] = s;
-        }
+    /* Bt (n, k) = Bᵀ, then C (m, k) = A·Bt: element (i, j) gathers
+     * A[i][p]·B[j][p] for p in order. */
+    for (int j = 0; j < k; j++) {
+        const nnc_real *b = B + (size_t)j * n;
+        for (int p = 0; p < n; p++)
+            Bt[(size_t)p * k + j] = b[p];
     }
+    matmul(C, A, Bt, m, n, k);
 }
 
 void column_sums(nnc_real *out, const nnc_real *A, int m, int n, nnc_real scale)
 {
-    memset(out, 0, (size_t)n * sizeof *out);
-    for (int r = 0; r < m; r++) {
-        const nnc_real *a = A + (size_t)r * n;
-        for (int j = 0; j < n; j++)
-            out[j] += a[j];
-    }
-    for (int j = 0; j < n; j++)
-        out[j] *= scale;
+    /* out[j] = scale·(((0 + A[0][j]) + A[1][j]) + ...): a product with A' = 1
+     * everywhere, since fma(1, x, acc) is the rounded sum x + acc. */
+    static const nnc_real one = 1;
+    nnc_gemm_args g = {.C = out, .A = &one, .a_rs = 0, .a_cs = 0, .B = A,
+                       .m = 1, .k = m, .n = n, .use_scale = 1, .scale = scale};
+    nnc_gemm(&g);
 }

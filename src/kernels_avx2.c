@@ -1,0 +1,43 @@
+/* nnc_gemm with AVX2 and FMA: 8 floats (4 doubles) a vector, a 6-row ×
+ * 2-vector register tile (12 accumulators of the 16 registers), edges by
+ * vmaskmov.  Only called after a run-time check (matrix.c). */
+#include "kernels.h"
+
+#include <stdint.h>
+
+#if defined(__GNUC__) && defined(__x86_64__)
+#include <immintrin.h>
+
+#define TGT __attribute__((target("avx2,fma")))
+#define MR_MAX 6
+#define GEMM_NAME nnc_gemm_avx2
+#define MT __m256i
+#ifdef NNC_DOUBLE
+#define VT __m256d
+#define W 4
+#define V_SET1 _mm256_set1_pd
+#define V_ZERO _mm256_setzero_pd
+#define V_FMA _mm256_fmadd_pd
+#define V_MUL _mm256_mul_pd
+#define V_MLOAD(mask, p) _mm256_maskload_pd(p, mask)
+#define V_MSTORE(p, mask, v) _mm256_maskstore_pd(p, mask, v)
+static const int64_t mask_table[8] = {-1, -1, -1, -1, 0, 0, 0, 0};
+#define MASK_N(n) _mm256_loadu_si256((const __m256i *)(mask_table + 4 - (n)))
+#else
+#define VT __m256
+#define W 8
+#define V_SET1 _mm256_set1_ps
+#define V_ZERO _mm256_setzero_ps
+#define V_FMA _mm256_fmadd_ps
+#define V_MUL _mm256_mul_ps
+#define V_MLOAD(mask, p) _mm256_maskload_ps(p, mask)
+#define V_MSTORE(p, mask, v) _mm256_maskstore_ps(p, mask, v)
+static const int32_t mask_table[16] = {-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0};
+#define MASK_N(n) _mm256_loadu_si256((const __m256i *)(mask_table + 8 - (n)))
+#endif
+
+#include "kernels_simd.h"
+
+#else
+void nnc_gemm_avx2(const nnc_gemm_args *g) { nnc_gemm_portable(g); }
+#endif

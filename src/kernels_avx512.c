@@ -1,0 +1,41 @@
+/* nnc_gemm with AVX-512F: 16 floats (8 doubles) a vector, a 14-row × 2-vector
+ * register tile (28 accumulators and the 2 vectors of B's row among the 32
+ * registers; the broadcasts come from memory), masked edges.  Only called
+ * after a run-time check (matrix.c). */
+#include "kernels.h"
+
+#if defined(__GNUC__) && defined(__x86_64__)
+#include <immintrin.h>
+
+#define TGT __attribute__((target("avx512f")))
+#define MR_MAX 14
+#define GEMM_NAME nnc_gemm_avx512
+#ifdef NNC_DOUBLE
+#define VT __m512d
+#define MT __mmask8
+#define W 8
+#define V_SET1 _mm512_set1_pd
+#define V_ZERO _mm512_setzero_pd
+#define V_FMA _mm512_fmadd_pd
+#define V_MUL _mm512_mul_pd
+#define V_MLOAD(mask, p) _mm512_maskz_loadu_pd(mask, p)
+#define V_MSTORE(p, mask, v) _mm512_mask_storeu_pd(p, mask, v)
+#define MASK_N(n) ((__mmask8)((1u << (n)) - 1u))
+#else
+#define VT __m512
+#define MT __mmask16
+#define W 16
+#define V_SET1 _mm512_set1_ps
+#define V_ZERO _mm512_setzero_ps
+#define V_FMA _mm512_fmadd_ps
+#define V_MUL _mm512_mul_ps
+#define V_MLOAD(mask, p) _mm512_maskz_loadu_ps(mask, p)
+#define V_MSTORE(p, mask, v) _mm512_mask_storeu_ps(p, mask, v)
+#define MASK_N(n) ((__mmask16)((1u << (n)) - 1u))
+#endif
+
+#include "kernels_simd.h"
+
+#else
+void nnc_gemm_avx512(const nnc_gemm_args *g) { nnc_gemm_portable(g); }
+#endif

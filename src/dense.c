@@ -1,27 +1,49 @@
 /* The fully-connected layer: dense_forward / dense_backward pairs. */
 #include "kernels.h"
 
-void dense_forward(nnc_real *Z, nnc_real *A, const nnc_real *X, const nnc_real *W,
-                   const nnc_real *B, int m, int n_in, int n_out,
+/* The most values of the transposed input that dense_backward copies (on
+ * the stack) to compute dW and dB in one product. */
+enum { SMALL_XT = 256 };
+
+void dense_forward(int path, nnc_real *Z, nnc_real *A, const nnc_real *X,
+                   const nnc_real *W, const nnc_real *B, int m, int n_in, int n_out,
                    const nnc_activation_info *act, double param)
 {
     /* One pass: each Z[i][j] starts at B[j] and gathers X[i][p]·W[p][j]
      * for p in order; each finished block of rows goes through act. */
     nnc_gemm_args g = {.C = Z, .A = X, .a_rs = (size_t)n_in, .a_cs = 1, .B = W, .start = B,
                        .m = m, .k = n_in, .n = n_out, .act = act, .Aout = A,
-                       .param = param};
+                       .param = param, .path = path};
     nnc_gemm(&g);
 }
 
-void dense_backward(nnc_real *dW, nnc_real *dB, nnc_real *dX, const nnc_real *dZ,
-                    const nnc_real *X, const nnc_real *W, int m, int n_in, int n_out,
-                    nnc_real *Wt)
+void dense_backward(int path, nnc_real *dW, nnc_real *dB, nnc_real *dX,
+                    const nnc_real *dZ, const nnc_real *X, const nnc_real *W, int m,
+                    int n_in, int n_out, nnc_real *Wt)
 {
     const nnc_real inv_m = (nnc_real)1 / (nnc_real)m;
-    matmul_at_b(dW, X, dZ, m, n_in, n_out, inv_m);
-    column_sums(dB, dZ, m, n_out, inv_m);
+    if (dB == dW + (size_t)n_in * n_out && (size_t)(n_in + 1) * (size_t)m <= SMALL_XT) {
+        /* Small shapes, dB right after dW (the net's gradient block): one
+         * product for both, [Xᵀ; 1…1]·dZ/m, so the chains of dW and dB run
+         * side by side.  Row p of Xᵀ is X's column p; dB's row of ones
+         * gives fma(1, dZ[r][j], acc), the rounded sum of column_sums: the
+         * same bits as the two calls below. */
+        nnc_real xt[SMALL_XT];
+        for (int p = 0; p < n_in; p++)
+            for (int r = 0; r < m; r++)
+                xt[(size_t)p * m + r] = X[(size_t)r * n_in + p];
+        for (int r = 0; r < m; r++)
+            xt[(size_t)n_in * m + r] = 1;
+        nnc_gemm_args g = {.C = dW, .A = xt, .a_rs = (size_t)m, .a_cs = 1, .B = dZ,
+                           .m = n_in + 1, .k = m, .n = n_out, .use_scale = 1,
+                           .scale = inv_m, .path = path};
+        nnc_gemm(&g);
+    } else {
+        matmul_at_b(path, dW, X, dZ, m, n_in, n_out, inv_m);
+        column_sums(path, dB, dZ, m, n_out, inv_m);
+    }
     if (dX)
-        matmul_a_bt(dX, dZ, W, m, n_out, n_in, Wt);
+        matmul_a_bt(path, dX, dZ, W, m, n_out, n_in, Wt);
 }
 
 void activation_backward(nnc_real *dZ, const nnc_real *dA, const nnc_real *Z,

@@ -45,55 +45,64 @@ typedef struct nnc_gemm_args {
     const nnc_activation_info *act;
     nnc_real *Aout;
     double param;
+    int path; /* NNC_PATH_*: which implementation runs it (must be available) */
 } nnc_gemm_args;
 
+/* Runs g on g->path.  No state: the caller (the net, chosen once in
+ * nnc_net_create; or a test) says which path. */
 void nnc_gemm(const nnc_gemm_args *g);
 
-/* The implementation paths, for tests and benchmarks. */
-enum { NNC_PATH_AUTO = -1, NNC_PATH_PORTABLE = 0, NNC_PATH_AVX2 = 1, NNC_PATH_AVX512 = 2,
-       NNC_PATH_COUNT = 3 };
-/* 1 if this machine (and this build) can run the path. */
+/* The implementation paths.  Every path gives the same bits. */
+enum { NNC_PATH_PORTABLE = 0, NNC_PATH_AVX2 = 1, NNC_PATH_AVX512 = 2, NNC_PATH_COUNT = 3 };
+/* 1 if this machine (and this build) can run the path (reads CPU features). */
 int nnc_kernel_path_available(int path);
-/* Forces a path (NNC_PATH_AUTO: the best available); returns 0 if the path
- * is not available (nothing changes).  Not thread-safe: tests only. */
-int nnc_kernel_force_path(int path);
-/* The path nnc_gemm takes now. */
-int nnc_kernel_path(void);
+/* The fastest path this machine can run (reads CPU features). */
+int nnc_kernel_best_path(void);
 const char *nnc_kernel_path_name(int path);
+
+/* The kernel path of a net (chosen in nnc_net_create: the best available). */
+int nnc_net_kernel_path(const nnc_net *net);
+/* Makes the net run on path; returns 0 (and changes nothing) if this
+ * machine cannot run it.  For tests and benchmarks. */
+int nnc_net_set_kernel_path(nnc_net *net, int path);
 
 /* The per-path entry points (same contract as nnc_gemm). */
 void nnc_gemm_portable(const nnc_gemm_args *g);
 void nnc_gemm_avx2(const nnc_gemm_args *g);
 void nnc_gemm_avx512(const nnc_gemm_args *g);
 
+/* The wrappers below all run on `path` (an NNC_PATH_*, available here). */
 /* C = A·B.  A is (m, k), B is (k, n); C is (m, n). */
-void matmul(nnc_real *C, const nnc_real *A, const nnc_real *B, int m, int k, int n);
+void matmul(int path, nnc_real *C, const nnc_real *A, const nnc_real *B, int m, int k,
+            int n);
 /* C = scale·Aᵀ·B.  A is (m, k), B is (m, n); C is (k, n). */
-void matmul_at_b(nnc_real *C, const nnc_real *A, const nnc_real *B, int m, int k, int n,
-                 nnc_real scale);
+void matmul_at_b(int path, nnc_real *C, const nnc_real *A, const nnc_real *B, int m, int k,
+                 int n, nnc_real scale);
 /* C = A·Bᵀ.  A is (m, n), B is (k, n); C is (m, k).  Bt is scratch of
  * k·n values (B is transposed into it, so the chain runs along rows). */
-void matmul_a_bt(nnc_real *C, const nnc_real *A, const nnc_real *B, int m, int n, int k,
-                 nnc_real *Bt);
+void matmul_a_bt(int path, nnc_real *C, const nnc_real *A, const nnc_real *B, int m, int n,
+                 int k, nnc_real *Bt);
 /* out = scale·(column sums of A).  A is (m, n); out is (1, n). */
-void column_sums(nnc_real *out, const nnc_real *A, int m, int n, nnc_real scale);
+void column_sums(int path, nnc_real *out, const nnc_real *A, int m, int n, nnc_real scale);
 
 /* Z = X·W + B (each element fma(x_k, w_kj, ·) over k in order, starting
  * from B[j]), then A = act(Z).
  * X is (m, n_in), W is (n_in, n_out), B is (1, n_out); Z and A are (m, n_out).
  * act NULL: no activation (A is not written). */
-void dense_forward(nnc_real *Z, nnc_real *A, const nnc_real *X, const nnc_real *W,
-                   const nnc_real *B, int m, int n_in, int n_out,
+void dense_forward(int path, nnc_real *Z, nnc_real *A, const nnc_real *X,
+                   const nnc_real *W, const nnc_real *B, int m, int n_in, int n_out,
                    const nnc_activation_info *act, double param);
 
 /* Given dZ (m, n_out) of this layer:
  *   dW = Xᵀ·dZ / m   (n_in, n_out)
- *   dB = Σrows dZ / m (1, n_out)
+ *   dB = Σrows dZ / m (1, n_out); when dB sits right after dW (as in the
+ *                     net's gradient block) and the shape is small, both
+ *                     come from one product [Xᵀ; 1…1]·dZ/m (the same bits)
  *   dX = dZ·Wᵀ        (m, n_in), skipped when dX is NULL (first layer);
  *                     Wt is scratch of n_in·n_out values for it. */
-void dense_backward(nnc_real *dW, nnc_real *dB, nnc_real *dX, const nnc_real *dZ,
-                    const nnc_real *X, const nnc_real *W, int m, int n_in, int n_out,
-                    nnc_real *Wt);
+void dense_backward(int path, nnc_real *dW, nnc_real *dB, nnc_real *dX,
+                    const nnc_real *dZ, const nnc_real *X, const nnc_real *W, int m,
+                    int n_in, int n_out, nnc_real *Wt);
 
 /* dZ = dA ⊙ act'(Z, A), all `count` long; dZ must not alias dA. */
 void activation_backward(nnc_real *dZ, const nnc_real *dA, const nnc_real *Z,

@@ -1,6 +1,7 @@
 /* nnc_gemm with AVX2 and FMA: 8 floats (4 doubles) a vector, a 6-row ×
  * 2-vector register tile (12 accumulators of the 16 registers), edges by
- * vmaskmov.  Only called after a run-time check (matrix.c). */
+ * vmaskmov.  Only called when the caller chose this path, which
+ * nnc_kernel_path_available says this machine runs. */
 #include "kernels.h"
 
 #include <stdint.h>

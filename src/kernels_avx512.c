@@ -1,7 +1,8 @@
 /* nnc_gemm with AVX-512F: 16 floats (8 doubles) a vector, a 14-row × 2-vector
  * register tile (28 accumulators and the 2 vectors of B's row among the 32
  * registers; the broadcasts come from memory), masked edges.  Only called
- * after a run-time check (matrix.c). */
+ * when the caller chose this path, which nnc_kernel_path_available says
+ * this machine runs. */
 #include "kernels.h"
 
 #if defined(__GNUC__) && defined(__x86_64__)

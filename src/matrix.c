@@ -34,10 +34,9 @@ void nnc_gemm_portable(const nnc_gemm_args *g)
     }
 }
 
-/* Run-time dispatch.  forced is written only by tests (before any other
- * thread runs); otherwise each call asks the CPU (a load and a test). */
-static int forced = NNC_PATH_AUTO;
-
+/* The paths this machine can run: pure reads of the CPU's features.  The
+ * choice is made by the caller (nnc_net_create keeps it in the net) and
+ * travels in nnc_gemm_args, so there is no global state here. */
 int nnc_kernel_path_available(int path)
 {
     switch (path) {
@@ -54,36 +53,24 @@ int nnc_kernel_path_available(int path)
     }
 }
 
-static int best_path(void)
+int nnc_kernel_best_path(void)
 {
-#if defined(__GNUC__) && defined(__x86_64__)
-    if (__builtin_cpu_supports("avx512f"))
+    if (nnc_kernel_path_available(NNC_PATH_AVX512))
         return NNC_PATH_AVX512;
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+    if (nnc_kernel_path_available(NNC_PATH_AVX2))
         return NNC_PATH_AVX2;
-#endif
     return NNC_PATH_PORTABLE;
 }
-
-int nnc_kernel_force_path(int path)
-{
-    if (path != NNC_PATH_AUTO && !nnc_kernel_path_available(path))
-        return 0;
-    forced = path;
-    return 1;
-}
-
-int nnc_kernel_path(void) { return forced != NNC_PATH_AUTO ? forced : best_path(); }
 
 const char *nnc_kernel_path_name(int path)
 {
     static const char *const names[] = {"portable", "avx2", "avx512"};
-    return path >= 0 && path < NNC_PATH_COUNT ? names[path] : "auto";
+    return path >= 0 && path < NNC_PATH_COUNT ? names[path] : "unknown";
 }
 
 void nnc_gemm(const nnc_gemm_args *g)
 {
-    switch (nnc_kernel_path()) {
+    switch (g->path) {
     case NNC_PATH_AVX512:
         nnc_gemm_avx512(g);
         return;
@@ -96,24 +83,26 @@ void nnc_gemm(const nnc_gemm_args *g)
     }
 }
 
-void matmul(nnc_real *C, const nnc_real *A, const nnc_real *B, int m, int k, int n)
+void matmul(int path, nnc_real *C, const nnc_real *A, const nnc_real *B, int m, int k,
+            int n)
 {
     nnc_gemm_args g = {.C = C, .A = A, .a_rs = (size_t)k, .a_cs = 1, .B = B,
-                       .m = m, .k = k, .n = n};
+                       .m = m, .k = k, .n = n, .path = path};
     nnc_gemm(&g);
 }
 
-void matmul_at_b(nnc_real *C, const nnc_real *A, const nnc_real *B, int m, int k, int n,
-                 nnc_real scale)
+void matmul_at_b(int path, nnc_real *C, const nnc_real *A, const nnc_real *B, int m, int k,
+                 int n, nnc_real scale)
 {
     /* C (k, n): row p, step r reads A[r][p], so A' has a_rs 1, a_cs k. */
     nnc_gemm_args g = {.C = C, .A = A, .a_rs = 1, .a_cs = (size_t)k, .B = B,
-                       .m = k, .k = m, .n = n, .use_scale = 1, .scale = scale};
+                       .m = k, .k = m, .n = n, .use_scale = 1, .scale = scale,
+                       .path = path};
     nnc_gemm(&g);
 }
 
-void matmul_a_bt(nnc_real *C, const nnc_real *A, const nnc_real *B, int m, int n, int k,
-                 nnc_real *Bt)
+void matmul_a_bt(int path, nnc_real *C, const nnc_real *A, const nnc_real *B, int m, int n,
+                 int k, nnc_real *Bt)
 {
     /* Bt (n, k) = Bᵀ, then C (m, k) = A·Bt: element (i, j) gathers
      * A[i][p]·B[j][p] for p in order. */
@@ -122,15 +111,16 @@ void matmul_a_bt(nnc_real *C, const nnc_real *A, const nnc_real *B, int m, int n
         for (int p = 0; p < n; p++)
             Bt[(size_t)p * k + j] = b[p];
     }
-    matmul(C, A, Bt, m, n, k);
+    matmul(path, C, A, Bt, m, n, k);
 }
 
-void column_sums(nnc_real *out, const nnc_real *A, int m, int n, nnc_real scale)
+void column_sums(int path, nnc_real *out, const nnc_real *A, int m, int n, nnc_real scale)
 {
     /* out[j] = scale·(((0 + A[0][j]) + A[1][j]) + ...): a product with A' = 1
      * everywhere, since fma(1, x, acc) is the rounded sum x + acc. */
     static const nnc_real one = 1;
     nnc_gemm_args g = {.C = out, .A = &one, .a_rs = 0, .a_cs = 0, .B = A,
-                       .m = 1, .k = m, .n = n, .use_scale = 1, .scale = scale};
+                       .m = 1, .k = m, .n = n, .use_scale = 1, .scale = scale,
+                       .path = path};
     nnc_gemm(&g);
 }

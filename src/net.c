@@ -27,9 +27,10 @@ struct nnc_net {
     nnc_real *dA;      /* (max_batch, widest layer) */
     nnc_real *Wt;      /* room for the largest W of layers 2.. transposed (dX) */
     int forward_rows;  /* rows of the last forward pass, 0 if none */
+    int path;          /* the kernels' NNC_PATH_*, chosen once at creation */
 };
 
-static int sgd_block(nnc_real *restrict p, const nnc_real *restrict g, size_t n,
+static int sgd_block(int path, nnc_real *restrict p, const nnc_real *restrict g, size_t n,
                      nnc_real step);
 
 static int checked_mul(size_t a, size_t b, size_t *out)
@@ -104,6 +105,7 @@ nnc_status nnc_net_create(nnc_net **out, nnc_task task, int n_inputs, int n_laye
     net->n_layers = n_layers;
     net->max_batch = max_batch;
     net->n_params = n_params;
+    net->path = nnc_kernel_best_path();
     size_t p = 0, w = 0;
     n_in = n_inputs;
     for (int l = 0; l < n_layers; l++) {
@@ -140,6 +142,16 @@ void nnc_net_free(nnc_net *net)
     free(net->grads);
     free(net->work);
     free(net);
+}
+
+int nnc_net_kernel_path(const nnc_net *net) { return net->path; }
+
+int nnc_net_set_kernel_path(nnc_net *net, int path)
+{
+    if (!nnc_kernel_path_available(path))
+        return 0;
+    net->path = path;
+    return 1;
 }
 
 nnc_task nnc_net_task(const nnc_net *net) { return net->task; }
@@ -206,7 +218,7 @@ nnc_status nnc_net_forward(nnc_net *net, const nnc_real *X, int m)
     const nnc_real *in = X;
     for (int l = 0; l < net->n_layers; l++) {
         layer *L = &net->layers[l];
-        dense_forward(L->Z, L->A, in, L->W, L->B, m, L->n_in, L->n_out, L->act,
+        dense_forward(net->path, L->Z, L->A, in, L->W, L->B, m, L->n_in, L->n_out, L->act,
                       L->spec.param);
         in = L->A;
     }
@@ -240,7 +252,8 @@ nnc_status nnc_net_backward(nnc_net *net, const nnc_real *X, const nnc_real *Y, 
         L = &net->layers[l];
         const nnc_real *in = l > 0 ? net->layers[l - 1].A : X;
         nnc_real *dX = l > 0 ? net->dA : NULL;
-        dense_backward(L->dW, L->dB, dX, L->dZ, in, L->W, m, L->n_in, L->n_out, net->Wt);
+        dense_backward(net->path, L->dW, L->dB, dX, L->dZ, in, L->W, m, L->n_in, L->n_out,
+                       net->Wt);
         if (l > 0) {
             layer *P = &net->layers[l - 1];
             /* dZ_prev = dA_prev ⊙ σ'(Z_prev, A_prev) */
@@ -254,7 +267,7 @@ nnc_status nnc_net_backward(nnc_net *net, const nnc_real *X, const nnc_real *Y, 
 void nnc_net_sgd_update(nnc_net *net, double eta)
 {
     /* The checked update's pass (the same p − step·g), its verdict unused. */
-    (void)sgd_block(net->params, net->grads, net->n_params, (nnc_real)eta);
+    (void)sgd_block(net->path, net->params, net->grads, net->n_params, (nnc_real)eta);
 }
 
 /* The IEEE 754 bits of an nnc_real, its exponent field, and one unit of it. */
@@ -276,7 +289,7 @@ _Static_assert(sizeof(real_bits) == sizeof(nnc_real), "nnc_real is IEEE binary32
  * the update in both precisions (a float compare does not, in double).
  * The same loop is compiled for AVX-512 and AVX2 too (a multiply and a
  * subtract, never contracted under -std=c11: the same bits on every path)
- * and picked with the kernels' run-time choice. */
+ * and picked by the net's kernel path. */
 static NNC_ALWAYS_INLINE int
 sgd_block_body(nnc_real *restrict p, const nnc_real *restrict g, size_t n, nnc_real step)
 {
@@ -311,10 +324,10 @@ sgd_block_avx2(nnc_real *restrict p, const nnc_real *restrict g, size_t n, nnc_r
 }
 #endif
 
-static int sgd_block(nnc_real *restrict p, const nnc_real *restrict g, size_t n,
+static int sgd_block(int path, nnc_real *restrict p, const nnc_real *restrict g, size_t n,
                      nnc_real step)
 {
-    switch (nnc_kernel_path()) {
+    switch (path) {
 #if defined(__GNUC__) && defined(__x86_64__)
     case NNC_PATH_AVX512:
         return sgd_block_avx512(p, g, n, step);
@@ -339,7 +352,7 @@ int nnc_net_sgd_update_checked(nnc_net *net, double eta)
 {
     /* One pass over the whole block, as the plain update; only when it
      * finds a NaN/Inf are the layers searched for the first one. */
-    if (sgd_block(net->params, net->grads, net->n_params, (nnc_real)eta))
+    if (sgd_block(net->path, net->params, net->grads, net->n_params, (nnc_real)eta))
         return -1;
     for (int l = 0; l < net->n_layers; l++) {
         const layer *L = &net->layers[l];

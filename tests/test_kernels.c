@@ -2,8 +2,10 @@
  * AVX-512) against a plain reference loop with the same chain of fused
  * multiply-adds, bit for bit, for the three products of training (forward
  * with bias and activation, dW = Xᵀ·dZ/m, dX = dZ·Wᵀ) over many shapes:
- * 1×1, odd sizes, sizes around the vector widths, and 64×784×128. */
+ * 1×1, odd sizes, sizes around the vector widths, and 64×784×128; then
+ * whole nets trained on each path, bit for bit against the portable one. */
 #include "check.h"
+#include "internal.h"
 #include "kernels.h"
 
 #include <stdlib.h>
@@ -43,8 +45,8 @@ static int same_bits(const nnc_real *a, const nnc_real *b, size_t n)
 }
 
 /* Forward (Z = X·W + B, A = relu(Z)), dW = Xᵀ·dZ·s and dX = dZ·Wᵀ for one
- * shape on the current path. */
-static void check_shape(int m, int k, int n)
+ * shape on the given path. */
+static void check_shape(int path, int m, int k, int n)
 {
     const nnc_activation_info *relu = nnc_activation_get(NNC_ACT_RELU);
     nnc_real *X = random_matrix((size_t)m * k), *W = random_matrix((size_t)k * n);
@@ -56,21 +58,21 @@ static void check_shape(int m, int k, int n)
     nnc_real *Wt = calloc((size_t)k * n, sizeof *Wt);
 
     /* Forward with bias and the activation fused. */
-    dense_forward(Z, A, X, W, B, m, k, n, relu, 0);
+    dense_forward(path, Z, A, X, W, B, m, k, n, relu, 0);
     reference(R, X, (size_t)k, 1, W, B, m, k, n, 0, 0);
     relu->forward(R, RA, (size_t)m * n, 0);
     int ok_z = same_bits(Z, R, (size_t)m * n), ok_a = same_bits(A, RA, (size_t)m * n);
     /* Plain matmul (start +0, no activation). */
-    matmul(Z, X, W, m, k, n);
+    matmul(path, Z, X, W, m, k, n);
     reference(R, X, (size_t)k, 1, W, NULL, m, k, n, 0, 0);
     int ok_mm = same_bits(Z, R, (size_t)m * n);
     /* dW = Xᵀ·dZ / m: row p of dW gathers X[r][p]·dZ[r][j] over r. */
     const nnc_real s = (nnc_real)1 / (nnc_real)m;
-    matmul_at_b(dW, X, dZ, m, k, n, s);
+    matmul_at_b(path, dW, X, dZ, m, k, n, s);
     reference(RW, X, 1, (size_t)k, dZ, NULL, k, m, n, 1, s);
     int ok_w = same_bits(dW, RW, (size_t)k * n);
     /* dX = dZ·Wᵀ: dX[i][p] gathers dZ[i][j]·W[p][j] over j. */
-    matmul_a_bt(dX, dZ, W, m, n, k, Wt);
+    matmul_a_bt(path, dX, dZ, W, m, n, k, Wt);
     for (int i = 0; i < m; i++)
         for (int p = 0; p < k; p++) {
             nnc_real acc = 0;
@@ -79,11 +81,27 @@ static void check_shape(int m, int k, int n)
             RX[(size_t)i * k + p] = acc;
         }
     int ok_x = same_bits(dX, RX, (size_t)m * k);
-    if (!(ok_z && ok_a && ok_mm && ok_w && ok_x))
-        fprintf(stderr, "path %s, m=%d k=%d n=%d: Z %d A %d matmul %d dW %d dX %d\n",
-                nnc_kernel_path_name(nnc_kernel_path()), m, k, n, ok_z, ok_a, ok_mm, ok_w,
-                ok_x);
-    CHECK(ok_z && ok_a && ok_mm && ok_w && ok_x);
+    /* dense_backward, with dB right after dW (as in a net: one product for
+     * both when small) and apart (two): dB[j] = s·(0 + dZ[0][j] + ...). */
+    nnc_real *dWB = calloc((size_t)(k + 1) * n, sizeof *dWB);
+    nnc_real *dB = calloc((size_t)n, sizeof *dB), *RB = calloc((size_t)n, sizeof *RB);
+    for (int j = 0; j < n; j++) {
+        nnc_real acc = 0;
+        for (int r = 0; r < m; r++)
+            acc += dZ[(size_t)r * n + j];
+        RB[j] = acc * s;
+    }
+    dense_backward(path, dWB, dWB + (size_t)k * n, dX, dZ, X, W, m, k, n, Wt);
+    int ok_b = same_bits(dWB, RW, (size_t)k * n) && same_bits(dWB + (size_t)k * n, RB, n) &&
+               same_bits(dX, RX, (size_t)m * k);
+    memset(dWB, 0, (size_t)k * n * sizeof *dWB);
+    dense_backward(path, dWB, dB, NULL, dZ, X, W, m, k, n, Wt);
+    ok_b = ok_b && same_bits(dWB, RW, (size_t)k * n) && same_bits(dB, RB, n);
+    free(dWB), free(dB), free(RB);
+    if (!(ok_z && ok_a && ok_mm && ok_w && ok_x && ok_b))
+        fprintf(stderr, "path %s, m=%d k=%d n=%d: Z %d A %d matmul %d dW %d dX %d back %d\n",
+                nnc_kernel_path_name(path), m, k, n, ok_z, ok_a, ok_mm, ok_w, ok_x, ok_b);
+    CHECK(ok_z && ok_a && ok_mm && ok_w && ok_x && ok_b);
     free(X), free(W), free(B), free(dZ), free(Z), free(A), free(R), free(RA);
     free(dW), free(RW), free(dX), free(RX), free(Wt);
 }
@@ -96,7 +114,7 @@ static void check_fma_matters(void)
     nnc_real *X = random_matrix((size_t)m * k), *W = random_matrix((size_t)k * n);
     nnc_real *B = random_matrix((size_t)n);
     nnc_real *Z = calloc((size_t)m * n, sizeof *Z);
-    dense_forward(Z, NULL, X, W, B, m, k, n, NULL, 0);
+    dense_forward(nnc_kernel_best_path(), Z, NULL, X, W, B, m, k, n, NULL, 0);
     int differ = 0;
     for (int i = 0; i < m && !differ; i++)
         for (int j = 0; j < n; j++) {
@@ -111,6 +129,75 @@ static void check_fma_matters(void)
     free(X), free(W), free(B), free(Z);
 }
 
+/* A whole net trained a few steps on each path: the same bits as on the
+ * portable path (forward, backward, both updates).  Widths cross the
+ * vector widths; the first layer has a single input, as the S workload. */
+static void train_steps(nnc_net *net, const nnc_real *X, const nnc_real *Y, int m)
+{
+    for (int step = 0; step < 5; step++) {
+        CHECK_OK(nnc_net_forward(net, X, m));
+        CHECK_OK(nnc_net_backward(net, X, Y, m));
+        if (step % 2)
+            nnc_net_sgd_update(net, 0.05);
+        else
+            CHECK(nnc_net_sgd_update_checked(net, 0.05) == -1);
+    }
+    CHECK_OK(nnc_net_forward(net, X, m));
+}
+
+static void check_net_paths(int n_in, int h1, int h2, int n_out, int m)
+{
+    nnc_layer_spec specs[3] = {{h1, NNC_ACT_SIGMOID, 0}, {h2, NNC_ACT_TANH, 0},
+                               {n_out, NNC_ACT_IDENTITY, 0}};
+    nnc_real *X = random_matrix((size_t)m * n_in), *Y = random_matrix((size_t)m * n_out);
+    for (size_t i = 0; i < (size_t)m * n_in; i++)
+        X[i] = X[i] / 1000; /* keep the sigmoids away from saturation */
+    nnc_net *ref = NULL;
+    for (int path = 0; path < NNC_PATH_COUNT; path++) {
+        nnc_net *net;
+        CHECK_OK(nnc_net_create(&net, NNC_TASK_FITTING, n_in, 3, specs, m));
+        CHECK(nnc_net_kernel_path(net) == nnc_kernel_best_path());
+        nnc_rng r;
+        nnc_rng_seed(&r, 5);
+        CHECK_OK(nnc_net_init(net, NNC_INIT_XAVIER, &r));
+        if (!nnc_net_set_kernel_path(net, path)) {
+            CHECK(!nnc_kernel_path_available(path));
+            CHECK(nnc_net_kernel_path(net) == nnc_kernel_best_path());
+            nnc_net_free(net);
+            continue;
+        }
+        CHECK(nnc_net_kernel_path(net) == path);
+        train_steps(net, X, Y, m);
+        if (!ref) {
+            ref = net; /* the portable path, always available */
+            continue;
+        }
+        size_t n = nnc_net_parameter_count(net);
+        int ok = same_bits(nnc_net_parameters(net), nnc_net_parameters(ref), n) &&
+                 same_bits(nnc_net_output(net), nnc_net_output(ref), (size_t)m * n_out);
+        for (int l = 0; l < 3; l++) {
+            nnc_layer_spec s = nnc_net_layer(net, l);
+            size_t fan_in = l == 0 ? (size_t)n_in : (size_t)nnc_net_layer(net, l - 1).units;
+            ok = ok &&
+                 same_bits(nnc_net_weight_grad(net, l), nnc_net_weight_grad(ref, l),
+                           fan_in * (size_t)s.units) &&
+                 same_bits(nnc_net_bias_grad(net, l), nnc_net_bias_grad(ref, l),
+                           (size_t)s.units);
+        }
+        if (!ok)
+            fprintf(stderr, "net %d-%d-%d-%d, batch %d: path %s differs from portable\n",
+                    n_in, h1, h2, n_out, m, nnc_kernel_path_name(path));
+        CHECK(ok);
+        nnc_net_free(net);
+    }
+    CHECK(ref != NULL);
+    nnc_net *net = ref;
+    CHECK(!nnc_net_set_kernel_path(net, -1) && !nnc_net_set_kernel_path(net, NNC_PATH_COUNT));
+    CHECK(nnc_net_kernel_path(net) == NNC_PATH_PORTABLE);
+    nnc_net_free(ref);
+    free(X), free(Y);
+}
+
 int main(void)
 {
     nnc_rng_seed(&rng, 11);
@@ -119,33 +206,37 @@ int main(void)
     const int n_sizes = (int)(sizeof sizes / sizeof *sizes);
     int tested = 0;
     for (int path = 0; path < NNC_PATH_COUNT; path++) {
-        if (!nnc_kernel_force_path(path)) {
+        if (!nnc_kernel_path_available(path)) {
             printf("path %s: not available here, skipped\n", nnc_kernel_path_name(path));
             continue;
         }
-        CHECK(nnc_kernel_path() == path);
         tested++;
         int before = check_failures;
         /* Every m and n over the list (they cover the tile edges), with a
          * few depths; then the shapes of a 784-128-64-10 network. */
         for (int a = 0; a < n_sizes; a++)
             for (int b = 0; b < n_sizes; b++)
-                check_shape(sizes[a], sizes[(a + b) % 5 == 0 ? b : (a * 7 + b) % n_sizes],
-                            sizes[b]);
+                check_shape(path, sizes[a],
+                            sizes[(a + b) % 5 == 0 ? b : (a * 7 + b) % n_sizes], sizes[b]);
         for (int a = 0; a < n_sizes; a++)
             for (int b = 0; b < n_sizes; b++)
-                check_shape(sizes[a], 1 + (a * 31 + b * 17) % 100, sizes[b]);
-        check_shape(64, 784, 128);
-        check_shape(64, 128, 64);
-        check_shape(64, 64, 10);
-        check_shape(10, 1, 3);
-        check_shape(10, 3, 1);
-        check_shape(13, 200, 129);
+                check_shape(path, sizes[a], 1 + (a * 31 + b * 17) % 100, sizes[b]);
+        check_shape(path, 64, 784, 128);
+        check_shape(path, 64, 128, 64);
+        check_shape(path, 64, 64, 10);
+        check_shape(path, 10, 1, 3);
+        check_shape(path, 10, 3, 1);
+        check_shape(path, 13, 200, 129);
         printf("path %s: %s\n", nnc_kernel_path_name(path),
                check_failures == before ? "bit for bit" : "MISMATCH");
     }
     CHECK(tested >= 1);
-    CHECK(nnc_kernel_force_path(NNC_PATH_AUTO));
+    CHECK(nnc_kernel_path_available(NNC_PATH_PORTABLE));
+    CHECK(nnc_kernel_path_available(nnc_kernel_best_path()));
+    CHECK(!nnc_kernel_path_available(-1) && !nnc_kernel_path_available(NNC_PATH_COUNT));
     check_fma_matters();
+    check_net_paths(1, 3, 2, 1, 10);
+    check_net_paths(5, 17, 9, 3, 23);
+    check_net_paths(33, 40, 16, 2, 7);
     return check_report("test_kernels");
 }

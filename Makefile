@@ -6,7 +6,7 @@ MAKEFLAGS += --no-print-directory
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CTEST = ctest --output-on-failure -j$(JOBS)
 
-.PHONY: all deps build demo test check test-float test-double test-sanitize test-valgrind fuzz test-fuzz install clean
+.PHONY: all deps build demo test check test-float test-double test-sanitize test-valgrind fuzz test-fuzz bench install clean
 
 all: build
 
@@ -58,6 +58,14 @@ fuzz: deps
 
 test-fuzz:
 	FUZZ_SECONDS=$(if $(FUZZ_SECONDS),$(FUZZ_SECONDS),$(if $(filter true,$(CI)),60,10)) FUZZ_BUILD=$(BUILD)/fuzz bash scripts/fuzz.sh
+
+# The benchmark (bench/README.md): nnc against straight C, FANN, NumPy,
+# PyTorch and OpenBLAS on workloads S and M, the peers installed through
+# apt-get first; not part of `make test`.  BENCH_ROUNDS (5), BENCH_WORKLOADS
+# (S1,S3,M) and the other settings of bench/run.py go through the environment.
+bench: build
+	@sh scripts/install-deps.sh bench
+	/usr/bin/python3 bench/run.py $(BUILD)
 
 # The quick loop while working: the float build only.
 check: deps test-float

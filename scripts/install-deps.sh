@@ -8,6 +8,37 @@
 # installs, so that a missing package shows up there first).
 set -eu
 
+# `make bench` runs `sh scripts/install-deps.sh bench`: the benchmark's peers
+# (bench/README.md), never installed by `make test` or CI: NumPy and PyTorch
+# for Debian's /usr/bin/python3, FANN, OpenBLAS, Fashion-MNIST and GNU time
+# (the peak memory of each run).  Only the missing ones are installed; one
+# that apt cannot get is reported, and the benchmark then says it skipped
+# that peer.
+if [ "${1:-}" = "bench" ]; then
+    BENCH_PACKAGES="python3 python3-numpy python3-torch libfann-dev libopenblas-dev dataset-fashion-mnist time"
+    missing=""
+    for p in $BENCH_PACKAGES; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
+            missing="$missing $p"
+    done
+    [ -z "$missing" ] && exit 0
+    if ! command -v apt-get >/dev/null 2>&1; then
+        echo "install-deps: no apt-get here; the benchmark skips what is missing:$missing" >&2
+        exit 0
+    fi
+    SUDO=""
+    [ "$(id -u)" != 0 ] && SUDO="sudo"
+    echo "install-deps: installing the benchmark's peers:$missing (python3-torch is large)" >&2
+    $SUDO apt-get -o DPkg::Lock::Timeout=900 update -qq || true
+    if ! DEBIAN_FRONTEND=noninteractive $SUDO apt-get -o DPkg::Lock::Timeout=900 install -y -qq $missing >/dev/null; then
+        for p in $missing; do
+            DEBIAN_FRONTEND=noninteractive $SUDO apt-get -o DPkg::Lock::Timeout=900 install -y -qq "$p" >/dev/null ||
+                echo "install-deps: could not install $p; the benchmark skips what needs it" >&2
+        done
+    fi
+    exit 0
+fi
+
 PACKAGES="build-essential cmake zlib1g-dev pkg-config valgrind clang libclang-rt-dev"
 # CI also renders the HTML report in a real browser (tests/cli_report.sh).
 if [ "${CI:-}" = "true" ]; then

@@ -1,0 +1,100 @@
+/* Workload M through nnc's public API (bench/README.md): Fashion-MNIST,
+ * 784-128-64-10, ReLU hidden, softmax + cross-entropy, plain SGD, eta 0.1,
+ * batch 64, all 60,000 training images reshuffled every epoch (the last
+ * batch of each epoch has 32 rows); loss and accuracy on the 10,000 test
+ * images afterwards.
+ *
+ *   nnc_m [--epochs 1] [--data /usr/share/datasets/fashion-mnist]
+ *         [--init m_init.f32] [--seed 1] [--eta 0.1] [--batch 64]
+ *
+ * Times the training loop only (shuffle, gathering the batch rows,
+ * nnc_net_forward, nnc_net_backward, nnc_net_sgd_update), not the loading
+ * or the test evaluation.  Prints one RESULT line. */
+#include <nnc.h>
+
+#include "common.h"
+
+int main(int argc, char **argv)
+{
+    int epochs = atoi(bench_arg(argc, argv, "--epochs", "1"));
+    const char *dir = bench_arg(argc, argv, "--data", "/usr/share/datasets/fashion-mnist");
+    const char *init_path = bench_arg(argc, argv, "--init", NULL);
+    uint64_t seed = strtoull(bench_arg(argc, argv, "--seed", "1"), NULL, 10);
+    double eta = atof(bench_arg(argc, argv, "--eta", "0.1"));
+    int batch = atoi(bench_arg(argc, argv, "--batch", "64"));
+    if (epochs < 1 || batch < 1)
+        bench_die("bad --epochs or --batch");
+
+    char p1[1024], p2[1024], p3[1024], p4[1024];
+    snprintf(p1, sizeof p1, "%s/train-images-idx3-ubyte.gz", dir);
+    snprintf(p2, sizeof p2, "%s/train-labels-idx1-ubyte.gz", dir);
+    snprintf(p3, sizeof p3, "%s/t10k-images-idx3-ubyte.gz", dir);
+    snprintf(p4, sizeof p4, "%s/t10k-labels-idx1-ubyte.gz", dir);
+    nnc_dataset *train, *test;
+    if (nnc_dataset_load_idx(&train, p1, p2, 1 / 255.0, 10) != NNC_OK ||
+        nnc_dataset_load_idx(&test, p3, p4, 1 / 255.0, 10) != NNC_OK)
+        bench_die(nnc_last_error());
+
+    const int widths[] = {784, 128, 64, 10};
+    nnc_layer_spec layers[] = {{128, NNC_ACT_RELU, 0}, {64, NNC_ACT_RELU, 0},
+                               {10, NNC_ACT_IDENTITY, 0}};
+    nnc_net *net;
+    if (nnc_net_create(&net, NNC_TASK_MULTICLASS, 784, 3, layers, batch) != NNC_OK)
+        bench_die(nnc_last_error());
+    nnc_rng rng;
+    nnc_rng_seed(&rng, seed);
+    if (init_path) {
+        size_t total = 784 * 128 + 128 * 64 + 64 * 10, at = 0;
+        float *w = malloc(sizeof *w * total);
+        bench_read_f32(init_path, w, total);
+        nnc_net_init(net, NNC_INIT_ZERO, &rng); /* biases 0 */
+        for (int l = 0; l < 3; l++) {
+            nnc_real *W = nnc_net_weights(net, l);
+            for (int i = 0; i < widths[l] * widths[l + 1]; i++)
+                W[i] = (nnc_real)w[at++];
+        }
+        free(w);
+    } else {
+        nnc_net_init(net, NNC_INIT_XAVIER, &rng);
+    }
+
+    const int n = nnc_dataset_rows(train);
+    const nnc_real *X = nnc_dataset_x(train), *Y = nnc_dataset_y(train);
+    uint32_t *idx = malloc(sizeof *idx * (size_t)n);
+    nnc_real *Xb = malloc(sizeof *Xb * (size_t)batch * 784);
+    nnc_real *Yb = malloc(sizeof *Yb * (size_t)batch * 10);
+    for (int i = 0; i < n; i++)
+        idx[i] = (uint32_t)i;
+
+    double t0 = bench_now();
+    for (int e = 0; e < epochs; e++) {
+        nnc_rng_shuffle(&rng, idx, (size_t)n);
+        for (int start = 0; start < n; start += batch) {
+            int m = n - start < batch ? n - start : batch;
+            for (int r = 0; r < m; r++) {
+                memcpy(Xb + (size_t)r * 784, X + (size_t)idx[start + r] * 784,
+                       784 * sizeof *Xb);
+                memcpy(Yb + (size_t)r * 10, Y + (size_t)idx[start + r] * 10,
+                       10 * sizeof *Yb);
+            }
+            nnc_net_forward(net, Xb, m);
+            nnc_net_backward(net, Xb, Yb, m);
+            nnc_net_sgd_update(net, eta);
+        }
+    }
+    double seconds = bench_now() - t0;
+
+    double loss, acc;
+    if (nnc_net_evaluate(net, nnc_dataset_x(test), nnc_dataset_y(test),
+                         nnc_dataset_rows(test), &loss, &acc) != NNC_OK)
+        bench_die(nnc_last_error());
+    double gflop = bench_train_flop_per_sample(widths, 3) * n * epochs * 1e-9;
+    bench_result("nnc", "M", seconds, epochs, loss, acc, gflop);
+    free(idx);
+    free(Xb);
+    free(Yb);
+    nnc_net_free(net);
+    nnc_dataset_free(train);
+    nnc_dataset_free(test);
+    return isfinite(loss) ? 0 : 1;
+}

@@ -8,20 +8,8 @@
 set -uo pipefail
 NNC=$1 DATA=$2 TMP=$3
 rm -rf "$TMP" && mkdir -p "$TMP"
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+source "$(dirname "$0")/testlib.sh"
 
-expect_error() { # status expected-words args...
-    local want=$1 words=$2
-    shift 2
-    "$NNC" "$@" >"$TMP/out" 2>"$TMP/err"
-    local rc=$?
-    if [ $rc != "$want" ]; then
-        fail "nnc $*: exit status $rc, want $want ($(cat "$TMP/err"))"
-    elif ! grep -qF -- "$words" "$TMP/err"; then
-        fail "nnc $*: message '$(cat "$TMP/err")' lacks '$words'"
-    fi
-}
 
 # --- fixtures: a tiny trained model, CSV sets, a file where a folder goes ----
 "$NNC" train sin --epochs 2 --checkpoint 1 --quiet --out "$TMP" --name m >/dev/null 2>"$TMP/fix.err" ||

@@ -7,8 +7,7 @@
 set -uo pipefail
 NNC=$1 DATA=$2 TMP=$3
 rm -rf "$TMP" && mkdir -p "$TMP"
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+source "$(dirname "$0")/testlib.sh"
 SIN="$DATA/ch09-weights/sin_111"
 
 # --- round trip: folder -> model -> folder -> model -> folder ---------------
@@ -87,17 +86,6 @@ else
 fi
 
 # --- errors ------------------------------------------------------------------
-expect_error() { # status expected-words args...
-    local want=$1 words=$2
-    shift 2
-    "$NNC" "$@" >"$TMP/out" 2>"$TMP/err"
-    local rc=$?
-    if [ $rc != "$want" ]; then
-        fail "nnc $*: exit status $rc, want $want ($(cat "$TMP/err"))"
-    elif ! grep -q -- "$words" "$TMP/err"; then
-        fail "nnc $*: message '$(cat "$TMP/err")' lacks '$words'"
-    fi
-}
 expect_error 1 "give IN and OUT" convert
 expect_error 1 "give IN and OUT" convert "$SIN"
 expect_error 1 "unexpected argument 'x'" convert "$SIN" "$TMP/x.nnc" x

@@ -14,8 +14,7 @@
 set -uo pipefail
 NNC=$1 DATA=$2 TMP=$3
 rm -rf "$TMP" && mkdir -p "$TMP"
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+source "$(dirname "$0")/testlib.sh"
 CC=${CC:-cc}
 if ! command -v "$CC" >/dev/null; then
     echo "cli_export: no C compiler ('$CC'): skipped"
@@ -240,17 +239,6 @@ grep -q "^static const $REAL model_w1\[1\]" "$TMP/stdout.c" || fail "weights are
 ls "$TMP" | grep -q '\.tmp\.' && fail "a temporary file was left in $TMP"
 
 # --- bad arguments --------------------------------------------------------------
-expect_error() { # status expected-words args...
-    local want=$1 words=$2
-    shift 2
-    "$NNC" "$@" >"$TMP/out" 2>"$TMP/err"
-    local rc=$?
-    if [ $rc != "$want" ]; then
-        fail "nnc $*: exit status $rc, want $want ($(cat "$TMP/err"))"
-    elif ! grep -q -- "$words" "$TMP/err"; then
-        fail "nnc $*: message '$(cat "$TMP/err")' lacks '$words'"
-    fi
-}
 M="$TMP/sin_sigmoid.nnc"
 expect_error 1 "no MODEL given" export-c
 expect_error 1 "unknown option '--bogus'" export-c "$M" --bogus

@@ -6,8 +6,7 @@
 set -uo pipefail
 NNC=$1 TMP=$3
 rm -rf "$TMP" && mkdir -p "$TMP/d" "$TMP/out"
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+source "$(dirname "$0")/testlib.sh"
 
 # Bytes from decimal values, with printf alone (no python needed).
 bytes() { for v in "$@"; do printf "\\$(printf '%03o' "$v")"; done; }

@@ -6,8 +6,7 @@
 set -uo pipefail
 NNC=$1 DATA=$2 TMP=$3
 rm -rf "$TMP" && mkdir -p "$TMP"
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+source "$(dirname "$0")/testlib.sh"
 # Under valgrind (the nnc-memcheck wrapper) every run is ~50x slower: the
 # heavy cases below are left to the other builds.
 case "$NNC" in *memcheck*) SLOW=1 ;; *) SLOW=0 ;; esac

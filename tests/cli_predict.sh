@@ -7,8 +7,7 @@
 set -uo pipefail
 NNC=$1 DATA=$2 TMP=$3
 rm -rf "$TMP" && mkdir -p "$TMP"
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+source "$(dirname "$0")/testlib.sh"
 if "$NNC" --version | grep -q double; then REAL=double; else REAL=float; fi
 PY=
 if command -v python3 >/dev/null; then PY=python3; else echo "cli_predict: no python3: independent checks skipped"; fi
@@ -150,17 +149,6 @@ paste -d, "$TMP/three.csv" "$TMP/mc.csv" | awk -F, 'NR > 1 {
     END { exit bad || right < 0.85 * n }' || fail "multiclass labels/probabilities: $(sed -n 2,4p "$TMP/mc.csv" | tr '\n' ' ')"
 
 # --- errors: a message that names the problem, and the exit status ----------
-expect_error() { # status expected-words args...
-    local want=$1 words=$2
-    shift 2
-    "$NNC" "$@" >"$TMP/out" 2>"$TMP/err" </dev/null
-    local rc=$?
-    if [ $rc != "$want" ]; then
-        fail "nnc $*: exit status $rc, want $want ($(cat "$TMP/err"))"
-    elif ! grep -q -- "$words" "$TMP/err"; then
-        fail "nnc $*: message '$(cat "$TMP/err")' lacks '$words'"
-    fi
-}
 expect_error 1 "no MODEL given" predict
 expect_error 1 "unknown option '--bogus'" predict "$TMP/sin.nnc" --bogus
 expect_error 1 "unexpected argument 'b'" predict "$TMP/sin.nnc" a b

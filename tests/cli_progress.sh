@@ -5,8 +5,7 @@
 set -uo pipefail
 NNC=$1 TMP=$3
 rm -rf "$TMP" && mkdir -p "$TMP"
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+source "$(dirname "$0")/testlib.sh"
 LONG=(train composite --eps 0 --epochs 100000000 --checkpoint 500 --out "$TMP")
 
 # Ctrl-C: exit status 130, a message, and a complete run folder.

@@ -6,8 +6,7 @@
 set -uo pipefail
 NNC=$1 TMP=$3
 rm -rf "$TMP" && mkdir -p "$TMP"
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+source "$(dirname "$0")/testlib.sh"
 
 "$NNC" train sin --epochs 500 --quiet --out "$TMP" >/dev/null 2>"$TMP/err" || fail "training run: $(cat "$TMP/err")"
 RUN="$TMP/sin_131"

@@ -6,8 +6,7 @@
 set -uo pipefail
 NNC=$1 TMP=$3
 rm -rf "$TMP" && mkdir -p "$TMP"
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+source "$(dirname "$0")/testlib.sh"
 
 GRID=(composite --hidden 2,3 --eta 0.1,0.5 --batch 10,20 --epochs 100 --checkpoint 10)
 

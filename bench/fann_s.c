@@ -33,14 +33,12 @@ static void validate(struct fann *ann, const float *x, const float *y, int n,
 
 int main(int argc, char **argv)
 {
-    int H = atoi(bench_arg(argc, argv, "--hidden", "3"));
-    int epochs = atoi(bench_arg(argc, argv, "--epochs", "5000"));
-    const char *data_path = bench_arg(argc, argv, "--data", NULL);
-    const char *init_path = bench_arg(argc, argv, "--init", NULL);
-    uint64_t seed = strtoull(bench_arg(argc, argv, "--seed", "1"), NULL, 10);
-    double eta = atof(bench_arg(argc, argv, "--eta", "0.5"));
-    int batch = atoi(bench_arg(argc, argv, "--batch", "10"));
-    if (!data_path || !init_path || H < 1 || H > 1000 || epochs < 1 || batch < 1)
+    bench_options o = bench_parse(argc, argv, 'S');
+    int H = o.hidden, epochs = o.epochs, batch = o.batch;
+    const char *data_path = o.data, *init_path = o.init;
+    uint64_t seed = o.seed;
+    double eta = o.eta;
+    if (!data_path || !init_path)
         bench_die("usage: fann_s --data FILE --init FILE [--hidden H] [--epochs E]");
 
     double *xd, *yd;

@@ -16,14 +16,11 @@
 
 int main(int argc, char **argv)
 {
-    int epochs = atoi(bench_arg(argc, argv, "--epochs", "1"));
-    const char *dir = bench_arg(argc, argv, "--data", "/usr/share/datasets/fashion-mnist");
-    const char *init_path = bench_arg(argc, argv, "--init", NULL);
-    uint64_t seed = strtoull(bench_arg(argc, argv, "--seed", "1"), NULL, 10);
-    double eta = atof(bench_arg(argc, argv, "--eta", "0.1"));
-    int batch = atoi(bench_arg(argc, argv, "--batch", "64"));
-    if (epochs < 1 || batch < 1)
-        bench_die("bad --epochs or --batch");
+    bench_options o = bench_parse(argc, argv, 'M');
+    int epochs = o.epochs, batch = o.batch;
+    const char *dir = o.data, *init_path = o.init;
+    uint64_t seed = o.seed;
+    double eta = o.eta;
 
     char p1[1024], p2[1024], p3[1024], p4[1024];
     snprintf(p1, sizeof p1, "%s/train-images-idx3-ubyte.gz", dir);

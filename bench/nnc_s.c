@@ -15,15 +15,11 @@
 
 int main(int argc, char **argv)
 {
-    int hidden = atoi(bench_arg(argc, argv, "--hidden", "3"));
-    int epochs = atoi(bench_arg(argc, argv, "--epochs", "5000"));
-    const char *data_path = bench_arg(argc, argv, "--data", NULL);
-    const char *init_path = bench_arg(argc, argv, "--init", NULL);
-    uint64_t seed = strtoull(bench_arg(argc, argv, "--seed", "1"), NULL, 10);
-    double eta = atof(bench_arg(argc, argv, "--eta", "0.5"));
-    int batch = atoi(bench_arg(argc, argv, "--batch", "10"));
-    if (hidden < 1 || hidden > 1000 || epochs < 1)
-        bench_die("bad --hidden or --epochs");
+    bench_options o = bench_parse(argc, argv, 'S');
+    int hidden = o.hidden, epochs = o.epochs, batch = o.batch;
+    const char *data_path = o.data, *init_path = o.init;
+    uint64_t seed = o.seed;
+    double eta = o.eta;
 
     nnc_rng rng;
     nnc_rng_seed(&rng, seed);

@@ -6,6 +6,7 @@ only; the test evaluation follows, untimed."""
 import numpy as np
 
 import pycommon as pc
+from textbook_np import DataReader, WeightsBias
 
 
 class Relu:
@@ -22,35 +23,6 @@ class Softmax:
         shift_z = z - np.max(z, axis=1, keepdims=True)
         exp_z = np.exp(shift_z)
         return exp_z / np.sum(exp_z, axis=1, keepdims=True)
-
-
-class WeightsBias:
-    def __init__(self, w):
-        self.W = w
-        self.B = np.zeros((1, w.shape[1]), dtype=np.float32)
-
-    def Update(self, eta):
-        self.W = self.W - eta * self.dW
-        self.B = self.B - eta * self.dB
-
-
-class DataReader:
-    def __init__(self, x, y):
-        self.XTrain, self.YTrain = x, y
-        self.num_train = x.shape[0]
-
-    def Shuffle(self):
-        seed = np.random.randint(0, 100)
-        np.random.seed(seed)
-        XP = np.random.permutation(self.XTrain)
-        np.random.seed(seed)
-        YP = np.random.permutation(self.YTrain)
-        self.XTrain, self.YTrain = XP, YP
-
-    def GetBatchTrainSamples(self, batch_size, iteration):
-        start = iteration * batch_size
-        end = start + batch_size
-        return self.XTrain[start:end, :], self.YTrain[start:end, :]
 
 
 class NeuralNet:

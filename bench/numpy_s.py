@@ -5,6 +5,7 @@ float64 as the book.  Times the training loop (checks included)."""
 import numpy as np
 
 import pycommon as pc
+from textbook_np import DataReader, WeightsBias
 
 
 class Sigmoid:
@@ -14,37 +15,6 @@ class Sigmoid:
     def backward(self, z, a, delta):
         da = np.multiply(a, 1 - a)
         return np.multiply(delta, da), da
-
-
-class WeightsBias:
-    def __init__(self, w):
-        self.W = w
-        self.B = np.zeros((1, w.shape[1]))
-
-    def Update(self, eta):
-        self.W = self.W - eta * self.dW
-        self.B = self.B - eta * self.dB
-
-
-class DataReader:
-    def __init__(self, x, y):
-        self.num_validation = x.shape[0] // 10
-        self.XDev, self.YDev = x[:self.num_validation], y[:self.num_validation]
-        self.XTrain, self.YTrain = x[self.num_validation:], y[self.num_validation:]
-        self.num_train = self.XTrain.shape[0]
-
-    def Shuffle(self):
-        seed = np.random.randint(0, 100)
-        np.random.seed(seed)
-        XP = np.random.permutation(self.XTrain)
-        np.random.seed(seed)
-        YP = np.random.permutation(self.YTrain)
-        self.XTrain, self.YTrain = XP, YP
-
-    def GetBatchTrainSamples(self, batch_size, iteration):
-        start = iteration * batch_size
-        end = start + batch_size
-        return self.XTrain[start:end, :], self.YTrain[start:end, :]
 
 
 class NeuralNet:
@@ -104,7 +74,7 @@ def main():
     np.random.seed(a.seed)
     x, y = pc.read_s(a.data)
     w1, w2 = pc.read_s_init(a.init, a.hidden)
-    reader = DataReader(x, y)
+    reader = DataReader(x, y, validation=True)
     net = NeuralNet(w1, w2, a.eta, a.batch, a.epochs)
     t0 = pc.now()
     net.train(reader, 50)

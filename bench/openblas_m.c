@@ -104,13 +104,12 @@ static void bias_update(float *B, const float *dZ, int m, int n, float eta)
 
 int main(int argc, char **argv)
 {
-    int epochs = atoi(bench_arg(argc, argv, "--epochs", "1"));
-    const char *dir = bench_arg(argc, argv, "--data", "/usr/share/datasets/fashion-mnist");
-    const char *init_path = bench_arg(argc, argv, "--init", NULL);
-    uint64_t seed = strtoull(bench_arg(argc, argv, "--seed", "1"), NULL, 10);
-    float eta = (float)atof(bench_arg(argc, argv, "--eta", "0.1"));
-    int batch = atoi(bench_arg(argc, argv, "--batch", "64"));
-    if (!init_path || epochs < 1 || batch < 1)
+    bench_options o = bench_parse(argc, argv, 'M');
+    int epochs = o.epochs, batch = o.batch;
+    const char *dir = o.data, *init_path = o.init;
+    uint64_t seed = o.seed;
+    float eta = (float)o.eta;
+    if (!init_path)
         bench_die("usage: openblas_m --init FILE [--epochs E] [--data DIR]");
     openblas_set_num_threads(1);
 

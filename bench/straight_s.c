@@ -44,14 +44,13 @@ static void validate(const float *x, const float *y, int n, double *loss, double
 
 int main(int argc, char **argv)
 {
-    H = atoi(bench_arg(argc, argv, "--hidden", "3"));
-    int epochs = atoi(bench_arg(argc, argv, "--epochs", "5000"));
-    const char *data_path = bench_arg(argc, argv, "--data", NULL);
-    const char *init_path = bench_arg(argc, argv, "--init", NULL);
-    uint64_t seed = strtoull(bench_arg(argc, argv, "--seed", "1"), NULL, 10);
-    float eta = (float)atof(bench_arg(argc, argv, "--eta", "0.5"));
-    int batch = atoi(bench_arg(argc, argv, "--batch", "10"));
-    if (!data_path || !init_path || H < 1 || H > MAXH || epochs < 1 || batch < 1)
+    bench_options o = bench_parse(argc, argv, 'S');
+    H = o.hidden;
+    int epochs = o.epochs, batch = o.batch;
+    const char *data_path = o.data, *init_path = o.init;
+    uint64_t seed = o.seed;
+    float eta = (float)o.eta;
+    if (!data_path || !init_path || H > MAXH)
         bench_die("usage: straight_s --data FILE --init FILE [--hidden H] [--epochs E]");
 
     double *xd, *yd, w[2 * MAXH];

@@ -42,11 +42,12 @@ double nnc_rng_normal(nnc_rng *rng)
 
 uint32_t nnc_rng_below(nnc_rng *rng, uint32_t n)
 {
-    /* Rejects the low values that would bias r % n. */
-    uint32_t threshold = (uint32_t)(-n) % n;
+    /* Rejects the values below threshold = 2^32 mod n, which would bias
+     * r % n.  The threshold is below n, so an r >= n is always kept: the
+     * second division is needed only for the rare small r. */
     for (;;) {
         uint32_t r = pcg32_step(rng);
-        if (r >= threshold)
+        if (r >= n || r >= (uint32_t)(-n) % n)
             return r % n;
     }
 }

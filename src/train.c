@@ -71,14 +71,24 @@ void nnc_train_result_free(nnc_train_result *result)
     }
 }
 
+/* Copies `width` values: a call to memcpy costs more than the copy for the
+ * narrow rows of small networks (the seed's 1-input fits). */
+static inline void copy_row(nnc_real *dst, const nnc_real *src, int width)
+{
+    if (width <= 4)
+        for (int i = 0; i < width; i++)
+            dst[i] = src[i];
+    else
+        memcpy(dst, src, (size_t)width * sizeof *dst);
+}
+
 /* Copies rows idx[0..m) of X (·, n_in) and Y (·, n_out) into the batch buffers. */
 static void gather_rows(nnc_real *Xb, nnc_real *Yb, const nnc_real *X, const nnc_real *Y,
                         const uint32_t *idx, int m, int n_in, int n_out)
 {
     for (int r = 0; r < m; r++) {
-        memcpy(Xb + (size_t)r * n_in, X + (size_t)idx[r] * n_in, (size_t)n_in * sizeof *X);
-        memcpy(Yb + (size_t)r * n_out, Y + (size_t)idx[r] * n_out,
-               (size_t)n_out * sizeof *Y);
+        copy_row(Xb + (size_t)r * n_in, X + (size_t)idx[r] * n_in, n_in);
+        copy_row(Yb + (size_t)r * n_out, Y + (size_t)idx[r] * n_out, n_out);
     }
 }
 

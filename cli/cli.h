@@ -14,6 +14,7 @@ int cmd_sweep(int argc, char **argv);
 int cmd_predict(int argc, char **argv);
 int cmd_convert(int argc, char **argv);
 int cmd_export_c(int argc, char **argv);
+int cmd_bench(int argc, char **argv);
 
 /* Exit statuses: 0 success, 1 bad usage or input, 2 runtime failure,
  * 3 training diverged, 130 interrupted by Ctrl-C (the shell's convention). */
@@ -127,6 +128,10 @@ enum { CLI_MAX_CHECKS = 1000000 };
  * total iteration done_iterations (a resumed run's) to o->max_epoch. */
 int cli_check_schedule(const char *cmd, int rows, const nnc_train_options *o,
                        long done_iterations);
+/* A comma list of layer widths, whole numbers from 1 to 1000000, at most
+ * max_count of them ("784,128,10"). */
+int cli_parse_widths(const char *cmd, const char *flag, const char *text, int *widths,
+                     int max_count, int *count);
 /* A network of these widths (inputs first), copies times over, each with
  * work buffers for `batch` rows, must fit in this machine's memory;
  * `what` names the options that chose it ("--hidden", "--layers"). */

@@ -89,31 +89,6 @@ enum {
     GIVEN_SEED = 32, GIVEN_NETWORK = 64, GIVEN_TASK = 128
 };
 
-/* Parses a comma list of positive whole numbers. */
-static int parse_widths(const char *flag, const char *text, int *widths, int *count)
-{
-    double *v;
-    int n;
-    if (!cli_parse_double_list("train", flag, text, &v, &n))
-        return 0;
-    if (n > MAX_WIDTHS) {
-        cli_error("train", "%s: at most %d values", flag, MAX_WIDTHS);
-        free(v);
-        return 0;
-    }
-    for (int i = 0; i < n; i++) {
-        if (v[i] != floor(v[i]) || v[i] < 1 || v[i] > 1e6) {
-            cli_error("train", "%s: '%g' is not a width from 1 to 1000000", flag, v[i]);
-            free(v);
-            return 0;
-        }
-        widths[i] = (int)v[i];
-    }
-    *count = n;
-    free(v);
-    return 1;
-}
-
 static int parse_args(int argc, char **argv, train_args *a)
 {
     a->opt = nnc_train_options_default();
@@ -172,11 +147,11 @@ static int parse_args(int argc, char **argv, train_args *a)
                 return 0;
             }
         } else if (OPTION("--hidden")) {
-            if (v && !parse_widths("--hidden", v, a->hidden, &a->n_hidden))
+            if (v && !cli_parse_widths("train", "--hidden", v, a->hidden, MAX_WIDTHS, &a->n_hidden))
                 return 0;
             have_hidden = 1;
         } else if (OPTION("--layers")) {
-            if (v && !parse_widths("--layers", v, a->widths, &a->n_widths))
+            if (v && !cli_parse_widths("train", "--layers", v, a->widths, MAX_WIDTHS, &a->n_widths))
                 return 0;
             if (v && a->n_widths < 2) {
                 cli_error("train", "--layers needs at least two widths (inputs, outputs)");

@@ -20,6 +20,7 @@ static const command commands[] = {
     {"predict", cmd_predict, "run a model file (.nnc) on inputs and write its predictions"},
     {"convert", cmd_convert, "convert a model file to the textbook's weight files and back"},
     {"export-c", cmd_export_c, "write a model as one dependency-free C source file"},
+    {"bench", cmd_bench, "time training of any network on synthetic data (FLOP/s, samples/s)"},
 };
 enum { COMMAND_COUNT = sizeof commands / sizeof commands[0] };
 

@@ -338,6 +338,31 @@ int cli_check_schedule(const char *cmd, int rows, const nnc_train_options *o,
     return 1;
 }
 
+int cli_parse_widths(const char *cmd, const char *flag, const char *text, int *widths,
+                     int max_count, int *count)
+{
+    double *v;
+    int n;
+    if (!cli_parse_double_list(cmd, flag, text, &v, &n))
+        return 0;
+    if (n > max_count) {
+        cli_error(cmd, "%s: at most %d values", flag, max_count);
+        free(v);
+        return 0;
+    }
+    for (int i = 0; i < n; i++) {
+        if (v[i] != floor(v[i]) || v[i] < 1 || v[i] > 1e6) {
+            cli_error(cmd, "%s: '%g' is not a width from 1 to 1000000", flag, v[i]);
+            free(v);
+            return 0;
+        }
+        widths[i] = (int)v[i];
+    }
+    *count = n;
+    free(v);
+    return 1;
+}
+
 int cli_check_net_memory(const char *cmd, const char *what, const int *widths,
                          int n_widths, int batch, int copies)
 {

@@ -328,6 +328,9 @@ int nnc_net_layers(const nnc_net *net);
 int nnc_net_inputs(const nnc_net *net);
 int nnc_net_outputs(const nnc_net *net);
 int nnc_net_max_batch(const nnc_net *net);
+/* The name of the matrix kernels the net runs on, chosen at creation for
+ * this CPU: "avx512", "avx2" or "portable" (every one gives the same bits). */
+const char *nnc_net_kernel_name(const nnc_net *net);
 /* The spec a layer was built with (0 <= layer < nnc_net_layers). */
 nnc_layer_spec nnc_net_layer(const nnc_net *net, int layer);
 /* Total number of trainable numbers (weights and biases). */

@@ -145,6 +145,7 @@ void nnc_net_free(nnc_net *net)
 }
 
 int nnc_net_kernel_path(const nnc_net *net) { return net->path; }
+const char *nnc_net_kernel_name(const nnc_net *net) { return nnc_kernel_path_name(net->path); }
 
 int nnc_net_set_kernel_path(nnc_net *net, int path)
 {

@@ -6,12 +6,7 @@ set -euo pipefail
 nnc=$1
 tmp=$3
 mkdir -p "$tmp"
-failures=0
-
-fail() {
-    echo "FAIL: $*" >&2
-    failures=$((failures + 1))
-}
+source "$(dirname "$0")/testlib.sh"
 
 # Runs nnc with stdout to $tmp/out, stderr to $tmp/err; sets $rc.
 run() {
@@ -117,8 +112,4 @@ for cmd in activations steps; do
     fi
 done
 
-if [ "$failures" -ne 0 ]; then
-    echo "cli_activations: $failures failed"
-    exit 1
-fi
-echo "cli_activations: all passed"
+finish cli_activations

@@ -163,8 +163,4 @@ left=$(cd "$TMP" && ls | grep -v -x -e m -e mc -e one -e file -e dir -e out -e e
 "$NNC" train --help | grep -q 'Each option may be given once' || fail "train --help states the rule"
 "$NNC" steps --help | grep -q 'Each option but --activation' || fail "steps --help states the rule"
 
-if [ $failures -ne 0 ]; then
-    echo "cli_args: $failures failed"
-    exit 1
-fi
-echo "cli_args: all passed"
+finish cli_args

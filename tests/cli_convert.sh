@@ -115,8 +115,4 @@ expect_error 1 "$TMP/cut.nnc" convert "$TMP/cut.nnc" "$TMP/E"
 expect_error 1 "$TMP/no/such/dir/x.nnc" convert "$SIN" "$TMP/no/such/dir/x.nnc"
 "$NNC" convert --help | grep -q -- '--label-base' || fail "convert --help"
 
-if [ $failures -ne 0 ]; then
-    echo "cli_convert: $failures failed"
-    exit 1
-fi
-echo "cli_convert: all passed"
+finish cli_convert

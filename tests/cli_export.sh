@@ -253,8 +253,4 @@ head -c 100 "$M" >"$TMP/cut.nnc"
 expect_error 1 "$TMP/cut.nnc" export-c "$TMP/cut.nnc"
 "$NNC" export-c --help | grep -q -- '--prefix' || fail "export-c --help"
 
-if [ $failures -ne 0 ]; then
-    echo "cli_export: $failures failed"
-    exit 1
-fi
-echo "cli_export: all passed"
+finish cli_export

@@ -7,12 +7,7 @@ nnc=$1
 tmp=$3
 rm -rf "$tmp"
 mkdir -p "$tmp"
-failures=0
-
-fail() {
-    echo "FAIL: $*" >&2
-    failures=$((failures + 1))
-}
+source "$(dirname "$0")/testlib.sh"
 
 # Runs nnc with stdout to $tmp/out, stderr to $tmp/err; sets $rc.
 run() {
@@ -142,8 +137,4 @@ if [ "$rc" -ne 0 ] || ! grep -q -i usage "$tmp/out"; then
     fail "plot --help: rc $rc, output '$(cat "$tmp/out")'"
 fi
 
-if [ "$failures" -ne 0 ]; then
-    echo "cli_plot: $failures failed"
-    exit 1
-fi
-echo "cli_plot: all passed"
+finish cli_plot

@@ -182,8 +182,4 @@ expect_error 1 "$TMP/no/such/dir/p.csv" predict "$TMP/sin.nnc" "$TMP/grid.csv" -
 "$NNC" predict --help | grep -q -- '--no-header' || fail "predict --help"
 "$NNC" --help | grep -q 'predict' || fail "nnc --help lacks predict"
 
-if [ $failures -ne 0 ]; then
-    echo "cli_predict: $failures failed"
-    exit 1
-fi
-echo "cli_predict: all passed"
+finish cli_predict

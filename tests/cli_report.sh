@@ -47,8 +47,4 @@ else
     [ "$size" -gt 30000 ] || fail "screenshot is nearly empty ($size bytes)"
 fi
 
-if [ $failures -ne 0 ]; then
-    echo "cli_report: $failures failed"
-    exit 1
-fi
-echo "cli_report: all passed"
+finish cli_report

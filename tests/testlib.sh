@@ -16,3 +16,12 @@ expect_error() {
         fail "nnc $*: message '$(cat "$TMP/err")' lacks '$words'"
     fi
 }
+
+# finish NAME: the script's verdict and exit status.
+finish() {
+    if [ $failures -ne 0 ]; then
+        echo "$1: $failures failed"
+        exit 1
+    fi
+    echo "$1: all passed"
+}

@@ -52,7 +52,7 @@ expect_error 1 "given twice" bench --rows 10 --rows 20
 expect_error 1 "unknown option '--frobnicate'" bench --frobnicate
 expect_error 1 "unexpected argument 'extra'" bench extra
 expect_error 1 "unknown activation" bench --activation nosuch
-expect_error 1 "needs about" bench --layers 100000,100000,1 --rows 10 --batch 10
+expect_error 1 "needs about" bench --layers 1000000,1000000,1000000 --rows 10 --batch 10
 expect_error 1 "the synthetic data needs" bench --layers 1000000,1 --rows 100000000
 # A learning rate that blows the weights up: exit 3, named.
 expect_error 3 "diverged" bench --layers 2,50,1 --task fitting --eta 1e30 --rows 100 --batch 10 --epochs 1

@@ -270,6 +270,9 @@ nnc_status nnc_train(nnc_net *net, const nnc_dataset *data, const nnc_train_opti
     nnc_rng rng = at.rng;
     r.epochs_run = epoch + (it > 0);
     int stop = 0, diverged = 0;
+    /* Updates left before the next check: a check follows update t when
+     * (t + 1) % ck_iter == 0, counted down instead of divided every step. */
+    long to_check = ck_iter - total % ck_iter;
     while (!stop && epoch < o->max_epoch) {
         r.epochs_run = epoch + 1;
         if (it == 0)
@@ -292,7 +295,8 @@ nnc_status nnc_train(nnc_net *net, const nnc_dataset *data, const nnc_train_opti
                 stop = diverged = 1;
                 break;
             }
-            if ((t + 1) % ck_iter == 0) {
+            if (--to_check == 0) {
+                to_check = ck_iter;
                 /* A check: train metrics on this (last) mini-batch with the
                  * updated weights, validation metrics on the whole set. */
                 nnc_checkpoint c = {.epoch = epoch, .total_iteration = t};

@@ -133,6 +133,9 @@ int cli_check_schedule(const char *cmd, int rows, const nnc_train_options *o,
 int cli_check_net_memory(const char *cmd, const char *what, const int *widths,
                          int n_widths, int batch, int copies);
 
+/* The number of online CPUs, from 1 to max (1 when unknown). */
+int cli_online_cpus(int max);
+
 /* mkdir -p: creates dir and every missing folder on the way. */
 int cli_make_dirs(const char *cmd, const char *dir);
 /* Writes text (malloc'ed, freed here) to path through a temporary file. */

@@ -138,6 +138,9 @@ int cli_parse_widths(const char *cmd, const char *flag, const char *text, int *w
 int cli_check_net_memory(const char *cmd, const char *what, const int *widths,
                          int n_widths, int batch, int copies);
 
+/* The number of online CPUs, from 1 to max (1 when unknown). */
+int cli_online_cpus(int max);
+
 /* mkdir -p: creates dir and every missing folder on the way. */
 int cli_make_dirs(const char *cmd, const char *dir);
 /* Writes text (malloc'ed, freed here) to path through a temporary file. */

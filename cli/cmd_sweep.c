@@ -184,8 +184,7 @@ static int parse_args(int argc, char **argv, sweep_args *a)
     a->eps = 0.001;
     a->checkpoint = 50;
     a->seed = 1;
-    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-    a->jobs = cpus >= 1 ? (cpus > 1024 ? 1024 : (int)cpus) : 1;
+    a->jobs = cli_online_cpus(1024);
     a->out = "sweep";
     cli_seen seen = {0};
     int checkpoint_given = 0;

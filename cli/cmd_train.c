@@ -11,6 +11,9 @@
 #include <string.h>
 
 #define MAX_WIDTHS 65
+/* The default --threads: the online CPUs, but no more than this many (a
+ * batch's products rarely gain from more). */
+#define DEFAULT_THREADS_MAX 16
 
 static const char train_usage[] =
     "usage: nnc train [sin|composite] [options]\n"
@@ -51,6 +54,10 @@ static const char train_usage[] =
     "  --eps X                 stop when loss_valid <= X (default: 0.001)\n"
     "  --checkpoint E          epochs between checks (default: 50)\n"
     "  --seed N                seed of the run's random numbers (default: 1)\n"
+    "  --threads N             threads that share each large batch product and\n"
+    "                          update, 1 to 256; every N gives bitwise the same\n"
+    "                          weights, and small networks stay on one thread\n"
+    "                          (default: the number of online CPUs, at most %d)\n"
     "  --normalize none|minmax scale inputs (and fitting targets) to [0, 1] by the\n"
     "                          training set's min and max; the model file keeps the\n"
     "                          scaling, so `nnc predict` takes raw values (default: none)\n"
@@ -78,6 +85,7 @@ typedef struct train_args {
     char activation_text[256];
     int save, quiet;
     int normalize;          /* --normalize minmax */
+    int threads;            /* --threads N (nnc_net_set_threads) */
     const char *resume;     /* --resume FILE */
     unsigned given;         /* which options the command line set (GIVEN_*) */
     char *resumed_data[6];  /* --resume: copies of the model's data settings */
@@ -99,13 +107,14 @@ static int parse_args(int argc, char **argv, train_args *a)
     a->hidden[0] = 3;
     a->n_hidden = 1;
     snprintf(a->activation_text, sizeof a->activation_text, "sigmoid");
+    a->threads = cli_online_cpus(DEFAULT_THREADS_MAX);
     int have_hidden = 0;
     cli_seen seen = {0};
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i], *v;
         int m = 0;
         if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0) {
-            fputs(train_usage, stdout);
+            printf(train_usage, DEFAULT_THREADS_MAX);
             exit(CLI_OK);
         }
         if (cli_is_flag(arg, "--no-save")) {
@@ -201,6 +210,9 @@ static int parse_args(int argc, char **argv, train_args *a)
                 return 0;
         } else if (OPTION("--seed")) {
             if (v && !cli_parse_seed("train", v, &a->opt.seed))
+                return 0;
+        } else if (OPTION("--threads")) {
+            if (v && !cli_parse_int("train", "--threads", v, 1, 256, &a->threads))
                 return 0;
         } else if (OPTION("--name")) {
             if (v && (!v[0] || strchr(v, '/') || strcmp(v, ".") == 0 || strcmp(v, "..") == 0)) {
@@ -818,6 +830,8 @@ int cmd_train(int argc, char **argv)
             s = nnc_net_init(net, a.init, &rng);
         }
     }
+    if (s == NNC_OK)
+        s = nnc_net_set_threads(net, a.threads);
     if (s != NNC_OK) {
         cli_status_error("train", s);
         status = s == NNC_ERR_MEMORY ? CLI_FAILED : CLI_USAGE;

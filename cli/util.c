@@ -400,6 +400,12 @@ int cli_check_net_memory(const char *cmd, const char *what, const int *widths,
     return 0;
 }
 
+int cli_online_cpus(int max)
+{
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    return cpus < 1 ? 1 : cpus > max ? max : (int)cpus;
+}
+
 void cli_format_number(char *buf, size_t size, double x)
 {
     if (x == floor(x) && fabs(x) < 1e15)

@@ -336,6 +336,19 @@ nnc_layer_spec nnc_net_layer(const nnc_net *net, int layer);
 /* Total number of trainable numbers (weights and biases). */
 size_t nnc_net_parameter_count(const nnc_net *net);
 
+/* Threads: the net's large batch-level work (matrix products, the
+ * activation gradient, the SGD update) is cut into one piece per thread
+ * when it is big enough to gain from it; tiny networks never use them.
+ * Each piece computes its values exactly as one thread would (the output
+ * rows of a product, a range of the update: no sum is ever split), so the
+ * results are bitwise identical whatever the thread count.  1 (the
+ * default) runs everything in the caller's thread; n > 1 starts n − 1
+ * persistent workers now (they sleep when idle and block all signals);
+ * nnc_net_free joins them.  n from 1 to 256; changing it replaces the pool.
+ * A net is used from one thread at a time, as ever. */
+nnc_status nnc_net_set_threads(nnc_net *net, int n_threads);
+int nnc_net_threads(const nnc_net *net);
+
 /* Mutable views of a layer's W (n_in, n_out) and B (1, n_out), and of the
  * gradients dW and dB of the last nnc_net_backward. */
 nnc_real *nnc_net_weights(nnc_net *net, int layer);

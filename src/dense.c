@@ -5,7 +5,7 @@
  * the stack) to compute dW and dB in one product. */
 enum { SMALL_XT = 256 };
 
-void dense_forward(int path, nnc_real *Z, nnc_real *A, const nnc_real *X,
+void dense_forward(nnc_exec ex, nnc_real *Z, nnc_real *A, const nnc_real *X,
                    const nnc_real *W, const nnc_real *B, int m, int n_in, int n_out,
                    const nnc_activation_info *act, double param)
 {
@@ -13,11 +13,11 @@ void dense_forward(int path, nnc_real *Z, nnc_real *A, const nnc_real *X,
      * for p in order; each finished block of rows goes through act. */
     nnc_gemm_args g = {.C = Z, .A = X, .a_rs = (size_t)n_in, .a_cs = 1, .B = W, .start = B,
                        .m = m, .k = n_in, .n = n_out, .act = act, .Aout = A,
-                       .param = param, .path = path};
+                       .param = param, .ex = ex};
     nnc_gemm(&g);
 }
 
-void dense_backward(int path, nnc_real *dW, nnc_real *dB, nnc_real *dX,
+void dense_backward(nnc_exec ex, nnc_real *dW, nnc_real *dB, nnc_real *dX,
                     const nnc_real *dZ, const nnc_real *X, const nnc_real *W, int m,
                     int n_in, int n_out, nnc_real *Wt)
 {
@@ -36,22 +36,57 @@ void dense_backward(int path, nnc_real *dW, nnc_real *dB, nnc_real *dX,
             xt[(size_t)n_in * m + r] = 1;
         nnc_gemm_args g = {.C = dW, .A = xt, .a_rs = (size_t)m, .a_cs = 1, .B = dZ,
                            .m = n_in + 1, .k = m, .n = n_out, .use_scale = 1,
-                           .scale = inv_m, .path = path};
+                           .scale = inv_m, .ex = ex};
         nnc_gemm(&g);
     } else {
-        matmul_at_b(path, dW, X, dZ, m, n_in, n_out, inv_m);
-        column_sums(path, dB, dZ, m, n_out, inv_m);
+        matmul_at_b(ex, dW, X, dZ, m, n_in, n_out, inv_m);
+        column_sums(ex, dB, dZ, m, n_out, inv_m);
     }
     if (dX)
-        matmul_a_bt(path, dX, dZ, W, m, n_out, n_in, Wt);
+        matmul_a_bt(ex, dX, dZ, W, m, n_out, n_in, Wt);
 }
 
-void activation_backward(nnc_real *dZ, const nnc_real *dA, const nnc_real *Z,
+/* dZ = dA ⊙ f'(Z, A) over elements [b, e): first dZ = f'(Z, A), then
+ * dZ ⊙= dA. */
+static void activation_backward_range(nnc_real *dZ, const nnc_real *dA, const nnc_real *Z,
+                                      const nnc_real *A, size_t b, size_t e,
+                                      const nnc_activation_info *act, double param)
+{
+    act->derivative_fn(Z + b, A + b, dZ + b, e - b, param);
+    for (size_t i = b; i < e; i++)
+        dZ[i] *= dA[i];
+}
+
+/* The fewest elements of activation_backward worth a thread of their own. */
+enum { ACTIVATION_MIN_PART = 16384 };
+
+typedef struct activation_backward_args {
+    nnc_real *dZ;
+    const nnc_real *dA, *Z, *A;
+    size_t count;
+    const nnc_activation_info *act;
+    double param;
+} activation_backward_args;
+
+/* Piece `part` of activation_backward (cut at cache lines of 64 bytes). */
+static void activation_backward_piece(void *arg, int part, int parts)
+{
+    const activation_backward_args *a = arg;
+    size_t b, e;
+    nnc_pool_piece(a->count, part, parts, 64 / sizeof(nnc_real), &b, &e);
+    activation_backward_range(a->dZ, a->dA, a->Z, a->A, b, e, a->act, a->param);
+}
+
+void activation_backward(nnc_exec ex, nnc_real *dZ, const nnc_real *dA, const nnc_real *Z,
                          const nnc_real *A, size_t count, const nnc_activation_info *act,
                          double param)
 {
-    /* First dZ = f'(Z, A), then dZ ⊙= dA. */
-    act->derivative_fn(Z, A, dZ, count, param);
-    for (size_t i = 0; i < count; i++)
-        dZ[i] *= dA[i];
+    int parts = ex.pool ? nnc_pool_parts(ex.pool, (double)count, ACTIVATION_MIN_PART,
+                                         NNC_MAX_THREADS) : 1;
+    if (parts > 1) {
+        activation_backward_args a = {dZ, dA, Z, A, count, act, param};
+        nnc_pool_run(ex.pool, activation_backward_piece, &a, parts);
+    } else {
+        activation_backward_range(dZ, dA, Z, A, 0, count, act, param);
+    }
 }

@@ -14,6 +14,7 @@
 #define NNC_KERNELS_H
 
 #include "nnc.h"
+#include "pool.h"
 
 #if defined(__GNUC__)
 #define NNC_ALWAYS_INLINE inline __attribute__((always_inline))
@@ -26,6 +27,13 @@
 #else
 #define NNC_FMA fmaf
 #endif
+
+/* How the kernels run: on which path (NNC_PATH_*, available here), and on
+ * which threads (pool NULL: the calling thread alone).  A net keeps one. */
+typedef struct nnc_exec {
+    int path;
+    nnc_pool *pool;
+} nnc_exec;
 
 /* The general product, every product below is one of its uses:
  *   C[i][j] = scale·(fma chain over kk of A'(i,kk)·B[kk][j] from start[j])
@@ -45,11 +53,15 @@ typedef struct nnc_gemm_args {
     const nnc_activation_info *act;
     nnc_real *Aout;
     double param;
-    int path; /* NNC_PATH_*: which implementation runs it (must be available) */
+    nnc_exec ex; /* the path that runs it, and the threads it may use */
 } nnc_gemm_args;
 
-/* Runs g on g->path.  No state: the caller (the net, chosen once in
- * nnc_net_create; or a test) says which path. */
+/* Runs g on g->ex.path.  No state: the caller (the net, chosen once in
+ * nnc_net_create; or a test) says which path and which pool.  With a pool,
+ * a product of at least 2·GEMM_MIN_PART (matrix.c) multiply-adds is cut
+ * into blocks of whole rows of C, one per thread: each element is still
+ * its one chain, k is never cut, and the activation is element-wise, so
+ * the bits do not change. */
 void nnc_gemm(const nnc_gemm_args *g);
 
 /* The implementation paths.  Every path gives the same bits. */
@@ -71,25 +83,25 @@ void nnc_gemm_portable(const nnc_gemm_args *g);
 void nnc_gemm_avx2(const nnc_gemm_args *g);
 void nnc_gemm_avx512(const nnc_gemm_args *g);
 
-/* The wrappers below all run on `path` (an NNC_PATH_*, available here). */
+/* The wrappers below all run on ex (a path available here, and a pool). */
 /* C = A·B.  A is (m, k), B is (k, n); C is (m, n). */
-void matmul(int path, nnc_real *C, const nnc_real *A, const nnc_real *B, int m, int k,
+void matmul(nnc_exec ex, nnc_real *C, const nnc_real *A, const nnc_real *B, int m, int k,
             int n);
 /* C = scale·Aᵀ·B.  A is (m, k), B is (m, n); C is (k, n). */
-void matmul_at_b(int path, nnc_real *C, const nnc_real *A, const nnc_real *B, int m, int k,
+void matmul_at_b(nnc_exec ex, nnc_real *C, const nnc_real *A, const nnc_real *B, int m, int k,
                  int n, nnc_real scale);
 /* C = A·Bᵀ.  A is (m, n), B is (k, n); C is (m, k).  Bt is scratch of
  * k·n values (B is transposed into it, so the chain runs along rows). */
-void matmul_a_bt(int path, nnc_real *C, const nnc_real *A, const nnc_real *B, int m, int n,
+void matmul_a_bt(nnc_exec ex, nnc_real *C, const nnc_real *A, const nnc_real *B, int m, int n,
                  int k, nnc_real *Bt);
 /* out = scale·(column sums of A).  A is (m, n); out is (1, n). */
-void column_sums(int path, nnc_real *out, const nnc_real *A, int m, int n, nnc_real scale);
+void column_sums(nnc_exec ex, nnc_real *out, const nnc_real *A, int m, int n, nnc_real scale);
 
 /* Z = X·W + B (each element fma(x_k, w_kj, ·) over k in order, starting
  * from B[j]), then A = act(Z).
  * X is (m, n_in), W is (n_in, n_out), B is (1, n_out); Z and A are (m, n_out).
  * act NULL: no activation (A is not written). */
-void dense_forward(int path, nnc_real *Z, nnc_real *A, const nnc_real *X,
+void dense_forward(nnc_exec ex, nnc_real *Z, nnc_real *A, const nnc_real *X,
                    const nnc_real *W, const nnc_real *B, int m, int n_in, int n_out,
                    const nnc_activation_info *act, double param);
 
@@ -100,12 +112,13 @@ void dense_forward(int path, nnc_real *Z, nnc_real *A, const nnc_real *X,
  *                     come from one product [Xᵀ; 1…1]·dZ/m (the same bits)
  *   dX = dZ·Wᵀ        (m, n_in), skipped when dX is NULL (first layer);
  *                     Wt is scratch of n_in·n_out values for it. */
-void dense_backward(int path, nnc_real *dW, nnc_real *dB, nnc_real *dX,
+void dense_backward(nnc_exec ex, nnc_real *dW, nnc_real *dB, nnc_real *dX,
                     const nnc_real *dZ, const nnc_real *X, const nnc_real *W, int m,
                     int n_in, int n_out, nnc_real *Wt);
 
-/* dZ = dA ⊙ act'(Z, A), all `count` long; dZ must not alias dA. */
-void activation_backward(nnc_real *dZ, const nnc_real *dA, const nnc_real *Z,
+/* dZ = dA ⊙ act'(Z, A), all `count` long; dZ must not alias dA.  Long
+ * arrays are cut into pieces, one per thread of ex.pool. */
+void activation_backward(nnc_exec ex, nnc_real *dZ, const nnc_real *dA, const nnc_real *Z,
                          const nnc_real *A, size_t count, const nnc_activation_info *act,
                          double param);
 

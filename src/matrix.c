@@ -68,9 +68,10 @@ const char *nnc_kernel_path_name(int path)
     return path >= 0 && path < NNC_PATH_COUNT ? names[path] : "unknown";
 }
 
-void nnc_gemm(const nnc_gemm_args *g)
+/* g on its path, in this thread. */
+static void gemm_here(const nnc_gemm_args *g)
 {
-    switch (g->path) {
+    switch (g->ex.path) {
     case NNC_PATH_AVX512:
         nnc_gemm_avx512(g);
         return;
@@ -83,25 +84,60 @@ void nnc_gemm(const nnc_gemm_args *g)
     }
 }
 
-void matmul(int path, nnc_real *C, const nnc_real *A, const nnc_real *B, int m, int k,
+/* The fewest multiply-adds (m·k·n) worth a thread of their own: below it,
+ * handing a piece to another core costs more than it saves (measured on
+ * workload M: 64×128×64 products gain, 64×64×10 ones do not). */
+#define GEMM_MIN_PART 32768.0
+
+/* Piece `part` of a product cut into blocks of rows [i0, i1) of C, A' and
+ * Aout: the same k and n, so every element is the same chain.  (Blocks of
+ * columns would give the same bits too, but a core's hardware prefetcher
+ * then runs into the lines its neighbour is writing, row after row.) */
+static void gemm_rows(void *arg, int part, int parts)
+{
+    const nnc_gemm_args *g = arg;
+    size_t i0, i1;
+    nnc_pool_piece((size_t)g->m, part, parts, 1, &i0, &i1);
+    nnc_gemm_args piece = *g;
+    piece.m = (int)(i1 - i0);
+    piece.C = g->C + i0 * (size_t)g->n;
+    piece.A = g->A + i0 * g->a_rs;
+    if (g->act)
+        piece.Aout = g->Aout + i0 * (size_t)g->n;
+    if (piece.m > 0)
+        gemm_here(&piece);
+}
+
+void nnc_gemm(const nnc_gemm_args *g)
+{
+    /* No pool (tiny nets, the default): straight to the kernel. */
+    int parts = g->ex.pool ? nnc_pool_parts(g->ex.pool, (double)g->m * g->k * g->n,
+                                            GEMM_MIN_PART, g->m) : 1;
+    if (parts > 1)
+        nnc_pool_run(g->ex.pool, gemm_rows, (void *)g, parts);
+    else
+        gemm_here(g);
+}
+
+void matmul(nnc_exec ex, nnc_real *C, const nnc_real *A, const nnc_real *B, int m, int k,
             int n)
 {
     nnc_gemm_args g = {.C = C, .A = A, .a_rs = (size_t)k, .a_cs = 1, .B = B,
-                       .m = m, .k = k, .n = n, .path = path};
+                       .m = m, .k = k, .n = n, .ex = ex};
     nnc_gemm(&g);
 }
 
-void matmul_at_b(int path, nnc_real *C, const nnc_real *A, const nnc_real *B, int m, int k,
+void matmul_at_b(nnc_exec ex, nnc_real *C, const nnc_real *A, const nnc_real *B, int m, int k,
                  int n, nnc_real scale)
 {
     /* C (k, n): row p, step r reads A[r][p], so A' has a_rs 1, a_cs k. */
     nnc_gemm_args g = {.C = C, .A = A, .a_rs = 1, .a_cs = (size_t)k, .B = B,
                        .m = k, .k = m, .n = n, .use_scale = 1, .scale = scale,
-                       .path = path};
+                       .ex = ex};
     nnc_gemm(&g);
 }
 
-void matmul_a_bt(int path, nnc_real *C, const nnc_real *A, const nnc_real *B, int m, int n,
+void matmul_a_bt(nnc_exec ex, nnc_real *C, const nnc_real *A, const nnc_real *B, int m, int n,
                  int k, nnc_real *Bt)
 {
     /* Bt (n, k) = Bᵀ, then C (m, k) = A·Bt: element (i, j) gathers
@@ -111,16 +147,16 @@ void matmul_a_bt(int path, nnc_real *C, const nnc_real *A, const nnc_real *B, in
         for (int p = 0; p < n; p++)
             Bt[(size_t)p * k + j] = b[p];
     }
-    matmul(path, C, A, Bt, m, n, k);
+    matmul(ex, C, A, Bt, m, n, k);
 }
 
-void column_sums(int path, nnc_real *out, const nnc_real *A, int m, int n, nnc_real scale)
+void column_sums(nnc_exec ex, nnc_real *out, const nnc_real *A, int m, int n, nnc_real scale)
 {
     /* out[j] = scale·(((0 + A[0][j]) + A[1][j]) + ...): a product with A' = 1
      * everywhere, since fma(1, x, acc) is the rounded sum x + acc. */
     static const nnc_real one = 1;
     nnc_gemm_args g = {.C = out, .A = &one, .a_rs = 0, .a_cs = 0, .B = A,
                        .m = 1, .k = m, .n = n, .use_scale = 1, .scale = scale,
-                       .path = path};
+                       .ex = ex};
     nnc_gemm(&g);
 }

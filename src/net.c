@@ -27,11 +27,30 @@ struct nnc_net {
     nnc_real *dA;      /* (max_batch, widest layer) */
     nnc_real *Wt;      /* room for the largest W of layers 2.. transposed (dX) */
     int forward_rows;  /* rows of the last forward pass, 0 if none */
-    int path;          /* the kernels' NNC_PATH_*, chosen once at creation */
+    nnc_exec ex;       /* the kernels' path (chosen once at creation) and pool */
 };
 
-static int sgd_block(int path, nnc_real *restrict p, const nnc_real *restrict g, size_t n,
-                     nnc_real step);
+static int sgd_update(nnc_net *net, nnc_real step);
+
+/* Arrays start on cache lines of 64 bytes, so that threads writing pieces
+ * cut at whole lines (or whole rows of a multiple of 16 floats) never
+ * share one. */
+enum { LINE_BYTES = 64, LINE_REALS = LINE_BYTES / sizeof(nnc_real) };
+
+/* n rounded up to whole cache lines (n <= SIZE_MAX / 4). */
+static size_t whole_lines(size_t n) { return (n + LINE_REALS - 1) / LINE_REALS * LINE_REALS; }
+
+/* count zeroed values from the start of a cache line (free() frees them). */
+static nnc_real *zeroed_lines(size_t count)
+{
+    if (count > SIZE_MAX / sizeof(nnc_real) - LINE_BYTES)
+        return NULL;
+    size_t bytes = whole_lines(count ? count : 1) * sizeof(nnc_real);
+    nnc_real *p = aligned_alloc(LINE_BYTES, bytes);
+    if (p)
+        memset(p, 0, bytes);
+    return p;
+}
 
 static int checked_mul(size_t a, size_t b, size_t *out)
 {
@@ -74,8 +93,9 @@ nnc_status nnc_net_create(nnc_net **out, nnc_task task, int n_inputs, int n_laye
         size_t w, z;
         if (!checked_mul((size_t)n_in + 1, (size_t)s->units, &w) ||
             !checked_mul((size_t)max_batch, (size_t)s->units, &z) || z > SIZE_MAX / 4 ||
-            n_params > SIZE_MAX / 2 - w || n_work > SIZE_MAX / 8 - 3 * z)
+            n_params > SIZE_MAX / 2 - w || n_work > SIZE_MAX / 8 - 3 * whole_lines(z))
             return nnc_fail(NNC_ERR_ARGUMENT, "layer %d: network too large", l + 1);
+        z = whole_lines(z);
         n_params += w;
         n_work += 3 * z;
         if (l > 0 && w - (size_t)s->units > wt)
@@ -85,16 +105,17 @@ nnc_status nnc_net_create(nnc_net **out, nnc_task task, int n_inputs, int n_laye
         n_in = s->units;
     }
     size_t scratch;
-    if (!checked_mul(widest, (size_t)max_batch, &scratch) || scratch > SIZE_MAX / 2 - wt ||
+    if (!checked_mul(widest, (size_t)max_batch, &scratch) || scratch > SIZE_MAX / 4 ||
+        (scratch = whole_lines(scratch)) > SIZE_MAX / 2 - wt ||
         n_work > SIZE_MAX / sizeof(nnc_real) - (scratch + wt))
         return nnc_fail(NNC_ERR_ARGUMENT, "network too large");
 
     nnc_net *net = calloc(1, sizeof *net);
     if (net) {
         net->layers = calloc((size_t)n_layers, sizeof *net->layers);
-        net->params = calloc(n_params, sizeof *net->params);
-        net->grads = calloc(n_params, sizeof *net->grads);
-        net->work = calloc(n_work + scratch + wt, sizeof *net->work);
+        net->params = zeroed_lines(n_params);
+        net->grads = zeroed_lines(n_params);
+        net->work = zeroed_lines(n_work + scratch + wt);
     }
     if (!net || !net->layers || !net->params || !net->grads || !net->work) {
         nnc_net_free(net);
@@ -105,7 +126,7 @@ nnc_status nnc_net_create(nnc_net **out, nnc_task task, int n_inputs, int n_laye
     net->n_layers = n_layers;
     net->max_batch = max_batch;
     net->n_params = n_params;
-    net->path = nnc_kernel_best_path();
+    net->ex.path = nnc_kernel_best_path();
     size_t p = 0, w = 0;
     n_in = n_inputs;
     for (int l = 0; l < n_layers; l++) {
@@ -120,7 +141,7 @@ nnc_status nnc_net_create(nnc_net **out, nnc_task task, int n_inputs, int n_laye
         L->B = net->params + p;
         L->dB = net->grads + p;
         p += (size_t)L->n_out;
-        size_t z = (size_t)max_batch * L->n_out;
+        size_t z = whole_lines((size_t)max_batch * L->n_out);
         L->Z = net->work + w;
         L->A = L->Z + z;
         L->dZ = L->A + z;
@@ -137,6 +158,7 @@ void nnc_net_free(nnc_net *net)
 {
     if (!net)
         return;
+    nnc_pool_free(net->ex.pool);
     free(net->layers);
     free(net->params);
     free(net->grads);
@@ -144,16 +166,39 @@ void nnc_net_free(nnc_net *net)
     free(net);
 }
 
-int nnc_net_kernel_path(const nnc_net *net) { return net->path; }
-const char *nnc_net_kernel_name(const nnc_net *net) { return nnc_kernel_path_name(net->path); }
+int nnc_net_kernel_path(const nnc_net *net) { return net->ex.path; }
+const char *nnc_net_kernel_name(const nnc_net *net) { return nnc_kernel_path_name(net->ex.path); }
 
 int nnc_net_set_kernel_path(nnc_net *net, int path)
 {
     if (!nnc_kernel_path_available(path))
         return 0;
-    net->path = path;
+    net->ex.path = path;
     return 1;
 }
+
+nnc_status nnc_net_set_threads(nnc_net *net, int n_threads)
+{
+    if (!net)
+        return nnc_fail(NNC_ERR_ARGUMENT, "nnc_net_set_threads: NULL network");
+    if (n_threads < 1 || n_threads > NNC_MAX_THREADS)
+        return nnc_fail(NNC_ERR_ARGUMENT,
+                        "nnc_net_set_threads: %d threads; give 1 (no pool) to %d",
+                        n_threads, NNC_MAX_THREADS);
+    if (n_threads == nnc_net_threads(net))
+        return NNC_OK;
+    nnc_pool *pool = NULL;
+    if (n_threads > 1) {
+        nnc_status s = nnc_pool_create(&pool, n_threads);
+        if (s != NNC_OK)
+            return s; /* the net keeps its threads */
+    }
+    nnc_pool_free(net->ex.pool);
+    net->ex.pool = pool;
+    return NNC_OK;
+}
+
+int nnc_net_threads(const nnc_net *net) { return nnc_pool_threads(net->ex.pool); }
 
 nnc_task nnc_net_task(const nnc_net *net) { return net->task; }
 int nnc_net_layers(const nnc_net *net) { return net->n_layers; }
@@ -219,7 +264,7 @@ nnc_status nnc_net_forward(nnc_net *net, const nnc_real *X, int m)
     const nnc_real *in = X;
     for (int l = 0; l < net->n_layers; l++) {
         layer *L = &net->layers[l];
-        dense_forward(net->path, L->Z, L->A, in, L->W, L->B, m, L->n_in, L->n_out, L->act,
+        dense_forward(net->ex, L->Z, L->A, in, L->W, L->B, m, L->n_in, L->n_out, L->act,
                       L->spec.param);
         in = L->A;
     }
@@ -253,12 +298,12 @@ nnc_status nnc_net_backward(nnc_net *net, const nnc_real *X, const nnc_real *Y, 
         L = &net->layers[l];
         const nnc_real *in = l > 0 ? net->layers[l - 1].A : X;
         nnc_real *dX = l > 0 ? net->dA : NULL;
-        dense_backward(net->path, L->dW, L->dB, dX, L->dZ, in, L->W, m, L->n_in, L->n_out,
+        dense_backward(net->ex, L->dW, L->dB, dX, L->dZ, in, L->W, m, L->n_in, L->n_out,
                        net->Wt);
         if (l > 0) {
             layer *P = &net->layers[l - 1];
             /* dZ_prev = dA_prev ⊙ σ'(Z_prev, A_prev) */
-            activation_backward(P->dZ, net->dA, P->Z, P->A, (size_t)m * P->n_out, P->act,
+            activation_backward(net->ex, P->dZ, net->dA, P->Z, P->A, (size_t)m * P->n_out, P->act,
                                 P->spec.param);
         }
     }
@@ -268,7 +313,7 @@ nnc_status nnc_net_backward(nnc_net *net, const nnc_real *X, const nnc_real *Y, 
 void nnc_net_sgd_update(nnc_net *net, double eta)
 {
     /* The checked update's pass (the same p − step·g), its verdict unused. */
-    (void)sgd_block(net->path, net->params, net->grads, net->n_params, (nnc_real)eta);
+    (void)sgd_update(net, (nnc_real)eta);
 }
 
 /* The IEEE 754 bits of an nnc_real, its exponent field, and one unit of it. */
@@ -340,6 +385,43 @@ static int sgd_block(int path, nnc_real *restrict p, const nnc_real *restrict g,
     }
 }
 
+/* The fewest values of the update worth a thread of their own. */
+enum { SGD_MIN_PART = 32768 };
+
+typedef struct sgd_args {
+    const nnc_net *net;
+    nnc_real step;
+    unsigned char finite[NNC_MAX_THREADS]; /* each piece's verdict */
+} sgd_args;
+
+/* Piece `part` of the update: a range of whole cache lines of the block. */
+static void sgd_piece(void *arg, int part, int parts)
+{
+    sgd_args *a = arg;
+    const nnc_net *net = a->net;
+    size_t b, e;
+    nnc_pool_piece(net->n_params, part, parts, LINE_REALS, &b, &e);
+    a->finite[part] =
+        (unsigned char)sgd_block(net->ex.path, net->params + b, net->grads + b, e - b, a->step);
+}
+
+/* p −= step·g over the whole parameter block: in one pass, or in one range
+ * per thread when the block is long (every value's update is the same
+ * either way; the verdicts are and-ed).  1 if every result is finite. */
+static int sgd_update(nnc_net *net, nnc_real step)
+{
+    int parts = net->ex.pool ? nnc_pool_parts(net->ex.pool, (double)net->n_params,
+                                              SGD_MIN_PART, NNC_MAX_THREADS) : 1;
+    if (parts == 1)
+        return sgd_block(net->ex.path, net->params, net->grads, net->n_params, step);
+    sgd_args a = {.net = net, .step = step};
+    nnc_pool_run(net->ex.pool, sgd_piece, &a, parts);
+    int finite = 1;
+    for (int t = 0; t < parts; t++)
+        finite &= a.finite[t];
+    return finite;
+}
+
 /* Whether v[0..n) are all finite (the rare path that names the layer). */
 static int all_finite(const nnc_real *v, size_t n)
 {
@@ -353,7 +435,7 @@ int nnc_net_sgd_update_checked(nnc_net *net, double eta)
 {
     /* One pass over the whole block, as the plain update; only when it
      * finds a NaN/Inf are the layers searched for the first one. */
-    if (sgd_block(net->path, net->params, net->grads, net->n_params, (nnc_real)eta))
+    if (sgd_update(net, (nnc_real)eta))
         return -1;
     for (int l = 0; l < net->n_layers; l++) {
         const layer *L = &net->layers[l];

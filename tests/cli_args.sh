@@ -51,6 +51,8 @@ expect_error 1 "--eta given twice" steps --eta 0.1 --eta 0.2
 expect_error 1 "--log given twice" plot "$H" --log --log
 expect_error 1 "--title given twice" plot "$H" --title a --title b
 expect_error 1 "--jobs given twice" sweep --jobs 1 --jobs 2
+expect_error 1 "--threads given twice" train --threads 1 --threads 2
+expect_error 1 "--threads: the value is empty" train --threads ""
 expect_error 1 "--hidden given twice" sweep --hidden 2 --hidden 4
 expect_error 1 "--quiet given twice" sweep -q -q
 
@@ -74,6 +76,11 @@ expect_error 1 "--name: a folder name has at most 255 bytes" train --name "$(pri
 expect_error 1 "--eps must be >= 0 (got -1)" sweep --eps -1
 expect_error 1 "--checkpoint must be positive (got 0)" sweep --checkpoint 0
 expect_error 1 "--checkpoint 100 is more than --epochs 10" sweep --checkpoint 100 --epochs 10
+expect_error 1 "--threads: 0 is out of range [1, 256]" train --threads 0
+expect_error 1 "--threads: 257 is out of range [1, 256]" train --threads 257
+expect_error 1 "--threads: -2 is out of range [1, 256]" train --threads -2
+expect_error 1 "--threads: '2.5' is not a whole number" train --threads 2.5
+expect_error 1 "--threads: 'two' is not a whole number" train --threads two
 expect_error 1 "--jobs: 0 is out of range [1, 1024]" sweep --jobs 0
 expect_error 1 "--jobs: 1025 is out of range [1, 1024]" sweep --jobs 1025
 expect_error 1 "--hidden: 4 is listed twice" sweep --hidden 4,2,4

@@ -56,6 +56,24 @@ cmp -s "$TMP/det_a/wb1.npz" "$TMP/det_b/wb1.npz" || fail "same seed gave differe
 cmp -s "$TMP/det_a.log" "$TMP/det_b.log" || fail "same seed gave a different log"
 cmp -s "$TMP/det_a/wb1.npz" "$TMP/det_c/wb1.npz" && fail "another seed gave the same weights"
 
+# --- threads: a network large enough to share its products and its update
+# (64 x 200 x 256 products, 68,000 weights) gives the same bytes on 1 and 2
+# threads, and the same log.
+awk 'BEGIN { srand(5); printf "c"; for (p = 0; p < 200; p++) printf ",x%d", p; print "";
+    for (i = 0; i < 400; i++) { s = 0; line = "";
+        for (p = 0; p < 200; p++) { x = rand(); s += (p % 3 ? -0.5 : 1) * x; line = line "," sprintf("%.4f", x) }
+        c = int((s < 0 ? -s : s) * 7) % 3; print c line } }' >"$TMP/wide.csv"
+for t in 1 2; do
+    "$NNC" train --train "$TMP/wide.csv" --test "$TMP/wide.csv" --label 0 --task multiclass \
+        --hidden 256,64 --activation relu --eta 0.05 --batch 64 --epochs 4 --checkpoint 1 \
+        --threads $t --quiet --name "threads_$t" --out "$TMP" >"$TMP/threads_$t.log" 2>"$TMP/threads.err" ||
+        fail "--threads $t run: $(cat "$TMP/threads.err")"
+done
+for f in wb1.npz wb2.npz wb3.npz; do
+    cmp -s "$TMP/threads_1/$f" "$TMP/threads_2/$f" || fail "--threads 1 and 2 gave different $f"
+done
+cmp -s "$TMP/threads_1.log" "$TMP/threads_2.log" || fail "--threads 1 and 2 gave different logs"
+
 # --- divergence: a clean stop, exit 3, last good weights kept --------------
 "$NNC" train sin --hidden 8 --activation relu --eta 1e6 --checkpoint 1 --epochs 50 \
     --name diverged --out "$TMP" >/dev/null 2>"$TMP/div"

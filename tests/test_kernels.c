@@ -45,9 +45,10 @@ static int same_bits(const nnc_real *a, const nnc_real *b, size_t n)
 }
 
 /* Forward (Z = X·W + B, A = relu(Z)), dW = Xᵀ·dZ·s and dX = dZ·Wᵀ for one
- * shape on the given path. */
-static void check_shape(int path, int m, int k, int n)
+ * shape on the given path and pool (NULL: one thread). */
+static void check_shape_on(int path, nnc_pool *pool, int m, int k, int n)
 {
+    const nnc_exec ex = {path, pool};
     const nnc_activation_info *relu = nnc_activation_get(NNC_ACT_RELU);
     nnc_real *X = random_matrix((size_t)m * k), *W = random_matrix((size_t)k * n);
     nnc_real *B = random_matrix((size_t)n), *dZ = random_matrix((size_t)m * n);
@@ -58,21 +59,21 @@ static void check_shape(int path, int m, int k, int n)
     nnc_real *Wt = calloc((size_t)k * n, sizeof *Wt);
 
     /* Forward with bias and the activation fused. */
-    dense_forward(path, Z, A, X, W, B, m, k, n, relu, 0);
+    dense_forward(ex, Z, A, X, W, B, m, k, n, relu, 0);
     reference(R, X, (size_t)k, 1, W, B, m, k, n, 0, 0);
     relu->forward(R, RA, (size_t)m * n, 0);
     int ok_z = same_bits(Z, R, (size_t)m * n), ok_a = same_bits(A, RA, (size_t)m * n);
     /* Plain matmul (start +0, no activation). */
-    matmul(path, Z, X, W, m, k, n);
+    matmul(ex, Z, X, W, m, k, n);
     reference(R, X, (size_t)k, 1, W, NULL, m, k, n, 0, 0);
     int ok_mm = same_bits(Z, R, (size_t)m * n);
     /* dW = Xᵀ·dZ / m: row p of dW gathers X[r][p]·dZ[r][j] over r. */
     const nnc_real s = (nnc_real)1 / (nnc_real)m;
-    matmul_at_b(path, dW, X, dZ, m, k, n, s);
+    matmul_at_b(ex, dW, X, dZ, m, k, n, s);
     reference(RW, X, 1, (size_t)k, dZ, NULL, k, m, n, 1, s);
     int ok_w = same_bits(dW, RW, (size_t)k * n);
     /* dX = dZ·Wᵀ: dX[i][p] gathers dZ[i][j]·W[p][j] over j. */
-    matmul_a_bt(path, dX, dZ, W, m, n, k, Wt);
+    matmul_a_bt(ex, dX, dZ, W, m, n, k, Wt);
     for (int i = 0; i < m; i++)
         for (int p = 0; p < k; p++) {
             nnc_real acc = 0;
@@ -91,20 +92,23 @@ static void check_shape(int path, int m, int k, int n)
             acc += dZ[(size_t)r * n + j];
         RB[j] = acc * s;
     }
-    dense_backward(path, dWB, dWB + (size_t)k * n, dX, dZ, X, W, m, k, n, Wt);
+    dense_backward(ex, dWB, dWB + (size_t)k * n, dX, dZ, X, W, m, k, n, Wt);
     int ok_b = same_bits(dWB, RW, (size_t)k * n) && same_bits(dWB + (size_t)k * n, RB, n) &&
                same_bits(dX, RX, (size_t)m * k);
     memset(dWB, 0, (size_t)k * n * sizeof *dWB);
-    dense_backward(path, dWB, dB, NULL, dZ, X, W, m, k, n, Wt);
+    dense_backward(ex, dWB, dB, NULL, dZ, X, W, m, k, n, Wt);
     ok_b = ok_b && same_bits(dWB, RW, (size_t)k * n) && same_bits(dB, RB, n);
     free(dWB), free(dB), free(RB);
     if (!(ok_z && ok_a && ok_mm && ok_w && ok_x && ok_b))
-        fprintf(stderr, "path %s, m=%d k=%d n=%d: Z %d A %d matmul %d dW %d dX %d back %d\n",
-                nnc_kernel_path_name(path), m, k, n, ok_z, ok_a, ok_mm, ok_w, ok_x, ok_b);
+        fprintf(stderr, "path %s, %d threads, m=%d k=%d n=%d: Z %d A %d matmul %d dW %d "
+                "dX %d back %d\n", nnc_kernel_path_name(path), nnc_pool_threads(pool), m, k, n,
+                ok_z, ok_a, ok_mm, ok_w, ok_x, ok_b);
     CHECK(ok_z && ok_a && ok_mm && ok_w && ok_x && ok_b);
     free(X), free(W), free(B), free(dZ), free(Z), free(A), free(R), free(RA);
     free(dW), free(RW), free(dX), free(RX), free(Wt);
 }
+
+static void check_shape(int path, int m, int k, int n) { check_shape_on(path, NULL, m, k, n); }
 
 /* The test has teeth: for the large shape, an unfused a*b + c chain (or one
  * that adds the bias last) gives different bits somewhere. */
@@ -114,7 +118,7 @@ static void check_fma_matters(void)
     nnc_real *X = random_matrix((size_t)m * k), *W = random_matrix((size_t)k * n);
     nnc_real *B = random_matrix((size_t)n);
     nnc_real *Z = calloc((size_t)m * n, sizeof *Z);
-    dense_forward(nnc_kernel_best_path(), Z, NULL, X, W, B, m, k, n, NULL, 0);
+    dense_forward((nnc_exec){nnc_kernel_best_path(), NULL}, Z, NULL, X, W, B, m, k, n, NULL, 0);
     int differ = 0;
     for (int i = 0; i < m && !differ; i++)
         for (int j = 0; j < n; j++) {
@@ -227,6 +231,15 @@ int main(void)
         check_shape(path, 10, 1, 3);
         check_shape(path, 10, 3, 1);
         check_shape(path, 13, 200, 129);
+        /* Large enough to be cut among threads: rows split at every count. */
+        for (int threads = 2; threads <= 4; threads++) {
+            nnc_pool *pool;
+            CHECK_OK(nnc_pool_create(&pool, threads));
+            check_shape_on(path, pool, 64, 784, 128);
+            check_shape_on(path, pool, 37, 300, 65);
+            check_shape_on(path, pool, 5, 1000, 100);
+            nnc_pool_free(pool);
+        }
         printf("path %s: %s\n", nnc_kernel_path_name(path),
                check_failures == before ? "bit for bit" : "MISMATCH");
     }

@@ -6,7 +6,8 @@
  * layer as src/kernels.h's nnc_gemm accumulates it (Z[j] starts at B[j],
  * then Z[j] = fma(x[p], W[p][j], Z[j]) for p in order, on every path),
  * each activation as its catalogue row's c_source (the forward kernel's
- * own operations, libm calls and roundings), the task's output function as
+ * own operations, libm calls and roundings; in float, exp, expm1 and tanh
+ * are src/vmath.h's functions, whose text the file carries), the task's output function as
  * src/loss.c's nnc_output_forward (logistic and softmax in double), and the
  * output scaling of nnc_scaling_invert.  Weights are written as hex floats,
  * so they are exact. */
@@ -19,6 +20,11 @@
 #include <string.h>
 
 #define PREFIX_MAX 64
+
+/* The text of src/vmath.h (embedded by the build): the float exp, expm1 and
+ * tanh that the catalogue's c_source calls in a float build. */
+extern const unsigned char nnc_vmath_source[];
+extern const size_t nnc_vmath_source_size;
 
 static const char export_usage[] =
     "usage: nnc export-c MODEL [-o FILE] [--prefix NAME]\n"
@@ -236,6 +242,11 @@ static void write_source(FILE *f, nnc_model *model, const char *model_path,
           "#pragma GCC optimize(\"fp-contract=off\")\n"
           "#endif\n\n",
           f);
+#ifndef NNC_DOUBLE
+    fputs("/* nnc's own float exp, expm1 and tanh (nnc's src/vmath.h, verbatim). */\n", f);
+    fwrite(nnc_vmath_source, 1, nnc_vmath_source_size, f);
+    fputs("\n", f);
+#endif
     fprintf(f, "#define %s_INPUTS %d\n#define %s_OUTPUTS %d\n", upper, n_in, upper, n_out);
     if (task != NNC_TASK_FITTING)
         fprintf(f, "#define %s_LABEL_BASE %d\n", upper, model->label_base);

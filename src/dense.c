@@ -46,12 +46,12 @@ void dense_backward(int path, nnc_real *dW, nnc_real *dB, nnc_real *dX,
         matmul_a_bt(path, dX, dZ, W, m, n_out, n_in, Wt);
 }
 
-void activation_backward(nnc_real *dZ, const nnc_real *dA, const nnc_real *Z,
+void activation_backward(int path, nnc_real *dZ, const nnc_real *dA, const nnc_real *Z,
                          const nnc_real *A, size_t count, const nnc_activation_info *act,
                          double param)
 {
     /* First dZ = f'(Z, A), then dZ ⊙= dA. */
-    act->derivative_fn(Z, A, dZ, count, param);
+    nnc_activation_derivative_on(path, act, Z, A, dZ, count, param);
     for (size_t i = 0; i < count; i++)
         dZ[i] *= dA[i];
 }

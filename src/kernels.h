@@ -13,6 +13,7 @@
 #ifndef NNC_KERNELS_H
 #define NNC_KERNELS_H
 
+#include "activation_paths.h"
 #include "nnc.h"
 
 #if defined(__GNUC__)
@@ -104,8 +105,8 @@ void dense_backward(int path, nnc_real *dW, nnc_real *dB, nnc_real *dX,
                     const nnc_real *dZ, const nnc_real *X, const nnc_real *W, int m,
                     int n_in, int n_out, nnc_real *Wt);
 
-/* dZ = dA ⊙ act'(Z, A), all `count` long; dZ must not alias dA. */
-void activation_backward(nnc_real *dZ, const nnc_real *dA, const nnc_real *Z,
+/* dZ = dA ⊙ act'(Z, A), all `count` long, on path; dZ must not alias dA. */
+void activation_backward(int path, nnc_real *dZ, const nnc_real *dA, const nnc_real *Z,
                          const nnc_real *A, size_t count, const nnc_activation_info *act,
                          double param);
 

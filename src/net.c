@@ -257,8 +257,8 @@ nnc_status nnc_net_backward(nnc_net *net, const nnc_real *X, const nnc_real *Y, 
         if (l > 0) {
             layer *P = &net->layers[l - 1];
             /* dZ_prev = dA_prev ⊙ σ'(Z_prev, A_prev) */
-            activation_backward(P->dZ, net->dA, P->Z, P->A, (size_t)m * P->n_out, P->act,
-                                P->spec.param);
+            activation_backward(net->path, P->dZ, net->dA, P->Z, P->A, (size_t)m * P->n_out,
+                                P->act, P->spec.param);
         }
     }
     return NNC_OK;

@@ -1,5 +1,5 @@
 /* src/vmath.h (nnc's float exp, expm1 and tanh) against double-precision
- * libm.
+ * libm, and the activation kernels on every kernel path, bit for bit.
  *
  * Accuracy: every 97th float bit pattern (both signs, about 44 million
  * inputs) through each function, the error measured in units in the last
@@ -8,8 +8,14 @@
  * to far below that.  The largest errors are printed and must be within
  * MAX_ULP; then the special values: +-0, +-inf, NaN, the overflow and
  * underflow edges, subnormal results.
- */
+ *
+ * Paths: each activation's forward and derivative kernels, compiled for
+ * each path this machine runs (activation_kernels.h), on the same inputs
+ * (every length from 1 to 40, so that full and partial blocks both occur,
+ * and wide-ranging values), must give the portable path's bits, also when
+ * run in place. */
 #include "check.h"
+#include "kernels.h"
 #include "vmath.h"
 
 #include <float.h>
@@ -137,9 +143,59 @@ static void check_special_values(void)
         CHECK(same_float(nnc_tanhf(-x), -nnc_tanhf(x)));
 }
 
+/* Values over the activations' ranges: large and tiny, both signs, zeros,
+ * the kinks, and the saturation of the exps. */
+static void fill_inputs(nnc_real *z, size_t n, nnc_rng *rng)
+{
+    static const double special[] = {0, -0.0, 1, -1, 3, -3, 1e-30, -1e-30, 20, -20,
+                                     88, -88, 100, -100, 1e4, -1e4};
+    for (size_t i = 0; i < n; i++) {
+        double u = 2 * nnc_rng_uniform(rng) - 1;
+        z[i] = i % 5 == 4 ? (nnc_real)special[(i / 5) % 16]
+                          : (nnc_real)(u * (i % 3 == 0 ? 30.0 : 4.0));
+    }
+}
+
+static void check_paths(void)
+{
+    enum { MAX_N = 40 };
+    nnc_rng rng;
+    nnc_rng_seed(&rng, 11);
+    int compared = 0;
+    for (int id = 0; id < NNC_ACT_COUNT; id++) {
+        const nnc_activation_info *act = nnc_activation_get((nnc_activation)id);
+        double param = act->param_name ? 0.3 : 0;
+        for (size_t n = 1; n <= MAX_N; n++) {
+            nnc_real z[MAX_N], a_ref[MAX_N], d_ref[MAX_N];
+            fill_inputs(z, n, &rng);
+            act->forward(z, a_ref, n, param);
+            act->derivative_fn(z, a_ref, d_ref, n, param);
+            for (int path = 0; path < NNC_PATH_COUNT; path++) {
+                if (!nnc_kernel_path_available(path))
+                    continue;
+                nnc_real a[MAX_N], d[MAX_N], buf[MAX_N];
+                nnc_activation_forward_on(path, act, z, a, n, param);
+                nnc_activation_derivative_on(path, act, z, a_ref, d, n, param);
+                memcpy(buf, z, sizeof buf);
+                nnc_activation_forward_on(path, act, buf, buf, n, param); /* in place */
+                int ok = memcmp(a, a_ref, n * sizeof *a) == 0 &&
+                         memcmp(d, d_ref, n * sizeof *d) == 0 &&
+                         memcmp(buf, a_ref, n * sizeof *buf) == 0;
+                if (!ok)
+                    fprintf(stderr, "%s, n = %zu: path %s differs from portable\n", act->name,
+                            n, nnc_kernel_path_name(path));
+                CHECK(ok);
+                compared++;
+            }
+        }
+    }
+    printf("activation kernels: %d (activation, length, path) cases bit for bit\n", compared);
+}
+
 int main(void)
 {
     check_special_values();
     check_accuracy();
+    check_paths();
     return check_report("test_vmath");
 }

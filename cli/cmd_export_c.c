@@ -6,10 +6,12 @@
  * layer as src/kernels.h's nnc_gemm accumulates it (Z[j] starts at B[j],
  * then Z[j] = fma(x[p], W[p][j], Z[j]) for p in order, on every path),
  * each activation as its catalogue row's c_source (the forward kernel's
- * own operations, libm calls and roundings), the task's output function as
- * src/loss.c's nnc_output_forward (logistic and softmax in double), and the
- * output scaling of nnc_scaling_invert.  Weights are written as hex floats,
- * so they are exact. */
+ * own operations, libm calls and roundings; in float, exp, expm1 and tanh
+ * are src/vmath.h's functions, whose text the file carries), the task's
+ * output function as src/loss.c's nnc_output_forward (logistic and softmax
+ * in nnc_real, with the same exp), and the output scaling of
+ * nnc_scaling_invert.  Weights are written as hex floats, so they are
+ * exact. */
 #include "cli.h"
 
 #include <ctype.h>
@@ -19,6 +21,11 @@
 #include <string.h>
 
 #define PREFIX_MAX 64
+
+/* The text of src/vmath.h (embedded by the build): the float exp, expm1 and
+ * tanh that the catalogue's c_source calls in a float build. */
+extern const unsigned char nnc_vmath_source[];
+extern const size_t nnc_vmath_source_size;
 
 static const char export_usage[] =
     "usage: nnc export-c MODEL [-o FILE] [--prefix NAME]\n"
@@ -77,10 +84,14 @@ static void comment_text(FILE *f, const char *s)
 #define REAL "double"
 #define FMA "fma"
 #define SUFFIX ""
+#define EXP "exp"
+#define FABS "fabs"
 #else
 #define REAL "float"
 #define FMA "fmaf"
 #define SUFFIX "f"
+#define EXP "nnc_expf"
+#define FABS "fabsf"
 #endif
 
 /* An exact literal of v in nnc_real (suffix "f" in float) or in double. */
@@ -145,32 +156,30 @@ static const char dense_source[] =
     "}\n\n";
 
 static const char logistic_source[] =
-    "/* The logistic output, in double as src/loss.c's nnc_output_forward. */\n"
-    "static double %s_logistic(double z)\n"
+    "/* The logistic output, as src/loss.c's nnc_output_forward: with\n"
+    " * e = e^-|z|, 1/(1+e) for z >= 0, else e/(1+e). */\n"
+    "static " REAL " %s_logistic(" REAL " z)\n"
     "{\n"
-    "    double e;\n"
-    "    if (z >= 0)\n"
-    "        return 1.0 / (1.0 + exp(-z));\n"
-    "    e = exp(z);\n"
-    "    return e / (1.0 + e);\n"
+    "    const " REAL " e = " EXP "(-" FABS "(z));\n"
+    "    const " REAL " num = z >= 0 ? (" REAL ")1 : e;\n"
+    "    return num / ((" REAL ")1 + e);\n"
     "}\n\n";
 
 static const char softmax_source[] =
-    "/* Softmax, in double as src/loss.c's nnc_output_forward: e^(z_j - max z),\n"
-    " * each rounded to " REAL ", divided by the sum of the unrounded ones. */\n"
+    "/* Softmax, as src/loss.c's nnc_output_forward: e^(z_j - max z), their\n"
+    " * sum in order, the quotients. */\n"
     "static void %s_softmax(const " REAL " *z, " REAL " *a, int n)\n"
     "{\n"
-    "    double zmax = z[0], sum = 0;\n"
+    "    " REAL " zmax = z[0], sum = 0;\n"
     "    int j;\n"
     "    for (j = 1; j < n; j++)\n"
     "        zmax = z[j] > zmax ? z[j] : zmax;\n"
-    "    for (j = 0; j < n; j++) {\n"
-    "        double e = exp(z[j] - zmax);\n"
-    "        a[j] = (" REAL ")e;\n"
-    "        sum += e;\n"
-    "    }\n"
     "    for (j = 0; j < n; j++)\n"
-    "        a[j] = (" REAL ")(a[j] / sum);\n"
+    "        a[j] = " EXP "(z[j] - zmax);\n"
+    "    for (j = 0; j < n; j++)\n"
+    "        sum += a[j];\n"
+    "    for (j = 0; j < n; j++)\n"
+    "        a[j] = a[j] / sum;\n"
     "}\n\n";
 
 /* The whole source file. */
@@ -236,6 +245,11 @@ static void write_source(FILE *f, nnc_model *model, const char *model_path,
           "#pragma GCC optimize(\"fp-contract=off\")\n"
           "#endif\n\n",
           f);
+#ifndef NNC_DOUBLE
+    fputs("/* nnc's own float exp, expm1 and tanh (nnc's src/vmath.h, verbatim). */\n", f);
+    fwrite(nnc_vmath_source, 1, nnc_vmath_source_size, f);
+    fputs("\n", f);
+#endif
     fprintf(f, "#define %s_INPUTS %d\n#define %s_OUTPUTS %d\n", upper, n_in, upper, n_out);
     if (task != NNC_TASK_FITTING)
         fprintf(f, "#define %s_LABEL_BASE %d\n", upper, model->label_base);
@@ -313,8 +327,8 @@ static void write_source(FILE *f, nnc_model *model, const char *model_path,
         } else if (task == NNC_TASK_FITTING) {
             fprintf(f, "    for (j = 0; j < %d; j++)\n        y[j] = %s[j];\n", sp.units, h);
         } else if (task == NNC_TASK_BINARY) {
-            fprintf(f, "    for (j = 0; j < %d; j++)\n"
-                    "        y[j] = (" REAL ")%s_logistic(%s[j]);\n", sp.units, prefix, h);
+            fprintf(f, "    for (j = 0; j < %d; j++)\n        y[j] = %s_logistic(%s[j]);\n",
+                    sp.units, prefix, h);
         } else {
             fprintf(f, "    %s_softmax(%s, y, %d);\n", prefix, h, sp.units);
         }

@@ -48,11 +48,12 @@ void dense_backward(nnc_exec ex, nnc_real *dW, nnc_real *dB, nnc_real *dX,
 
 /* dZ = dA ⊙ f'(Z, A) over elements [b, e): first dZ = f'(Z, A), then
  * dZ ⊙= dA. */
-static void activation_backward_range(nnc_real *dZ, const nnc_real *dA, const nnc_real *Z,
+static void activation_backward_range(int path, nnc_real *dZ, const nnc_real *dA,
+                                      const nnc_real *Z,
                                       const nnc_real *A, size_t b, size_t e,
                                       const nnc_activation_info *act, double param)
 {
-    act->derivative_fn(Z + b, A + b, dZ + b, e - b, param);
+    nnc_activation_derivative_on(path, act, Z + b, A + b, dZ + b, e - b, param);
     for (size_t i = b; i < e; i++)
         dZ[i] *= dA[i];
 }
@@ -61,6 +62,7 @@ static void activation_backward_range(nnc_real *dZ, const nnc_real *dA, const nn
 enum { ACTIVATION_MIN_PART = 16384 };
 
 typedef struct activation_backward_args {
+    int path;
     nnc_real *dZ;
     const nnc_real *dA, *Z, *A;
     size_t count;
@@ -74,7 +76,7 @@ static void activation_backward_piece(void *arg, int part, int parts)
     const activation_backward_args *a = arg;
     size_t b, e;
     nnc_pool_piece(a->count, part, parts, 64 / sizeof(nnc_real), &b, &e);
-    activation_backward_range(a->dZ, a->dA, a->Z, a->A, b, e, a->act, a->param);
+    activation_backward_range(a->path, a->dZ, a->dA, a->Z, a->A, b, e, a->act, a->param);
 }
 
 void activation_backward(nnc_exec ex, nnc_real *dZ, const nnc_real *dA, const nnc_real *Z,
@@ -84,9 +86,9 @@ void activation_backward(nnc_exec ex, nnc_real *dZ, const nnc_real *dA, const nn
     int parts = ex.pool ? nnc_pool_parts(ex.pool, (double)count, ACTIVATION_MIN_PART,
                                          NNC_MAX_THREADS) : 1;
     if (parts > 1) {
-        activation_backward_args a = {dZ, dA, Z, A, count, act, param};
+        activation_backward_args a = {ex.path, dZ, dA, Z, A, count, act, param};
         nnc_pool_run(ex.pool, activation_backward_piece, &a, parts);
     } else {
-        activation_backward_range(dZ, dA, Z, A, 0, count, act, param);
+        activation_backward_range(ex.path, dZ, dA, Z, A, 0, count, act, param);
     }
 }

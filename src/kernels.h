@@ -13,6 +13,7 @@
 #ifndef NNC_KERNELS_H
 #define NNC_KERNELS_H
 
+#include "activation_paths.h"
 #include "nnc.h"
 #include "pool.h"
 

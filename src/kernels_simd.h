@@ -123,6 +123,7 @@ TGT void GEMM_NAME(const nnc_gemm_args *g)
 #undef TILE_ARGS
         }
         if (g->act)
-            g->act->forward(C, g->Aout + (size_t)i0 * ldc, (size_t)mr * ldc, g->param);
+            nnc_activation_forward_on(g->ex.path, g->act, C, g->Aout + (size_t)i0 * ldc,
+                                      (size_t)mr * ldc, g->param);
     }
 }

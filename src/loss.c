@@ -1,6 +1,7 @@
 /* Output functions (identity, logistic, softmax), the fused loss gradient,
  * and the textbook's loss and "accuracy" for each task. */
 #include "internal.h"
+#include "real_math.h"
 
 #include <math.h>
 #include <string.h>
@@ -25,13 +26,14 @@ nnc_status nnc_task_from_name(const char *name, nnc_task *out)
                     "unknown task '%s' (expected fitting, binary or multiclass)", name);
 }
 
-/* Logistic 1/(1+e^-z), written so that e^x never overflows. */
-static double logistic(double z)
+/* Logistic 1/(1+e^-z) in nnc_real, written so that e^x never overflows: with
+ * e = e^-|z|, 1/(1+e) for z >= 0 and e/(1+e) below.  Branch-free, so the
+ * loop over a batch vectorises. */
+static inline nnc_real logistic(nnc_real z)
 {
-    if (z >= 0)
-        return 1.0 / (1.0 + exp(-z));
-    double e = exp(z);
-    return e / (1.0 + e);
+    const nnc_real e = R_EXP(-R_FABS(z));
+    const nnc_real num = z >= 0 ? (nnc_real)1 : e;
+    return num / ((nnc_real)1 + e);
 }
 
 void nnc_output_forward(nnc_task task, const nnc_real *Z, nnc_real *A, int m, int n)
@@ -44,23 +46,24 @@ void nnc_output_forward(nnc_task task, const nnc_real *Z, nnc_real *A, int m, in
         return;
     case NNC_TASK_BINARY:
         for (size_t i = 0; i < count; i++)
-            A[i] = (nnc_real)logistic(Z[i]);
+            A[i] = logistic(Z[i]);
         return;
     case NNC_TASK_MULTICLASS:
-        /* softmax(z)_j = e^(z_j − max z) / Σ_k e^(z_k − max z), row by row. */
+        /* softmax(z)_j = e^(z_j − max z) / Σ_k e^(z_k − max z), row by row,
+         * in nnc_real: the exps (a vectorised loop), their sum in order,
+         * the quotients (vectorised). */
         for (int r = 0; r < m; r++) {
             const nnc_real *z = Z + (size_t)r * n;
             nnc_real *a = A + (size_t)r * n;
-            double zmax = z[0], sum = 0;
+            nnc_real zmax = z[0], sum = 0;
             for (int j = 1; j < n; j++)
                 zmax = z[j] > zmax ? z[j] : zmax;
-            for (int j = 0; j < n; j++) {
-                double e = exp(z[j] - zmax);
-                a[j] = (nnc_real)e;
-                sum += e;
-            }
             for (int j = 0; j < n; j++)
-                a[j] = (nnc_real)(a[j] / sum);
+                a[j] = R_EXP(z[j] - zmax);
+            for (int j = 0; j < n; j++)
+                sum += a[j];
+            for (int j = 0; j < n; j++)
+                a[j] = a[j] / sum;
         }
         return;
     }

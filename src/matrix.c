@@ -30,7 +30,8 @@ void nnc_gemm_portable(const nnc_gemm_args *g)
             for (int j = 0; j < n; j++)
                 c[j] *= g->scale;
         if (g->act)
-            g->act->forward(c, g->Aout + (size_t)i * n, (size_t)n, g->param);
+            nnc_activation_forward_on(g->ex.path, g->act, c, g->Aout + (size_t)i * n, (size_t)n,
+                                      g->param);
     }
 }
 

@@ -1,0 +1,143 @@
+/* nnc's float exp, expm1 and tanh: straight-line, branch-free arithmetic, so
+ * that loops calling them vectorise, and the same bits however they are
+ * compiled (scalar, SSE2, AVX2, AVX-512) on any IEEE machine that rounds
+ * float operations to float (FLT_EVAL_METHOD 0, no contraction into fused
+ * multiply-adds).
+ *
+ * Only +, -, *, / (each one correctly rounded float operation), comparisons
+ * with selects, and exact bit manipulation: no libm, no fma.  This text is
+ * also copied verbatim into the files `nnc export-c` writes (float builds),
+ * so it must stay plain C99 with no #include (an unsigned int is taken to be
+ * 32 bits; C11 builds check it).
+ *
+ * Accuracy (tests/test_vmath.c sweeps the float range against double libm):
+ * nnc_expf within 1 ulp, nnc_expm1f and nnc_tanhf within 2 ulp.  Overflow
+ * gives +inf, underflow goes gradually to +0 (nnc_expf), NaN gives NaN. */
+#ifndef NNC_VMATH_H
+#define NNC_VMATH_H
+
+#if defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L
+_Static_assert(sizeof(unsigned int) == 4 && sizeof(float) == 4, "32-bit unsigned and float");
+#endif
+
+/* A float's bits and back (union punning is defined behaviour in C99/C11). */
+typedef union nnc_vm_bits {
+    float f;
+    unsigned int u;
+} nnc_vm_bits;
+
+static inline unsigned int nnc_vm_to_bits(float x)
+{
+    nnc_vm_bits b;
+    b.f = x;
+    return b.u;
+}
+
+static inline float nnc_vm_from_bits(unsigned int u)
+{
+    nnc_vm_bits b;
+    b.u = u;
+    return b.f;
+}
+
+/* Adding then subtracting 1.5 * 2^23 rounds a float of magnitude below 2^22
+ * to the nearest integer (ties to even): the sum lies in [2^23, 2^24), where
+ * the float spacing is 1, and its low bits hold that integer. */
+#define NNC_VM_ROUND 0x1.8p23f
+
+/* +infinity, without <math.h>'s INFINITY. */
+#define NNC_VM_INF nnc_vm_from_bits(0x7f800000u)
+
+/* 2^k for an integer-valued k in [-126, 127]: k goes into the exponent
+ * field.  The integer comes from the low bits of k + 1.5 * 2^23, in unsigned
+ * arithmetic (wrapping, never undefined, even for a NaN k, whose garbage
+ * result the callers multiply by a NaN anyway). */
+static inline float nnc_vm_pow2(float k)
+{
+    unsigned int n = nnc_vm_to_bits(k + NNC_VM_ROUND) - nnc_vm_to_bits(NNC_VM_ROUND);
+    return nnc_vm_from_bits((n + 127u) << 23);
+}
+
+/* Range reduction x = k ln2 + r with k = round(x / ln2), |r| <= ln2/2 (for
+ * |x| below 2^22 ln2; the callers use the result only for |x| up to 104).  ln2 is split
+ * Cody-Waite style into LN2_HI, whose 15 significant bits make k * LN2_HI
+ * exact for |k| < 512, so x - k * LN2_HI is exact too, and LN2_LO =
+ * ln2 - LN2_HI rounded (the rest of the 48 bits).  Returns e^r - 1 as
+ * r + r^2 P(r), P the degree-5 polynomial of Cephes' expf (S. Moshier; a
+ * minimax fit of (e^r - 1 - r) / r^2 on |r| <= ln2/2, relative error about
+ * 2^-27), so the small result keeps full relative accuracy; *k gets k. */
+static inline float nnc_vm_expm1_reduced(float x, float *k)
+{
+    const float kf = (x * 0x1.715476p+0f + NNC_VM_ROUND) - NNC_VM_ROUND; /* x * log2(e) */
+    const float r = (x - kf * 0x1.62e400p-1f) - kf * 0x1.7f7d1cp-20f;
+    const float r2 = r * r;
+    float p = 1.9875691500e-4f;
+    p = p * r + 1.3981999507e-3f;
+    p = p * r + 8.3334519073e-3f;
+    p = p * r + 4.1665795894e-2f;
+    p = p * r + 1.6666665459e-1f;
+    p = p * r + 5.0000001201e-1f;
+    *k = kf;
+    return r + r2 * p;
+}
+
+/* e^x.  2^k is applied in two exact halves k1 + k2 (each within [-75, 65],
+ * both normal powers of two) so that k can span [-150, 128]: the product
+ * (1 + q) 2^k1 is exact, the second multiplication rounds once, into a
+ * subnormal or +0 at the bottom of the range.  Outside [-104, 89] (e^-104
+ * is below half the least subnormal, e^89 overflows) the reduction's result
+ * is meaningless and the selects at the end give +0 or +inf instead; a NaN
+ * fails both comparisons and comes through the arithmetic as a NaN.  (The
+ * selects come last, after all the arithmetic: a clamp of x to constants
+ * before it lets GCC split the loop into paths, which defeats
+ * vectorisation.) */
+static inline float nnc_expf(float x)
+{
+    float k;
+    const float q = nnc_vm_expm1_reduced(x, &k);
+    const float k1 = (k * 0.5f + NNC_VM_ROUND) - NNC_VM_ROUND;
+    const float e = (1.0f + q) * nnc_vm_pow2(k1) * nnc_vm_pow2(k - k1);
+    const float e_lo = x < -104.0f ? 0.0f : e;
+    return x > 89.0f ? NNC_VM_INF : e_lo;
+}
+
+/* e^x - 1, accurate near 0 (the result is q itself for |x| <= ln2/2).  With
+ * h = 2^(k-1): e^x - 1 = 2^k (1 + q) - 1 = 2 ((h - 1/2) + h q), where h - 1/2
+ * is exact for the k where it matters, h stays finite up to k = 128 and the
+ * doubling is exact (or overflows to +inf, for x above ln(FLT_MAX)).  Below
+ * |x| = 2^-30 the result is x itself (which h q = q/2 would round away
+ * among the subnormals); below -40, e^x - 1 rounds to -1; above 89 it is
+ * +inf: selects at the end, as in nnc_expf. */
+static inline float nnc_expm1f(float x)
+{
+    float k;
+    const float q = nnc_vm_expm1_reduced(x, &k);
+    const float h = nnc_vm_pow2(k - 1.0f);
+    const float em1 = 2.0f * ((h - 0.5f) + h * q);
+    const float em1_tiny = x > -0x1p-30f && x < 0x1p-30f ? x : em1;
+    const float em1_lo = x < -40.0f ? -1.0f : em1_tiny;
+    return x > 89.0f ? NNC_VM_INF : em1_lo;
+}
+
+/* tanh, on |x| with the sign of x (also of +-0) put back bit by bit.  Below
+ * |x| = 0.625 an odd polynomial, x + x^3 P(x^2) with the degree-4 P of
+ * Cephes' tanhf (a minimax fit on [0, 0.625]); above, 1 - 2 / (e^2|x| + 1),
+ * where the subtracted term is at most 0.45 and e^2|x| = +inf (|x| > 44)
+ * gives exactly 1.  Both are computed, and a select picks one. */
+static inline float nnc_tanhf(float x)
+{
+    const unsigned int sign = nnc_vm_to_bits(x) & 0x80000000u;
+    const float ax = nnc_vm_from_bits(nnc_vm_to_bits(x) ^ sign);
+    const float s = ax * ax;
+    float p = -5.70498872745e-3f;
+    p = p * s + 2.06390887954e-2f;
+    p = p * s - 5.37397155531e-2f;
+    p = p * s + 1.33314422036e-1f;
+    p = p * s - 3.33332819422e-1f;
+    const float t_small = p * s * ax + ax;
+    const float t_large = 1.0f - 2.0f / (nnc_expf(2.0f * ax) + 1.0f);
+    const float t = ax < 0.625f ? t_small : t_large;
+    return nnc_vm_from_bits(nnc_vm_to_bits(t) | sign);
+}
+
+#endif

@@ -140,6 +140,9 @@ int cli_check_net_memory(const char *cmd, const char *what, const int *widths,
 
 /* The number of online CPUs, from 1 to max (1 when unknown). */
 int cli_online_cpus(int max);
+/* The default --threads: the online CPUs, but no more than this many (a
+ * batch's products rarely gain from more). */
+enum { CLI_DEFAULT_THREADS_MAX = 16 };
 
 /* mkdir -p: creates dir and every missing folder on the way. */
 int cli_make_dirs(const char *cmd, const char *dir);

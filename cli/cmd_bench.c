@@ -31,6 +31,8 @@ static const char bench_usage[] =
     "  --epochs N              timed epochs (default: 5), after one untimed warm-up\n"
     "  --eta X                 learning rate (default: 0.01)\n"
     "  --seed N                seed of the data and the initial weights (default: 1)\n"
+    "  --threads N             threads that share each large product, 1 to 256\n"
+    "                          (default: the number of online CPUs, at most %d)\n"
     "  -h, --help              this text\n"
     "Each option may be given once.\n"
     "\n"
@@ -44,7 +46,7 @@ typedef struct bench_args {
     char activation[256];
     nnc_task task;
     int task_given;
-    int batch, rows, epochs;
+    int batch, rows, epochs, threads;
     double eta;
     uint64_t seed;
 } bench_args;
@@ -61,6 +63,7 @@ static int parse_args(int argc, char **argv, bench_args *a)
     a->epochs = 5;
     a->eta = 0.01;
     a->seed = 1;
+    a->threads = cli_online_cpus(CLI_DEFAULT_THREADS_MAX);
     cli_seen seen = {0};
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i], *v;
@@ -101,6 +104,9 @@ static int parse_args(int argc, char **argv, bench_args *a)
                 return 0;
         } else if (OPTION("--eta")) {
             if (v && !cli_parse_positive(CMD, "--eta", v, 0, &a->eta))
+                return 0;
+        } else if (OPTION("--threads")) {
+            if (v && !cli_parse_int(CMD, "--threads", v, 1, 256, &a->threads))
                 return 0;
         } else if (OPTION("--seed")) {
             if (v && !cli_parse_seed(CMD, v, &a->seed))
@@ -224,7 +230,7 @@ int cmd_bench(int argc, char **argv)
     bench_args a = {0};
     int parsed = parse_args(argc, argv, &a);
     if (parsed < 0) {
-        fputs(bench_usage, stdout);
+        printf(bench_usage, CLI_DEFAULT_THREADS_MAX);
         return CLI_OK;
     }
     if (!parsed)
@@ -258,6 +264,8 @@ int cmd_bench(int argc, char **argv)
         s = nnc_net_create(&net, a.task, n_in, n_layers, specs, a.batch);
     if (s == NNC_OK)
         s = nnc_net_init(net, NNC_INIT_XAVIER, &rng);
+    if (s == NNC_OK)
+        s = nnc_net_set_threads(net, a.threads);
     if (s != NNC_OK) {
         cli_status_error(CMD, s);
         nnc_net_free(net);
@@ -290,8 +298,9 @@ int cmd_bench(int argc, char **argv)
     printf("network  %s, hidden %s, %s output, %s\n", shape, n_layers > 1 ? acts : "none",
            nnc_task_name(a.task), sizeof(nnc_real) == 8 ? "double" : "float");
     printf("training batch %d, %s synthetic rows per epoch (%d updates), eta %g, "
-           "%s kernels\n",
-           a.batch, g_rows, updates, a.eta, nnc_net_kernel_name(net));
+           "%s kernels, %d thread%s\n",
+           a.batch, g_rows, updates, a.eta, nnc_net_kernel_name(net), a.threads,
+           a.threads > 1 ? "s" : "");
     printf("work     %s FLOP per sample (forward %s, weight gradients %s, input "
            "gradients %s)\n         %.4g GFLOP per epoch\n",
            g_sample, g_fwd, g_wgrad, g_xgrad, per_epoch * 1e-9);

@@ -11,9 +11,6 @@
 #include <string.h>
 
 #define MAX_WIDTHS 65
-/* The default --threads: the online CPUs, but no more than this many (a
- * batch's products rarely gain from more). */
-#define DEFAULT_THREADS_MAX 16
 
 static const char train_usage[] =
     "usage: nnc train [sin|composite] [options]\n"
@@ -107,14 +104,14 @@ static int parse_args(int argc, char **argv, train_args *a)
     a->hidden[0] = 3;
     a->n_hidden = 1;
     snprintf(a->activation_text, sizeof a->activation_text, "sigmoid");
-    a->threads = cli_online_cpus(DEFAULT_THREADS_MAX);
+    a->threads = cli_online_cpus(CLI_DEFAULT_THREADS_MAX);
     int have_hidden = 0;
     cli_seen seen = {0};
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i], *v;
         int m = 0;
         if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0) {
-            printf(train_usage, DEFAULT_THREADS_MAX);
+            printf(train_usage, CLI_DEFAULT_THREADS_MAX);
             exit(CLI_OK);
         }
         if (cli_is_flag(arg, "--no-save")) {

@@ -38,6 +38,9 @@ grep -qF "0.09088 GFLOP per epoch" "$TMP/m" || fail "bench default: $(grep GFLOP
     --epochs 2 >"$TMP/b" 2>"$TMP/err" || fail "bench binary: exit $? ($(cat "$TMP/err"))"
 grep -qF "hidden tanh,elu, binary output" "$TMP/b" || fail "bench binary: $(head -1 "$TMP/b")"
 grep -qF "50 synthetic rows per epoch (8 updates)" "$TMP/b" || fail "bench binary: $(sed -n 2p "$TMP/b")"
+# Threads: named in the header.
+"$NNC" bench --layers 20,64,3 --rows 300 --epochs 1 --threads 2 >"$TMP/t" 2>"$TMP/err" || fail "bench --threads 2: exit $? ($(cat "$TMP/err"))"
+grep -qF "kernels, 2 threads" "$TMP/t" || fail "bench --threads 2: $(sed -n 2p "$TMP/t")"
 # --help
 "$NNC" bench --help >"$TMP/help" || fail "bench --help: exit $?"
 grep -qF -- "--layers" "$TMP/help" || fail "bench --help lacks --layers"
@@ -49,6 +52,8 @@ expect_error 1 "needs at least 2 outputs" bench --layers 3,1 --task multiclass
 expect_error 1 "--epochs" bench --epochs 0
 expect_error 1 "--eta must be positive" bench --eta -1
 expect_error 1 "given twice" bench --rows 10 --rows 20
+expect_error 1 "--threads" bench --threads 0
+expect_error 1 "--threads" bench --threads 257
 expect_error 1 "unknown option '--frobnicate'" bench --frobnicate
 expect_error 1 "unexpected argument 'extra'" bench extra
 expect_error 1 "unknown activation" bench --activation nosuch

@@ -82,10 +82,10 @@ void nnc_activation_derivative_on(int path, const nnc_activation_info *act,
 
 /* ---- the same, as C text (nnc_activation_info.c_source) ------------- */
 
-/* s = stable_sigmoid(v), with the scratch names e and r. */
+/* s = nnc_logistic(v) (real_math.h), with the scratch names e and num. */
 #define C_SIGMOID(v)                                                               \
-    C_REAL " e = " C_EXP "(-" C_FN(fabs) "(" v "));\n" C_REAL " r = " C_ONE       \
-    " / (" C_ONE " + e);\n" C_REAL " s = " v " >= " C_ZERO " ? r : e * r;\n"
+    C_REAL " e = " C_EXP "(-" C_FN(fabs) "(" v "));\n" C_REAL " num = " v " >= "   \
+    C_ZERO " ? " C_ONE " : e;\n" C_REAL " s = num / (" C_ONE " + e);\n"
 /* sp = stable_softplus(z). */
 #define C_SOFTPLUS                                                                 \
     C_REAL " m = z > " C_ZERO " ? z : " C_ZERO ";\n" C_REAL " sp = m + " C_FN(log1p) \

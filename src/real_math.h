@@ -30,4 +30,15 @@
 #define R_FABS fabsf
 #endif
 
+/* The logistic sigmoid 1/(1+e^-z) without overflow: with e = e^-|z| in
+ * (0, 1], 1/(1+e) for z >= 0 and e/(1+e) below, one division either way.
+ * Branch-free, so loops of it vectorise.  (The sigmoid activation, and the
+ * binary task's output function.) */
+static inline nnc_real nnc_logistic(nnc_real z)
+{
+    const nnc_real e = R_EXP(-R_FABS(z));
+    const nnc_real num = z >= 0 ? (nnc_real)1 : e;
+    return num / ((nnc_real)1 + e);
+}
+
 #endif

@@ -64,6 +64,7 @@ void nnc_activation_derivative_on(int path, const nnc_activation_info *act,
 #define C_EXP "exp"
 #define C_EXPM1 "expm1"
 #define C_TANH "tanh"
+#define C_LOG1P "log1p"
 #define C_ONE "1.0"
 #define C_HALF "0.5"
 #define C_ZERO "0.0"
@@ -73,6 +74,7 @@ void nnc_activation_derivative_on(int path, const nnc_activation_info *act,
 #define C_EXP "nnc_expf"
 #define C_EXPM1 "nnc_expm1f"
 #define C_TANH "nnc_tanhf"
+#define C_LOG1P "nnc_log1pf"
 #define C_ONE "1.0f"
 #define C_HALF "0.5f"
 #define C_ZERO "0.0f"
@@ -88,7 +90,7 @@ void nnc_activation_derivative_on(int path, const nnc_activation_info *act,
     C_ZERO " ? " C_ONE " : e;\n" C_REAL " s = num / (" C_ONE " + e);\n"
 /* sp = stable_softplus(z). */
 #define C_SOFTPLUS                                                                 \
-    C_REAL " m = z > " C_ZERO " ? z : " C_ZERO ";\n" C_REAL " sp = m + " C_FN(log1p) \
+    C_REAL " m = z > " C_ZERO " ? z : " C_ZERO ";\n" C_REAL " sp = m + " C_LOG1P \
     "(" C_EXP "(-" C_FN(fabs) "(z)));\n"
 
 #define C_SRC_IDENTITY "a = z;\n"

@@ -2,10 +2,10 @@
  * the portable path, activation_avx2.c and activation_avx512.c for the SIMD
  * paths, each with ACT_TARGET set to its target attribute, so that the
  * compiler vectorises the same loops for SSE2, AVX2 and AVX-512.  In the
- * float build, exp, expm1 and tanh are vmath.h's, whose operations are all
- * correctly rounded basic arithmetic: every compilation gives the same bits.
- * The rest (erfc, log1p, and all of the double build) is libm, called
- * element by element in the same way on every path.
+ * float build, exp, expm1, tanh and log1p are vmath.h's, whose operations
+ * are all correctly rounded basic arithmetic: every compilation gives the
+ * same bits.  The rest (erfc, sqrt, and all of the double build) is libm,
+ * called element by element in the same way on every path.
  *
  * The includer defines ACT_TARGET (empty, or __attribute__((target(...))))
  * and ACT_KERNEL_TABLE (the name of this instance's table of kernels). */

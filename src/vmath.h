@@ -142,18 +142,18 @@ static inline float nnc_tanhf(float x)
     return nnc_vm_from_bits(nnc_vm_to_bits(t) | sign);
 }
 
-/* ln(1 + x).  With u = 1 + x rounded, ln(1 + x) = ln(u) + d/u to first order
- * in the part d = x - (u - 1) of x that the rounding lost (exact; it is x
- * itself when u = 1).  ln u as Cephes' logf: u = m 2^e with m in
- * [sqrt(1/2), sqrt(2)), ln u = e ln2 + ln(1 + f) with f = m - 1, and
- * ln(1 + f) = f - f^2/2 + f^3 P(f), P of degree 8 (relative error about
- * 2^-25 on that range); e ln2 in two parts as in the exp reduction.  Ends
- * (selects at the end): |x| < 2^-30 gives x, x = -1 -inf, x < -1 NaN,
+/* ln(1 + x).  With u = 1 + x rounded and c = x - (u - 1) the part of x
+ * that the rounding lost (computed exactly), ln(1 + x) = ln(u + c), which is
+ * ln u + c/u to well below an ulp; c/u is x itself when u = 1.  ln u as in
+ * S. Moshier's Cephes logf: u = m 2^e with m in [sqrt(1/2), sqrt(2)),
+ * ln u = e ln2 + ln(1 + f) with f = m - 1, ln(1 + f) = f - f^2/2 + f^3 P(f)
+ * with Cephes' degree-8 P, and e ln2 in two parts as in the exp reduction.
+ * Ends (selects at the end): |x| < 2^-30 gives x, x = -1 -inf, x < -1 NaN,
  * x = +inf +inf. */
 static inline float nnc_log1pf(float x)
 {
     const float u = 1.0f + x;
-    const float d = (x - (u - 1.0f)) / u;
+    const float c_over_u = (x - (u - 1.0f)) / u;
     const unsigned int bits = nnc_vm_to_bits(u);
     const float m = nnc_vm_from_bits((bits & 0x007fffffu) | 0x3f000000u); /* [1/2, 1) */
     const float e = (float)(int)(bits >> 23) - 126.0f; /* u = m 2^e for u > 0 */
@@ -174,7 +174,7 @@ static inline float nnc_log1pf(float x)
     y = y + k * -2.12194440e-4f;
     y = y - 0.5f * f2;
     const float ln_u = (f + y) + k * 0.693359375f;
-    const float r = ln_u + d;
+    const float r = ln_u + c_over_u;
     /* The ends are tested on the bits of x and u: float comparisons here
      * let GCC merge them with a caller's (nnc_expf's, in softplus) into
      * masks of mixed widths, which it then fails to vectorise.  Tiny |x|

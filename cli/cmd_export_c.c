@@ -6,8 +6,8 @@
  * layer as src/kernels.h's nnc_gemm accumulates it (Z[j] starts at B[j],
  * then Z[j] = fma(x[p], W[p][j], Z[j]) for p in order, on every path),
  * each activation as its catalogue row's c_source (the forward kernel's
- * own operations, libm calls and roundings; in float, exp, expm1 and tanh
- * are src/vmath.h's functions, whose text the file carries), the task's
+ * own operations, libm calls and roundings; in float, exp, expm1, tanh and
+ * log1p are src/vmath.h's functions, whose text the file carries), the task's
  * output function as src/loss.c's nnc_output_forward (logistic and softmax
  * in nnc_real, with the same exp), and the output scaling of
  * nnc_scaling_invert.  Weights are written as hex floats, so they are
@@ -22,8 +22,8 @@
 
 #define PREFIX_MAX 64
 
-/* The text of src/vmath.h (embedded by the build): the float exp, expm1 and
- * tanh that the catalogue's c_source calls in a float build. */
+/* The text of src/vmath.h (embedded by the build): the float exp, expm1,
+ * tanh and log1p that the catalogue's c_source calls in a float build. */
 extern const unsigned char nnc_vmath_source[];
 extern const size_t nnc_vmath_source_size;
 
@@ -246,7 +246,7 @@ static void write_source(FILE *f, nnc_model *model, const char *model_path,
           "#endif\n\n",
           f);
 #ifndef NNC_DOUBLE
-    fputs("/* nnc's own float exp, expm1 and tanh (nnc's src/vmath.h, verbatim). */\n", f);
+    fputs("/* nnc's own float exp, expm1, tanh and log1p (nnc's src/vmath.h, verbatim). */\n", f);
     fwrite(nnc_vmath_source, 1, nnc_vmath_source_size, f);
     fputs("\n", f);
 #endif

@@ -51,51 +51,43 @@ void nnc_activation_derivative_on(int path, const nnc_activation_info *act,
 }
 
 /* The rows' c_source text uses the same names, spelled out for the build's
- * precision: C_REAL is the type, C_FN(fabs) the libm call ("fabsf" or
- * "fabs"), C_EXP etc. the function R_EXP etc. stand for (vmath.h's
- * "nnc_expf" in float, whose text export-c writes into its file, or libm's
- * "exp"), C_CAST(x) rounds a double constant as (nnc_real)x does; C_ONE
- * etc. are exact literals. */
+ * precision: C_REAL is the type, C_R(EXP) etc. the name of the very function
+ * the kernels call as R_EXP etc. (real_math.h: in float vmath.h's
+ * "nnc_expf", whose text export-c writes into its file, or libm's "erfcf";
+ * libm's "exp" in double), C_CAST(x) rounds a double constant as
+ * (nnc_real)x does; C_ONE etc. are exact literals. */
 #define C_STR(x) #x
 #define C_XSTR(x) C_STR(x)
+#define C_R(f) C_XSTR(R_##f)
 #ifdef NNC_DOUBLE
 #define C_REAL "double"
-#define C_FN(f) #f
-#define C_EXP "exp"
-#define C_EXPM1 "expm1"
-#define C_TANH "tanh"
 #define C_ONE "1.0"
 #define C_HALF "0.5"
 #define C_ZERO "0.0"
 #else
 #define C_REAL "float"
-#define C_FN(f) #f "f"
-#define C_EXP "nnc_expf"
-#define C_EXPM1 "nnc_expm1f"
-#define C_TANH "nnc_tanhf"
 #define C_ONE "1.0f"
 #define C_HALF "0.5f"
 #define C_ZERO "0.0f"
 #endif
 #define C_CAST(x) "(" C_REAL ")(" C_XSTR(x) ")"
 
-
 /* ---- the same, as C text (nnc_activation_info.c_source) ------------- */
 
-/* s = stable_sigmoid(v), with the scratch names e and r. */
+/* s = nnc_logistic(v) (real_math.h), with the scratch names e and num. */
 #define C_SIGMOID(v)                                                               \
-    C_REAL " e = " C_EXP "(-" C_FN(fabs) "(" v "));\n" C_REAL " r = " C_ONE       \
-    " / (" C_ONE " + e);\n" C_REAL " s = " v " >= " C_ZERO " ? r : e * r;\n"
+    C_REAL " e = " C_R(EXP) "(-" C_R(FABS) "(" v "));\n" C_REAL " num = " v       \
+    " >= " C_ZERO " ? " C_ONE " : e;\n" C_REAL " s = num / (" C_ONE " + e);\n"
 /* sp = stable_softplus(z). */
 #define C_SOFTPLUS                                                                 \
-    C_REAL " m = z > " C_ZERO " ? z : " C_ZERO ";\n" C_REAL " sp = m + " C_FN(log1p) \
-    "(" C_EXP "(-" C_FN(fabs) "(z)));\n"
+    C_REAL " m = z > " C_ZERO " ? z : " C_ZERO ";\n" C_REAL " sp = m + " C_R(LOG1P)  \
+    "(" C_R(EXP) "(-" C_R(FABS) "(z)));\n"
 
 #define C_SRC_IDENTITY "a = z;\n"
 #define C_SRC_STEP                                                                 \
     "const " C_REAL " t = (" C_REAL ")param;\na = z > t ? " C_ONE " : " C_ZERO ";\n"
 #define C_SRC_SIGMOID C_SIGMOID("z") "a = s;\n"
-#define C_SRC_TANH "a = " C_TANH "(z);\n"
+#define C_SRC_TANH "a = " C_R(TANH) "(z);\n"
 #define C_SRC_RELU "a = z > " C_ZERO " ? z : " C_ZERO ";\n"
 #define C_SRC_LEAKY_RELU                                                           \
     "const " C_REAL " alpha = (" C_REAL ")param;\na = z > " C_ZERO                  \
@@ -103,23 +95,23 @@ void nnc_activation_derivative_on(int path, const nnc_activation_info *act,
 #define C_SRC_SOFTPLUS C_SOFTPLUS "a = sp;\n"
 #define C_SRC_ELU                                                                  \
     "const " C_REAL " alpha = (" C_REAL ")param;\na = z > " C_ZERO                  \
-    " ? z : alpha * " C_EXPM1 "(z);\n"
+    " ? z : alpha * " C_R(EXPM1) "(z);\n"
 #define C_SRC_BENIDENTITY                                                          \
-    C_REAL " m = " C_FN(fabs) "(z);\n" C_REAL " root = m > " C_CAST(1e18)          \
-    " ? m : " C_FN(sqrt) "(z * z + " C_ONE ");\na = (root - " C_ONE ") * " C_HALF " + z;\n"
+    C_REAL " m = " C_R(FABS) "(z);\n" C_REAL " root = m > " C_CAST(1e18)          \
+    " ? m : " C_R(SQRT) "(z * z + " C_ONE ");\na = (root - " C_ONE ") * " C_HALF " + z;\n"
 #define C_SRC_GELU_TANH                                                            \
     C_REAL " c = z > " C_CAST(1e4) " ? " C_CAST(1e4) " : z < " C_CAST(-1e4) " ? "  \
     C_CAST(-1e4) " : z;\n" C_REAL " u2 = " C_CAST(2 * SQRT_2_OVER_PI) " * (c + "   \
     C_CAST(GELU_C) " * c * c * c);\n" C_SIGMOID("u2") "a = z * s;\n"
 #define C_SRC_GELU_ERF                                                             \
-    "a = z * " C_HALF " * " C_FN(erfc) "(-z * " C_CAST(INV_SQRT2) ");\n"
+    "a = z * " C_HALF " * " C_R(ERFC) "(-z * " C_CAST(INV_SQRT2) ");\n"
 #define C_SRC_SILU C_SIGMOID("z") "a = z * s;\n"
-#define C_SRC_MISH C_SOFTPLUS "a = z * " C_TANH "(sp);\n"
+#define C_SRC_MISH C_SOFTPLUS "a = z * " C_R(TANH) "(sp);\n"
 #define C_SRC_SELU                                                                 \
     "const " C_REAL " l = " C_CAST(SELU_LAMBDA) ", la = "                          \
     C_CAST(SELU_LAMBDA * SELU_ALPHA) ";\na = z > " C_ZERO " ? l * z : la * "        \
-    C_EXPM1 "(z);\n"
-#define C_SRC_SOFTSIGN "a = z / (" C_ONE " + " C_FN(fabs) "(z));\n"
+    C_R(EXPM1) "(z);\n"
+#define C_SRC_SOFTSIGN "a = z / (" C_ONE " + " C_R(FABS) "(z));\n"
 #define C_SRC_HARD_SIGMOID                                                         \
     C_REAL " v = z / " C_CAST(6) " + " C_HALF ";\na = v < " C_ZERO " ? " C_ZERO      \
     " : v > " C_ONE " ? " C_ONE " : v;\n"

@@ -2,10 +2,10 @@
  * the portable path, activation_avx2.c and activation_avx512.c for the SIMD
  * paths, each with ACT_TARGET set to its target attribute, so that the
  * compiler vectorises the same loops for SSE2, AVX2 and AVX-512.  In the
- * float build, exp, expm1 and tanh are vmath.h's, whose operations are all
- * correctly rounded basic arithmetic: every compilation gives the same bits.
- * The rest (erfc, log1p, and all of the double build) is libm, called
- * element by element in the same way on every path.
+ * float build, exp, expm1, tanh and log1p are vmath.h's, whose operations
+ * are all correctly rounded basic arithmetic: every compilation gives the
+ * same bits.  The rest (erfc, sqrt, and all of the double build) is libm,
+ * called element by element in the same way on every path.
  *
  * The includer defines ACT_TARGET (empty, or __attribute__((target(...))))
  * and ACT_KERNEL_TABLE (the name of this instance's table of kernels). */
@@ -80,14 +80,6 @@
         }                                                                                \
     }
 
-/* Logistic sigmoid without overflow: with e = e^(-|z|) in (0, 1],
- * sigma(z) = 1/(1+e) for z >= 0 and e/(1+e) for z < 0. */
-static inline nnc_real stable_sigmoid(nnc_real z)
-{
-    nnc_real e = R_EXP(-R_FABS(z));
-    nnc_real r = ONE / (ONE + e);
-    return z >= ZERO ? r : e * r;
-}
 
 /* ln(1 + e^z) without overflow: max(z, 0) + ln(1 + e^(-|z|)). */
 static inline nnc_real stable_softplus(nnc_real z)
@@ -115,7 +107,7 @@ static inline nnc_real zero_df(nnc_real z, nnc_real a, nnc_real p)
 
 /* ---- sigmoid ------------------------------------------------------- */
 
-static inline nnc_real sigmoid_f(nnc_real z, nnc_real p) { return (void)p, stable_sigmoid(z); }
+static inline nnc_real sigmoid_f(nnc_real z, nnc_real p) { return (void)p, nnc_logistic(z); }
 /* The textbook's a(1-a). */
 static inline nnc_real sigmoid_df(nnc_real z, nnc_real a, nnc_real p)
 {
@@ -206,7 +198,7 @@ static inline nnc_real gelu_tanh_2u(nnc_real z)
 
 static inline nnc_real gelu_tanh_f(nnc_real z, nnc_real p)
 {
-    return (void)p, z * stable_sigmoid(gelu_tanh_2u(z));
+    return (void)p, z * nnc_logistic(gelu_tanh_2u(z));
 }
 /* d/dz [z s(2u)] = s + z s(1-s) 2u', with 2u' = 2 sqrt(2/pi)(1 + 3·0.044715 z^2).
  * z is clamped in the polynomial as above, so s(1-s) = 0 meets a finite
@@ -215,7 +207,7 @@ static inline nnc_real gelu_tanh_df(nnc_real z, nnc_real a, nnc_real p)
 {
     (void)a, (void)p;
     nnc_real c = gelu_clamp(z);
-    nnc_real s = stable_sigmoid(gelu_tanh_2u(z));
+    nnc_real s = nnc_logistic(gelu_tanh_2u(z));
     nnc_real du = (nnc_real)(2 * SQRT_2_OVER_PI) * (ONE + (nnc_real)(3 * GELU_C) * c * c);
     return s + c * s * (ONE - s) * du;
 }
@@ -240,12 +232,12 @@ static inline nnc_real gelu_erf_df(nnc_real z, nnc_real a, nnc_real p)
 
 /* ---- SiLU (swish) -------------------------------------------------- */
 
-static inline nnc_real silu_f(nnc_real z, nnc_real p) { return (void)p, z * stable_sigmoid(z); }
+static inline nnc_real silu_f(nnc_real z, nnc_real p) { return (void)p, z * nnc_logistic(z); }
 /* s + z s(1-s) = s + a(1-s) with s = sigmoid(z). */
 static inline nnc_real silu_df(nnc_real z, nnc_real a, nnc_real p)
 {
     (void)p;
-    nnc_real s = stable_sigmoid(z);
+    nnc_real s = nnc_logistic(z);
     return s + a * (ONE - s);
 }
 
@@ -261,7 +253,7 @@ static inline nnc_real mish_df(nnc_real z, nnc_real a, nnc_real p)
 {
     (void)a, (void)p;
     nnc_real t = R_TANH(stable_softplus(z));
-    return t + z * (ONE - t * t) * stable_sigmoid(z);
+    return t + z * (ONE - t * t) * nnc_logistic(z);
 }
 
 /* ---- SELU ---------------------------------------------------------- */

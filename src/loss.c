@@ -26,16 +26,6 @@ nnc_status nnc_task_from_name(const char *name, nnc_task *out)
                     "unknown task '%s' (expected fitting, binary or multiclass)", name);
 }
 
-/* Logistic 1/(1+e^-z) in nnc_real, written so that e^x never overflows: with
- * e = e^-|z|, 1/(1+e) for z >= 0 and e/(1+e) below.  Branch-free, so the
- * loop over a batch vectorises. */
-static inline nnc_real logistic(nnc_real z)
-{
-    const nnc_real e = R_EXP(-R_FABS(z));
-    const nnc_real num = z >= 0 ? (nnc_real)1 : e;
-    return num / ((nnc_real)1 + e);
-}
-
 void nnc_output_forward(nnc_task task, const nnc_real *Z, nnc_real *A, int m, int n)
 {
     size_t count = (size_t)m * (size_t)n;
@@ -46,7 +36,7 @@ void nnc_output_forward(nnc_task task, const nnc_real *Z, nnc_real *A, int m, in
         return;
     case NNC_TASK_BINARY:
         for (size_t i = 0; i < count; i++)
-            A[i] = logistic(Z[i]);
+            A[i] = nnc_logistic(Z[i]);
         return;
     case NNC_TASK_MULTICLASS:
         /* softmax(z)_j = e^(z_j − max z) / Σ_k e^(z_k − max z), row by row,

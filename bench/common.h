@@ -153,6 +153,7 @@ static inline const char *bench_arg(int argc, char **argv, const char *name,
  * eta 0.1, batch 64, Debian's Fashion-MNIST folder). */
 typedef struct bench_options {
     int hidden, epochs, batch;
+    int threads; /* --threads N: nnc's own threads (nnc_m only; default 1) */
     double eta;
     uint64_t seed;
     const char *data, *init; /* --data FILE|DIR, --init FILE (may be NULL) */
@@ -165,12 +166,13 @@ static inline bench_options bench_parse(int argc, char **argv, char workload)
     o.hidden = atoi(bench_arg(argc, argv, "--hidden", "3"));
     o.epochs = atoi(bench_arg(argc, argv, "--epochs", m ? "1" : "5000"));
     o.batch = atoi(bench_arg(argc, argv, "--batch", m ? "64" : "10"));
+    o.threads = atoi(bench_arg(argc, argv, "--threads", "1"));
     o.eta = atof(bench_arg(argc, argv, "--eta", m ? "0.1" : "0.5"));
     o.seed = strtoull(bench_arg(argc, argv, "--seed", "1"), NULL, 10);
     o.data = bench_arg(argc, argv, "--data", m ? "/usr/share/datasets/fashion-mnist" : NULL);
     o.init = bench_arg(argc, argv, "--init", NULL);
-    if (o.hidden < 1 || o.hidden > 1000 || o.epochs < 1 || o.batch < 1)
-        bench_die("bad --hidden, --epochs or --batch");
+    if (o.hidden < 1 || o.hidden > 1000 || o.epochs < 1 || o.batch < 1 || o.threads < 1)
+        bench_die("bad --hidden, --epochs, --batch or --threads");
     return o;
 }
 

@@ -251,6 +251,9 @@ def main():
                       if has_torch else None)]
         else:
             cands = [("nnc", [nnc_m] + m_args),
+                     # nnc on two threads (nnc_net_set_threads): the same
+                     # bits as one; its ratio below 1 is the gain.
+                     ("nnc-2t", [nnc_m] + m_args + ["--threads", "2"]),
                      ("openblas", [openblas] + m_args if openblas else None),
                      ("numpy", [py, os.path.join(HERE, "numpy_m.py")] + m_args
                       if has_numpy else None),

@@ -1,29 +1,36 @@
 /* The thread pool of pool.h.
  *
- * A run: the caller stores the task, bumps `generation` and wakes any
- * sleeping worker; every worker runs its share (tasks id, id + T, ...) and
- * checks in by decrementing `pending`; the caller runs share 0 and waits
- * until pending is 0.  Every worker checks in on every run, and after it
- * has, touches nothing but `generation` until the next run, so the caller
- * may reuse the task fields as soon as it returns.
+ * A run: the caller stores fn and arg, then publishes the run in one
+ * atomic word, `ticket` = [generation:32][n_tasks:16][next task:16], and
+ * wakes any sleeping worker.  Every thread, the caller first, claims tasks
+ * by a compare-and-swap that advances `next` only while the ticket still
+ * holds the generation it saw: a worker that wakes after its run is over
+ * claims nothing, not even from the next run.  Each finished task bumps
+ * `done`; the caller returns when done = n_tasks, so fn and arg stay
+ * valid as long as any task of the run can still start.
  *
- * Waiting: a worker spins (with a pause instruction) for SPIN_NS after its
- * last run, longer than the gaps between the products of a training step
- * (waking a sleeping thread costs tens of µs), then sleeps on a condition
- * variable: an idle pool costs no CPU, and under valgrind (which runs one
- * thread at a time) the spinner soon gives way.  The lost
- * wake-up is ruled out Dekker-style: a worker counts itself in `sleepers`
- * before its last look at `generation` (both sequentially consistent, under
- * the mutex), the caller bumps generation before it looks at sleepers. */
+ * Waiting (workers for a run, the caller for the last tasks) pauses and
+ * looks again; after YIELD_NS it also offers the CPU (sched_yield) at every
+ * look at the clock, which costs little on an idle machine and lets the
+ * other threads run on a busy one or with more threads than CPUs.  A worker
+ * waits SPIN_NS, longer than the gaps between the products of a training
+ * step (waking a sleeping thread costs tens of µs), then sleeps on a
+ * condition variable: an idle pool costs no CPU, and under valgrind (one
+ * thread at a time) the spinner soon gives way.  No wake-up is lost: a
+ * worker counts itself in `sleepers` before its last look at the ticket
+ * (both sequentially consistent, under the mutex), and the caller
+ * publishes the ticket before it looks at sleepers. */
 #include "pool.h"
 
 #include "internal.h"
 
+#include <limits.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdalign.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -36,28 +43,25 @@
 #define CPU_PAUSE() ((void)0)
 #endif
 
-/* How long a worker waits for the next run before it sleeps; after the
- * first YIELD_NS of it, it offers its CPU (sched_yield) at every look at
- * the clock, which costs little on an idle machine and lets the caller's
- * thread run on a busy one.  PAUSES_PER_CLOCK pauses between two looks. */
+/* The waits above: a worker's spin before it sleeps, the spin before
+ * yielding, and how many pauses between two looks at the clock. */
 enum { SPIN_NS = 100000, YIELD_NS = 10000, PAUSES_PER_CLOCK = 32 };
 
-typedef struct worker {
-    nnc_pool *pool;
-    int id; /* 1..n_threads-1 */
-    pthread_t thread;
-} worker;
+/* The fields of the ticket. */
+#define TICKET(gen, n, next) ((uint64_t)(gen) << 32 | (uint64_t)(n) << 16 | (uint64_t)(next))
+#define TICKET_GEN(t) ((uint32_t)((t) >> 32))
+#define TICKET_TASKS(t) ((int)((t) >> 16 & 0xffff))
+#define TICKET_NEXT(t) ((int)((t) & 0xffff))
 
 struct nnc_pool {
     int n_threads;
-    worker *workers;
-    /* The run: written by the caller before the bump of generation. */
+    pthread_t *workers; /* n_threads - 1 */
+    /* The run: written by the caller before it publishes the ticket. */
     nnc_pool_task fn;
     void *arg;
-    int n_tasks;
     int stop;
-    alignas(64) atomic_ulong generation;
-    alignas(64) atomic_int pending; /* workers yet to check in */
+    alignas(64) _Atomic uint64_t ticket;
+    alignas(64) atomic_int done; /* tasks of this run finished */
     atomic_int sleepers;
     pthread_mutex_t lock;
     pthread_cond_t wake;
@@ -70,33 +74,51 @@ static long long now_ns(void)
     return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
-/* Runs this thread's share of the current run. */
-static void run_share(nnc_pool *pool, int id)
+/* One spell of waiting: spin_once pauses, and returns 0 once limit_ns
+ * have passed since spin_start. */
+typedef struct spin {
+    long long start;
+    unsigned pauses;
+} spin;
+
+static spin spin_start(void) { return (spin){now_ns(), 0}; }
+
+static int spin_once(spin *sp, long long limit_ns)
 {
-    for (int t = id; t < pool->n_tasks; t += pool->n_threads)
-        pool->fn(pool->arg, t, pool->n_tasks);
+    CPU_PAUSE();
+    if (++sp->pauses % PAUSES_PER_CLOCK == 0) {
+        long long waited = now_ns() - sp->start;
+        if (waited > limit_ns)
+            return 0;
+        if (waited > YIELD_NS)
+            sched_yield();
+    }
+    return 1;
 }
 
-/* Waits until generation differs from seen; returns the new one. */
-static unsigned long wait_for_run(nnc_pool *pool, unsigned long seen)
+/* Claims and runs tasks of generation gen until none is left. */
+static void run_tasks(nnc_pool *pool, uint32_t gen)
 {
-    unsigned long g;
-    const long long start = now_ns();
-    for (int spins = 1;; spins++) {
-        if ((g = atomic_load(&pool->generation)) != seen)
-            return g;
-        CPU_PAUSE();
-        if (spins % PAUSES_PER_CLOCK == 0) {
-            long long waited = now_ns() - start;
-            if (waited > SPIN_NS)
-                break;
-            if (waited > YIELD_NS)
-                sched_yield();
-        }
+    uint64_t t = atomic_load(&pool->ticket);
+    while (TICKET_GEN(t) == gen && TICKET_NEXT(t) < TICKET_TASKS(t)) {
+        if (!atomic_compare_exchange_weak(&pool->ticket, &t, t + 1))
+            continue; /* t now holds the ticket as it is */
+        pool->fn(pool->arg, TICKET_NEXT(t), TICKET_TASKS(t));
+        atomic_fetch_add_explicit(&pool->done, 1, memory_order_release);
+        t = atomic_load(&pool->ticket);
     }
+}
+
+/* Waits until the ticket's generation differs from seen; returns it. */
+static uint32_t wait_for_run(nnc_pool *pool, uint32_t seen)
+{
+    uint32_t g;
+    for (spin sp = spin_start(); spin_once(&sp, SPIN_NS);)
+        if ((g = TICKET_GEN(atomic_load(&pool->ticket))) != seen)
+            return g;
     pthread_mutex_lock(&pool->lock);
     atomic_fetch_add(&pool->sleepers, 1);
-    while ((g = atomic_load(&pool->generation)) == seen)
+    while ((g = TICKET_GEN(atomic_load(&pool->ticket))) == seen)
         pthread_cond_wait(&pool->wake, &pool->lock);
     atomic_fetch_sub(&pool->sleepers, 1);
     pthread_mutex_unlock(&pool->lock);
@@ -105,28 +127,29 @@ static unsigned long wait_for_run(nnc_pool *pool, unsigned long seen)
 
 static void *worker_main(void *p)
 {
-    worker *w = p;
-    nnc_pool *pool = w->pool;
-    unsigned long seen = 0;
+    nnc_pool *pool = p;
+    uint32_t seen = 0;
     for (;;) {
         seen = wait_for_run(pool, seen);
         if (pool->stop)
             return NULL;
-        run_share(pool, w->id);
-        atomic_fetch_sub_explicit(&pool->pending, 1, memory_order_release);
+        run_tasks(pool, seen);
     }
 }
 
-/* Publishes the run (fn, arg, n_tasks, stop already set) to the workers. */
-static void start_run(nnc_pool *pool)
+/* Publishes a run of n_tasks (fn, arg, stop already set); returns its
+ * generation. */
+static uint32_t publish(nnc_pool *pool, int n_tasks)
 {
-    atomic_store_explicit(&pool->pending, pool->n_threads - 1, memory_order_relaxed);
-    atomic_fetch_add(&pool->generation, 1);
+    uint32_t gen = TICKET_GEN(atomic_load(&pool->ticket)) + 1;
+    atomic_store_explicit(&pool->done, 0, memory_order_relaxed);
+    atomic_store(&pool->ticket, TICKET(gen, n_tasks, 0));
     if (atomic_load(&pool->sleepers) > 0) {
         pthread_mutex_lock(&pool->lock);
         pthread_cond_broadcast(&pool->wake);
         pthread_mutex_unlock(&pool->lock);
     }
+    return gen;
 }
 
 /* Stops and joins the first `started` workers, frees the pool. */
@@ -134,9 +157,9 @@ static void destroy(nnc_pool *pool, int started)
 {
     if (started > 0) {
         pool->stop = 1;
-        start_run(pool);
+        publish(pool, 0);
         for (int i = 0; i < started; i++)
-            pthread_join(pool->workers[i].thread, NULL);
+            pthread_join(pool->workers[i], NULL);
     }
     pthread_cond_destroy(&pool->wake);
     pthread_mutex_destroy(&pool->lock);
@@ -150,7 +173,7 @@ nnc_status nnc_pool_create(nnc_pool **out, int n_threads)
         return nnc_fail(NNC_ERR_ARGUMENT, "nnc_pool_create: %d threads (2 to %d)", n_threads,
                         NNC_MAX_THREADS);
     nnc_pool *pool = calloc(1, sizeof *pool);
-    worker *workers = calloc((size_t)n_threads - 1, sizeof *workers);
+    pthread_t *workers = calloc((size_t)n_threads - 1, sizeof *workers);
     if (!pool || !workers) {
         free(pool);
         free(workers);
@@ -158,8 +181,8 @@ nnc_status nnc_pool_create(nnc_pool **out, int n_threads)
     }
     pool->n_threads = n_threads;
     pool->workers = workers;
-    atomic_init(&pool->generation, 0);
-    atomic_init(&pool->pending, 0);
+    atomic_init(&pool->ticket, TICKET(0, 0, 0));
+    atomic_init(&pool->done, 0);
     atomic_init(&pool->sleepers, 0);
     pthread_mutex_init(&pool->lock, NULL);
     pthread_cond_init(&pool->wake, NULL);
@@ -169,12 +192,9 @@ nnc_status nnc_pool_create(nnc_pool **out, int n_threads)
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &old);
     int started = 0;
-    for (; started < n_threads - 1; started++) {
-        workers[started].pool = pool;
-        workers[started].id = started + 1;
-        if (pthread_create(&workers[started].thread, NULL, worker_main, &workers[started]))
-            break;
-    }
+    while (started < n_threads - 1 &&
+           pthread_create(&workers[started], NULL, worker_main, pool) == 0)
+        started++;
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (started < n_threads - 1) {
         destroy(pool, started);
@@ -187,24 +207,18 @@ nnc_status nnc_pool_create(nnc_pool **out, int n_threads)
 
 void nnc_pool_run(nnc_pool *pool, nnc_pool_task fn, void *arg, int n_tasks)
 {
-    if (!pool || n_tasks <= 1) {
+    if (!pool || n_tasks <= 1 || n_tasks > NNC_MAX_TASKS) {
         for (int t = 0; t < n_tasks; t++)
             fn(arg, t, n_tasks);
         return;
     }
     pool->fn = fn;
     pool->arg = arg;
-    pool->n_tasks = n_tasks;
-    start_run(pool);
-    run_share(pool, 0);
-    /* The workers' shares take about as long as this one: spin, then let
-     * a worker that lost its CPU have this one. */
-    for (int spins = 1;
-         atomic_load_explicit(&pool->pending, memory_order_acquire) != 0; spins++) {
-        CPU_PAUSE();
-        if (spins % 4096 == 0)
-            sched_yield();
-    }
+    run_tasks(pool, publish(pool, n_tasks));
+    /* The last tasks run on workers: wait for them, never sleeping. */
+    for (spin sp = spin_start();
+         atomic_load_explicit(&pool->done, memory_order_acquire) != n_tasks;)
+        spin_once(&sp, LLONG_MAX);
 }
 
 int nnc_pool_threads(const nnc_pool *pool) { return pool ? pool->n_threads : 1; }

@@ -1,11 +1,12 @@
 /* A small persistent pool of threads for the batch-level kernels (pool.c).
  * A net owns at most one (nnc_net_set_threads); nothing here is global.
  *
- * nnc_pool_run hands out n_tasks tasks by a fixed rule (thread t, the
- * caller being thread 0, runs tasks t, t + T, t + 2T, ... of T threads), so
- * which thread computes what never depends on timing; the kernels split
- * only into pieces whose every value is computed exactly as it would be
- * unsplit, so results are bitwise the same whatever the thread count. */
+ * nnc_pool_run's tasks go to whichever thread claims them first, the
+ * caller included, so a worker that is slow to wake or has lost its CPU
+ * to another process holds nothing up.  Which thread runs a task never
+ * changes a result: the kernels cut their work only into pieces whose
+ * every value is computed exactly as it would be unsplit (no sum is ever
+ * divided), so results are bitwise the same whatever the thread count. */
 #ifndef NNC_POOL_H
 #define NNC_POOL_H
 
@@ -16,15 +17,19 @@ typedef struct nnc_pool nnc_pool;
 /* The most threads a pool (and a net) may have. */
 enum { NNC_MAX_THREADS = 256 };
 
+/* The most tasks of one run. */
+enum { NNC_MAX_TASKS = 65535 };
+
 /* One task: task is 0..n_tasks-1 of this run. */
 typedef void (*nnc_pool_task)(void *arg, int task, int n_tasks);
 
 /* Starts n_threads - 1 workers (the caller of nnc_pool_run is the last
  * thread); 2 <= n_threads <= NNC_MAX_THREADS.  Workers block every signal. */
 nnc_status nnc_pool_create(nnc_pool **out, int n_threads);
-/* Runs fn(arg, t, n_tasks) for t = 0..n_tasks-1 on the pool's threads, the
- * caller included; returns when all are done.  pool NULL or n_tasks 1: in
- * the caller alone.  Not reentrant: one run at a time per pool. */
+/* Runs fn(arg, t, n_tasks) for t = 0..n_tasks-1 (n_tasks <= NNC_MAX_TASKS)
+ * on the pool's threads, the caller included; returns when all are done.
+ * pool NULL or n_tasks 1: in the caller alone.  One run at a time per pool
+ * (a task must not start another run on it). */
 void nnc_pool_run(nnc_pool *pool, nnc_pool_task fn, void *arg, int n_tasks);
 /* The number of threads, the caller's included (1 for NULL). */
 int nnc_pool_threads(const nnc_pool *pool);

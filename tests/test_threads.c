@@ -83,14 +83,14 @@ static int same_params(nnc_net *a, nnc_net *b)
 
 /* On each path: 1 thread, then 2, 3 and 4, bit for bit; then predictions
  * of the whole set (in chunks of max_batch) on 3 threads against 1.  The
- * best path trains for all c->epochs, the others (slower) for 2. */
+ * best path trains for all c->epochs, the others (slower) for 1. */
 static void check_case(const net_case *c)
 {
     nnc_dataset *ds = make_data(c->rows, c->n_in, c->specs[c->n_layers - 1].units, c->task);
     for (int path = 0; path < NNC_PATH_COUNT; path++) {
         if (!nnc_kernel_path_available(path))
             continue;
-        int epochs = path == nnc_kernel_best_path() ? c->epochs : 2;
+        int epochs = path == nnc_kernel_best_path() ? c->epochs : 1;
         nnc_net *ref = train(c, ds, path, 1, epochs);
         CHECK(ref != NULL);
         if (!ref)

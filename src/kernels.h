@@ -59,7 +59,7 @@ typedef struct nnc_gemm_args {
 
 /* Runs g on g->ex.path.  No state: the caller (the net, chosen once in
  * nnc_net_create; or a test) says which path and which pool.  With a pool,
- * a product of at least 2·GEMM_MIN_PART (matrix.c) multiply-adds is cut
+ * a product of at least 2·GEMM_MIN_PART (matrix.c; 200K) multiply-adds is cut
  * into blocks of whole rows of C, one per thread: each element is still
  * its one chain, k is never cut, and the activation is element-wise, so
  * the bits do not change. */

@@ -86,9 +86,11 @@ static void gemm_here(const nnc_gemm_args *g)
 }
 
 /* The fewest multiply-adds (m·k·n) worth a thread of their own: below it,
- * handing a piece to another core costs more than it saves (measured on
- * workload M: 64×128×64 products gain, 64×64×10 ones do not). */
-#define GEMM_MIN_PART 32768.0
+ * handing a piece to another core costs more than it saves.  Measured on
+ * two cores (batch 64, forward and dW products, best of thousands): 65K
+ * and 131K multiply-adds are 5-80% slower split, 262K 20% faster, 524K
+ * 32%, 6.4M 43%. */
+#define GEMM_MIN_PART 100000.0
 
 /* Piece `part` of a product cut into blocks of rows [i0, i1) of C, A' and
  * Aout: the same k and n, so every element is the same chain.  (Blocks of

@@ -32,26 +32,6 @@ struct nnc_net {
 
 static int sgd_update(nnc_net *net, nnc_real step);
 
-/* Arrays start on cache lines of 64 bytes, so that threads writing pieces
- * cut at whole lines (or whole rows of a multiple of 16 floats) never
- * share one. */
-enum { LINE_BYTES = 64, LINE_REALS = LINE_BYTES / sizeof(nnc_real) };
-
-/* n rounded up to whole cache lines (n <= SIZE_MAX / 4). */
-static size_t whole_lines(size_t n) { return (n + LINE_REALS - 1) / LINE_REALS * LINE_REALS; }
-
-/* count zeroed values from the start of a cache line (free() frees them). */
-static nnc_real *zeroed_lines(size_t count)
-{
-    if (count > SIZE_MAX / sizeof(nnc_real) - LINE_BYTES)
-        return NULL;
-    size_t bytes = whole_lines(count ? count : 1) * sizeof(nnc_real);
-    nnc_real *p = aligned_alloc(LINE_BYTES, bytes);
-    if (p)
-        memset(p, 0, bytes);
-    return p;
-}
-
 static int checked_mul(size_t a, size_t b, size_t *out)
 {
     if (a != 0 && b > SIZE_MAX / a)
@@ -93,9 +73,8 @@ nnc_status nnc_net_create(nnc_net **out, nnc_task task, int n_inputs, int n_laye
         size_t w, z;
         if (!checked_mul((size_t)n_in + 1, (size_t)s->units, &w) ||
             !checked_mul((size_t)max_batch, (size_t)s->units, &z) || z > SIZE_MAX / 4 ||
-            n_params > SIZE_MAX / 2 - w || n_work > SIZE_MAX / 8 - 3 * whole_lines(z))
+            n_params > SIZE_MAX / 2 - w || n_work > SIZE_MAX / 8 - 3 * z)
             return nnc_fail(NNC_ERR_ARGUMENT, "layer %d: network too large", l + 1);
-        z = whole_lines(z);
         n_params += w;
         n_work += 3 * z;
         if (l > 0 && w - (size_t)s->units > wt)
@@ -105,17 +84,16 @@ nnc_status nnc_net_create(nnc_net **out, nnc_task task, int n_inputs, int n_laye
         n_in = s->units;
     }
     size_t scratch;
-    if (!checked_mul(widest, (size_t)max_batch, &scratch) || scratch > SIZE_MAX / 4 ||
-        (scratch = whole_lines(scratch)) > SIZE_MAX / 2 - wt ||
+    if (!checked_mul(widest, (size_t)max_batch, &scratch) || scratch > SIZE_MAX / 2 - wt ||
         n_work > SIZE_MAX / sizeof(nnc_real) - (scratch + wt))
         return nnc_fail(NNC_ERR_ARGUMENT, "network too large");
 
     nnc_net *net = calloc(1, sizeof *net);
     if (net) {
         net->layers = calloc((size_t)n_layers, sizeof *net->layers);
-        net->params = zeroed_lines(n_params);
-        net->grads = zeroed_lines(n_params);
-        net->work = zeroed_lines(n_work + scratch + wt);
+        net->params = calloc(n_params, sizeof *net->params);
+        net->grads = calloc(n_params, sizeof *net->grads);
+        net->work = calloc(n_work + scratch + wt, sizeof *net->work);
     }
     if (!net || !net->layers || !net->params || !net->grads || !net->work) {
         nnc_net_free(net);
@@ -141,7 +119,7 @@ nnc_status nnc_net_create(nnc_net **out, nnc_task task, int n_inputs, int n_laye
         L->B = net->params + p;
         L->dB = net->grads + p;
         p += (size_t)L->n_out;
-        size_t z = whole_lines((size_t)max_batch * L->n_out);
+        size_t z = (size_t)max_batch * L->n_out;
         L->Z = net->work + w;
         L->A = L->Z + z;
         L->dZ = L->A + z;
@@ -394,13 +372,14 @@ typedef struct sgd_args {
     unsigned char finite[NNC_MAX_THREADS]; /* each piece's verdict */
 } sgd_args;
 
-/* Piece `part` of the update: a range of whole cache lines of the block. */
+/* Piece `part` of the update: a range of the block, cut at multiples of a
+ * cache line's worth of values. */
 static void sgd_piece(void *arg, int part, int parts)
 {
     sgd_args *a = arg;
     const nnc_net *net = a->net;
     size_t b, e;
-    nnc_pool_piece(net->n_params, part, parts, LINE_REALS, &b, &e);
+    nnc_pool_piece(net->n_params, part, parts, 64 / sizeof(nnc_real), &b, &e);
     a->finite[part] =
         (unsigned char)sgd_block(net->ex.path, net->params + b, net->grads + b, e - b, a->step);
 }

@@ -1,13 +1,16 @@
 /* The thread pool of pool.h.
  *
  * A run: the caller stores fn and arg, then publishes the run in one
- * atomic word, `ticket` = [generation:32][n_tasks:16][next task:16], and
- * wakes any sleeping worker.  Every thread, the caller first, claims tasks
- * by a compare-and-swap that advances `next` only while the ticket still
- * holds the generation it saw: a worker that wakes after its run is over
- * claims nothing, not even from the next run.  Each finished task bumps
- * `done`; the caller returns when done = n_tasks, so fn and arg stay
- * valid as long as any task of the run can still start.
+ * atomic word, `ticket` = [generation:48][n_tasks:16], and wakes any
+ * sleeping worker.  Task t belongs to the generation stored in claim[t]:
+ * a thread claims it for generation g by raising claim[t] from below g to
+ * g (compare-and-swap).  Every thread first tries its own tasks (thread i:
+ * i, i + T, ...; the caller is thread 0), so each piece of the work stays
+ * on the same core from run to run while all threads keep up, then any
+ * task still unclaimed.  A worker that wakes after its run is over claims
+ * nothing: by then every task of that run holds that generation or a later
+ * one.  Each finished task bumps `done`; the caller returns when done =
+ * n_tasks, so fn and arg stay valid as long as any task can still start.
  *
  * Waiting (workers for a run, the caller for the last tasks) pauses and
  * looks again; after YIELD_NS it also offers the CPU (sched_yield) at every
@@ -47,15 +50,21 @@
  * yielding, and how many pauses between two looks at the clock. */
 enum { SPIN_NS = 100000, YIELD_NS = 10000, PAUSES_PER_CLOCK = 32 };
 
-/* The fields of the ticket. */
-#define TICKET(gen, n, next) ((uint64_t)(gen) << 32 | (uint64_t)(n) << 16 | (uint64_t)(next))
-#define TICKET_GEN(t) ((uint32_t)((t) >> 32))
-#define TICKET_TASKS(t) ((int)((t) >> 16 & 0xffff))
-#define TICKET_NEXT(t) ((int)((t) & 0xffff))
+/* The fields of the ticket: 48 bits of generation never wrap (a run takes
+ * a µs at least), 16 of tasks hold NNC_MAX_TASKS. */
+#define TICKET(gen, n) ((uint64_t)(gen) << 16 | (uint64_t)(n))
+#define TICKET_GEN(t) ((t) >> 16)
+#define TICKET_TASKS(t) ((int)((t) & 0xffff))
+
+typedef struct worker_start {
+    nnc_pool *pool;
+    int id; /* 1..n_threads-1 */
+} worker_start;
 
 struct nnc_pool {
     int n_threads;
-    pthread_t *workers; /* n_threads - 1 */
+    pthread_t *workers;    /* n_threads - 1 */
+    worker_start *starts;  /* their arguments */
     /* The run: written by the caller before it publishes the ticket. */
     nnc_pool_task fn;
     void *arg;
@@ -65,6 +74,7 @@ struct nnc_pool {
     atomic_int sleepers;
     pthread_mutex_t lock;
     pthread_cond_t wake;
+    alignas(64) _Atomic uint64_t claim[NNC_MAX_TASKS]; /* the generation each task last ran for */
 };
 
 static long long now_ns(void)
@@ -96,23 +106,38 @@ static int spin_once(spin *sp, long long limit_ns)
     return 1;
 }
 
-/* Claims and runs tasks of generation gen until none is left. */
-static void run_tasks(nnc_pool *pool, uint32_t gen)
+/* Claims task t for generation gen: 1 if this thread is to run it. */
+static int claim(nnc_pool *pool, int t, uint64_t gen)
 {
-    uint64_t t = atomic_load(&pool->ticket);
-    while (TICKET_GEN(t) == gen && TICKET_NEXT(t) < TICKET_TASKS(t)) {
-        if (!atomic_compare_exchange_weak(&pool->ticket, &t, t + 1))
-            continue; /* t now holds the ticket as it is */
-        pool->fn(pool->arg, TICKET_NEXT(t), TICKET_TASKS(t));
-        atomic_fetch_add_explicit(&pool->done, 1, memory_order_release);
-        t = atomic_load(&pool->ticket);
-    }
+    uint64_t c = atomic_load(&pool->claim[t]);
+    while (c < gen) /* claimed for an earlier run only */
+        if (atomic_compare_exchange_weak(&pool->claim[t], &c, gen))
+            return 1;
+    return 0;
+}
+
+/* Runs task t of the current run. */
+static void run_task(nnc_pool *pool, int t, int n_tasks)
+{
+    pool->fn(pool->arg, t, n_tasks);
+    atomic_fetch_add_explicit(&pool->done, 1, memory_order_release);
+}
+
+/* Thread `id`'s part of run (gen, n_tasks): its own tasks, then any left. */
+static void run_tasks(nnc_pool *pool, int id, uint64_t gen, int n_tasks)
+{
+    for (int t = id; t < n_tasks; t += pool->n_threads)
+        if (claim(pool, t, gen))
+            run_task(pool, t, n_tasks);
+    for (int t = 0; t < n_tasks; t++)
+        if (t % pool->n_threads != id && claim(pool, t, gen))
+            run_task(pool, t, n_tasks);
 }
 
 /* Waits until the ticket's generation differs from seen; returns it. */
-static uint32_t wait_for_run(nnc_pool *pool, uint32_t seen)
+static uint64_t wait_for_run(nnc_pool *pool, uint64_t seen)
 {
-    uint32_t g;
+    uint64_t g;
     for (spin sp = spin_start(); spin_once(&sp, SPIN_NS);)
         if ((g = TICKET_GEN(atomic_load(&pool->ticket))) != seen)
             return g;
@@ -127,23 +152,26 @@ static uint32_t wait_for_run(nnc_pool *pool, uint32_t seen)
 
 static void *worker_main(void *p)
 {
-    nnc_pool *pool = p;
-    uint32_t seen = 0;
+    nnc_pool *pool = ((worker_start *)p)->pool;
+    const int id = ((worker_start *)p)->id;
+    uint64_t seen = 0;
     for (;;) {
         seen = wait_for_run(pool, seen);
         if (pool->stop)
             return NULL;
-        run_tasks(pool, seen);
+        uint64_t t = atomic_load(&pool->ticket);
+        if (TICKET_GEN(t) == seen)
+            run_tasks(pool, id, seen, TICKET_TASKS(t));
     }
 }
 
 /* Publishes a run of n_tasks (fn, arg, stop already set); returns its
  * generation. */
-static uint32_t publish(nnc_pool *pool, int n_tasks)
+static uint64_t publish(nnc_pool *pool, int n_tasks)
 {
-    uint32_t gen = TICKET_GEN(atomic_load(&pool->ticket)) + 1;
+    uint64_t gen = TICKET_GEN(atomic_load(&pool->ticket)) + 1;
     atomic_store_explicit(&pool->done, 0, memory_order_relaxed);
-    atomic_store(&pool->ticket, TICKET(gen, n_tasks, 0));
+    atomic_store(&pool->ticket, TICKET(gen, n_tasks));
     if (atomic_load(&pool->sleepers) > 0) {
         pthread_mutex_lock(&pool->lock);
         pthread_cond_broadcast(&pool->wake);
@@ -164,6 +192,7 @@ static void destroy(nnc_pool *pool, int started)
     pthread_cond_destroy(&pool->wake);
     pthread_mutex_destroy(&pool->lock);
     free(pool->workers);
+    free(pool->starts);
     free(pool);
 }
 
@@ -174,14 +203,18 @@ nnc_status nnc_pool_create(nnc_pool **out, int n_threads)
                         NNC_MAX_THREADS);
     nnc_pool *pool = calloc(1, sizeof *pool);
     pthread_t *workers = calloc((size_t)n_threads - 1, sizeof *workers);
-    if (!pool || !workers) {
+    worker_start *starts = calloc((size_t)n_threads - 1, sizeof *starts);
+    if (!pool || !workers || !starts) {
         free(pool);
         free(workers);
+        free(starts);
         return nnc_fail(NNC_ERR_MEMORY, "nnc_pool_create: out of memory");
     }
     pool->n_threads = n_threads;
     pool->workers = workers;
-    atomic_init(&pool->ticket, TICKET(0, 0, 0));
+    atomic_init(&pool->ticket, TICKET(0, 0));
+    for (int t = 0; t < NNC_MAX_TASKS; t++)
+        atomic_init(&pool->claim[t], 0);
     atomic_init(&pool->done, 0);
     atomic_init(&pool->sleepers, 0);
     pthread_mutex_init(&pool->lock, NULL);
@@ -191,10 +224,13 @@ nnc_status nnc_pool_create(nnc_pool **out, int n_threads)
     sigset_t all, old;
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &old);
+    pool->starts = starts;
     int started = 0;
-    while (started < n_threads - 1 &&
-           pthread_create(&workers[started], NULL, worker_main, pool) == 0)
-        started++;
+    for (; started < n_threads - 1; started++) {
+        starts[started] = (worker_start){pool, started + 1};
+        if (pthread_create(&workers[started], NULL, worker_main, &starts[started]))
+            break;
+    }
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (started < n_threads - 1) {
         destroy(pool, started);
@@ -214,7 +250,7 @@ void nnc_pool_run(nnc_pool *pool, nnc_pool_task fn, void *arg, int n_tasks)
     }
     pool->fn = fn;
     pool->arg = arg;
-    run_tasks(pool, publish(pool, n_tasks));
+    run_tasks(pool, 0, publish(pool, n_tasks), n_tasks);
     /* The last tasks run on workers: wait for them, never sleeping. */
     for (spin sp = spin_start();
          atomic_load_explicit(&pool->done, memory_order_acquire) != n_tasks;)

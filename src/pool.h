@@ -1,9 +1,9 @@
 /* A small persistent pool of threads for the batch-level kernels (pool.c).
  * A net owns at most one (nnc_net_set_threads); nothing here is global.
  *
- * nnc_pool_run's tasks go to whichever thread claims them first, the
- * caller included, so a worker that is slow to wake or has lost its CPU
- * to another process holds nothing up.  Which thread runs a task never
+ * nnc_pool_run gives each thread the same tasks run after run (the
+ * caller's included), but a task whose thread is slow to wake or has lost
+ * its CPU to another process goes to whichever thread is free first.  Which thread runs a task never
  * changes a result: the kernels cut their work only into pieces whose
  * every value is computed exactly as it would be unsplit (no sum is ever
  * divided), so results are bitwise the same whatever the thread count. */
@@ -17,8 +17,8 @@ typedef struct nnc_pool nnc_pool;
 /* The most threads a pool (and a net) may have. */
 enum { NNC_MAX_THREADS = 256 };
 
-/* The most tasks of one run. */
-enum { NNC_MAX_TASKS = 65535 };
+/* The most tasks of one run (more run in the caller alone). */
+enum { NNC_MAX_TASKS = NNC_MAX_THREADS };
 
 /* One task: task is 0..n_tasks-1 of this run. */
 typedef void (*nnc_pool_task)(void *arg, int task, int n_tasks);

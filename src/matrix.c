@@ -111,13 +111,25 @@ static void gemm_rows(void *arg, int part, int parts)
         gemm_here(&piece);
 }
 
-void nnc_gemm(const nnc_gemm_args *g)
+/* g with a pool: cut into pieces when it is large enough. */
+#if defined(__GNUC__)
+__attribute__((noinline))
+#endif
+static void gemm_shared(const nnc_gemm_args *g)
 {
-    /* No pool (tiny nets, the default): straight to the kernel. */
-    int parts = g->ex.pool ? nnc_pool_parts(g->ex.pool, (double)g->m * g->k * g->n,
-                                            GEMM_MIN_PART, g->m) : 1;
+    int parts = nnc_pool_parts(g->ex.pool, (double)g->m * g->k * g->n, GEMM_MIN_PART, g->m);
     if (parts > 1)
         nnc_pool_run(g->ex.pool, gemm_rows, (void *)g, parts);
+    else
+        gemm_here(g);
+}
+
+void nnc_gemm(const nnc_gemm_args *g)
+{
+    /* No pool (tiny nets, the default): straight to the kernel, the pool's
+     * arithmetic kept out of this path. */
+    if (g->ex.pool)
+        gemm_shared(g);
     else
         gemm_here(g);
 }

@@ -171,6 +171,14 @@ static void check_errors(void)
     nnc_net_free(net); /* with its pool */
 }
 
+/* memcheck runs every thread ~50x slower and one at a time: there each case
+ * trains one epoch (the other builds train them all). */
+#ifdef NNC_TEST_MEMCHECK
+#define EPOCHS(n) 1
+#else
+#define EPOCHS(n) (n)
+#endif
+
 int main(void)
 {
     /* Multiclass ReLU: products of 64×200×256 (rows cut), 68,554
@@ -179,11 +187,11 @@ int main(void)
     const net_case multiclass = {
         "200-256-64-10 relu multiclass", NNC_TASK_MULTICLASS, 200, 3,
         {{256, NNC_ACT_RELU, 0}, {64, NNC_ACT_RELU, 0}, {10, NNC_ACT_IDENTITY, 0}},
-        1000, 64, 20};
+        1000, 64, EPOCHS(20)};
     const net_case fitting = {
         "8-256-64-1 sigmoid/tanh fitting", NNC_TASK_FITTING, 8, 3,
         {{256, NNC_ACT_SIGMOID, 0}, {64, NNC_ACT_TANH, 0}, {1, NNC_ACT_IDENTITY, 0}},
-        1500, 128, 10};
+        1500, 128, EPOCHS(10)};
     check_errors();
     check_case(&multiclass);
     check_case(&fitting);

@@ -133,6 +133,19 @@ static void small_full_model(nnc_model *m)
     CHECK_OK(nnc_model_set_meta(m, "k", "v"));
 }
 
+/* The encoded bytes of the model `make` builds (the model itself is freed);
+ * NULL if encoding failed (already counted as a failed check). */
+static unsigned char *encode_model(void (*make)(nnc_model *), size_t *n)
+{
+    nnc_model m;
+    make(&m);
+    unsigned char *b = NULL;
+    *n = 0;
+    CHECK_OK(nnc_model_encode(&m, &b, n));
+    nnc_model_free(&m);
+    return b;
+}
+
 /* ------------------------------------------------------------------ */
 /* Comparing models                                                    */
 /* ------------------------------------------------------------------ */
@@ -515,12 +528,8 @@ static void test_save_load(void)
 /* Every prefix and every single-bit flip of a small complete file. */
 static void test_corruption(void)
 {
-    nnc_model m;
-    small_full_model(&m);
-    unsigned char *b = NULL;
-    size_t n = 0;
-    CHECK_OK(nnc_model_encode(&m, &b, &n));
-    nnc_model_free(&m);
+    size_t n;
+    unsigned char *b = encode_model(small_full_model, &n);
     if (!b)
         return;
     int ok_prefix = 0, ok_flip = 0;
@@ -665,12 +674,8 @@ static void test_versions_and_sections(void)
 /* Bytes with a valid CRC but contents the reader must refuse. */
 static void test_semantic_checks(void)
 {
-    nnc_model m;
-    golden_model(&m);
-    unsigned char *b = NULL;
-    size_t n = 0;
-    CHECK_OK(nnc_model_encode(&m, &b, &n));
-    nnc_model_free(&m);
+    size_t n;
+    unsigned char *b = encode_model(golden_model, &n);
     if (!b)
         return;
     unsigned char *c = malloc(n);
@@ -765,12 +770,8 @@ static void test_semantic_checks(void)
  * build: float32 → double is exact, float64 → float rounds to nearest. */
 static void test_weight_dtypes(void)
 {
-    nnc_model m;
-    bare_model(&m);
-    unsigned char *b = NULL;
-    size_t n = 0;
-    CHECK_OK(nnc_model_encode(&m, &b, &n));
-    nnc_model_free(&m);
+    size_t n;
+    unsigned char *b = encode_model(bare_model, &n);
     if (!b)
         return;
     pieces p;

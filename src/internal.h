@@ -35,6 +35,11 @@ nnc_real *nnc_dataset_y_mutable(nnc_dataset *ds);
  * all are finite, else 2·layer for the first layer whose weights hold a
  * NaN/Inf, 2·layer + 1 for its bias (layer 0-based). */
 int nnc_net_sgd_update_checked(nnc_net *net, double eta);
+/* One training step on the batch X (m, inputs), Y (m, outputs), m from 1
+ * to max_batch: nnc_net_forward, nnc_net_backward, then
+ * nnc_net_sgd_update_checked (its return value), with the same bits; small
+ * one-hidden-layer networks take nnc_small_step for the first two. */
+int nnc_net_train_step(nnc_net *net, const nnc_real *X, const nnc_real *Y, int m, double eta);
 /* The first layer (0-based) whose Z or A in the last forward pass holds a
  * NaN/Inf, or -1. */
 int nnc_net_nonfinite_layer(const nnc_net *net);

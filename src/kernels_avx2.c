@@ -8,6 +8,7 @@
 
 #if defined(__GNUC__) && defined(__x86_64__)
 #include <immintrin.h>
+#include <math.h>
 
 #define TGT __attribute__((target("avx2,fma")))
 #define MR_MAX 6
@@ -20,6 +21,10 @@
 #define V_ZERO _mm256_setzero_pd
 #define V_FMA _mm256_fmadd_pd
 #define V_MUL _mm256_mul_pd
+#define V_ADD _mm256_add_pd
+#define V_SUB _mm256_sub_pd
+#define V_LOAD _mm256_loadu_pd
+#define V_STORE _mm256_storeu_pd
 #define V_MLOAD(mask, p) _mm256_maskload_pd(p, mask)
 #define V_MSTORE(p, mask, v) _mm256_maskstore_pd(p, mask, v)
 static const int64_t mask_table[8] = {-1, -1, -1, -1, 0, 0, 0, 0};
@@ -31,6 +36,10 @@ static const int64_t mask_table[8] = {-1, -1, -1, -1, 0, 0, 0, 0};
 #define V_ZERO _mm256_setzero_ps
 #define V_FMA _mm256_fmadd_ps
 #define V_MUL _mm256_mul_ps
+#define V_ADD _mm256_add_ps
+#define V_SUB _mm256_sub_ps
+#define V_LOAD _mm256_loadu_ps
+#define V_STORE _mm256_storeu_ps
 #define V_MLOAD(mask, p) _mm256_maskload_ps(p, mask)
 #define V_MSTORE(p, mask, v) _mm256_maskstore_ps(p, mask, v)
 static const int32_t mask_table[16] = {-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0};
@@ -39,6 +48,11 @@ static const int32_t mask_table[16] = {-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 
 
 #include "kernels_simd.h"
 
+#define SMALL_STEP_NAME nnc_small_step_avx2
+#include "small_step_simd.h"
+
 #else
 void nnc_gemm_avx2(const nnc_gemm_args *g) { nnc_gemm_portable(g); }
+/* Never called: nnc_small_step_fits takes no SIMD path in this build. */
+void nnc_small_step_avx2(const nnc_small_step_args *s) { (void)s; }
 #endif

@@ -7,6 +7,7 @@
 
 #if defined(__GNUC__) && defined(__x86_64__)
 #include <immintrin.h>
+#include <math.h>
 
 #define TGT __attribute__((target("avx512f")))
 #define MR_MAX 14
@@ -19,6 +20,10 @@
 #define V_ZERO _mm512_setzero_pd
 #define V_FMA _mm512_fmadd_pd
 #define V_MUL _mm512_mul_pd
+#define V_ADD _mm512_add_pd
+#define V_SUB _mm512_sub_pd
+#define V_LOAD _mm512_loadu_pd
+#define V_STORE _mm512_storeu_pd
 #define V_MLOAD(mask, p) _mm512_maskz_loadu_pd(mask, p)
 #define V_MSTORE(p, mask, v) _mm512_mask_storeu_pd(p, mask, v)
 #define MASK_N(n) ((__mmask8)((1u << (n)) - 1u))
@@ -30,6 +35,10 @@
 #define V_ZERO _mm512_setzero_ps
 #define V_FMA _mm512_fmadd_ps
 #define V_MUL _mm512_mul_ps
+#define V_ADD _mm512_add_ps
+#define V_SUB _mm512_sub_ps
+#define V_LOAD _mm512_loadu_ps
+#define V_STORE _mm512_storeu_ps
 #define V_MLOAD(mask, p) _mm512_maskz_loadu_ps(mask, p)
 #define V_MSTORE(p, mask, v) _mm512_mask_storeu_ps(p, mask, v)
 #define MASK_N(n) ((__mmask16)((1u << (n)) - 1u))
@@ -37,6 +46,11 @@
 
 #include "kernels_simd.h"
 
+#define SMALL_STEP_NAME nnc_small_step_avx512
+#include "small_step_simd.h"
+
 #else
 void nnc_gemm_avx512(const nnc_gemm_args *g) { nnc_gemm_portable(g); }
+/* Never called: nnc_small_step_fits takes no SIMD path in this build. */
+void nnc_small_step_avx512(const nnc_small_step_args *s) { (void)s; }
 #endif

@@ -27,10 +27,19 @@ struct nnc_net {
     nnc_real *dA;      /* (max_batch, widest layer) */
     nnc_real *Wt;      /* room for the largest W of layers 2.. transposed (dX) */
     int forward_rows;  /* rows of the last forward pass, 0 if none */
+    int small;         /* one hidden layer, small enough for nnc_small_step */
     nnc_exec ex;       /* the kernels' path (chosen once at creation) and pool */
 };
 
 static int sgd_update(nnc_net *net, nnc_real step);
+
+/* Whether the net trains through nnc_small_step on its path. */
+static int takes_small_step(const nnc_net *net)
+{
+    return net->n_layers == 2 &&
+           nnc_small_step_fits(net->ex.path, net->task, net->n_inputs, net->layers[0].n_out,
+                               net->layers[1].n_out);
+}
 
 static int checked_mul(size_t a, size_t b, size_t *out)
 {
@@ -128,6 +137,7 @@ nnc_status nnc_net_create(nnc_net **out, nnc_task task, int n_inputs, int n_laye
     }
     net->dA = net->work + w;
     net->Wt = net->dA + scratch;
+    net->small = takes_small_step(net);
     *out = net;
     return NNC_OK;
 }
@@ -152,6 +162,7 @@ int nnc_net_set_kernel_path(nnc_net *net, int path)
     if (!nnc_kernel_path_available(path))
         return 0;
     net->ex.path = path;
+    net->small = takes_small_step(net);
     return 1;
 }
 
@@ -286,6 +297,24 @@ nnc_status nnc_net_backward(nnc_net *net, const nnc_real *X, const nnc_real *Y, 
         }
     }
     return NNC_OK;
+}
+
+int nnc_net_train_step(nnc_net *net, const nnc_real *X, const nnc_real *Y, int m, double eta)
+{
+    if (net->small) {
+        layer *H = &net->layers[0], *O = &net->layers[1];
+        nnc_small_step_args s = {.path = net->ex.path, .task = net->task, .m = m,
+                            .n_in = H->n_in, .hidden = H->n_out, .n_out = O->n_out,
+                            .X = X, .Y = Y, .W1 = H->W, .B1 = H->B, .W2 = O->W, .B2 = O->B,
+                            .dW1 = H->dW, .dB1 = H->dB, .dW2 = O->dW, .dB2 = O->dB,
+                            .act = H->act, .param = H->spec.param};
+        nnc_small_step(&s);
+        net->forward_rows = 0; /* its work buffers are not this batch's */
+    } else {
+        nnc_net_forward(net, X, m);
+        nnc_net_backward(net, X, Y, m);
+    }
+    return nnc_net_sgd_update_checked(net, eta);
 }
 
 void nnc_net_sgd_update(nnc_net *net, double eta)

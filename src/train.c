@@ -280,9 +280,7 @@ nnc_status nnc_train(nnc_net *net, const nnc_dataset *data, const nnc_train_opti
         while (!stop && it < ipe) {
             int start = it * bs, m = n_train - start < bs ? n_train - start : bs;
             gather_rows(Xb, Yb, X, Y, idx + start, m, n_in, n_out);
-            nnc_net_forward(net, Xb, m);
-            nnc_net_backward(net, Xb, Yb, m);
-            int bad = nnc_net_sgd_update_checked(net, o->eta);
+            int bad = nnc_net_train_step(net, Xb, Yb, m, o->eta);
             const long t = total; /* this update, 0-based */
             const int this_it = it;
             total++;

@@ -3,11 +3,14 @@
  * multiply-adds, bit for bit, for the three products of training (forward
  * with bias and activation, dW = Xᵀ·dZ/m, dX = dZ·Wᵀ) over many shapes:
  * 1×1, odd sizes, sizes around the vector widths, and 64×784×128; then
- * whole nets trained on each path, bit for bit against the portable one. */
+ * whole nets trained on each path, bit for bit against the portable one;
+ * and the fused step of small one-hidden-layer nets (nnc_small_step)
+ * against the general forward and backward pass. */
 #include "check.h"
 #include "internal.h"
 #include "kernels.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -202,6 +205,93 @@ static void check_net_paths(int n_in, int h1, int h2, int n_out, int m)
     free(X), free(Y);
 }
 
+
+/* nnc_net_train_step (the fused nnc_small_step where the shape fits) against
+ * nnc_net_forward + nnc_net_backward + nnc_net_sgd_update_checked on a twin
+ * net: the same gradients, weights and verdict, bit for bit, step after
+ * step, on every path this machine runs; and a diverging step names the
+ * same layer. */
+static void check_small_step(int path, nnc_task task, int n_in, int h, int n_out, int m,
+                             nnc_activation act, double param)
+{
+    nnc_layer_spec specs[2] = {{h, act, param}, {n_out, NNC_ACT_IDENTITY, 0}};
+    nnc_real *X = random_matrix((size_t)m * n_in), *Y = random_matrix((size_t)m * n_out);
+    for (size_t i = 0; i < (size_t)m * n_in; i++)
+        X[i] = X[i] / 1000;
+    for (size_t i = 0; i < (size_t)m * n_out; i++)
+        Y[i] = task == NNC_TASK_BINARY ? (nnc_real)(Y[i] > 0) : Y[i];
+    nnc_net *fused, *general;
+    CHECK_OK(nnc_net_create(&fused, task, n_in, 2, specs, m));
+    CHECK_OK(nnc_net_create(&general, task, n_in, 2, specs, m));
+    nnc_rng r;
+    nnc_rng_seed(&r, 9);
+    CHECK_OK(nnc_net_init(fused, NNC_INIT_XAVIER, &r));
+    memcpy(nnc_net_parameters(general), nnc_net_parameters(fused),
+           nnc_net_parameter_count(fused) * sizeof(nnc_real));
+    CHECK(nnc_net_set_kernel_path(fused, path) && nnc_net_set_kernel_path(general, path));
+    int ok = 1;
+    for (int step = 0; step < 4 && ok; step++) {
+        if (step == 3) /* the last one diverges: a NaN input */
+            X[(size_t)(m - 1) * n_in] = (nnc_real)NAN;
+        int a = nnc_net_train_step(fused, X, Y, m, 0.3);
+        CHECK_OK(nnc_net_forward(general, X, m));
+        CHECK_OK(nnc_net_backward(general, X, Y, m));
+        int b = nnc_net_sgd_update_checked(general, 0.3);
+        ok = a == b && (step < 3 ? a == -1 : a >= 0);
+        if (step == 3)
+            break; /* NaNs may differ in their sign and payload bits */
+        ok = ok && same_bits(nnc_net_parameters(fused), nnc_net_parameters(general),
+                             nnc_net_parameter_count(fused));
+        for (int l = 0; l < 2; l++) {
+            size_t fan_in = l == 0 ? (size_t)n_in : (size_t)h, units = l == 0 ? h : n_out;
+            ok = ok &&
+                 same_bits(nnc_net_weight_grad(fused, l), nnc_net_weight_grad(general, l),
+                           fan_in * units) &&
+                 same_bits(nnc_net_bias_grad(fused, l), nnc_net_bias_grad(general, l), units);
+        }
+    }
+    if (!ok)
+        fprintf(stderr, "small step %d-%d-%d (%s, %s), batch %d, path %s: differs\n", n_in, h,
+                n_out, nnc_task_name(task), nnc_activation_get(act)->name, m,
+                nnc_kernel_path_name(path));
+    CHECK(ok);
+    nnc_net_free(fused);
+    nnc_net_free(general);
+    free(X), free(Y);
+}
+
+static void check_small_steps(void)
+{
+    static const int batches[] = {1, 3, 4, 7, 8, 9, 10, 16, 17, 33};
+    static const int shapes[][3] = {{1, 1, 1}, {1, 3, 1}, {1, 16, 1}, {2, 5, 3},
+                                    {3, 9, 2}, {8, 16, 8}, {4, 8, 1}, {1, 15, 2}};
+    static const nnc_activation acts[] = {NNC_ACT_SIGMOID, NNC_ACT_TANH, NNC_ACT_RELU,
+                                          NNC_ACT_ELU, NNC_ACT_SOFTPLUS};
+    int fused = 0;
+    for (int path = 0; path < NNC_PATH_COUNT; path++) {
+        if (!nnc_kernel_path_available(path))
+            continue;
+        for (size_t s = 0; s < sizeof shapes / sizeof *shapes; s++)
+            for (size_t b = 0; b < sizeof batches / sizeof *batches; b++) {
+                const int *sh = shapes[s];
+                nnc_task task = (s + b) % 3 == 0 ? NNC_TASK_BINARY : NNC_TASK_FITTING;
+                nnc_activation act = acts[(s * 3 + b) % (sizeof acts / sizeof *acts)];
+                fused += nnc_small_step_fits(path, task, sh[0], sh[1], sh[2]);
+                check_small_step(path, task, sh[0], sh[1], sh[2], batches[b], act, 0.7);
+            }
+        /* Shapes it leaves to the general path train the same way too. */
+        CHECK(!nnc_small_step_fits(path, NNC_TASK_MULTICLASS, 2, 3, 3));
+        CHECK(!nnc_small_step_fits(path, NNC_TASK_FITTING, 1, NNC_SMALL_STEP_MAX_HIDDEN + 1, 1));
+        CHECK(!nnc_small_step_fits(path, NNC_TASK_FITTING, NNC_SMALL_STEP_MAX_IO + 1, 3, 1));
+        check_small_step(path, NNC_TASK_MULTICLASS, 2, 3, 3, 10, NNC_ACT_SIGMOID, 0);
+        check_small_step(path, NNC_TASK_FITTING, 1, 17, 1, 10, NNC_ACT_SIGMOID, 0);
+    }
+    CHECK(!nnc_small_step_fits(NNC_PATH_PORTABLE, NNC_TASK_FITTING, 1, 3, 1));
+    /* On a SIMD machine, the fused step did run. */
+    CHECK(fused > 0 || nnc_kernel_best_path() == NNC_PATH_PORTABLE);
+    printf("small steps: %d fused cases, bit for bit\n", fused);
+}
+
 int main(void)
 {
     nnc_rng_seed(&rng, 11);
@@ -251,5 +341,6 @@ int main(void)
     check_net_paths(1, 3, 2, 1, 10);
     check_net_paths(5, 17, 9, 3, 23);
     check_net_paths(33, 40, 16, 2, 7);
+    check_small_steps();
     return check_report("test_kernels");
 }

@@ -123,9 +123,10 @@ void activation_backward(nnc_exec ex, nnc_real *dZ, const nnc_real *dA, const nn
                          const nnc_real *A, size_t count, const nnc_activation_info *act,
                          double param);
 
-/* The forward and backward pass of a network with one hidden layer, for
- * small shapes (small_step.c): the gradients come out as nnc_net_forward
- * then nnc_net_backward leave them, bit for bit; the layers' work buffers
+/* A training step of a network with one hidden layer, for small shapes
+ * (small_step.c): forward pass, gradients, and the update p −= eta·g.  The
+ * gradients and parameters come out as nnc_net_forward, nnc_net_backward
+ * and nnc_net_sgd_update leave them, bit for bit; the layers' work buffers
  * are not written.  Shapes: X (m, n_in), Y (m, n_out); W1 (n_in, hidden),
  * B1 (1, hidden); W2 (hidden, n_out), B2 (1, n_out); the gradients as
  * their parameters. */
@@ -134,10 +135,11 @@ typedef struct nnc_small_step_args {
     nnc_task task;
     int m, n_in, hidden, n_out;
     const nnc_real *X, *Y;
-    const nnc_real *W1, *B1, *W2, *B2;
+    nnc_real *W1, *B1, *W2, *B2;
     nnc_real *dW1, *dB1, *dW2, *dB2;
     const nnc_activation_info *act; /* the hidden layer's */
     double param;
+    nnc_real eta;
 } nnc_small_step_args;
 
 /* The most inputs (and outputs), and hidden units, nnc_small_step takes. */
@@ -148,8 +150,9 @@ typedef struct nnc_small_step_args {
  * or binary task, at most NNC_SMALL_STEP_MAX_IO inputs and outputs and
  * NNC_SMALL_STEP_MAX_HIDDEN hidden units. */
 int nnc_small_step_fits(int path, nnc_task task, int n_in, int hidden, int n_out);
-void nnc_small_step(const nnc_small_step_args *s);
-void nnc_small_step_avx512(const nnc_small_step_args *s);
-void nnc_small_step_avx2(const nnc_small_step_args *s);
+/* The step; 1 if every updated parameter is finite. */
+int nnc_small_step(const nnc_small_step_args *s);
+int nnc_small_step_avx512(const nnc_small_step_args *s);
+int nnc_small_step_avx2(const nnc_small_step_args *s);
 
 #endif

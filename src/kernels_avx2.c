@@ -54,5 +54,5 @@ static const int32_t mask_table[16] = {-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 
 #else
 void nnc_gemm_avx2(const nnc_gemm_args *g) { nnc_gemm_portable(g); }
 /* Never called: nnc_small_step_fits takes no SIMD path in this build. */
-void nnc_small_step_avx2(const nnc_small_step_args *s) { (void)s; }
+int nnc_small_step_avx2(const nnc_small_step_args *s) { return (void)s, 0; }
 #endif

@@ -52,5 +52,5 @@
 #else
 void nnc_gemm_avx512(const nnc_gemm_args *g) { nnc_gemm_portable(g); }
 /* Never called: nnc_small_step_fits takes no SIMD path in this build. */
-void nnc_small_step_avx512(const nnc_small_step_args *s) { (void)s; }
+int nnc_small_step_avx512(const nnc_small_step_args *s) { return (void)s, 0; }
 #endif

@@ -32,6 +32,7 @@ struct nnc_net {
 };
 
 static int sgd_update(nnc_net *net, nnc_real step);
+static int nonfinite_parameter(const nnc_net *net);
 
 /* Whether the net trains through nnc_small_step on its path. */
 static int takes_small_step(const nnc_net *net)
@@ -301,20 +302,20 @@ nnc_status nnc_net_backward(nnc_net *net, const nnc_real *X, const nnc_real *Y, 
 
 int nnc_net_train_step(nnc_net *net, const nnc_real *X, const nnc_real *Y, int m, double eta)
 {
-    if (net->small) {
-        layer *H = &net->layers[0], *O = &net->layers[1];
-        nnc_small_step_args s = {.path = net->ex.path, .task = net->task, .m = m,
-                            .n_in = H->n_in, .hidden = H->n_out, .n_out = O->n_out,
-                            .X = X, .Y = Y, .W1 = H->W, .B1 = H->B, .W2 = O->W, .B2 = O->B,
-                            .dW1 = H->dW, .dB1 = H->dB, .dW2 = O->dW, .dB2 = O->dB,
-                            .act = H->act, .param = H->spec.param};
-        nnc_small_step(&s);
-        net->forward_rows = 0; /* its work buffers are not this batch's */
-    } else {
+    if (!net->small) {
         nnc_net_forward(net, X, m);
         nnc_net_backward(net, X, Y, m);
+        return nnc_net_sgd_update_checked(net, eta);
     }
-    return nnc_net_sgd_update_checked(net, eta);
+    layer *H = &net->layers[0], *O = &net->layers[1];
+    nnc_small_step_args s = {.path = net->ex.path, .task = net->task, .m = m,
+                             .n_in = H->n_in, .hidden = H->n_out, .n_out = O->n_out,
+                             .X = X, .Y = Y, .W1 = H->W, .B1 = H->B, .W2 = O->W, .B2 = O->B,
+                             .dW1 = H->dW, .dB1 = H->dB, .dW2 = O->dW, .dB2 = O->dB,
+                             .act = H->act, .param = H->spec.param, .eta = (nnc_real)eta};
+    int finite = nnc_small_step(&s);
+    net->forward_rows = 0; /* the work buffers do not hold this batch */
+    return finite ? -1 : nonfinite_parameter(net);
 }
 
 void nnc_net_sgd_update(nnc_net *net, double eta)
@@ -439,12 +440,10 @@ static int all_finite(const nnc_real *v, size_t n)
     return 1;
 }
 
-int nnc_net_sgd_update_checked(nnc_net *net, double eta)
+/* 2·l for the first layer l whose weights hold a NaN/Inf, 2·l + 1 for its
+ * bias; 0 if none does (the caller knows that one does). */
+static int nonfinite_parameter(const nnc_net *net)
 {
-    /* One pass over the whole block, as the plain update; only when it
-     * finds a NaN/Inf are the layers searched for the first one. */
-    if (sgd_update(net, (nnc_real)eta))
-        return -1;
     for (int l = 0; l < net->n_layers; l++) {
         const layer *L = &net->layers[l];
         if (!all_finite(L->W, (size_t)L->n_in * L->n_out))
@@ -453,6 +452,13 @@ int nnc_net_sgd_update_checked(nnc_net *net, double eta)
             return 2 * l + 1;
     }
     return 0; /* not reached: the block holds exactly the layers' values */
+}
+
+int nnc_net_sgd_update_checked(nnc_net *net, double eta)
+{
+    /* One pass over the whole block, as the plain update; only when it
+     * finds a NaN/Inf are the layers searched for the first one. */
+    return sgd_update(net, (nnc_real)eta) ? -1 : nonfinite_parameter(net);
 }
 
 int nnc_net_nonfinite_layer(const nnc_net *net)

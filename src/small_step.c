@@ -1,5 +1,5 @@
-/* The forward and backward pass of a small network with one hidden layer
- * (the seed's 1-H-1 fits) in one function, on the SIMD paths
+/* The training step of a small network with one hidden layer (the seed's
+ * 1-H-1 fits) in one function, on the SIMD paths
  * (small_step_simd.h, compiled in kernels_avx512.c and kernels_avx2.c).
  *
  * For such shapes a training step is a single chain of dependent
@@ -20,10 +20,7 @@ int nnc_small_step_fits(int path, nnc_task task, int n_in, int hidden, int n_out
            hidden >= 1 && hidden <= NNC_SMALL_STEP_MAX_HIDDEN;
 }
 
-void nnc_small_step(const nnc_small_step_args *s)
+int nnc_small_step(const nnc_small_step_args *s)
 {
-    if (s->path == NNC_PATH_AVX512)
-        nnc_small_step_avx512(s);
-    else
-        nnc_small_step_avx2(s);
+    return s->path == NNC_PATH_AVX512 ? nnc_small_step_avx512(s) : nnc_small_step_avx2(s);
 }

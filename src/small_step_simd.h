@@ -13,13 +13,14 @@
  * The gradients are chains over the rows r: they run as scalar chains
  * through the chunks' columns, each in a register, in the order r = 0, 1,
  * ..., m−1, from +0, as the products of dense_backward do; the forward
- * chains are the same as dense_forward's.  So the same bits.  */
+ * chains are the same as dense_forward's, the update nnc_net_sgd_update's.
+ * So the same bits.  */
 
 /* The activation kernels work in blocks of 16 values: the columns of a
  * chunk take whole blocks, so that they never read a partial block. */
 #define SMALL_COLS_PAD (((NNC_SMALL_STEP_MAX_HIDDEN * W + 15) / 16) * 16)
 
-static NNC_ALWAYS_INLINE TGT void small_step_body(const nnc_small_step_args *s,
+static NNC_ALWAYS_INLINE TGT int small_step_body(const nnc_small_step_args *s,
                                                   const int n_in, const int n_out)
 {
     const int m = s->m, h = s->hidden;
@@ -119,25 +120,35 @@ static NNC_ALWAYS_INLINE TGT void small_step_body(const nnc_small_step_args *s,
         }
     }
 
-    /* Each chain times 1/m. */
-    const nnc_real inv_m = (nnc_real)1 / (nnc_real)m;
+    /* Each chain times 1/m is the gradient; each parameter then takes its
+     * step p − eta·g, as nnc_net_sgd_update's. */
+    const nnc_real inv_m = (nnc_real)1 / (nnc_real)m, eta = s->eta;
+    int finite = 1;
+#define SMALL_UPDATE(P, G, value)                                                        \
+    do {                                                                                 \
+        const nnc_real g_ = (value), p_ = (P) - eta * g_;                                \
+        (G) = g_;                                                                        \
+        (P) = p_;                                                                        \
+        finite &= isfinite(p_) != 0;                                                     \
+    } while (0)
     for (int i = 0; i < n_in * h; i++)
-        s->dW1[i] = gw1[i] * inv_m;
+        SMALL_UPDATE(s->W1[i], s->dW1[i], gw1[i] * inv_m);
     for (int j = 0; j < h; j++)
-        s->dB1[j] = gb1[j] * inv_m;
+        SMALL_UPDATE(s->B1[j], s->dB1[j], gb1[j] * inv_m);
     for (int i = 0; i < h * n_out; i++)
-        s->dW2[i] = gw2[i] * inv_m;
+        SMALL_UPDATE(s->W2[i], s->dW2[i], gw2[i] * inv_m);
     for (int o = 0; o < n_out; o++)
-        s->dB2[o] = gb2[o] * inv_m;
+        SMALL_UPDATE(s->B2[o], s->dB2[o], gb2[o] * inv_m);
+#undef SMALL_UPDATE
+    return finite;
 }
 
-TGT void SMALL_STEP_NAME(const nnc_small_step_args *s)
+TGT int SMALL_STEP_NAME(const nnc_small_step_args *s)
 {
     /* The seed's fits (one input, one output) with those loops known. */
     if (s->n_in == 1 && s->n_out == 1)
-        small_step_body(s, 1, 1);
-    else
-        small_step_body(s, s->n_in, s->n_out);
+        return small_step_body(s, 1, 1);
+    return small_step_body(s, s->n_in, s->n_out);
 }
 
 #undef SMALL_COLS_PAD

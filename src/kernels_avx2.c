@@ -3,6 +3,7 @@
  * vmaskmov.  Only called when the caller chose this path, which
  * nnc_kernel_path_available says this machine runs. */
 #include "kernels.h"
+#include "real_math.h"
 
 #include <stdint.h>
 

@@ -61,10 +61,21 @@ static NNC_ALWAYS_INLINE TGT int small_step_body(const nnc_small_step_args *s,
                 z = V_FMA(V_LOAD(x[p]), V_SET1(W1[p * h + j]), z);
             V_STORE(z1 + (size_t)j * W, z);
         }
-        for (size_t i = (size_t)h * W; i < cols; i++)
-            z1[i] = 0;
-        nnc_activation_forward_on(s->path, s->act, z1, a1, cols, s->param);
-        nnc_activation_derivative_on(s->path, s->act, z1, a1, dz1, cols, s->param);
+        if (s->act->id == NNC_ACT_SIGMOID) {
+            /* The seed's sigmoid here, in registers: the catalogue's element
+             * functions (the kernels' own), vectorised the same way. */
+            for (int j = 0; j < h; j++)
+                for (int i = 0; i < W; i++) {
+                    const nnc_real a = nnc_logistic(z1[j * W + i]);
+                    a1[j * W + i] = a;
+                    dz1[j * W + i] = a * ((nnc_real)1 - a);
+                }
+        } else {
+            for (size_t i = (size_t)h * W; i < cols; i++)
+                z1[i] = 0;
+            nnc_activation_forward_on(s->path, s->act, z1, a1, cols, s->param);
+            nnc_activation_derivative_on(s->path, s->act, z1, a1, dz1, cols, s->param);
+        }
 
         /* Output layer: column o of Z2 = chain over j of fma(A1[·][j],
          * W2[j][o], ·) from B2[o]; the output function; dZ2 = A2 − Y. */

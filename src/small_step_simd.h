@@ -48,10 +48,10 @@ static NNC_ALWAYS_INLINE TGT int small_step_body(const nnc_small_step_args *s,
         const int mc = m - r0 < W ? m - r0 : W; /* rows in this chunk */
         for (int i = 0; i < W; i++)
             for (int p = 0; p < n_in; p++)
-                x[p][i] = i < mc ? s->X[(r0 + i) * n_in + p] : 0;
+                x[p][i] = i < mc ? s->X[(size_t)(r0 + i) * n_in + p] : 0;
         for (int i = 0; i < W; i++)
             for (int o = 0; o < n_out; o++)
-                y[o][i] = i < mc ? s->Y[(r0 + i) * n_out + o] : 0;
+                y[o][i] = i < mc ? s->Y[(size_t)(r0 + i) * n_out + o] : 0;
 
         /* Hidden layer: column j of Z1 = chain over p of fma(x[p], W1[p][j], ·)
          * from B1[j]; A1 = f(Z1), and f'(Z1, A1). */
@@ -62,8 +62,9 @@ static NNC_ALWAYS_INLINE TGT int small_step_body(const nnc_small_step_args *s,
             V_STORE(z1 + (size_t)j * W, z);
         }
         if (s->act->id == NNC_ACT_SIGMOID) {
-            /* The seed's sigmoid here, in registers: the catalogue's element
-             * functions (the kernels' own), vectorised the same way. */
+            /* The seed's sigmoid without the kernel calls: nnc_logistic and
+             * the derivative a(1 − a), as activation_kernels.h computes
+             * them, vectorised the same way. */
             for (int j = 0; j < h; j++)
                 for (int i = 0; i < W; i++) {
                     const nnc_real a = nnc_logistic(z1[j * W + i]);

@@ -37,8 +37,10 @@ nnc_real *nnc_dataset_y_mutable(nnc_dataset *ds);
 int nnc_net_sgd_update_checked(nnc_net *net, double eta);
 /* One training step on the batch X (m, inputs), Y (m, outputs), m from 1
  * to max_batch: nnc_net_forward, nnc_net_backward, then
- * nnc_net_sgd_update_checked (its return value), with the same bits; small
- * one-hidden-layer networks take nnc_small_step for the first two. */
+ * nnc_net_sgd_update_checked (its return value), with the same gradients
+ * and parameters, bit for bit.  Small one-hidden-layer networks take
+ * nnc_small_step instead, which leaves the layers' work buffers (Z, A, dZ)
+ * unwritten: nnc_net_backward then needs a new forward pass. */
 int nnc_net_train_step(nnc_net *net, const nnc_real *X, const nnc_real *Y, int m, double eta);
 /* The first layer (0-based) whose Z or A in the last forward pass holds a
  * NaN/Inf, or -1. */

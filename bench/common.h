@@ -48,6 +48,29 @@ static inline void bench_result(const char *name, const char *workload, double s
            bench_peak_rss_mb());
 }
 
+/* Workload S's validation metrics, as nnc computes them: MSE/2 and
+ * R² = 1 − MSE/Var(y), from one prediction per row added in turn. */
+typedef struct bench_fit {
+    double se, sy, syy;
+    int n;
+} bench_fit;
+
+static inline void bench_fit_add(bench_fit *f, double prediction, double y)
+{
+    double d = prediction - y;
+    f->se += d * d;
+    f->sy += y;
+    f->syy += y * y;
+    f->n++;
+}
+
+static inline void bench_fit_end(const bench_fit *f, double *loss, double *r2)
+{
+    double n = f->n, var = f->syy / n - (f->sy / n) * (f->sy / n);
+    *loss = f->se / n / 2;
+    *r2 = 1 - (f->se / n) / var;
+}
+
 static inline void bench_die(const char *what)
 {
     fprintf(stderr, "bench: %s\n", what);

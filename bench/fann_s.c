@@ -18,17 +18,12 @@
 static void validate(struct fann *ann, const float *x, const float *y, int n,
                      double *loss, double *r2)
 {
-    double se = 0, sy = 0, syy = 0;
+    bench_fit f = {0};
     for (int i = 0; i < n; i++) {
         fann_type in = x[i];
-        double d = (double)fann_run(ann, &in)[0] - y[i];
-        se += d * d;
-        sy += y[i];
-        syy += (double)y[i] * y[i];
+        bench_fit_add(&f, fann_run(ann, &in)[0], y[i]);
     }
-    double var = syy / n - (sy / n) * (sy / n);
-    *loss = se / n / 2;
-    *r2 = 1 - (se / n) / var;
+    bench_fit_end(&f, loss, r2);
 }
 
 int main(int argc, char **argv)

@@ -30,16 +30,10 @@ static float predict(float x)
 
 static void validate(const float *x, const float *y, int n, double *loss, double *r2)
 {
-    double se = 0, sy = 0, syy = 0;
-    for (int i = 0; i < n; i++) {
-        double d = (double)predict(x[i]) - y[i];
-        se += d * d;
-        sy += y[i];
-        syy += (double)y[i] * y[i];
-    }
-    double var = syy / n - (sy / n) * (sy / n);
-    *loss = se / n / 2;
-    *r2 = 1 - (se / n) / var;
+    bench_fit f = {0};
+    for (int i = 0; i < n; i++)
+        bench_fit_add(&f, predict(x[i]), y[i]);
+    bench_fit_end(&f, loss, r2);
 }
 
 int main(int argc, char **argv)

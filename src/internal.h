@@ -31,17 +31,29 @@ nnc_status nnc_dataset_alloc(nnc_dataset **out, int rows, int n_in, int n_out,
 nnc_real *nnc_dataset_x_mutable(nnc_dataset *ds);
 nnc_real *nnc_dataset_y_mutable(nnc_dataset *ds);
 
+/* nnc_rng_shuffle of idx[0..n) in pieces: a shuffle starts with i = n;
+ * each call draws up to `steps` more of its picks and returns the new i,
+ * and the shuffle is complete once that is at most 1.  The pieces draw
+ * and swap exactly as one nnc_rng_shuffle does. */
+size_t nnc_rng_shuffle_part(nnc_rng *rng, uint32_t *idx, size_t i, size_t steps);
 /* nnc_net_sgd_update that also checks every updated value: returns -1 if
  * all are finite, else 2·layer for the first layer whose weights hold a
  * NaN/Inf, 2·layer + 1 for its bias (layer 0-based). */
 int nnc_net_sgd_update_checked(nnc_net *net, double eta);
-/* One training step on the batch X (m, inputs), Y (m, outputs), m from 1
- * to max_batch: nnc_net_forward, nnc_net_backward, then
- * nnc_net_sgd_update_checked (its return value), with the same gradients
- * and parameters, bit for bit.  Small one-hidden-layer networks take
- * nnc_small_step instead, which leaves the layers' work buffers (Z, A, dZ)
- * unwritten: nnc_net_backward then needs a new forward pass. */
-int nnc_net_train_step(nnc_net *net, const nnc_real *X, const nnc_real *Y, int m, double eta);
+/* Copies rows rows[0..m) of X (·, n_in) and Y (·, n_out) into Xb (m, n_in)
+ * and Yb (m, n_out). */
+void nnc_gather_rows(nnc_real *Xb, nnc_real *Yb, const nnc_real *X, const nnc_real *Y,
+                     const uint32_t *rows, int m, int n_in, int n_out);
+/* One training step on the batch made of rows rows[0..m) of X (·, inputs)
+ * and Y (·, outputs), m from 1 to max_batch: the rows gathered into Xb
+ * (max_batch, inputs) and Yb (max_batch, outputs), then nnc_net_forward,
+ * nnc_net_backward and nnc_net_sgd_update_checked (its return value).
+ * Small one-hidden-layer networks take nnc_small_step instead, with the
+ * same gradients and parameters, bit for bit: it reads the rows where they
+ * are, and leaves Xb, Yb and the layers' work buffers (Z, A, dZ) unwritten
+ * (nnc_net_backward then needs a new forward pass). */
+int nnc_net_train_step(nnc_net *net, const nnc_real *X, const nnc_real *Y,
+                       const uint32_t *rows, int m, double eta, nnc_real *Xb, nnc_real *Yb);
 /* The first layer (0-based) whose Z or A in the last forward pass holds a
  * NaN/Inf, or -1. */
 int nnc_net_nonfinite_layer(const nnc_net *net);

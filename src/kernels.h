@@ -127,7 +127,8 @@ void activation_backward(nnc_exec ex, nnc_real *dZ, const nnc_real *dA, const nn
  * (small_step.c): forward pass, gradients, and the update p −= eta·g.  The
  * gradients and parameters come out as nnc_net_forward, nnc_net_backward
  * and nnc_net_sgd_update leave them, bit for bit; the layers' work buffers
- * are not written.  Shapes: X (m, n_in), Y (m, n_out); W1 (n_in, hidden),
+ * are not written.  The batch is rows rows[0..m) of X (·, n_in) and Y
+ * (·, n_out), read where they are.  Shapes: W1 (n_in, hidden),
  * B1 (1, hidden); W2 (hidden, n_out), B2 (1, n_out); the gradients as
  * their parameters. */
 typedef struct nnc_small_step_args {
@@ -135,6 +136,7 @@ typedef struct nnc_small_step_args {
     nnc_task task;
     int m, n_in, hidden, n_out;
     const nnc_real *X, *Y;
+    const uint32_t *rows;
     nnc_real *W1, *B1, *W2, *B2;
     nnc_real *dW1, *dB1, *dW2, *dB2;
     const nnc_activation_info *act; /* the hidden layer's */

@@ -30,6 +30,14 @@
 #define V_MSTORE(p, mask, v) _mm256_maskstore_pd(p, mask, v)
 static const int64_t mask_table[8] = {-1, -1, -1, -1, 0, 0, 0, 0};
 #define MASK_N(n) _mm256_loadu_si256((const __m256i *)(mask_table + 4 - (n)))
+/* W row numbers (int32), and a gather of W values at base[rows[i]]. */
+static const int32_t row_mask_table[8] = {-1, -1, -1, -1, 0, 0, 0, 0};
+#define IT __m128i
+#define I_LOAD_ROWS(p, n) \
+    _mm_maskload_epi32(p, _mm_loadu_si128((const __m128i *)(row_mask_table + 4 - (n))))
+#define I_MUL(iv, k) _mm_mullo_epi32(iv, _mm_set1_epi32(k))
+#define V_GATHER(base, iv, n) \
+    _mm256_mask_i32gather_pd(_mm256_setzero_pd(), base, iv, _mm256_castsi256_pd(MASK_N(n)), 8)
 #else
 #define VT __m256
 #define W 8
@@ -45,6 +53,11 @@ static const int64_t mask_table[8] = {-1, -1, -1, -1, 0, 0, 0, 0};
 #define V_MSTORE(p, mask, v) _mm256_maskstore_ps(p, mask, v)
 static const int32_t mask_table[16] = {-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0};
 #define MASK_N(n) _mm256_loadu_si256((const __m256i *)(mask_table + 8 - (n)))
+#define IT __m256i
+#define I_LOAD_ROWS(p, n) _mm256_maskload_epi32(p, MASK_N(n))
+#define I_MUL(iv, k) _mm256_mullo_epi32(iv, _mm256_set1_epi32(k))
+#define V_GATHER(base, iv, n) \
+    _mm256_mask_i32gather_ps(_mm256_setzero_ps(), base, iv, _mm256_castsi256_ps(MASK_N(n)), 4)
 #endif
 
 #include "kernels_simd.h"

@@ -28,6 +28,11 @@
 #define V_MLOAD(mask, p) _mm512_maskz_loadu_pd(mask, p)
 #define V_MSTORE(p, mask, v) _mm512_mask_storeu_pd(p, mask, v)
 #define MASK_N(n) ((__mmask8)((1u << (n)) - 1u))
+/* W row numbers (int32), and a gather of W values at base[rows[i]]. */
+#define IT __m256i
+#define I_LOAD_ROWS(p, n) _mm512_castsi512_si256(_mm512_maskz_loadu_epi32(MASK_N(n), p))
+#define I_MUL(iv, k) _mm256_mullo_epi32(iv, _mm256_set1_epi32(k))
+#define V_GATHER(base, iv, n) _mm512_mask_i32gather_pd(_mm512_setzero_pd(), MASK_N(n), iv, base, 8)
 #else
 #define VT __m512
 #define MT __mmask16
@@ -43,6 +48,10 @@
 #define V_MLOAD(mask, p) _mm512_maskz_loadu_ps(mask, p)
 #define V_MSTORE(p, mask, v) _mm512_mask_storeu_ps(p, mask, v)
 #define MASK_N(n) ((__mmask16)((1u << (n)) - 1u))
+#define IT __m512i
+#define I_LOAD_ROWS(p, n) _mm512_maskz_loadu_epi32(MASK_N(n), p)
+#define I_MUL(iv, k) _mm512_mullo_epi32(iv, _mm512_set1_epi32(k))
+#define V_GATHER(base, iv, n) _mm512_mask_i32gather_ps(_mm512_setzero_ps(), MASK_N(n), iv, base, 4)
 #endif
 
 #include "kernels_simd.h"

@@ -300,17 +300,41 @@ nnc_status nnc_net_backward(nnc_net *net, const nnc_real *X, const nnc_real *Y, 
     return NNC_OK;
 }
 
-int nnc_net_train_step(nnc_net *net, const nnc_real *X, const nnc_real *Y, int m, double eta)
+/* Copies `width` values: a call to memcpy costs more than the copy for the
+ * narrow rows of small networks (the seed's 1-input fits). */
+static void copy_row(nnc_real *dst, const nnc_real *src, int width)
+{
+    if (width <= 4)
+        for (int i = 0; i < width; i++)
+            dst[i] = src[i];
+    else
+        memcpy(dst, src, (size_t)width * sizeof *dst);
+}
+
+void nnc_gather_rows(nnc_real *Xb, nnc_real *Yb, const nnc_real *X, const nnc_real *Y,
+                     const uint32_t *rows, int m, int n_in, int n_out)
+{
+    for (int r = 0; r < m; r++) {
+        copy_row(Xb + (size_t)r * n_in, X + (size_t)rows[r] * n_in, n_in);
+        copy_row(Yb + (size_t)r * n_out, Y + (size_t)rows[r] * n_out, n_out);
+    }
+}
+
+int nnc_net_train_step(nnc_net *net, const nnc_real *X, const nnc_real *Y,
+                       const uint32_t *rows, int m, double eta, nnc_real *Xb, nnc_real *Yb)
 {
     if (!net->small) {
-        nnc_net_forward(net, X, m);
-        nnc_net_backward(net, X, Y, m);
+        nnc_gather_rows(Xb, Yb, X, Y, rows, m, net->n_inputs,
+                        net->layers[net->n_layers - 1].n_out);
+        nnc_net_forward(net, Xb, m);
+        nnc_net_backward(net, Xb, Yb, m);
         return nnc_net_sgd_update_checked(net, eta);
     }
     layer *H = &net->layers[0], *O = &net->layers[1];
     nnc_small_step_args s = {.path = net->ex.path, .task = net->task, .m = m,
                              .n_in = H->n_in, .hidden = H->n_out, .n_out = O->n_out,
-                             .X = X, .Y = Y, .W1 = H->W, .B1 = H->B, .W2 = O->W, .B2 = O->B,
+                             .X = X, .Y = Y, .rows = rows,
+                             .W1 = H->W, .B1 = H->B, .W2 = O->W, .B2 = O->B,
                              .dW1 = H->dW, .dB1 = H->dB, .dW2 = O->dW, .dB2 = O->dB,
                              .act = H->act, .param = H->spec.param, .eta = (nnc_real)eta};
     int finite = nnc_small_step(&s);

@@ -1,6 +1,6 @@
 /* PCG32 (O'Neill 2014): 64-bit LCG state, 32-bit permuted output.
  * Every generator is an object the caller owns and seeds. */
-#include "nnc.h"
+#include "internal.h"
 
 #include <math.h>
 
@@ -52,12 +52,20 @@ uint32_t nnc_rng_below(nnc_rng *rng, uint32_t n)
     }
 }
 
-void nnc_rng_shuffle(nnc_rng *rng, uint32_t *idx, size_t n)
+size_t nnc_rng_shuffle_part(nnc_rng *rng, uint32_t *idx, size_t i, size_t steps)
 {
-    for (size_t i = n; i > 1; i--) {
+    /* Fisher–Yates from the top: position i − 1 takes a uniform pick of
+     * positions 0..i−1, and is then final. */
+    for (; i > 1 && steps > 0; i--, steps--) {
         size_t j = nnc_rng_below(rng, (uint32_t)i);
         uint32_t t = idx[i - 1];
         idx[i - 1] = idx[j];
         idx[j] = t;
     }
+    return i;
+}
+
+void nnc_rng_shuffle(nnc_rng *rng, uint32_t *idx, size_t n)
+{
+    (void)nnc_rng_shuffle_part(rng, idx, n, n);
 }

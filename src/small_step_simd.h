@@ -1,6 +1,7 @@
 /* nnc_small_step on a SIMD path, as a template: kernels_avx512.c and
  * kernels_avx2.c include it after kernels_simd.h, with the same vector
- * macros, V_ADD, V_LOAD, V_STORE and SMALL_STEP_NAME.
+ * macros, V_ADD, V_LOAD, V_STORE, the row gathers (IT, I_LOAD_ROWS, I_MUL,
+ * V_GATHER) and SMALL_STEP_NAME.
  *
  * The lanes are the rows of the batch, W at a time (a chunk of rows); one
  * vector holds a column of X, Z1, A1, Z2, ... for those rows.  So the
@@ -46,12 +47,16 @@ static NNC_ALWAYS_INLINE TGT int small_step_body(const nnc_small_step_args *s,
 
     for (int r0 = 0; r0 < m; r0 += W) {
         const int mc = m - r0 < W ? m - r0 : W; /* rows in this chunk */
-        for (int i = 0; i < W; i++)
-            for (int p = 0; p < n_in; p++)
-                x[p][i] = i < mc ? s->X[(size_t)(r0 + i) * n_in + p] : 0;
-        for (int i = 0; i < W; i++)
-            for (int o = 0; o < n_out; o++)
-                y[o][i] = i < mc ? s->Y[(size_t)(r0 + i) * n_out + o] : 0;
+        /* The chunk's columns of X and Y, gathered from their rows (0 in
+         * the lanes past the batch); row · width fits an int, as a data
+         * set's size does. */
+        const IT rows = I_LOAD_ROWS((const int *)(s->rows + r0), mc);
+        const IT x_at = n_in == 1 ? rows : I_MUL(rows, n_in);
+        const IT y_at = n_out == 1 ? rows : I_MUL(rows, n_out);
+        for (int p = 0; p < n_in; p++)
+            V_STORE(x[p], V_GATHER(s->X + p, x_at, mc));
+        for (int o = 0; o < n_out; o++)
+            V_STORE(y[o], V_GATHER(s->Y + o, y_at, mc));
 
         /* Hidden layer: column j of Z1 = chain over p of fma(x[p], W1[p][j], ·)
          * from B1[j]; A1 = f(Z1), and f'(Z1, A1). */

@@ -71,27 +71,6 @@ void nnc_train_result_free(nnc_train_result *result)
     }
 }
 
-/* Copies `width` values: a call to memcpy costs more than the copy for the
- * narrow rows of small networks (the seed's 1-input fits). */
-static inline void copy_row(nnc_real *dst, const nnc_real *src, int width)
-{
-    if (width <= 4)
-        for (int i = 0; i < width; i++)
-            dst[i] = src[i];
-    else
-        memcpy(dst, src, (size_t)width * sizeof *dst);
-}
-
-/* Copies rows idx[0..m) of X (·, n_in) and Y (·, n_out) into the batch buffers. */
-static void gather_rows(nnc_real *Xb, nnc_real *Yb, const nnc_real *X, const nnc_real *Y,
-                        const uint32_t *idx, int m, int n_in, int n_out)
-{
-    for (int r = 0; r < m; r++) {
-        copy_row(Xb + (size_t)r * n_in, X + (size_t)idx[r] * n_in, n_in);
-        copy_row(Yb + (size_t)r * n_out, Y + (size_t)idx[r] * n_out, n_out);
-    }
-}
-
 /* A resume state comes from a file: it must fit this split and schedule.
  * seen: n_train bytes of scratch. */
 static nnc_status check_resume(const nnc_train_state *st, int n_train, int n_valid, int ipe,
@@ -225,16 +204,19 @@ nnc_status nnc_train(nnc_net *net, const nnc_dataset *data, const nnc_train_opti
     size_t max_checks = (size_t)(end_total / ck_iter - at.total / ck_iter) + 1;
     size_t n_params = nnc_net_parameter_count(net);
 
-    /* Everything the loop needs, allocated once before it starts: the order
-     * and its copy at the last good check, the batch, the last good weights. */
+    /* Everything the loop needs, allocated once before it starts: the order,
+     * the next epoch's, and the order at the last good check, the batch, the
+     * last good weights. */
     uint32_t *idx = malloc((size_t)n_train * sizeof *idx);
+    uint32_t *next_idx = malloc((size_t)n_train * sizeof *next_idx);
     uint32_t *good_idx = malloc((size_t)n_train * sizeof *good_idx);
     nnc_real *Xb = malloc((size_t)bs * n_in * sizeof *Xb);
     nnc_real *Yb = malloc((size_t)bs * n_out * sizeof *Yb);
     nnc_real *good = malloc(n_params * sizeof *good);
     nnc_checkpoint *history = malloc(max_checks * sizeof *history);
-    if (!idx || !good_idx || !Xb || !Yb || !good || !history) {
-        free(idx), free(good_idx), free(Xb), free(Yb), free(good), free(history);
+    if (!idx || !next_idx || !good_idx || !Xb || !Yb || !good || !history) {
+        free(idx), free(next_idx), free(good_idx), free(Xb), free(Yb), free(good),
+            free(history);
         return nnc_fail(NNC_ERR_MEMORY, "nnc_train: out of memory");
     }
     const nnc_real *X = nnc_dataset_x(data), *Y = nnc_dataset_y(data);
@@ -273,14 +255,36 @@ nnc_status nnc_train(nnc_net *net, const nnc_dataset *data, const nnc_train_opti
     /* Updates left before the next check: a check follows update t when
      * (t + 1) % ck_iter == 0, counted down instead of divided every step. */
     long to_check = ck_iter - total % ck_iter;
+    /* The next epoch's shuffle is drawn a few picks per update, on a copy of
+     * the order with its own copy of the RNG (`ahead`), so that its draws
+     * overlap the updates' arithmetic; the epoch then takes it over whole.
+     * rng and idx stay this epoch's, as a stop or a check records them.
+     * ahead_epoch: the epoch next_idx is being shuffled for (-1: none). */
+    nnc_rng ahead = rng;
+    size_t ahead_left = 0;
+    int ahead_epoch = -1;
+    const size_t picks_per_update = ((size_t)n_train + (size_t)ipe - 1) / (size_t)ipe;
     while (!stop && epoch < o->max_epoch) {
         r.epochs_run = epoch + 1;
-        if (it == 0)
-            nnc_rng_shuffle(&rng, idx, (size_t)n_train);
+        if (it == 0) {
+            if (ahead_epoch == epoch) {
+                (void)nnc_rng_shuffle_part(&ahead, next_idx, ahead_left, (size_t)n_train);
+                uint32_t *t = idx;
+                idx = next_idx;
+                next_idx = t;
+                rng = ahead;
+            } else {
+                nnc_rng_shuffle(&rng, idx, (size_t)n_train);
+            }
+            memcpy(next_idx, idx, (size_t)n_train * sizeof *idx);
+            ahead = rng;
+            ahead_left = (size_t)n_train;
+            ahead_epoch = epoch + 1;
+        }
         while (!stop && it < ipe) {
             int start = it * bs, m = n_train - start < bs ? n_train - start : bs;
-            gather_rows(Xb, Yb, X, Y, idx + start, m, n_in, n_out);
-            int bad = nnc_net_train_step(net, Xb, Yb, m, o->eta);
+            int bad = nnc_net_train_step(net, X, Y, idx + start, m, o->eta, Xb, Yb);
+            ahead_left = nnc_rng_shuffle_part(&ahead, next_idx, ahead_left, picks_per_update);
             const long t = total; /* this update, 0-based */
             const int this_it = it;
             total++;
@@ -299,6 +303,7 @@ nnc_status nnc_train(nnc_net *net, const nnc_dataset *data, const nnc_train_opti
                  * updated weights, validation metrics on the whole set. */
                 nnc_checkpoint c = {.epoch = epoch, .total_iteration = t};
                 nnc_metric_sums train_sums = {0};
+                nnc_gather_rows(Xb, Yb, X, Y, idx + start, m, n_in, n_out);
                 nnc_net_forward(net, Xb, m);
                 nnc_metric_accumulate(task, nnc_net_output(net), Yb, m, n_out, &train_sums);
                 c.loss_train = nnc_metric_loss(&train_sums);
@@ -376,6 +381,7 @@ nnc_status nnc_train(nnc_net *net, const nnc_dataset *data, const nnc_train_opti
         r.state.rng = good_at.rng;
         r.state.order = good_idx;
         free(idx);
+        free(next_idx);
     } else {
         r.state.epoch = epoch;
         r.state.iteration = it;
@@ -383,6 +389,7 @@ nnc_status nnc_train(nnc_net *net, const nnc_dataset *data, const nnc_train_opti
         r.state.rng = rng;
         r.state.order = idx;
         free(good_idx);
+        free(next_idx);
     }
     r.iterations = total;
     free(Xb), free(Yb), free(good);

@@ -215,11 +215,23 @@ static void check_small_step(int path, nnc_task task, int n_in, int h, int n_out
                              nnc_activation act, double param)
 {
     nnc_layer_spec specs[2] = {{h, act, param}, {n_out, NNC_ACT_IDENTITY, 0}};
-    nnc_real *X = random_matrix((size_t)m * n_in), *Y = random_matrix((size_t)m * n_out);
-    for (size_t i = 0; i < (size_t)m * n_in; i++)
+    /* The batch: m of the 2m rows of a data set (X, Y), in shuffled order;
+     * the twin gets them gathered into (Xb, Yb). */
+    const int n = 2 * m;
+    nnc_real *X = random_matrix((size_t)n * n_in), *Y = random_matrix((size_t)n * n_out);
+    for (size_t i = 0; i < (size_t)n * n_in; i++)
         X[i] = X[i] / 1000;
-    for (size_t i = 0; i < (size_t)m * n_out; i++)
+    for (size_t i = 0; i < (size_t)n * n_out; i++)
         Y[i] = task == NNC_TASK_BINARY ? (nnc_real)(Y[i] > 0) : Y[i];
+    uint32_t *rows = malloc((size_t)n * sizeof *rows);
+    for (int i = 0; i < n; i++)
+        rows[i] = (uint32_t)i;
+    nnc_rng_shuffle(&rng, rows, (size_t)n);
+    /* The steps' scratch (Xs, Ys) and the twin's batch (Xb, Yb). */
+    const size_t x_size = (size_t)m * n_in * sizeof(nnc_real);
+    const size_t y_size = (size_t)m * n_out * sizeof(nnc_real);
+    nnc_real *Xs = malloc(x_size), *Xb = malloc(x_size), *Ys = malloc(y_size), *Yb = malloc(y_size);
+    CHECK(rows && Xs && Ys && Xb && Yb);
     nnc_net *fused, *general;
     CHECK_OK(nnc_net_create(&fused, task, n_in, 2, specs, m));
     CHECK_OK(nnc_net_create(&general, task, n_in, 2, specs, m));
@@ -232,10 +244,11 @@ static void check_small_step(int path, nnc_task task, int n_in, int h, int n_out
     int ok = 1;
     for (int step = 0; step < 4 && ok; step++) {
         if (step == 3) /* the last one diverges: a NaN input */
-            X[(size_t)(m - 1) * n_in] = (nnc_real)NAN;
-        int a = nnc_net_train_step(fused, X, Y, m, 0.3);
-        CHECK_OK(nnc_net_forward(general, X, m));
-        CHECK_OK(nnc_net_backward(general, X, Y, m));
+            X[(size_t)rows[m - 1] * n_in] = (nnc_real)NAN;
+        int a = nnc_net_train_step(fused, X, Y, rows, m, 0.3, Xs, Ys);
+        nnc_gather_rows(Xb, Yb, X, Y, rows, m, n_in, n_out);
+        CHECK_OK(nnc_net_forward(general, Xb, m));
+        CHECK_OK(nnc_net_backward(general, Xb, Yb, m));
         int b = nnc_net_sgd_update_checked(general, 0.3);
         ok = a == b && (step < 3 ? a == -1 : a >= 0);
         if (step == 3)
@@ -257,7 +270,7 @@ static void check_small_step(int path, nnc_task task, int n_in, int h, int n_out
     CHECK(ok);
     nnc_net_free(fused);
     nnc_net_free(general);
-    free(X), free(Y);
+    free(X), free(Y), free(Xs), free(Ys), free(Xb), free(Yb), free(rows);
 }
 
 static void check_small_steps(void)

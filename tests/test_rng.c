@@ -1,5 +1,6 @@
 /* The seeded generator: reproducible, well spread, unbiased shuffles. */
 #include "check.h"
+#include "internal.h"
 
 #include <string.h>
 
@@ -90,5 +91,27 @@ int main(void)
     for (int i = 0; i < 10; i++)
         for (int v = 0; v < 10; v++)
             CHECK_NEAR(seen[i][v], 2000, 250);
+
+    /* A shuffle drawn in pieces (as the training loop draws the next
+     * epoch's) is the same shuffle, and leaves the generator where one shuffle does. */
+    for (size_t piece = 1; piece <= 1001; piece += 250) {
+        uint32_t whole[1000], parts[1000];
+        for (uint32_t i = 0; i < 1000; i++)
+            whole[i] = parts[i] = i * 7u;
+        nnc_rng one, many;
+        nnc_rng_seed(&one, 5);
+        many = one;
+        nnc_rng_shuffle(&one, whole, 1000);
+        size_t left = 1000, calls = 0;
+        while (left > 1) {
+            left = nnc_rng_shuffle_part(&many, parts, left, piece);
+            calls++;
+        }
+        CHECK(calls == (999 + piece - 1) / piece);
+        CHECK(memcmp(whole, parts, sizeof whole) == 0);
+        CHECK(one.state == many.state);
+        CHECK(nnc_rng_shuffle_part(&many, parts, left, piece) == left); /* done: no draw */
+        CHECK(one.state == many.state);
+    }
     return check_report("test_rng");
 }

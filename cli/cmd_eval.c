@@ -21,6 +21,9 @@ static const char eval_usage[] =
     "  --task NAME             fitting | binary (labels 0 and 1) | multiclass\n"
     "                          (default: fitting)\n"
     "  --activation NAME[:P]   the hidden layers' activation (default: sigmoid)\n"
+    "  --threads N             threads that share each large product, 1 to 256; the\n"
+    "                          same numbers whatever N (default: the number of\n"
+    "                          online CPUs, at most %d)\n"
     "  -h, --help              this text\n"
     "Each option may be given once.\n";
 
@@ -30,13 +33,13 @@ int cmd_eval(int argc, char **argv)
     cli_data_source src = {0};
     const char *activation = "sigmoid";
     nnc_task task = NNC_TASK_FITTING;
-    int activation_given = 0;
+    int activation_given = 0, threads = cli_online_cpus(CLI_DEFAULT_THREADS_MAX);
     cli_seen seen = {0};
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i], *v;
         int m = 0;
         if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0) {
-            fputs(eval_usage, stdout);
+            printf(eval_usage, CLI_DEFAULT_THREADS_MAX);
             return CLI_OK;
         }
         int d = cli_data_option("eval", argc, argv, &i, &src, &seen);
@@ -55,6 +58,9 @@ int cmd_eval(int argc, char **argv)
                 cli_status_error("eval", NNC_ERR_ARGUMENT);
                 return CLI_USAGE;
             }
+        } else if (OPTION("--threads")) {
+            if (v && !cli_parse_int("eval", "--threads", v, 1, 256, &threads))
+                return CLI_USAGE;
         } else if (arg[0] == '-') {
             cli_error("eval", "unknown option '%s' (see nnc eval --help)", arg);
             return CLI_USAGE;
@@ -107,6 +113,8 @@ int cmd_eval(int argc, char **argv)
         goto done;
     }
     s = nnc_net_create(&net, task, n_in, n_layers, specs, 256);
+    if (s == NNC_OK)
+        s = nnc_net_set_threads(net, threads);
     if (s == NNC_OK)
         s = nnc_net_load_textbook(net, model);
     double loss_valid, acc_valid, acc_test;

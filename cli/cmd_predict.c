@@ -35,6 +35,9 @@ static const char predict_usage[] =
     "  -o, --out FILE          write the CSV to FILE (through a temporary file and a\n"
     "                          rename) instead of standard output (-)\n"
     "  --no-header             leave out the header line\n"
+    "  --threads N             threads that share each large product, 1 to 256; the\n"
+    "                          same numbers whatever N (default: the number of\n"
+    "                          online CPUs, at most %d)\n"
     "  -h, --help              this text\n"
     "Each option may be given once.\n";
 
@@ -335,12 +338,13 @@ int cmd_predict(int argc, char **argv)
 {
     const char *model_path = NULL, *input = NULL, *key = NULL, *out = NULL;
     int header = 1, labels[MAX_LABELS], n_labels = 0;
+    int threads = cli_online_cpus(CLI_DEFAULT_THREADS_MAX);
     cli_seen seen = {0};
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i], *v;
         int m = 0;
         if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0) {
-            fputs(predict_usage, stdout);
+            printf(predict_usage, CLI_DEFAULT_THREADS_MAX);
             return CLI_OK;
         }
         if (cli_is_flag(arg, "--no-header")) {
@@ -359,6 +363,9 @@ int cmd_predict(int argc, char **argv)
             if (v && strcmp(v, "-") != 0 && !cli_check_out_file("predict", "--out", v))
                 return CLI_USAGE;
             out = v;
+        } else if (OPTION("--threads")) {
+            if (v && !cli_parse_int("predict", "--threads", v, 1, 256, &threads))
+                return CLI_USAGE;
         } else if (arg[0] == '-' && arg[1] != '\0') {
             cli_error("predict", "unknown option '%s' (see nnc predict --help)", arg);
             return CLI_USAGE;
@@ -391,7 +398,12 @@ int cmd_predict(int argc, char **argv)
     int rc = cli_load_model("predict", model_path, 256, &model);
     if (rc != CLI_OK)
         return rc;
-    nnc_status s;
+    nnc_status s = nnc_net_set_threads(model.net, threads);
+    if (s != NNC_OK) {
+        cli_status_error("predict", s);
+        nnc_model_free(&model);
+        return status_exit(s);
+    }
     nnc_array arr = {0};
     nnc_real *X = NULL, *Y = NULL;
     char *text = NULL;

@@ -148,8 +148,28 @@ paste -d, "$TMP/three.csv" "$TMP/mc.csv" | awk -F, 'NR > 1 {
     right += $1 == $4; n++ }
     END { exit bad || right < 0.85 * n }' || fail "multiclass labels/probabilities: $(sed -n 2,4p "$TMP/mc.csv" | tr '\n' ' ')"
 
+# --- threads: a network wide enough for its products to be shared ----------
+# (40-600-1 on 256-row blocks: 6M multiply-adds a product) predicts the same
+# bytes on one thread and on three.
+awk 'BEGIN { srand(3); for (r = 0; r < 300; r++) { s = 0; line = "";
+    for (c = 0; c < 40; c++) { v = rand(); s += v * (c % 3 - 1); line = line sprintf("%.6f,", v) }
+    print line sprintf("%.6f", s) } }' >"$TMP/wide.csv"
+"$NNC" train --train "$TMP/wide.csv" --test "$TMP/wide.csv" --hidden 600 --epochs 1 \
+    --threads 1 --out "$TMP" --name wide >"$TMP/out" 2>&1 || fail "train wide: $(cat "$TMP/out")"
+"$NNC" predict "$TMP/wide/model.nnc" "$TMP/wide.csv" --label -1 --threads 1 >"$TMP/t1.csv" 2>"$TMP/err" ||
+    fail "predict --threads 1: $(cat "$TMP/err")"
+"$NNC" predict "$TMP/wide/model.nnc" "$TMP/wide.csv" --label -1 --threads 3 >"$TMP/t3.csv" 2>"$TMP/err" ||
+    fail "predict --threads 3: $(cat "$TMP/err")"
+[ "$(wc -l <"$TMP/t1.csv")" -eq 301 ] || fail "predict --threads 1: $(wc -l <"$TMP/t1.csv") lines"
+cmp -s "$TMP/t1.csv" "$TMP/t3.csv" || fail "predict: --threads 3 differs from --threads 1"
+"$NNC" eval --model "$SIN" --threads 1 >"$TMP/e1" 2>&1 || fail "eval --threads 1: $(cat "$TMP/e1")"
+"$NNC" eval --model "$SIN" --threads 2 >"$TMP/e2" 2>&1 || fail "eval --threads 2: $(cat "$TMP/e2")"
+cmp -s "$TMP/e1" "$TMP/e2" || fail "eval: --threads 2 differs from --threads 1"
+
 # --- errors: a message that names the problem, and the exit status ----------
 expect_error 1 "no MODEL given" predict
+expect_error 1 "--threads: 0 is out of range [1, 256]" predict "$TMP/sin.nnc" --threads 0
+expect_error 1 "--threads: 'x' is not a whole number" eval --model "$SIN" --threads x
 expect_error 1 "unknown option '--bogus'" predict "$TMP/sin.nnc" --bogus
 expect_error 1 "unexpected argument 'b'" predict "$TMP/sin.nnc" a b
 expect_error 1 "$TMP/none.nnc" predict "$TMP/none.nnc" "$TMP/grid.csv"

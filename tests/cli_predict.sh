@@ -162,6 +162,8 @@ awk 'BEGIN { srand(3); for (r = 0; r < 300; r++) { s = 0; line = "";
     fail "predict --threads 3: $(cat "$TMP/err")"
 [ "$(wc -l <"$TMP/t1.csv")" -eq 301 ] || fail "predict --threads 1: $(wc -l <"$TMP/t1.csv") lines"
 cmp -s "$TMP/t1.csv" "$TMP/t3.csv" || fail "predict: --threads 3 differs from --threads 1"
+# eval takes the option too (the textbook's 1-1-1 weights are too small to be
+# shared: this checks the option's path, not the split).
 "$NNC" eval --model "$SIN" --threads 1 >"$TMP/e1" 2>&1 || fail "eval --threads 1: $(cat "$TMP/e1")"
 "$NNC" eval --model "$SIN" --threads 2 >"$TMP/e2" 2>&1 || fail "eval --threads 2: $(cat "$TMP/e2")"
 cmp -s "$TMP/e1" "$TMP/e2" || fail "eval: --threads 2 differs from --threads 1"

@@ -1,5 +1,9 @@
 /* Datasets: samples X (rows, n_inputs) and targets Y (rows, n_outputs),
  * contiguous row-major nnc_real arrays, loaded from arrays, .npz or CSV. */
+#if defined(__linux__)
+#define _DEFAULT_SOURCE /* posix_memalign, madvise */
+#include <sys/mman.h>
+#endif
 #include "internal.h"
 
 #include <limits.h>
@@ -15,13 +19,36 @@ struct nnc_dataset {
 
 #define NPZ_MAX_FILE ((size_t)1 << 31)
 
+/* Room for a data set's values, freed with free().  Training reads the
+ * rows of a large set in shuffled order, each row on a different page: with
+ * 4 KB pages nearly every row costs a TLB miss and a page walk (Fashion-
+ * MNIST's 188 MB, batch 64: the gather of the batch rows took twice as
+ * long).  So on Linux an array of at least LARGE_PAGE bytes is aligned to
+ * 2 MB and asks for transparent huge pages (only a hint: the kernel may
+ * decline, and the memory works the same either way). */
+enum { LARGE_PAGE = 2 << 20 };
+
+static void *alloc_values(size_t bytes)
+{
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+    if (bytes >= 2 * (size_t)LARGE_PAGE) {
+        void *p = NULL;
+        if (posix_memalign(&p, LARGE_PAGE, bytes) != 0)
+            return NULL;
+        (void)madvise(p, bytes - bytes % LARGE_PAGE, MADV_HUGEPAGE);
+        return p;
+    }
+#endif
+    return malloc(bytes);
+}
+
 /* Allocates an empty dataset of the given sizes, already validated. */
 nnc_status nnc_dataset_alloc(nnc_dataset **out, int rows, int n_in, int n_out,
                                 const char *what)
 {
     nnc_dataset *ds = malloc(sizeof *ds);
-    nnc_real *X = malloc((size_t)rows * (size_t)n_in * sizeof *X);
-    nnc_real *Y = malloc((size_t)rows * (size_t)n_out * sizeof *Y);
+    nnc_real *X = alloc_values((size_t)rows * (size_t)n_in * sizeof *X);
+    nnc_real *Y = alloc_values((size_t)rows * (size_t)n_out * sizeof *Y);
     if (!ds || !X || !Y) {
         free(ds);
         free(X);

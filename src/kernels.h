@@ -38,14 +38,20 @@ typedef struct nnc_exec {
 
 /* The general product, every product below is one of its uses:
  *   C[i][j] = scale·(fma chain over kk of A'(i,kk)·B[kk][j] from start[j])
- * with A'(i,kk) = A[i·a_rs + kk·a_cs], B (k, n) row-major, C (m, n)
- * row-major; start NULL means +0, scale applies only when use_scale.
+ * with A'(i,kk) = A[R(i)·a_rs + K(kk)·a_cs], R(i) = rows_i ? rows_i[i] : i
+ * and K(kk) = rows_k ? rows_k[kk] : kk (row tables: a batch's rows read in
+ * place from a data set), B (k, n) row-major, C (m, n) row-major; start
+ * NULL means +0, scale applies only when use_scale.
  * When act is not NULL, each finished block of whole rows of C is also
- * passed through act->forward into Aout (same layout as C), while in cache. */
+ * passed through act->forward into Aout (same layout as C), while in cache.
+ * When U is not NULL (same layout as C), the result descends into it
+ * instead, U[i][j] = U[i][j] − step·C[i][j] (a multiply and a subtract:
+ * nnc_net_sgd_update's bits), and C is scratch, left unspecified. */
 typedef struct nnc_gemm_args {
     nnc_real *C;
     const nnc_real *A;
     size_t a_rs, a_cs;
+    const uint32_t *rows_i, *rows_k;
     const nnc_real *B;
     const nnc_real *start;
     int m, k, n;
@@ -54,16 +60,19 @@ typedef struct nnc_gemm_args {
     const nnc_activation_info *act;
     nnc_real *Aout;
     double param;
+    nnc_real *U;
+    nnc_real step;
     nnc_exec ex; /* the path that runs it, and the threads it may use */
 } nnc_gemm_args;
 
-/* Runs g on g->ex.path.  No state: the caller (the net, chosen once in
- * nnc_net_create; or a test) says which path and which pool.  With a pool,
- * a product of at least 2·GEMM_MIN_PART (matrix.c; 200K) multiply-adds is cut
- * into blocks of whole rows of C, one per thread: each element is still
- * its one chain, k is never cut, and the activation is element-wise, so
- * the bits do not change. */
-void nnc_gemm(const nnc_gemm_args *g);
+/* Runs g on g->ex.path; returns 0 if a descent left a NaN/Inf in U, else 1.
+ * No state: the caller (the net, chosen once in nnc_net_create; or a test)
+ * says which path and which pool.  With a pool, a product of at least
+ * 2·GEMM_MIN_PART (matrix.c; 200K) multiply-adds is cut into blocks of
+ * whole rows of C, one per thread: each element is still its one chain,
+ * and the activation and the descent are element-wise, so the bits do not
+ * change. */
+int nnc_gemm(const nnc_gemm_args *g);
 
 /* The implementation paths.  Every path gives the same bits. */
 enum { NNC_PATH_PORTABLE = 0, NNC_PATH_AVX2 = 1, NNC_PATH_AVX512 = 2, NNC_PATH_COUNT = 3 };
@@ -80,9 +89,9 @@ int nnc_net_kernel_path(const nnc_net *net);
 int nnc_net_set_kernel_path(nnc_net *net, int path);
 
 /* The per-path entry points (same contract as nnc_gemm). */
-void nnc_gemm_portable(const nnc_gemm_args *g);
-void nnc_gemm_avx2(const nnc_gemm_args *g);
-void nnc_gemm_avx512(const nnc_gemm_args *g);
+int nnc_gemm_portable(const nnc_gemm_args *g);
+int nnc_gemm_avx2(const nnc_gemm_args *g);
+int nnc_gemm_avx512(const nnc_gemm_args *g);
 
 /* The wrappers below all run on ex (a path available here, and a pool). */
 /* C = A·B.  A is (m, k), B is (k, n); C is (m, n). */

@@ -10,6 +10,7 @@
 #if defined(__GNUC__) && defined(__x86_64__)
 #include <immintrin.h>
 #include <math.h>
+#include <string.h>
 
 #define TGT __attribute__((target("avx2,fma")))
 #define MR_MAX 6
@@ -28,6 +29,7 @@
 #define V_STORE _mm256_storeu_pd
 #define V_MLOAD(mask, p) _mm256_maskload_pd(p, mask)
 #define V_MSTORE(p, mask, v) _mm256_maskstore_pd(p, mask, v)
+#define V_MASKZ(mask, v) _mm256_and_pd(v, _mm256_castsi256_pd(mask))
 static const int64_t mask_table[8] = {-1, -1, -1, -1, 0, 0, 0, 0};
 #define MASK_N(n) _mm256_loadu_si256((const __m256i *)(mask_table + 4 - (n)))
 /* W row numbers (int32), and a gather of W values at base[rows[i]]. */
@@ -51,8 +53,31 @@ static const int32_t row_mask_table[8] = {-1, -1, -1, -1, 0, 0, 0, 0};
 #define V_STORE _mm256_storeu_ps
 #define V_MLOAD(mask, p) _mm256_maskload_ps(p, mask)
 #define V_MSTORE(p, mask, v) _mm256_maskstore_ps(p, mask, v)
+#define V_MASKZ(mask, v) _mm256_and_ps(v, _mm256_castsi256_ps(mask))
 static const int32_t mask_table[16] = {-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0};
 #define MASK_N(n) _mm256_loadu_si256((const __m256i *)(mask_table + 8 - (n)))
+/* Transposes the 8×8 block r[0..8) in place (3 rounds of 8 shuffles). */
+#define V_TRANSPOSE(r) transpose8(r)
+static inline TGT void transpose8(__m256 r[8])
+{
+    __m256 t[8];
+    for (int i = 0; i < 4; i++) {
+        t[2 * i] = _mm256_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+        t[2 * i + 1] = _mm256_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+    }
+    for (int i = 0; i < 2; i++)
+        for (int h = 0; h < 2; h++) {
+            __m256d a = _mm256_castps_pd(t[4 * i + h]), b = _mm256_castps_pd(t[4 * i + h + 2]);
+            r[4 * i + 2 * h] = _mm256_castpd_ps(_mm256_unpacklo_pd(a, b));
+            r[4 * i + 2 * h + 1] = _mm256_castpd_ps(_mm256_unpackhi_pd(a, b));
+        }
+    for (int h = 0; h < 4; h++) {
+        t[h] = _mm256_permute2f128_ps(r[h], r[h + 4], 0x20);
+        t[h + 4] = _mm256_permute2f128_ps(r[h], r[h + 4], 0x31);
+    }
+    for (int h = 0; h < 8; h++)
+        r[h] = t[h];
+}
 #define IT __m256i
 #define I_LOAD_ROWS(p, n) _mm256_maskload_epi32(p, MASK_N(n))
 #define I_MUL(iv, k) _mm256_mullo_epi32(iv, _mm256_set1_epi32(k))
@@ -66,7 +91,7 @@ static const int32_t mask_table[16] = {-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 
 #include "small_step_simd.h"
 
 #else
-void nnc_gemm_avx2(const nnc_gemm_args *g) { nnc_gemm_portable(g); }
+int nnc_gemm_avx2(const nnc_gemm_args *g) { return nnc_gemm_portable(g); }
 /* Never called: nnc_small_step_fits takes no SIMD path in this build. */
 int nnc_small_step_avx2(const nnc_small_step_args *s) { return (void)s, 0; }
 #endif

@@ -9,6 +9,7 @@
 #if defined(__GNUC__) && defined(__x86_64__)
 #include <immintrin.h>
 #include <math.h>
+#include <string.h>
 
 #define TGT __attribute__((target("avx512f")))
 #define MR_MAX 14
@@ -27,6 +28,7 @@
 #define V_STORE _mm512_storeu_pd
 #define V_MLOAD(mask, p) _mm512_maskz_loadu_pd(mask, p)
 #define V_MSTORE(p, mask, v) _mm512_mask_storeu_pd(p, mask, v)
+#define V_MASKZ(mask, v) _mm512_maskz_mov_pd(mask, v)
 #define MASK_N(n) ((__mmask8)((1u << (n)) - 1u))
 /* W row numbers (int32), and a gather of W values at base[rows[i]]. */
 #define IT __m256i
@@ -47,7 +49,33 @@
 #define V_STORE _mm512_storeu_ps
 #define V_MLOAD(mask, p) _mm512_maskz_loadu_ps(mask, p)
 #define V_MSTORE(p, mask, v) _mm512_mask_storeu_ps(p, mask, v)
+#define V_MASKZ(mask, v) _mm512_maskz_mov_ps(mask, v)
 #define MASK_N(n) ((__mmask16)((1u << (n)) - 1u))
+/* Transposes the 16×16 block r[0..16) in place (4 rounds of 16 shuffles). */
+#define V_TRANSPOSE(r) transpose16(r)
+static inline TGT void transpose16(__m512 r[16])
+{
+    __m512 t[16];
+    for (int i = 0; i < 8; i++) {
+        t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+        t[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+    }
+    for (int i = 0; i < 4; i++)
+        for (int h = 0; h < 2; h++) {
+            __m512d a = _mm512_castps_pd(t[4 * i + h]), b = _mm512_castps_pd(t[4 * i + h + 2]);
+            r[4 * i + 2 * h] = _mm512_castpd_ps(_mm512_unpacklo_pd(a, b));
+            r[4 * i + 2 * h + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(a, b));
+        }
+    for (int i = 0; i < 2; i++)
+        for (int h = 0; h < 4; h++) {
+            t[8 * i + h] = _mm512_shuffle_f32x4(r[8 * i + h], r[8 * i + h + 4], 0x88);
+            t[8 * i + h + 4] = _mm512_shuffle_f32x4(r[8 * i + h], r[8 * i + h + 4], 0xdd);
+        }
+    for (int h = 0; h < 8; h++) {
+        r[h] = _mm512_shuffle_f32x4(t[h], t[h + 8], 0x88);
+        r[h + 8] = _mm512_shuffle_f32x4(t[h], t[h + 8], 0xdd);
+    }
+}
 #define IT __m512i
 #define I_LOAD_ROWS(p, n) _mm512_maskz_loadu_epi32(MASK_N(n), p)
 #define I_MUL(iv, k) _mm512_mullo_epi32(iv, _mm512_set1_epi32(k))
@@ -60,7 +88,7 @@
 #include "small_step_simd.h"
 
 #else
-void nnc_gemm_avx512(const nnc_gemm_args *g) { nnc_gemm_portable(g); }
+int nnc_gemm_avx512(const nnc_gemm_args *g) { return nnc_gemm_portable(g); }
 /* Never called: nnc_small_step_fits takes no SIMD path in this build. */
 int nnc_small_step_avx512(const nnc_small_step_args *s) { return (void)s, 0; }
 #endif

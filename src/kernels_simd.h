@@ -2,128 +2,273 @@
  * kernels_avx2.c define the vector operations and include this file once.
  *
  * Micro-kernel: a tile of MR_MAX rows × 2 vectors of columns lives in
- * registers for the whole k loop; for each kk it loads the two vectors of
- * B's row kk and broadcasts A'(i, kk) for each row i: the outer-product
- * form, so every element's chain of fmas runs over kk in order, one fma
- * per step (the portable path's order exactly).  Column edges use masked
- * loads and stores; row edges use the same kernel with fewer rows.
+ * registers through a block of steps kk; for each kk it loads the two
+ * vectors of B's row kk and broadcasts A'(i, kk) for each row i: the
+ * outer-product form, so every element's chain of fmas runs over kk in
+ * order, one fma per step (the portable path's order exactly).  The tile
+ * reads the mr values A'(·, kk) side by side, at constant offsets from one
+ * pointer a step: either A' is such an operand already (a_rs = 1 and no row
+ * table: the transposed activations of a weight gradient, read in place,
+ * their rows through the k table), or a block of MR_MAX rows × KC steps of
+ * A' is first packed that way (a row-major A, such as the forward pass'
+ * input, through its row table: the batch rows gathered straight from the
+ * data set, once per block).  Column edges use masked loads and stores;
+ * row edges use the same kernel with fewer rows.
  *
- * Blocking: rows outermost (a block of MR_MAX rows of A' stays in L1 while
- * the panels of B stream past from L2), then panels of 2 vectors of
- * columns; the activation runs on each finished block of rows while it is
- * still in cache.  k is not blocked: each accumulator stays in its register
- * from the start value to the store.  While the first panel of a block
- * runs, the next block's rows of a row-major A are prefetched into L2
- * (the forward pass' X comes from memory once per epoch).
+ * Blocking: rows outermost, then blocks of KC steps, then panels of 2
+ * vectors of columns.  Between the blocks of k the partial sums wait in C:
+ * a value stored and loaded back is the same value, so each element is
+ * still its one chain.  The activation runs on each finished block of rows
+ * while it is still in cache; a descent (U −= step·C, the SGD update fused
+ * into a weight gradient's product) replaces the last store.  While a
+ * block runs, the next block's rows of a packed A are prefetched.
  *
  * The includer defines: TGT (the target attribute), VT, MT, W (lanes),
  * MR_MAX, V_SET1, V_ZERO, V_FMA(a, b, c) = a·b + c rounded once, V_MUL,
- * V_MLOAD(mask, p), V_MSTORE(p, mask, v), MASK_N(n) (the first n lanes),
- * GEMM_NAME. */
+ * V_SUB, V_MLOAD(mask, p), V_MSTORE(p, mask, v), V_MASKZ(mask, v) (lanes
+ * outside mask set to +0), MASK_N(n) (the first n lanes), GEMM_NAME. */
 
-static NNC_ALWAYS_INLINE TGT void tile(const int mr, const int nv, nnc_real *C, size_t ldc,
-                                       const nnc_real *A, size_t a_rs, size_t a_cs,
-                                       const nnc_real *B, size_t ldb, const nnc_real *start,
-                                       int k, int use_scale, nnc_real scale, MT m0, MT m1,
-                                       const nnc_real *pf, int pf_rows)
+/* Steps of k a block: a packed block of A' (MR_MAX × KC values) stays in
+ * L1 while the panels of B's KC rows pass it. */
+#define KC 256
+
+/* What a tile needs besides its shape.  A'(i, kk) = (A + ak[kk])[i]: the
+ * offsets of the block's steps, worked out once a block (K(kk)·a_cs, or
+ * kk·MR_MAX in a packed block); B, C, start, U at the tile's corner. */
+typedef struct tile_job {
+    nnc_real *C;
+    size_t ldc;
+    const nnc_real *A;
+    const size_t *ak;
+    const nnc_real *B;
+    int k;
+    int first, last;        /* the first block of k (chains start at start
+                             * or +0, else at C), the last (scale, store) */
+    const nnc_real *start;
+    int use_scale;
+    nnc_real scale;
+    nnc_real *U;            /* descent target, or NULL: store into C */
+    nnc_real step;
+} tile_job;
+
+/* nv vectors of columns: 1 (masked by m0), 2 (the second masked by m1), or
+ * 3: two whole vectors, unmasked. */
+#define V_LOAD0(p) (nv == 3 ? V_LOAD(p) : V_MLOAD(m0, p))
+#define V_LOAD1(p) (nv == 3 ? V_LOAD(p) : V_MLOAD(m1, p))
+#define V_STORE0(p, v) (nv == 3 ? V_STORE(p, v) : V_MSTORE(p, m0, v))
+#define V_STORE1(p, v) (nv == 3 ? V_STORE(p, v) : V_MSTORE(p, m1, v))
+
+static NNC_ALWAYS_INLINE TGT void tile(const int mr, const int nv, const tile_job *t, MT m0,
+                                       MT m1, VT *bad)
 {
+    const size_t ldc = t->ldc;
+    const size_t *restrict ak = t->ak;
     VT acc0[MR_MAX], acc1[MR_MAX];
-    VT s0 = start ? V_MLOAD(m0, start) : V_ZERO();
-    VT s1 = nv > 1 && start ? V_MLOAD(m1, start + W) : V_ZERO();
-#pragma GCC unroll 32
-    for (int i = 0; i < mr; i++) {
-        acc0[i] = s0;
-        acc1[i] = s1;
-    }
-    for (int kk = 0; kk < k; kk++) {
-        const nnc_real *b = B + (size_t)kk * ldb;
-        const nnc_real *a = A + (size_t)kk * a_cs;
-        VT b0 = V_MLOAD(m0, b);
-        VT b1 = nv > 1 ? V_MLOAD(m1, b + W) : V_ZERO();
-        /* Into L2: the next block's rows of A, a cache line each 64 bytes. */
-        if (pf && (kk & (int)(64 / sizeof(nnc_real) - 1)) == 0)
-            for (int i = 0; i < pf_rows; i++)
-                __builtin_prefetch(pf + (size_t)i * a_rs + kk, 0, 2);
+    if (t->first) {
+        VT s0 = t->start ? V_LOAD0(t->start) : V_ZERO();
+        VT s1 = nv > 1 && t->start ? V_LOAD1(t->start + W) : V_ZERO();
 #pragma GCC unroll 32
         for (int i = 0; i < mr; i++) {
-            VT ai = V_SET1(a[(size_t)i * a_rs]);
+            acc0[i] = s0;
+            acc1[i] = s1;
+        }
+    } else {
+#pragma GCC unroll 32
+        for (int i = 0; i < mr; i++) {
+            acc0[i] = V_LOAD0(t->C + (size_t)i * ldc);
+            acc1[i] = nv > 1 ? V_LOAD1(t->C + (size_t)i * ldc + W) : V_ZERO();
+        }
+    }
+    const nnc_real *b = t->B;
+    for (int kk = 0; kk < t->k; kk++, b += ldc) {
+        const nnc_real *a = t->A + ak[kk];
+        VT b0 = V_LOAD0(b);
+        VT b1 = nv > 1 ? V_LOAD1(b + W) : V_ZERO();
+#pragma GCC unroll 32
+        for (int i = 0; i < mr; i++) {
+            VT ai = V_SET1(a[i]);
             acc0[i] = V_FMA(ai, b0, acc0[i]);
             if (nv > 1)
                 acc1[i] = V_FMA(ai, b1, acc1[i]);
         }
     }
-    if (use_scale) {
-        VT sc = V_SET1(scale);
+    if (t->last && t->use_scale) {
+        VT sc = V_SET1(t->scale);
 #pragma GCC unroll 32
         for (int i = 0; i < mr; i++) {
             acc0[i] = V_MUL(acc0[i], sc);
             acc1[i] = V_MUL(acc1[i], sc);
         }
     }
+    if (t->last && t->U) {
+        /* u − step·g: a multiply and a subtract, as nnc_net_sgd_update;
+         * u·0 is NaN exactly when u is NaN or ±Inf. */
+        const VT st = V_SET1(t->step), zero = V_ZERO();
+#pragma GCC unroll 32
+        for (int i = 0; i < mr; i++) {
+            nnc_real *u = t->U + (size_t)i * ldc;
+            VT u0 = V_SUB(V_LOAD0(u), V_MUL(st, acc0[i]));
+            V_STORE0(u, u0);
+            *bad = V_FMA(nv == 3 ? u0 : V_MASKZ(m0, u0), zero, *bad);
+            if (nv > 1) {
+                VT u1 = V_SUB(V_LOAD1(u + W), V_MUL(st, acc1[i]));
+                V_STORE1(u + W, u1);
+                *bad = V_FMA(nv == 3 ? u1 : V_MASKZ(m1, u1), zero, *bad);
+            }
+        }
+        return;
+    }
 #pragma GCC unroll 32
     for (int i = 0; i < mr; i++) {
-        V_MSTORE(C + (size_t)i * ldc, m0, acc0[i]);
+        V_STORE0(t->C + (size_t)i * ldc, acc0[i]);
         if (nv > 1)
-            V_MSTORE(C + (size_t)i * ldc + W, m1, acc1[i]);
+            V_STORE1(t->C + (size_t)i * ldc + W, acc1[i]);
     }
 }
 
-TGT void GEMM_NAME(const nnc_gemm_args *g)
+/* Row i of A' (0-based in the whole product) in A: its first value. */
+static NNC_ALWAYS_INLINE const nnc_real *a_row(const nnc_gemm_args *g, int i)
+{
+    return g->A + (size_t)(g->rows_i ? g->rows_i[i] : (uint32_t)i) * g->a_rs;
+}
+
+/* P[kk·MR_MAX + i] = A'(i0 + i, k0 + kk) for i < mr, kk < kc; and the
+ * same steps of the next block's rows (nx of them) into L2, a cache line
+ * each 64 bytes, for a row-major A (a_cs 1, no k table). */
+static TGT void pack(nnc_real *restrict P, const nnc_gemm_args *g, int i0, int mr, int k0,
+                     int kc, int nx)
+{
+    const size_t a_cs = g->a_cs;
+    int done = 0; /* steps packed by the vector transposes */
+#if defined(V_TRANSPOSE)
+    if (!g->rows_k && a_cs == 1 && MR_MAX <= W) {
+        /* W steps of each row at once, transposed in registers: vector
+         * t of the block is step kk + t of every row.  Each store writes
+         * W ≥ MR_MAX values; those past MR_MAX land in the next step's
+         * slots, and the next store (or the scalar tail) overwrites them. */
+        const nnc_real *rp[W];
+        for (int i = 0; i < W; i++)
+            rp[i] = i < mr ? a_row(g, i0 + i) + k0 : NULL;
+        for (; done + W <= kc; done += W) {
+            VT r[W];
+            for (int i = 0; i < W; i++)
+                r[i] = i < mr ? V_LOAD(rp[i] + done) : V_ZERO();
+            V_TRANSPOSE(r);
+            for (int t = 0; t < W; t++)
+                V_STORE(P + (size_t)(done + t) * MR_MAX, r[t]);
+        }
+    }
+#endif
+    for (int i = 0; i < mr && done < kc; i++) {
+        const nnc_real *restrict row = a_row(g, i0 + i);
+        nnc_real *restrict p = P + i;
+        if (g->rows_k)
+            for (int kk = 0; kk < kc; kk++)
+                p[(size_t)kk * MR_MAX] = row[(size_t)g->rows_k[k0 + kk] * a_cs];
+        else if (a_cs == 1)
+            for (int kk = done; kk < kc; kk++)
+                p[(size_t)kk * MR_MAX] = row[k0 + kk];
+        else
+            for (int kk = 0; kk < kc; kk++)
+                p[(size_t)kk * MR_MAX] = row[(size_t)(k0 + kk) * a_cs];
+    }
+    for (int i = 0; i < nx; i++) {
+        const nnc_real *next = a_row(g, i0 + mr + i) + k0;
+        for (int kk = 0; kk < kc; kk += (int)(64 / sizeof(nnc_real)))
+            __builtin_prefetch(next + kk, 0, 2);
+    }
+}
+
+TGT int GEMM_NAME(const nnc_gemm_args *g)
 {
     const int m = g->m, k = g->k, n = g->n;
     const size_t ldc = (size_t)n;
+    /* A' read in place: its values of a step side by side. */
+    const int in_place = g->a_rs == 1 && !g->rows_i;
+    nnc_real P[MR_MAX * KC + W] __attribute__((aligned(64))); /* + W: see pack */
+    size_t ak[KC];
+    if (!in_place)
+        for (int kk = 0; kk < KC; kk++)
+            ak[kk] = (size_t)kk * MR_MAX;
+    /* Blocks of k of about equal length (784 = 4 × 196, not 3 × 256 + 16),
+     * a multiple of W steps but the last. */
+    const int n_kb = (k + KC - 1) / KC;
+    int kb = n_kb > 1 ? (k + n_kb - 1) / n_kb : KC;
+    kb = (kb + W - 1) / W * W;
+    VT bad = V_ZERO();
     for (int i0 = 0; i0 < m; i0 += MR_MAX) {
         const int mr = m - i0 < MR_MAX ? m - i0 : MR_MAX;
-        nnc_real *C = g->C + (size_t)i0 * ldc;
-        const nnc_real *A = g->A + (size_t)i0 * g->a_rs;
-        for (int j0 = 0; j0 < n; j0 += 2 * W) {
-            const int w = n - j0 < 2 * W ? n - j0 : 2 * W;
-            const MT m0 = MASK_N(w < W ? w : W), m1 = MASK_N(w > W ? w - W : 0);
-            const nnc_real *start = g->start ? g->start + j0 : NULL;
-            /* While the first panel of a block runs, the next block's rows
-             * of a row-major A (the forward pass' X) come into L2. */
-            const int pf_rows = j0 == 0 && g->a_cs == 1 && m - i0 > MR_MAX
-                                    ? (m - i0 - MR_MAX < MR_MAX ? m - i0 - MR_MAX : MR_MAX) : 0;
-            const nnc_real *pf = pf_rows ? A + (size_t)MR_MAX * g->a_rs : NULL;
-#define TILE_ARGS C + j0, ldc, A, g->a_rs, g->a_cs, g->B + j0, ldc, start, k, g->use_scale, \
-                  g->scale, m0, m1, pf, pf_rows
+        /* The next block's rows of a row-major A, fetched while this one
+         * runs (the forward pass reads each batch row from memory once). */
+        const int nx = !in_place && g->a_cs == 1 && !g->rows_k && g->a_rs > 0 && m - i0 > mr
+                           ? (m - i0 - mr < MR_MAX ? m - i0 - mr : MR_MAX) : 0;
+        for (int k0 = 0; k0 < k || k0 == 0; k0 += kb) {
+            const int kc = k - k0 < kb ? k - k0 : kb;
+            tile_job t = {.ldc = ldc, .ak = ak, .k = kc, .first = k0 == 0,
+                          .last = k0 + kc >= k, .use_scale = g->use_scale,
+                          .scale = g->scale, .step = g->step};
+            if (in_place) {
+                t.A = g->A + i0;
+                if (i0 == 0 || k > kb) /* the same offsets for every block */
+                    for (int kk = 0; kk < kc; kk++)
+                        ak[kk] = (size_t)(g->rows_k ? g->rows_k[k0 + kk]
+                                                    : (uint32_t)(k0 + kk)) * g->a_cs;
+            } else {
+                pack(P, g, i0, mr, k0, kc, nx);
+                t.A = P;
+            }
+            for (int j0 = 0; j0 < n; j0 += 2 * W) {
+                const int w = n - j0 < 2 * W ? n - j0 : 2 * W;
+                const MT m0 = MASK_N(w < W ? w : W), m1 = MASK_N(w > W ? w - W : 0);
+                t.C = g->C + (size_t)i0 * ldc + j0;
+                t.B = g->B + (size_t)k0 * ldc + j0;
+                t.start = g->start ? g->start + j0 : NULL;
+                t.U = g->U ? g->U + (size_t)i0 * ldc + j0 : NULL;
 #define TILE_CASE(r)                                                                     \
     case r:                                                                              \
-        if (w > W)                                                                       \
-            tile(r, 2, TILE_ARGS);                                                       \
+        if (w == 2 * W)                                                                  \
+            tile(r, 3, &t, m0, m1, &bad);                                                \
+        else if (w > W)                                                                  \
+            tile(r, 2, &t, m0, m1, &bad);                                                \
         else                                                                             \
-            tile(r, 1, TILE_ARGS);                                                       \
+            tile(r, 1, &t, m0, m1, &bad);                                                \
         break;
-            switch (mr) {
-                TILE_CASE(1)
-                TILE_CASE(2)
-                TILE_CASE(3)
-                TILE_CASE(4)
-                TILE_CASE(5)
-                TILE_CASE(6)
+                switch (mr) {
+                    TILE_CASE(1)
+                    TILE_CASE(2)
+                    TILE_CASE(3)
+                    TILE_CASE(4)
+                    TILE_CASE(5)
+                    TILE_CASE(6)
 #if MR_MAX > 6
-                TILE_CASE(7)
-                TILE_CASE(8)
-                TILE_CASE(9)
-                TILE_CASE(10)
-                TILE_CASE(11)
-                TILE_CASE(12)
+                    TILE_CASE(7)
+                    TILE_CASE(8)
+                    TILE_CASE(9)
+                    TILE_CASE(10)
+                    TILE_CASE(11)
+                    TILE_CASE(12)
 #endif
 #if MR_MAX > 12
-                TILE_CASE(13)
-                TILE_CASE(14)
+                    TILE_CASE(13)
+                    TILE_CASE(14)
 #endif
 #if MR_MAX > 14
 #error "MR_MAX above 14: add cases"
 #endif
-            default:
-                break;
-            }
+                default:
+                    break;
+                }
 #undef TILE_CASE
-#undef TILE_ARGS
+            }
         }
         if (g->act)
-            nnc_activation_forward_on(g->ex.path, g->act, C, g->Aout + (size_t)i0 * ldc,
-                                      (size_t)mr * ldc, g->param);
+            nnc_activation_forward_on(g->ex.path, g->act, g->C + (size_t)i0 * ldc,
+                                      g->Aout + (size_t)i0 * ldc, (size_t)mr * ldc, g->param);
     }
+    nnc_real lanes[W];
+    memcpy(lanes, &bad, sizeof lanes);
+    for (int l = 0; l < W; l++)
+        if (lanes[l] != lanes[l])
+            return 0;
+    return 1;
 }

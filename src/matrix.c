@@ -10,29 +10,39 @@
 /* The portable path: row by row, C's row starts at start (or +0) and
  * gathers fma(A'(i,kk), B[kk][j], ·) for kk in order, which keeps the inner
  * loop along contiguous rows of B and C. */
-void nnc_gemm_portable(const nnc_gemm_args *g)
+int nnc_gemm_portable(const nnc_gemm_args *g)
 {
     const int m = g->m, k = g->k, n = g->n;
+    int finite = 1;
     for (int i = 0; i < m; i++) {
         nnc_real *c = g->C + (size_t)i * n;
-        const nnc_real *a = g->A + (size_t)i * g->a_rs;
+        const nnc_real *a = g->A + (size_t)(g->rows_i ? g->rows_i[i] : (uint32_t)i) * g->a_rs;
         if (g->start)
             memcpy(c, g->start, (size_t)n * sizeof *c);
         else
             for (int j = 0; j < n; j++)
                 c[j] = 0;
         for (int kk = 0; kk < k; kk++) {
-            const nnc_real aik = a[(size_t)kk * g->a_cs], *b = g->B + (size_t)kk * n;
+            const size_t kr = g->rows_k ? g->rows_k[kk] : (uint32_t)kk;
+            const nnc_real aik = a[kr * g->a_cs], *b = g->B + (size_t)kk * n;
             for (int j = 0; j < n; j++)
                 c[j] = NNC_FMA(aik, b[j], c[j]);
         }
         if (g->use_scale)
             for (int j = 0; j < n; j++)
                 c[j] *= g->scale;
+        if (g->U) {
+            nnc_real *u = g->U + (size_t)i * n;
+            for (int j = 0; j < n; j++) {
+                u[j] = u[j] - g->step * c[j];
+                finite &= isfinite(u[j]) != 0;
+            }
+        }
         if (g->act)
             nnc_activation_forward_on(g->ex.path, g->act, c, g->Aout + (size_t)i * n, (size_t)n,
                                       g->param);
     }
+    return finite;
 }
 
 /* The paths this machine can run: pure reads of the CPU's features.  The
@@ -70,18 +80,15 @@ const char *nnc_kernel_path_name(int path)
 }
 
 /* g on its path, in this thread. */
-static void gemm_here(const nnc_gemm_args *g)
+static int gemm_here(const nnc_gemm_args *g)
 {
     switch (g->ex.path) {
     case NNC_PATH_AVX512:
-        nnc_gemm_avx512(g);
-        return;
+        return nnc_gemm_avx512(g);
     case NNC_PATH_AVX2:
-        nnc_gemm_avx2(g);
-        return;
+        return nnc_gemm_avx2(g);
     default:
-        nnc_gemm_portable(g);
-        return;
+        return nnc_gemm_portable(g);
     }
 }
 
@@ -92,46 +99,58 @@ static void gemm_here(const nnc_gemm_args *g)
  * 32%, 6.4M 43%. */
 #define GEMM_MIN_PART 100000.0
 
-/* Piece `part` of a product cut into blocks of rows [i0, i1) of C, A' and
- * Aout: the same k and n, so every element is the same chain.  (Blocks of
- * columns would give the same bits too, but a core's hardware prefetcher
- * then runs into the lines its neighbour is writing, row after row.) */
+typedef struct gemm_split {
+    const nnc_gemm_args *g;
+    unsigned char finite[NNC_MAX_THREADS]; /* each piece's verdict */
+} gemm_split;
+
+/* Piece `part` of a product cut into blocks of rows [i0, i1) of C, A'
+ * (through its row table if it has one), Aout and U: the same k and n, so
+ * every element is the same chain.  (Blocks of columns would give the same
+ * bits too, but a core's hardware prefetcher then runs into the lines its
+ * neighbour is writing, row after row.) */
 static void gemm_rows(void *arg, int part, int parts)
 {
-    const nnc_gemm_args *g = arg;
+    gemm_split *split = arg;
+    const nnc_gemm_args *g = split->g;
     size_t i0, i1;
     nnc_pool_piece((size_t)g->m, part, parts, 1, &i0, &i1);
     nnc_gemm_args piece = *g;
     piece.m = (int)(i1 - i0);
     piece.C = g->C + i0 * (size_t)g->n;
-    piece.A = g->A + i0 * g->a_rs;
+    if (g->rows_i)
+        piece.rows_i = g->rows_i + i0;
+    else
+        piece.A = g->A + i0 * g->a_rs;
     if (g->act)
         piece.Aout = g->Aout + i0 * (size_t)g->n;
-    if (piece.m > 0)
-        gemm_here(&piece);
+    if (g->U)
+        piece.U = g->U + i0 * (size_t)g->n;
+    split->finite[part] = (unsigned char)(piece.m > 0 ? gemm_here(&piece) : 1);
 }
 
 /* g with a pool: cut into pieces when it is large enough. */
 #if defined(__GNUC__)
 __attribute__((noinline))
 #endif
-static void gemm_shared(const nnc_gemm_args *g)
+static int gemm_shared(const nnc_gemm_args *g)
 {
     int parts = nnc_pool_parts(g->ex.pool, (double)g->m * g->k * g->n, GEMM_MIN_PART, g->m);
-    if (parts > 1)
-        nnc_pool_run(g->ex.pool, gemm_rows, (void *)g, parts);
-    else
-        gemm_here(g);
+    if (parts == 1)
+        return gemm_here(g);
+    gemm_split split = {.g = g};
+    nnc_pool_run(g->ex.pool, gemm_rows, &split, parts);
+    int finite = 1;
+    for (int t = 0; t < parts; t++)
+        finite &= split.finite[t];
+    return finite;
 }
 
-void nnc_gemm(const nnc_gemm_args *g)
+int nnc_gemm(const nnc_gemm_args *g)
 {
     /* No pool (tiny nets, the default): straight to the kernel, the pool's
      * arithmetic kept out of this path. */
-    if (g->ex.pool)
-        gemm_shared(g);
-    else
-        gemm_here(g);
+    return g->ex.pool ? gemm_shared(g) : gemm_here(g);
 }
 
 void matmul(nnc_exec ex, nnc_real *C, const nnc_real *A, const nnc_real *B, int m, int k,

@@ -6,44 +6,58 @@
 enum { SMALL_XT = 256 };
 
 void dense_forward(nnc_exec ex, nnc_real *Z, nnc_real *A, const nnc_real *X,
-                   const nnc_real *W, const nnc_real *B, int m, int n_in, int n_out,
-                   const nnc_activation_info *act, double param)
+                   const uint32_t *rows, const nnc_real *W, const nnc_real *B, int m,
+                   int n_in, int n_out, const nnc_activation_info *act, double param)
 {
-    /* One pass: each Z[i][j] starts at B[j] and gathers X[i][p]·W[p][j]
+    /* One pass: each Z[i][j] starts at B[j] and gathers X[R(i)][p]·W[p][j]
      * for p in order; each finished block of rows goes through act. */
-    nnc_gemm_args g = {.C = Z, .A = X, .a_rs = (size_t)n_in, .a_cs = 1, .B = W, .start = B,
-                       .m = m, .k = n_in, .n = n_out, .act = act, .Aout = A,
-                       .param = param, .ex = ex};
+    nnc_gemm_args g = {.C = Z, .A = X, .a_rs = (size_t)n_in, .a_cs = 1, .rows_i = rows,
+                       .B = W, .start = B, .m = m, .k = n_in, .n = n_out, .act = act,
+                       .Aout = A, .param = param, .ex = ex};
     nnc_gemm(&g);
 }
 
-void dense_backward(nnc_exec ex, nnc_real *dW, nnc_real *dB, nnc_real *dX,
-                    const nnc_real *dZ, const nnc_real *X, const nnc_real *W, int m,
-                    int n_in, int n_out, nnc_real *Wt)
+int dense_backward(nnc_exec ex, nnc_real *dW, nnc_real *dB, nnc_real *dX, const nnc_real *dZ,
+                   const nnc_real *X, const uint32_t *rows, nnc_real *W, nnc_real *B, int m,
+                   int n_in, int n_out, nnc_real *Wt, int descend, nnc_real step)
 {
     const nnc_real inv_m = (nnc_real)1 / (nnc_real)m;
-    if (dB == dW + (size_t)n_in * n_out && (size_t)(n_in + 1) * (size_t)m <= SMALL_XT) {
+    int finite = 1;
+    /* dX needs W as it was: transposed before any descent. */
+    if (dX)
+        transpose(Wt, W, n_in, n_out);
+    if (dB == dW + (size_t)n_in * n_out && (!descend || B == W + (size_t)n_in * n_out) &&
+        (size_t)(n_in + 1) * (size_t)m <= SMALL_XT) {
         /* Small shapes, dB right after dW (the net's gradient block): one
          * product for both, [Xᵀ; 1…1]·dZ/m, so the chains of dW and dB run
          * side by side.  Row p of Xᵀ is X's column p; dB's row of ones
          * gives fma(1, dZ[r][j], acc), the rounded sum of column_sums: the
-         * same bits as the two calls below. */
+         * same bits as the two products below. */
         nnc_real xt[SMALL_XT];
         for (int p = 0; p < n_in; p++)
             for (int r = 0; r < m; r++)
-                xt[(size_t)p * m + r] = X[(size_t)r * n_in + p];
+                xt[(size_t)p * m + r] = X[(size_t)(rows ? rows[r] : (uint32_t)r) * n_in + p];
         for (int r = 0; r < m; r++)
             xt[(size_t)n_in * m + r] = 1;
         nnc_gemm_args g = {.C = dW, .A = xt, .a_rs = (size_t)m, .a_cs = 1, .B = dZ,
                            .m = n_in + 1, .k = m, .n = n_out, .use_scale = 1,
-                           .scale = inv_m, .ex = ex};
-        nnc_gemm(&g);
+                           .scale = inv_m, .U = descend ? W : NULL, .step = step, .ex = ex};
+        finite = nnc_gemm(&g);
     } else {
-        matmul_at_b(ex, dW, X, dZ, m, n_in, n_out, inv_m);
-        column_sums(ex, dB, dZ, m, n_out, inv_m);
+        /* dW (n_in, n_out): row p, step r reads X[R(r)][p] (Xᵀ in place);
+         * dB: a product with A' = 1 everywhere, fma(1, x, acc) = x + acc. */
+        static const nnc_real one = 1;
+        nnc_gemm_args gw = {.C = dW, .A = X, .a_rs = 1, .a_cs = (size_t)n_in, .rows_k = rows,
+                            .B = dZ, .m = n_in, .k = m, .n = n_out, .use_scale = 1,
+                            .scale = inv_m, .U = descend ? W : NULL, .step = step, .ex = ex};
+        nnc_gemm_args gb = {.C = dB, .A = &one, .B = dZ, .m = 1, .k = m, .n = n_out,
+                            .use_scale = 1, .scale = inv_m, .U = descend ? B : NULL,
+                            .step = step, .ex = ex};
+        finite = nnc_gemm(&gw) & nnc_gemm(&gb);
     }
     if (dX)
-        matmul_a_bt(ex, dX, dZ, W, m, n_out, n_in, Wt);
+        matmul(ex, dX, dZ, Wt, m, n_out, n_in);
+    return finite;
 }
 
 /* dZ = dA ⊙ f'(Z, A) over elements [b, e): first dZ = f'(Z, A), then

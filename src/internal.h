@@ -45,15 +45,14 @@ int nnc_net_sgd_update_checked(nnc_net *net, double eta);
 void nnc_gather_rows(nnc_real *Xb, nnc_real *Yb, const nnc_real *X, const nnc_real *Y,
                      const uint32_t *rows, int m, int n_in, int n_out);
 /* One training step on the batch made of rows rows[0..m) of X (·, inputs)
- * and Y (·, outputs), m from 1 to max_batch: the rows gathered into Xb
- * (max_batch, inputs) and Yb (max_batch, outputs), then nnc_net_forward,
- * nnc_net_backward and nnc_net_sgd_update_checked (its return value).
- * Small one-hidden-layer networks take nnc_small_step instead, with the
- * same gradients and parameters, bit for bit: it reads the rows where they
- * are, and leaves Xb, Yb and the layers' work buffers (Z, A, dZ) unwritten
- * (nnc_net_backward then needs a new forward pass). */
+ * and Y (·, outputs), m from 1 to max_batch, read where they are: the
+ * same parameters, bit for bit, as nnc_net_forward, nnc_net_backward and
+ * nnc_net_sgd_update_checked on the gathered rows, and its return value.
+ * The gradients are not kept (the general path descends straight from the
+ * weight gradients' products; small one-hidden-layer networks take
+ * nnc_small_step), and nnc_net_backward then needs a new forward pass. */
 int nnc_net_train_step(nnc_net *net, const nnc_real *X, const nnc_real *Y,
-                       const uint32_t *rows, int m, double eta, nnc_real *Xb, nnc_real *Yb);
+                       const uint32_t *rows, int m, double eta);
 /* The first layer (0-based) whose Z or A in the last forward pass holds a
  * NaN/Inf, or -1. */
 int nnc_net_nonfinite_layer(const nnc_net *net);

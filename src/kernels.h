@@ -97,34 +97,35 @@ int nnc_gemm_avx512(const nnc_gemm_args *g);
 /* C = A·B.  A is (m, k), B is (k, n); C is (m, n). */
 void matmul(nnc_exec ex, nnc_real *C, const nnc_real *A, const nnc_real *B, int m, int k,
             int n);
-/* C = scale·Aᵀ·B.  A is (m, k), B is (m, n); C is (k, n). */
-void matmul_at_b(nnc_exec ex, nnc_real *C, const nnc_real *A, const nnc_real *B, int m, int k,
-                 int n, nnc_real scale);
+/* Bt = Bᵀ.  B is (k, n); Bt is (n, k). */
+void transpose(nnc_real *Bt, const nnc_real *B, int k, int n);
 /* C = A·Bᵀ.  A is (m, n), B is (k, n); C is (m, k).  Bt is scratch of
  * k·n values (B is transposed into it, so the chain runs along rows). */
 void matmul_a_bt(nnc_exec ex, nnc_real *C, const nnc_real *A, const nnc_real *B, int m, int n,
                  int k, nnc_real *Bt);
-/* out = scale·(column sums of A).  A is (m, n); out is (1, n). */
-void column_sums(nnc_exec ex, nnc_real *out, const nnc_real *A, int m, int n, nnc_real scale);
-
 /* Z = X·W + B (each element fma(x_k, w_kj, ·) over k in order, starting
  * from B[j]), then A = act(Z).
- * X is (m, n_in), W is (n_in, n_out), B is (1, n_out); Z and A are (m, n_out).
+ * X is (m, n_in), or, with rows, rows rows[0..m) of X (·, n_in) read where
+ * they are; W is (n_in, n_out), B is (1, n_out); Z and A are (m, n_out).
  * act NULL: no activation (A is not written). */
 void dense_forward(nnc_exec ex, nnc_real *Z, nnc_real *A, const nnc_real *X,
-                   const nnc_real *W, const nnc_real *B, int m, int n_in, int n_out,
-                   const nnc_activation_info *act, double param);
+                   const uint32_t *rows, const nnc_real *W, const nnc_real *B, int m,
+                   int n_in, int n_out, const nnc_activation_info *act, double param);
 
-/* Given dZ (m, n_out) of this layer:
+/* Given dZ (m, n_out) of this layer and its input X (as dense_forward's):
  *   dW = Xᵀ·dZ / m   (n_in, n_out)
  *   dB = Σrows dZ / m (1, n_out); when dB sits right after dW (as in the
  *                     net's gradient block) and the shape is small, both
  *                     come from one product [Xᵀ; 1…1]·dZ/m (the same bits)
  *   dX = dZ·Wᵀ        (m, n_in), skipped when dX is NULL (first layer);
- *                     Wt is scratch of n_in·n_out values for it. */
-void dense_backward(nnc_exec ex, nnc_real *dW, nnc_real *dB, nnc_real *dX,
-                    const nnc_real *dZ, const nnc_real *X, const nnc_real *W, int m,
-                    int n_in, int n_out, nnc_real *Wt);
+ *                     Wt is scratch of n_in·n_out values for it.
+ * With descend (the training step), the gradients descend into the
+ * parameters straight from their products, W −= step·dW and B −= step·dB
+ * (nnc_net_sgd_update's bits; dW and dB are then scratch), and dX is that
+ * of W before the update.  Returns 0 if an updated parameter is NaN/Inf. */
+int dense_backward(nnc_exec ex, nnc_real *dW, nnc_real *dB, nnc_real *dX, const nnc_real *dZ,
+                   const nnc_real *X, const uint32_t *rows, nnc_real *W, nnc_real *B, int m,
+                   int n_in, int n_out, nnc_real *Wt, int descend, nnc_real step);
 
 /* dZ = dA ⊙ act'(Z, A), all `count` long; dZ must not alias dA.  Long
  * arrays are cut into pieces, one per thread of ex.pool. */

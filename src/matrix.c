@@ -161,14 +161,13 @@ void matmul(nnc_exec ex, nnc_real *C, const nnc_real *A, const nnc_real *B, int 
     nnc_gemm(&g);
 }
 
-void matmul_at_b(nnc_exec ex, nnc_real *C, const nnc_real *A, const nnc_real *B, int m, int k,
-                 int n, nnc_real scale)
+void transpose(nnc_real *Bt, const nnc_real *B, int k, int n)
 {
-    /* C (k, n): row p, step r reads A[r][p], so A' has a_rs 1, a_cs k. */
-    nnc_gemm_args g = {.C = C, .A = A, .a_rs = 1, .a_cs = (size_t)k, .B = B,
-                       .m = k, .k = m, .n = n, .use_scale = 1, .scale = scale,
-                       .ex = ex};
-    nnc_gemm(&g);
+    for (int j = 0; j < k; j++) {
+        const nnc_real *b = B + (size_t)j * n;
+        for (int p = 0; p < n; p++)
+            Bt[(size_t)p * k + j] = b[p];
+    }
 }
 
 void matmul_a_bt(nnc_exec ex, nnc_real *C, const nnc_real *A, const nnc_real *B, int m, int n,
@@ -176,21 +175,6 @@ void matmul_a_bt(nnc_exec ex, nnc_real *C, const nnc_real *A, const nnc_real *B,
 {
     /* Bt (n, k) = Bᵀ, then C (m, k) = A·Bt: element (i, j) gathers
      * A[i][p]·B[j][p] for p in order. */
-    for (int j = 0; j < k; j++) {
-        const nnc_real *b = B + (size_t)j * n;
-        for (int p = 0; p < n; p++)
-            Bt[(size_t)p * k + j] = b[p];
-    }
+    transpose(Bt, B, k, n);
     matmul(ex, C, A, Bt, m, n, k);
-}
-
-void column_sums(nnc_exec ex, nnc_real *out, const nnc_real *A, int m, int n, nnc_real scale)
-{
-    /* out[j] = scale·(((0 + A[0][j]) + A[1][j]) + ...): a product with A' = 1
-     * everywhere, since fma(1, x, acc) is the rounded sum x + acc. */
-    static const nnc_real one = 1;
-    nnc_gemm_args g = {.C = out, .A = &one, .a_rs = 0, .a_cs = 0, .B = A,
-                       .m = 1, .k = m, .n = n, .use_scale = 1, .scale = scale,
-                       .ex = ex};
-    nnc_gemm(&g);
 }

@@ -26,6 +26,7 @@ struct nnc_net {
     nnc_real *work;    /* Z, A, dZ of every layer, then the dA scratch */
     nnc_real *dA;      /* (max_batch, widest layer) */
     nnc_real *Wt;      /* room for the largest W of layers 2.. transposed (dX) */
+    nnc_real *Yb;      /* (max_batch, outputs): a training step's gathered targets */
     int forward_rows;  /* rows of the last forward pass, 0 if none */
     int small;         /* one hidden layer, small enough for nnc_small_step */
     nnc_exec ex;       /* the kernels' path (chosen once at creation) and pool */
@@ -93,9 +94,9 @@ nnc_status nnc_net_create(nnc_net **out, nnc_task task, int n_inputs, int n_laye
             widest = (size_t)s->units;
         n_in = s->units;
     }
-    size_t scratch;
-    if (!checked_mul(widest, (size_t)max_batch, &scratch) || scratch > SIZE_MAX / 2 - wt ||
-        n_work > SIZE_MAX / sizeof(nnc_real) - (scratch + wt))
+    size_t scratch, yb = (size_t)max_batch * (size_t)specs[n_layers - 1].units;
+    if (!checked_mul(widest, (size_t)max_batch, &scratch) || scratch > SIZE_MAX / 4 - wt ||
+        n_work > SIZE_MAX / sizeof(nnc_real) - (scratch + wt + yb))
         return nnc_fail(NNC_ERR_ARGUMENT, "network too large");
 
     nnc_net *net = calloc(1, sizeof *net);
@@ -103,7 +104,7 @@ nnc_status nnc_net_create(nnc_net **out, nnc_task task, int n_inputs, int n_laye
         net->layers = calloc((size_t)n_layers, sizeof *net->layers);
         net->params = calloc(n_params, sizeof *net->params);
         net->grads = calloc(n_params, sizeof *net->grads);
-        net->work = calloc(n_work + scratch + wt, sizeof *net->work);
+        net->work = calloc(n_work + scratch + wt + yb, sizeof *net->work);
     }
     if (!net || !net->layers || !net->params || !net->grads || !net->work) {
         nnc_net_free(net);
@@ -138,6 +139,7 @@ nnc_status nnc_net_create(nnc_net **out, nnc_task task, int n_inputs, int n_laye
     }
     net->dA = net->work + w;
     net->Wt = net->dA + scratch;
+    net->Yb = net->Wt + wt;
     net->small = takes_small_step(net);
     *out = net;
     return NNC_OK;
@@ -254,7 +256,7 @@ nnc_status nnc_net_forward(nnc_net *net, const nnc_real *X, int m)
     const nnc_real *in = X;
     for (int l = 0; l < net->n_layers; l++) {
         layer *L = &net->layers[l];
-        dense_forward(net->ex, L->Z, L->A, in, L->W, L->B, m, L->n_in, L->n_out, L->act,
+        dense_forward(net->ex, L->Z, L->A, in, NULL, L->W, L->B, m, L->n_in, L->n_out, L->act,
                       L->spec.param);
         in = L->A;
     }
@@ -269,6 +271,33 @@ const nnc_real *nnc_net_output(const nnc_net *net)
     return net->layers[net->n_layers - 1].A;
 }
 
+/* The backward pass after a forward pass of m rows of X (rows rows[0..m)
+ * of it, with rows) with targets Y (m, outputs): the gradients, or with
+ * descend their descent (dense_backward).  0 if a descended parameter is
+ * NaN/Inf. */
+static int backward_pass(nnc_net *net, const nnc_real *X, const uint32_t *rows,
+                         const nnc_real *Y, int m, int descend, nnc_real step)
+{
+    /* Output layer: dZ = A − Y (the loss fused with its output function). */
+    int last = net->n_layers - 1, finite = 1;
+    layer *L = &net->layers[last];
+    nnc_output_loss_gradient(L->A, Y, L->dZ, m, L->n_out);
+    for (int l = last; l >= 0; l--) {
+        L = &net->layers[l];
+        const nnc_real *in = l > 0 ? net->layers[l - 1].A : X;
+        nnc_real *dX = l > 0 ? net->dA : NULL;
+        finite &= dense_backward(net->ex, L->dW, L->dB, dX, L->dZ, in, l > 0 ? NULL : rows,
+                                 L->W, L->B, m, L->n_in, L->n_out, net->Wt, descend, step);
+        if (l > 0) {
+            layer *P = &net->layers[l - 1];
+            /* dZ_prev = dA_prev ⊙ σ'(Z_prev, A_prev) */
+            activation_backward(net->ex, P->dZ, net->dA, P->Z, P->A, (size_t)m * P->n_out, P->act,
+                                P->spec.param);
+        }
+    }
+    return finite;
+}
+
 nnc_status nnc_net_backward(nnc_net *net, const nnc_real *X, const nnc_real *Y, int m)
 {
     nnc_status s = check_rows(net, X, m, "nnc_net_backward");
@@ -280,23 +309,7 @@ nnc_status nnc_net_backward(nnc_net *net, const nnc_real *X, const nnc_real *Y, 
         return nnc_fail(NNC_ERR_ARGUMENT,
                         "nnc_net_backward: %d rows, but the last forward pass had %d", m,
                         net->forward_rows);
-    /* Output layer: dZ = A − Y (the loss fused with its output function). */
-    int last = net->n_layers - 1;
-    layer *L = &net->layers[last];
-    nnc_output_loss_gradient(L->A, Y, L->dZ, m, L->n_out);
-    for (int l = last; l >= 0; l--) {
-        L = &net->layers[l];
-        const nnc_real *in = l > 0 ? net->layers[l - 1].A : X;
-        nnc_real *dX = l > 0 ? net->dA : NULL;
-        dense_backward(net->ex, L->dW, L->dB, dX, L->dZ, in, L->W, m, L->n_in, L->n_out,
-                       net->Wt);
-        if (l > 0) {
-            layer *P = &net->layers[l - 1];
-            /* dZ_prev = dA_prev ⊙ σ'(Z_prev, A_prev) */
-            activation_backward(net->ex, P->dZ, net->dA, P->Z, P->A, (size_t)m * P->n_out, P->act,
-                                P->spec.param);
-        }
-    }
+    backward_pass(net, X, NULL, Y, m, 0, 0);
     return NNC_OK;
 }
 
@@ -321,14 +334,27 @@ void nnc_gather_rows(nnc_real *Xb, nnc_real *Yb, const nnc_real *X, const nnc_re
 }
 
 int nnc_net_train_step(nnc_net *net, const nnc_real *X, const nnc_real *Y,
-                       const uint32_t *rows, int m, double eta, nnc_real *Xb, nnc_real *Yb)
+                       const uint32_t *rows, int m, double eta)
 {
     if (!net->small) {
-        nnc_gather_rows(Xb, Yb, X, Y, rows, m, net->n_inputs,
-                        net->layers[net->n_layers - 1].n_out);
-        nnc_net_forward(net, Xb, m);
-        nnc_net_backward(net, Xb, Yb, m);
-        return nnc_net_sgd_update_checked(net, eta);
+        /* The forward pass reads the batch rows where they are (the first
+         * layer's product packs them), the weight gradients descend into
+         * the weights from their products; only the targets are gathered. */
+        const int n_out = net->layers[net->n_layers - 1].n_out;
+        for (int r = 0; r < m; r++)
+            copy_row(net->Yb + (size_t)r * n_out, Y + (size_t)rows[r] * n_out, n_out);
+        const nnc_real *in = X;
+        for (int l = 0; l < net->n_layers; l++) {
+            layer *L = &net->layers[l];
+            dense_forward(net->ex, L->Z, L->A, in, l == 0 ? rows : NULL, L->W, L->B, m, L->n_in,
+                          L->n_out, L->act, L->spec.param);
+            in = L->A;
+        }
+        layer *out = &net->layers[net->n_layers - 1];
+        nnc_output_forward(net->task, out->Z, out->A, m, out->n_out);
+        int finite = backward_pass(net, X, rows, net->Yb, m, 1, (nnc_real)eta);
+        net->forward_rows = 0; /* nnc_net_backward needs a new forward pass */
+        return finite ? -1 : nonfinite_parameter(net);
     }
     layer *H = &net->layers[0], *O = &net->layers[1];
     nnc_small_step_args s = {.path = net->ex.path, .task = net->task, .m = m,

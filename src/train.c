@@ -283,7 +283,7 @@ nnc_status nnc_train(nnc_net *net, const nnc_dataset *data, const nnc_train_opti
         }
         while (!stop && it < ipe) {
             int start = it * bs, m = n_train - start < bs ? n_train - start : bs;
-            int bad = nnc_net_train_step(net, X, Y, idx + start, m, o->eta, Xb, Yb);
+            int bad = nnc_net_train_step(net, X, Y, idx + start, m, o->eta);
             ahead_left = nnc_rng_shuffle_part(&ahead, next_idx, ahead_left, picks_per_update);
             const long t = total; /* this update, 0-based */
             const int this_it = it;

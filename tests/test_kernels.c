@@ -48,21 +48,31 @@ static int same_bits(const nnc_real *a, const nnc_real *b, size_t n)
 }
 
 /* Forward (Z = X·W + B, A = relu(Z)), dW = Xᵀ·dZ·s and dX = dZ·Wᵀ for one
- * shape on the given path and pool (NULL: one thread). */
+ * shape on the given path and pool (NULL: one thread); the batch X is m
+ * shuffled rows of a 2m-row set (X2) read in place through their row
+ * numbers, the references use them gathered.  Then the training step's
+ * form: the gradients descending into W and B from their products. */
 static void check_shape_on(int path, nnc_pool *pool, int m, int k, int n)
 {
     const nnc_exec ex = {path, pool};
     const nnc_activation_info *relu = nnc_activation_get(NNC_ACT_RELU);
-    nnc_real *X = random_matrix((size_t)m * k), *W = random_matrix((size_t)k * n);
+    nnc_real *X2 = random_matrix((size_t)2 * m * k), *X = malloc((size_t)m * k * sizeof *X);
+    uint32_t *rows = malloc((size_t)2 * m * sizeof *rows);
+    for (int i = 0; i < 2 * m; i++)
+        rows[i] = (uint32_t)i;
+    nnc_rng_shuffle(&rng, rows, (size_t)2 * m);
+    for (int i = 0; i < m; i++)
+        memcpy(X + (size_t)i * k, X2 + (size_t)rows[i] * k, (size_t)k * sizeof *X);
+    nnc_real *W = random_matrix((size_t)k * n);
     nnc_real *B = random_matrix((size_t)n), *dZ = random_matrix((size_t)m * n);
     nnc_real *Z = calloc((size_t)m * n, sizeof *Z), *A = calloc((size_t)m * n, sizeof *A);
     nnc_real *R = calloc((size_t)m * n, sizeof *R), *RA = calloc((size_t)m * n, sizeof *RA);
-    nnc_real *dW = calloc((size_t)k * n, sizeof *dW), *RW = calloc((size_t)k * n, sizeof *RW);
+    nnc_real *RW = calloc((size_t)k * n, sizeof *RW);
     nnc_real *dX = calloc((size_t)m * k, sizeof *dX), *RX = calloc((size_t)m * k, sizeof *RX);
     nnc_real *Wt = calloc((size_t)k * n, sizeof *Wt);
 
-    /* Forward with bias and the activation fused. */
-    dense_forward(ex, Z, A, X, W, B, m, k, n, relu, 0);
+    /* Forward with bias and the activation fused, rows in place. */
+    dense_forward(ex, Z, A, X2, rows, W, B, m, k, n, relu, 0);
     reference(R, X, (size_t)k, 1, W, B, m, k, n, 0, 0);
     relu->forward(R, RA, (size_t)m * n, 0);
     int ok_z = same_bits(Z, R, (size_t)m * n), ok_a = same_bits(A, RA, (size_t)m * n);
@@ -72,9 +82,7 @@ static void check_shape_on(int path, nnc_pool *pool, int m, int k, int n)
     int ok_mm = same_bits(Z, R, (size_t)m * n);
     /* dW = Xᵀ·dZ / m: row p of dW gathers X[r][p]·dZ[r][j] over r. */
     const nnc_real s = (nnc_real)1 / (nnc_real)m;
-    matmul_at_b(ex, dW, X, dZ, m, k, n, s);
     reference(RW, X, 1, (size_t)k, dZ, NULL, k, m, n, 1, s);
-    int ok_w = same_bits(dW, RW, (size_t)k * n);
     /* dX = dZ·Wᵀ: dX[i][p] gathers dZ[i][j]·W[p][j] over j. */
     matmul_a_bt(ex, dX, dZ, W, m, n, k, Wt);
     for (int i = 0; i < m; i++)
@@ -95,20 +103,47 @@ static void check_shape_on(int path, nnc_pool *pool, int m, int k, int n)
             acc += dZ[(size_t)r * n + j];
         RB[j] = acc * s;
     }
-    dense_backward(ex, dWB, dWB + (size_t)k * n, dX, dZ, X, W, m, k, n, Wt);
-    int ok_b = same_bits(dWB, RW, (size_t)k * n) && same_bits(dWB + (size_t)k * n, RB, n) &&
-               same_bits(dX, RX, (size_t)m * k);
+    memset(dX, 0, (size_t)m * k * sizeof *dX);
+    int ok_b = dense_backward(ex, dWB, dWB + (size_t)k * n, dX, dZ, X2, rows, W, NULL, m, k, n,
+                              Wt, 0, 0) == 1;
+    ok_b = ok_b && same_bits(dWB, RW, (size_t)k * n) &&
+           same_bits(dWB + (size_t)k * n, RB, n) && same_bits(dX, RX, (size_t)m * k);
     memset(dWB, 0, (size_t)k * n * sizeof *dWB);
-    dense_backward(ex, dWB, dB, NULL, dZ, X, W, m, k, n, Wt);
+    dense_backward(ex, dWB, dB, NULL, dZ, X, NULL, W, NULL, m, k, n, Wt, 0, 0);
     ok_b = ok_b && same_bits(dWB, RW, (size_t)k * n) && same_bits(dB, RB, n);
-    free(dWB), free(dB), free(RB);
-    if (!(ok_z && ok_a && ok_mm && ok_w && ok_x && ok_b))
-        fprintf(stderr, "path %s, %d threads, m=%d k=%d n=%d: Z %d A %d matmul %d dW %d "
-                "dX %d back %d\n", nnc_kernel_path_name(path), nnc_pool_threads(pool), m, k, n,
-                ok_z, ok_a, ok_mm, ok_w, ok_x, ok_b);
-    CHECK(ok_z && ok_a && ok_mm && ok_w && ok_x && ok_b);
-    free(X), free(W), free(B), free(dZ), free(Z), free(A), free(R), free(RA);
-    free(dW), free(RW), free(dX), free(RX), free(Wt);
+    /* The descent, in the net's layout (B right after W) and apart:
+     * w − step·dw, a multiply and a subtract; dX from W as it was. */
+    const nnc_real step = (nnc_real)0.3;
+    nnc_real *WB = malloc((size_t)(k + 1) * n * sizeof *WB), *W1 = malloc((size_t)k * n * sizeof *W1);
+    nnc_real *B1 = malloc((size_t)n * sizeof *B1);
+    memcpy(WB, W, (size_t)k * n * sizeof *WB);
+    memcpy(WB + (size_t)k * n, B, (size_t)n * sizeof *WB);
+    memcpy(W1, W, (size_t)k * n * sizeof *W1);
+    memcpy(B1, B, (size_t)n * sizeof *B1);
+    for (size_t i = 0; i < (size_t)k * n; i++)
+        RW[i] = W[i] - step * RW[i];
+    for (int j = 0; j < n; j++)
+        RB[j] = B[j] - step * RB[j];
+    memset(dX, 0, (size_t)m * k * sizeof *dX);
+    int ok_d = dense_backward(ex, dWB, dWB + (size_t)k * n, dX, dZ, X2, rows, WB,
+                              WB + (size_t)k * n, m, k, n, Wt, 1, step) == 1 &&
+               same_bits(WB, RW, (size_t)k * n) && same_bits(WB + (size_t)k * n, RB, n) &&
+               same_bits(dX, RX, (size_t)m * k);
+    ok_d = ok_d && dense_backward(ex, dWB, dB, NULL, dZ, X2, rows, W1, B1, m, k, n, Wt, 1,
+                                  step) == 1 &&
+           same_bits(W1, RW, (size_t)k * n) && same_bits(B1, RB, n);
+    /* A NaN in dZ's last row reaches every weight of its column: refused. */
+    dZ[(size_t)(m - 1) * n + n - 1] = (nnc_real)NAN;
+    ok_d = ok_d && dense_backward(ex, dWB, dB, NULL, dZ, X2, rows, W1, B1, m, k, n, Wt, 1,
+                                  step) == 0;
+    free(dWB), free(dB), free(RB), free(WB), free(W1), free(B1);
+    if (!(ok_z && ok_a && ok_mm && ok_x && ok_b && ok_d))
+        fprintf(stderr, "path %s, %d threads, m=%d k=%d n=%d: Z %d A %d matmul %d dX %d "
+                "back %d descent %d\n", nnc_kernel_path_name(path), nnc_pool_threads(pool), m,
+                k, n, ok_z, ok_a, ok_mm, ok_x, ok_b, ok_d);
+    CHECK(ok_z && ok_a && ok_mm && ok_x && ok_b && ok_d);
+    free(X2), free(X), free(rows), free(W), free(B), free(dZ), free(Z), free(A), free(R);
+    free(RA), free(RW), free(dX), free(RX), free(Wt);
 }
 
 static void check_shape(int path, int m, int k, int n) { check_shape_on(path, NULL, m, k, n); }
@@ -121,7 +156,8 @@ static void check_fma_matters(void)
     nnc_real *X = random_matrix((size_t)m * k), *W = random_matrix((size_t)k * n);
     nnc_real *B = random_matrix((size_t)n);
     nnc_real *Z = calloc((size_t)m * n, sizeof *Z);
-    dense_forward((nnc_exec){nnc_kernel_best_path(), NULL}, Z, NULL, X, W, B, m, k, n, NULL, 0);
+    dense_forward((nnc_exec){nnc_kernel_best_path(), NULL}, Z, NULL, X, NULL, W, B, m, k, n,
+                  NULL, 0);
     int differ = 0;
     for (int i = 0; i < m && !differ; i++)
         for (int j = 0; j < n; j++) {
@@ -227,11 +263,13 @@ static void check_small_step(int path, nnc_task task, int n_in, int h, int n_out
     for (int i = 0; i < n; i++)
         rows[i] = (uint32_t)i;
     nnc_rng_shuffle(&rng, rows, (size_t)n);
-    /* The steps' scratch (Xs, Ys) and the twin's batch (Xb, Yb). */
-    const size_t x_size = (size_t)m * n_in * sizeof(nnc_real);
-    const size_t y_size = (size_t)m * n_out * sizeof(nnc_real);
-    nnc_real *Xs = malloc(x_size), *Xb = malloc(x_size), *Ys = malloc(y_size), *Yb = malloc(y_size);
-    CHECK(rows && Xs && Ys && Xb && Yb);
+    /* The twin's batch (Xb, Yb). */
+    nnc_real *Xb = malloc((size_t)m * n_in * sizeof *Xb);
+    nnc_real *Yb = malloc((size_t)m * n_out * sizeof *Yb);
+    CHECK(rows && Xb && Yb);
+    /* The fused step keeps the gradients; the general one descends
+     * straight from their products. */
+    const int keeps_gradients = nnc_small_step_fits(path, task, n_in, h, n_out);
     nnc_net *fused, *general;
     CHECK_OK(nnc_net_create(&fused, task, n_in, 2, specs, m));
     CHECK_OK(nnc_net_create(&general, task, n_in, 2, specs, m));
@@ -245,7 +283,7 @@ static void check_small_step(int path, nnc_task task, int n_in, int h, int n_out
     for (int step = 0; step < 4 && ok; step++) {
         if (step == 3) /* the last one diverges: a NaN input */
             X[(size_t)rows[m - 1] * n_in] = (nnc_real)NAN;
-        int a = nnc_net_train_step(fused, X, Y, rows, m, 0.3, Xs, Ys);
+        int a = nnc_net_train_step(fused, X, Y, rows, m, 0.3);
         nnc_gather_rows(Xb, Yb, X, Y, rows, m, n_in, n_out);
         CHECK_OK(nnc_net_forward(general, Xb, m));
         CHECK_OK(nnc_net_backward(general, Xb, Yb, m));
@@ -255,7 +293,7 @@ static void check_small_step(int path, nnc_task task, int n_in, int h, int n_out
             break; /* NaNs may differ in their sign and payload bits */
         ok = ok && same_bits(nnc_net_parameters(fused), nnc_net_parameters(general),
                              nnc_net_parameter_count(fused));
-        for (int l = 0; l < 2; l++) {
+        for (int l = 0; l < 2 * keeps_gradients; l++) {
             size_t fan_in = l == 0 ? (size_t)n_in : (size_t)h, units = l == 0 ? h : n_out;
             ok = ok &&
                  same_bits(nnc_net_weight_grad(fused, l), nnc_net_weight_grad(general, l),
@@ -270,7 +308,7 @@ static void check_small_step(int path, nnc_task task, int n_in, int h, int n_out
     CHECK(ok);
     nnc_net_free(fused);
     nnc_net_free(general);
-    free(X), free(Y), free(Xs), free(Ys), free(Xb), free(Yb), free(rows);
+    free(X), free(Y), free(Xb), free(Yb), free(rows);
 }
 
 static void check_small_steps(void)
@@ -305,6 +343,83 @@ static void check_small_steps(void)
     printf("small steps: %d fused cases, bit for bit\n", fused);
 }
 
+/* nnc_net_train_step's general path (a net of three layers: the batch
+ * rows read in place, the updates fused into the weight gradients'
+ * products) against nnc_net_forward + nnc_net_backward +
+ * nnc_net_sgd_update_checked on the gathered rows: the same parameters and
+ * verdicts, bit for bit, on a path with the given threads; a NaN input
+ * makes both name the same layer. */
+static void check_general_step(int path, int threads, nnc_task task, int n_in, int h1, int h2,
+                               int n_out, int m)
+{
+    nnc_layer_spec specs[3] = {{h1, NNC_ACT_RELU, 0}, {h2, NNC_ACT_TANH, 0},
+                               {n_out, NNC_ACT_IDENTITY, 0}};
+    const int n = 2 * m + 3;
+    nnc_real *X = random_matrix((size_t)n * n_in), *Y = calloc((size_t)n * n_out, sizeof *Y);
+    for (size_t i = 0; i < (size_t)n * n_in; i++)
+        X[i] = X[i] / 1000;
+    for (int r = 0; r < n; r++)
+        for (int j = 0; j < n_out; j++)
+            Y[(size_t)r * n_out + j] = task == NNC_TASK_MULTICLASS
+                                           ? (nnc_real)(j == r % n_out)
+                                           : (nnc_real)nnc_rng_uniform(&rng);
+    uint32_t *rows = malloc((size_t)n * sizeof *rows);
+    for (int i = 0; i < n; i++)
+        rows[i] = (uint32_t)i;
+    nnc_real *Xb = malloc((size_t)m * n_in * sizeof *Xb);
+    nnc_real *Yb = malloc((size_t)m * n_out * sizeof *Yb);
+    nnc_net *step_net, *twin;
+    CHECK_OK(nnc_net_create(&step_net, task, n_in, 3, specs, m));
+    CHECK_OK(nnc_net_create(&twin, task, n_in, 3, specs, m));
+    CHECK(nnc_net_set_kernel_path(step_net, path) && nnc_net_set_kernel_path(twin, path));
+    CHECK_OK(nnc_net_set_threads(step_net, threads));
+    nnc_rng r;
+    nnc_rng_seed(&r, 3);
+    CHECK_OK(nnc_net_init(step_net, NNC_INIT_XAVIER, &r));
+    memcpy(nnc_net_parameters(twin), nnc_net_parameters(step_net),
+           nnc_net_parameter_count(twin) * sizeof(nnc_real));
+    int ok = 1;
+    for (int step = 0; step < 4 && ok; step++) {
+        nnc_rng_shuffle(&rng, rows, (size_t)n);
+        if (step == 3) /* the last one diverges: a NaN input */
+            X[(size_t)rows[0] * n_in + n_in - 1] = (nnc_real)NAN;
+        int a = nnc_net_train_step(step_net, X, Y, rows, m, 0.2);
+        nnc_gather_rows(Xb, Yb, X, Y, rows, m, n_in, n_out);
+        CHECK_OK(nnc_net_forward(twin, Xb, m));
+        CHECK_OK(nnc_net_backward(twin, Xb, Yb, m));
+        int b = nnc_net_sgd_update_checked(twin, 0.2);
+        ok = a == b && (step < 3 ? a == -1 : a >= 0);
+        if (step < 3)
+            ok = ok && same_bits(nnc_net_parameters(step_net), nnc_net_parameters(twin),
+                                 nnc_net_parameter_count(twin));
+    }
+    if (!ok)
+        fprintf(stderr, "general step %d-%d-%d-%d (%s), batch %d, path %s, %d threads: "
+                "differs\n", n_in, h1, h2, n_out, nnc_task_name(task), m,
+                nnc_kernel_path_name(path), threads);
+    CHECK(ok);
+    nnc_net_free(step_net);
+    nnc_net_free(twin);
+    free(X), free(Y), free(Xb), free(Yb), free(rows);
+}
+
+static void check_general_steps(void)
+{
+    int cases = 0;
+    for (int path = 0; path < NNC_PATH_COUNT; path++) {
+        if (!nnc_kernel_path_available(path))
+            continue;
+        for (int threads = 1; threads <= 3; threads++) {
+            check_general_step(path, threads, NNC_TASK_MULTICLASS, 784, 128, 64, 10, 64);
+            check_general_step(path, threads, NNC_TASK_FITTING, 5, 17, 9, 3, 23);
+            check_general_step(path, threads, NNC_TASK_BINARY, 33, 40, 16, 1, 7);
+            check_general_step(path, threads, NNC_TASK_MULTICLASS, 300, 31, 17, 4, 300);
+            cases += 4;
+        }
+    }
+    printf("general steps: %d cases, bit for bit\n", cases);
+}
+
 int main(void)
 {
     nnc_rng_seed(&rng, 11);
@@ -334,6 +449,7 @@ int main(void)
         check_shape(path, 10, 1, 3);
         check_shape(path, 10, 3, 1);
         check_shape(path, 13, 200, 129);
+        check_shape(path, 300, 20, 33); /* dW's k (the batch) in two blocks */
         /* Large enough to be cut among threads: rows split at every count. */
         for (int threads = 2; threads <= 4; threads++) {
             nnc_pool *pool;
@@ -355,5 +471,6 @@ int main(void)
     check_net_paths(5, 17, 9, 3, 23);
     check_net_paths(33, 40, 16, 2, 7);
     check_small_steps();
+    check_general_steps();
     return check_report("test_kernels");
 }

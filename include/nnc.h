@@ -371,6 +371,19 @@ const nnc_real *nnc_net_output(const nnc_net *net);
 nnc_status nnc_net_backward(nnc_net *net, const nnc_real *X, const nnc_real *Y, int m);
 /* Plain SGD: W −= eta·dW, B −= eta·dB. */
 void nnc_net_sgd_update(nnc_net *net, double eta);
+/* One step of plain SGD on the batch made of rows rows[0..m) of data (a
+ * shuffled order's next m, say), m from 1 to max_batch: the parameters
+ * come out bit for bit as nnc_net_forward, nnc_net_backward and
+ * nnc_net_sgd_update leave them on those rows gathered, but faster: the
+ * rows are read where they are and each weight gradient updates its
+ * weights straight from its product, so the gradients and the output are
+ * not kept (nnc_net_weight_grad and nnc_net_output then hold no batch's).
+ * NNC_ERR_DIVERGED when an updated parameter is NaN/Inf (the message names
+ * the layer; the parameters are left as updated), NNC_ERR_ARGUMENT or
+ * NNC_ERR_SHAPE for a row number out of range or a data set of other
+ * widths. */
+nnc_status nnc_net_train_batch(nnc_net *net, const nnc_dataset *data, const uint32_t *rows,
+                               int m, double eta);
 
 /* Predictions for any number of rows: out (m, n_outputs). */
 nnc_status nnc_net_predict(nnc_net *net, const nnc_real *X, int m, nnc_real *out);

@@ -368,6 +368,32 @@ int nnc_net_train_step(nnc_net *net, const nnc_real *X, const nnc_real *Y,
     return finite ? -1 : nonfinite_parameter(net);
 }
 
+nnc_status nnc_net_train_batch(nnc_net *net, const nnc_dataset *data, const uint32_t *rows,
+                               int m, double eta)
+{
+    if (!net || !data || !rows)
+        return nnc_fail(NNC_ERR_ARGUMENT, "nnc_net_train_batch: NULL argument");
+    nnc_status s = check_rows(net, rows, m, "nnc_net_train_batch");
+    if (s != NNC_OK)
+        return s;
+    if (nnc_dataset_inputs(data) != net->n_inputs || nnc_dataset_outputs(data) != nnc_net_outputs(net))
+        return nnc_fail(NNC_ERR_SHAPE,
+                        "nnc_net_train_batch: the data set has %d inputs and %d outputs, the "
+                        "network %d and %d", nnc_dataset_inputs(data), nnc_dataset_outputs(data),
+                        net->n_inputs, nnc_net_outputs(net));
+    const uint32_t n = (uint32_t)nnc_dataset_rows(data);
+    for (int r = 0; r < m; r++)
+        if (rows[r] >= n)
+            return nnc_fail(NNC_ERR_ARGUMENT,
+                            "nnc_net_train_batch: row number %u (at %d) is past the data "
+                            "set's %u rows", (unsigned)rows[r], r, (unsigned)n);
+    int bad = nnc_net_train_step(net, nnc_dataset_x(data), nnc_dataset_y(data), rows, m, eta);
+    if (bad >= 0)
+        return nnc_fail(NNC_ERR_DIVERGED, "nnc_net_train_batch: layer %d's %s became NaN/Inf",
+                        bad / 2 + 1, bad % 2 ? "bias" : "weights");
+    return NNC_OK;
+}
+
 void nnc_net_sgd_update(nnc_net *net, double eta)
 {
     /* The checked update's pass (the same p − step·g), its verdict unused. */

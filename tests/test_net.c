@@ -1,6 +1,6 @@
 /* The network: every weight and bias gradient of 3-layer networks, for each
  * task, checked against finite differences of the loss; chunked evaluation;
- * the init rules; argument errors. */
+ * the init rules; argument errors; nnc_net_train_batch. */
 #include "check.h"
 
 #include <stdlib.h>
@@ -189,6 +189,68 @@ static void bad_arguments(void)
     CHECK(net == NULL); /* out-parameter untouched on failure */
 }
 
+/* nnc_net_train_batch: a step on rows of a data set is the step on those
+ * rows gathered (the kernels' tests prove every path bit for bit; here the
+ * public call), and its refusals. */
+static void train_batch(void)
+{
+    enum { ROWS = 20 };
+    nnc_real X[ROWS * N_IN], Y[ROWS * 2];
+    nnc_rng rng;
+    nnc_rng_seed(&rng, 4);
+    for (int i = 0; i < ROWS * N_IN; i++)
+        X[i] = (nnc_real)nnc_rng_uniform(&rng);
+    for (int i = 0; i < ROWS * 2; i++)
+        Y[i] = (nnc_real)nnc_rng_uniform(&rng);
+    nnc_dataset *data;
+    CHECK_OK(nnc_dataset_create(&data, X, Y, ROWS, N_IN, 2));
+    nnc_layer_spec specs[3] = {{H1, NNC_ACT_RELU, 0}, {H2, NNC_ACT_TANH, 0},
+                               {2, NNC_ACT_IDENTITY, 0}};
+    nnc_net *a, *b;
+    CHECK_OK(nnc_net_create(&a, NNC_TASK_FITTING, N_IN, 3, specs, M));
+    CHECK_OK(nnc_net_create(&b, NNC_TASK_FITTING, N_IN, 3, specs, M));
+    CHECK_OK(nnc_net_init(a, NNC_INIT_XAVIER, &rng));
+    memcpy(nnc_net_parameters(b), nnc_net_parameters(a),
+           nnc_net_parameter_count(a) * sizeof(nnc_real));
+    const uint32_t rows[M] = {17, 3, 3, 0, 19, 8, 11};
+    nnc_real Xb[M * N_IN], Yb[M * 2];
+    for (int r = 0; r < M; r++) {
+        memcpy(Xb + r * N_IN, X + rows[r] * N_IN, N_IN * sizeof *Xb);
+        memcpy(Yb + r * 2, Y + rows[r] * 2, 2 * sizeof *Yb);
+    }
+    for (int step = 0; step < 3; step++) {
+        CHECK_OK(nnc_net_train_batch(a, data, rows, M, 0.1));
+        CHECK_OK(nnc_net_forward(b, Xb, M));
+        CHECK_OK(nnc_net_backward(b, Xb, Yb, M));
+        nnc_net_sgd_update(b, 0.1);
+    }
+    CHECK(memcmp(nnc_net_parameters(a), nnc_net_parameters(b),
+                 nnc_net_parameter_count(a) * sizeof(nnc_real)) == 0);
+    /* Refusals, before anything changes. */
+    const uint32_t past[2] = {1, ROWS};
+    CHECK_STATUS(nnc_net_train_batch(a, data, past, 2, 0.1), NNC_ERR_ARGUMENT);
+    CHECK(strstr(nnc_last_error(), "row number 20 (at 1)") != NULL);
+    CHECK_STATUS(nnc_net_train_batch(a, data, rows, M + 1, 0.1), NNC_ERR_ARGUMENT);
+    CHECK_STATUS(nnc_net_train_batch(a, data, rows, 0, 0.1), NNC_ERR_ARGUMENT);
+    CHECK_STATUS(nnc_net_train_batch(a, NULL, rows, 1, 0.1), NNC_ERR_ARGUMENT);
+    CHECK_STATUS(nnc_net_train_batch(a, data, NULL, 1, 0.1), NNC_ERR_ARGUMENT);
+    nnc_dataset *narrow;
+    CHECK_OK(nnc_dataset_create(&narrow, X, Y, ROWS / 2, N_IN, 1));
+    CHECK_STATUS(nnc_net_train_batch(a, narrow, rows, 1, 0.1), NNC_ERR_SHAPE);
+    CHECK(memcmp(nnc_net_parameters(a), nnc_net_parameters(b),
+                 nnc_net_parameter_count(a) * sizeof(nnc_real)) == 0);
+    /* Divergence is reported, naming the layer. */
+    nnc_status st = NNC_OK;
+    for (int step = 0; step < 5 && st == NNC_OK; step++)
+        st = nnc_net_train_batch(a, data, rows, M, 1e30);
+    CHECK(st == NNC_ERR_DIVERGED);
+    CHECK(strstr(nnc_last_error(), "NaN/Inf") != NULL && strstr(nnc_last_error(), "layer ") != NULL);
+    nnc_net_free(a);
+    nnc_net_free(b);
+    nnc_dataset_free(data);
+    nnc_dataset_free(narrow);
+}
+
 int main(void)
 {
     gradient_check(NNC_TASK_FITTING, 2, NNC_ACT_SIGMOID, NNC_ACT_TANH, "fitting");
@@ -198,5 +260,6 @@ int main(void)
     chunked_evaluation();
     init_rules();
     bad_arguments();
+    train_batch();
     return check_report("test_net");
 }

@@ -242,6 +242,21 @@ static void check_net_paths(int n_in, int h1, int h2, int n_out, int m)
 }
 
 
+/* One nnc_net_train_step of net on rows rows[0..m) of (X, Y), and the same
+ * step of twin through nnc_net_forward, nnc_net_backward and
+ * nnc_net_sgd_update_checked on the rows gathered into (Xb, Yb): the
+ * step's verdict if both give the same, else -2. */
+static int step_both(nnc_net *net, nnc_net *twin, const nnc_real *X, const nnc_real *Y,
+                     const uint32_t *rows, int m, nnc_real *Xb, nnc_real *Yb, double eta)
+{
+    int a = nnc_net_train_step(net, X, Y, rows, m, eta);
+    nnc_gather_rows(Xb, Yb, X, Y, rows, m, nnc_net_inputs(twin), nnc_net_outputs(twin));
+    CHECK_OK(nnc_net_forward(twin, Xb, m));
+    CHECK_OK(nnc_net_backward(twin, Xb, Yb, m));
+    int b = nnc_net_sgd_update_checked(twin, eta);
+    return a == b ? a : -2;
+}
+
 /* nnc_net_train_step (the fused nnc_small_step where the shape fits) against
  * nnc_net_forward + nnc_net_backward + nnc_net_sgd_update_checked on a twin
  * net: the same gradients, weights and verdict, bit for bit, step after
@@ -283,12 +298,8 @@ static void check_small_step(int path, nnc_task task, int n_in, int h, int n_out
     for (int step = 0; step < 4 && ok; step++) {
         if (step == 3) /* the last one diverges: a NaN input */
             X[(size_t)rows[m - 1] * n_in] = (nnc_real)NAN;
-        int a = nnc_net_train_step(fused, X, Y, rows, m, 0.3);
-        nnc_gather_rows(Xb, Yb, X, Y, rows, m, n_in, n_out);
-        CHECK_OK(nnc_net_forward(general, Xb, m));
-        CHECK_OK(nnc_net_backward(general, Xb, Yb, m));
-        int b = nnc_net_sgd_update_checked(general, 0.3);
-        ok = a == b && (step < 3 ? a == -1 : a >= 0);
+        int v = step_both(fused, general, X, Y, rows, m, Xb, Yb, 0.3);
+        ok = step < 3 ? v == -1 : v >= 0;
         if (step == 3)
             break; /* NaNs may differ in their sign and payload bits */
         ok = ok && same_bits(nnc_net_parameters(fused), nnc_net_parameters(general),
@@ -383,12 +394,8 @@ static void check_general_step(int path, int threads, nnc_task task, int n_in, i
         nnc_rng_shuffle(&rng, rows, (size_t)n);
         if (step == 3) /* the last one diverges: a NaN input */
             X[(size_t)rows[0] * n_in + n_in - 1] = (nnc_real)NAN;
-        int a = nnc_net_train_step(step_net, X, Y, rows, m, 0.2);
-        nnc_gather_rows(Xb, Yb, X, Y, rows, m, n_in, n_out);
-        CHECK_OK(nnc_net_forward(twin, Xb, m));
-        CHECK_OK(nnc_net_backward(twin, Xb, Yb, m));
-        int b = nnc_net_sgd_update_checked(twin, 0.2);
-        ok = a == b && (step < 3 ? a == -1 : a >= 0);
+        int v = step_both(step_net, twin, X, Y, rows, m, Xb, Yb, 0.2);
+        ok = step < 3 ? v == -1 : v >= 0;
         if (step < 3)
             ok = ok && same_bits(nnc_net_parameters(step_net), nnc_net_parameters(twin),
                                  nnc_net_parameter_count(twin));

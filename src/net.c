@@ -248,20 +248,27 @@ static nnc_status check_rows(const nnc_net *net, const void *X, int m, const cha
     return NNC_OK;
 }
 
+/* The forward pass of m rows of X (rows rows[0..m) of it, with rows,
+ * read where they are by the first layer's product). */
+static void forward_pass(nnc_net *net, const nnc_real *X, const uint32_t *rows, int m)
+{
+    const nnc_real *in = X;
+    for (int l = 0; l < net->n_layers; l++) {
+        layer *L = &net->layers[l];
+        dense_forward(net->ex, L->Z, L->A, in, l == 0 ? rows : NULL, L->W, L->B, m, L->n_in,
+                      L->n_out, L->act, L->spec.param);
+        in = L->A;
+    }
+    layer *out = &net->layers[net->n_layers - 1];
+    nnc_output_forward(net->task, out->Z, out->A, m, out->n_out);
+}
+
 nnc_status nnc_net_forward(nnc_net *net, const nnc_real *X, int m)
 {
     nnc_status s = check_rows(net, X, m, "nnc_net_forward");
     if (s != NNC_OK)
         return s;
-    const nnc_real *in = X;
-    for (int l = 0; l < net->n_layers; l++) {
-        layer *L = &net->layers[l];
-        dense_forward(net->ex, L->Z, L->A, in, NULL, L->W, L->B, m, L->n_in, L->n_out, L->act,
-                      L->spec.param);
-        in = L->A;
-    }
-    layer *out = &net->layers[net->n_layers - 1];
-    nnc_output_forward(net->task, out->Z, out->A, m, out->n_out);
+    forward_pass(net, X, NULL, m);
     net->forward_rows = m;
     return NNC_OK;
 }
@@ -343,15 +350,7 @@ int nnc_net_train_step(nnc_net *net, const nnc_real *X, const nnc_real *Y,
         const int n_out = net->layers[net->n_layers - 1].n_out;
         for (int r = 0; r < m; r++)
             copy_row(net->Yb + (size_t)r * n_out, Y + (size_t)rows[r] * n_out, n_out);
-        const nnc_real *in = X;
-        for (int l = 0; l < net->n_layers; l++) {
-            layer *L = &net->layers[l];
-            dense_forward(net->ex, L->Z, L->A, in, l == 0 ? rows : NULL, L->W, L->B, m, L->n_in,
-                          L->n_out, L->act, L->spec.param);
-            in = L->A;
-        }
-        layer *out = &net->layers[net->n_layers - 1];
-        nnc_output_forward(net->task, out->Z, out->A, m, out->n_out);
+        forward_pass(net, X, rows, m);
         int finite = backward_pass(net, X, rows, net->Yb, m, 1, (nnc_real)eta);
         net->forward_rows = 0; /* nnc_net_backward needs a new forward pass */
         return finite ? -1 : nonfinite_parameter(net);
@@ -376,7 +375,8 @@ nnc_status nnc_net_train_batch(nnc_net *net, const nnc_dataset *data, const uint
     nnc_status s = check_rows(net, rows, m, "nnc_net_train_batch");
     if (s != NNC_OK)
         return s;
-    if (nnc_dataset_inputs(data) != net->n_inputs || nnc_dataset_outputs(data) != nnc_net_outputs(net))
+    if (nnc_dataset_inputs(data) != net->n_inputs ||
+        nnc_dataset_outputs(data) != nnc_net_outputs(net))
         return nnc_fail(NNC_ERR_SHAPE,
                         "nnc_net_train_batch: the data set has %d inputs and %d outputs, the "
                         "network %d and %d", nnc_dataset_inputs(data), nnc_dataset_outputs(data),

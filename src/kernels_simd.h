@@ -126,6 +126,46 @@ static NNC_ALWAYS_INLINE TGT void tile(const int mr, const int nv, const tile_jo
     }
 }
 
+/* One function per tile shape (rows × nv): kept apart, not inlined into
+ * GEMM_NAME, so that one function does not hold all 42 unrolled tiles (a
+ * sanitizer build of that took the compiler tens of minutes); a call per
+ * tile costs nothing next to its k steps. */
+#define TILE_FNS(r)                                                                       \
+    static TGT __attribute__((noinline)) void tile_##r##_1(const tile_job *t, MT m0, MT m1, \
+                                                           VT *bad)                      \
+    {                                                                                     \
+        tile(r, 1, t, m0, m1, bad);                                                       \
+    }                                                                                     \
+    static TGT __attribute__((noinline)) void tile_##r##_2(const tile_job *t, MT m0, MT m1, \
+                                                           VT *bad)                      \
+    {                                                                                     \
+        tile(r, 2, t, m0, m1, bad);                                                       \
+    }                                                                                     \
+    static TGT __attribute__((noinline)) void tile_##r##_3(const tile_job *t, MT m0, MT m1, \
+                                                           VT *bad)                      \
+    {                                                                                     \
+        tile(r, 3, t, m0, m1, bad);                                                       \
+    }
+TILE_FNS(1)
+TILE_FNS(2)
+TILE_FNS(3)
+TILE_FNS(4)
+TILE_FNS(5)
+TILE_FNS(6)
+#if MR_MAX > 6
+TILE_FNS(7)
+TILE_FNS(8)
+TILE_FNS(9)
+TILE_FNS(10)
+TILE_FNS(11)
+TILE_FNS(12)
+#endif
+#if MR_MAX > 12
+TILE_FNS(13)
+TILE_FNS(14)
+#endif
+#undef TILE_FNS
+
 /* Row i of A' (0-based in the whole product) in A: its first value. */
 static NNC_ALWAYS_INLINE const nnc_real *a_row(const nnc_gemm_args *g, int i)
 {
@@ -227,11 +267,11 @@ TGT int GEMM_NAME(const nnc_gemm_args *g)
 #define TILE_CASE(r)                                                                     \
     case r:                                                                              \
         if (w == 2 * W)                                                                  \
-            tile(r, 3, &t, m0, m1, &bad);                                                \
+            tile_##r##_3(&t, m0, m1, &bad);                                              \
         else if (w > W)                                                                  \
-            tile(r, 2, &t, m0, m1, &bad);                                                \
+            tile_##r##_2(&t, m0, m1, &bad);                                              \
         else                                                                             \
-            tile(r, 1, &t, m0, m1, &bad);                                                \
+            tile_##r##_1(&t, m0, m1, &bad);                                              \
         break;
                 switch (mr) {
                     TILE_CASE(1)

@@ -99,10 +99,6 @@ void matmul(nnc_exec ex, nnc_real *C, const nnc_real *A, const nnc_real *B, int 
             int n);
 /* Bt = Bᵀ.  B is (k, n); Bt is (n, k). */
 void transpose(nnc_real *Bt, const nnc_real *B, int k, int n);
-/* C = A·Bᵀ.  A is (m, n), B is (k, n); C is (m, k).  Bt is scratch of
- * k·n values (B is transposed into it, so the chain runs along rows). */
-void matmul_a_bt(nnc_exec ex, nnc_real *C, const nnc_real *A, const nnc_real *B, int m, int n,
-                 int k, nnc_real *Bt);
 /* Z = X·W + B (each element fma(x_k, w_kj, ·) over k in order, starting
  * from B[j]), then A = act(Z).
  * X is (m, n_in), or, with rows, rows rows[0..m) of X (·, n_in) read where

@@ -169,12 +169,3 @@ void transpose(nnc_real *Bt, const nnc_real *B, int k, int n)
             Bt[(size_t)p * k + j] = b[p];
     }
 }
-
-void matmul_a_bt(nnc_exec ex, nnc_real *C, const nnc_real *A, const nnc_real *B, int m, int n,
-                 int k, nnc_real *Bt)
-{
-    /* Bt (n, k) = Bᵀ, then C (m, k) = A·Bt: element (i, j) gathers
-     * A[i][p]·B[j][p] for p in order. */
-    transpose(Bt, B, k, n);
-    matmul(ex, C, A, Bt, m, n, k);
-}

@@ -53,6 +53,15 @@ void nnc_gather_rows(nnc_real *Xb, nnc_real *Yb, const nnc_real *X, const nnc_re
  * nnc_small_step), and nnc_net_backward then needs a new forward pass. */
 int nnc_net_train_step(nnc_net *net, const nnc_real *X, const nnc_real *Y,
                        const uint32_t *rows, int m, double eta);
+/* Up to count such steps (at least 1) on consecutive batches, step k on
+ * the rows rows[k·m .. k·m + m).  After each step that leaves the
+ * parameters finite, after(after_ctx) when after is not NULL; a nonzero
+ * return stops the steps.  Returns how many steps it took (1..count); *bad
+ * gets nnc_net_train_step's value for the last of them (-1 unless that
+ * one diverged, which stops the steps too). */
+int nnc_net_train_steps(nnc_net *net, const nnc_real *X, const nnc_real *Y,
+                        const uint32_t *rows, int m, int count, double eta,
+                        int (*after)(void *), void *after_ctx, int *bad);
 /* The first layer (0-based) whose Z or A in the last forward pass holds a
  * NaN/Inf, or -1. */
 int nnc_net_nonfinite_layer(const nnc_net *net);

@@ -148,6 +148,14 @@ typedef struct nnc_small_step_args {
     const nnc_activation_info *act; /* the hidden layer's */
     double param;
     nnc_real eta;
+    /* Up to count steps (at least 1) on consecutive batches: step k takes
+     * the rows rows[k·m .. k·m + m).  After each step that leaves the
+     * parameters finite, after(after_ctx) when after is not NULL (the
+     * trainer draws the next epoch's order there, while the step's
+     * arithmetic is still in flight); a nonzero return stops the steps. */
+    int count;
+    int (*after)(void *after_ctx);
+    void *after_ctx;
 } nnc_small_step_args;
 
 /* The most inputs (and outputs), and hidden units, nnc_small_step takes. */
@@ -158,9 +166,11 @@ typedef struct nnc_small_step_args {
  * or binary task, at most NNC_SMALL_STEP_MAX_IO inputs and outputs and
  * NNC_SMALL_STEP_MAX_HIDDEN hidden units. */
 int nnc_small_step_fits(int path, nnc_task task, int n_in, int hidden, int n_out);
-/* The step; 1 if every updated parameter is finite. */
-int nnc_small_step(const nnc_small_step_args *s);
-int nnc_small_step_avx512(const nnc_small_step_args *s);
-int nnc_small_step_avx2(const nnc_small_step_args *s);
+/* The steps: returns how many it took (1..count); *diverged gets 1 when
+ * the last of them left a parameter NaN or ±Inf (and so stopped them),
+ * else 0. */
+int nnc_small_step(const nnc_small_step_args *s, int *diverged);
+int nnc_small_step_avx512(const nnc_small_step_args *s, int *diverged);
+int nnc_small_step_avx2(const nnc_small_step_args *s, int *diverged);
 
 #endif

@@ -93,5 +93,8 @@ static inline TGT void transpose8(__m256 r[8])
 #else
 int nnc_gemm_avx2(const nnc_gemm_args *g) { return nnc_gemm_portable(g); }
 /* Never called: nnc_small_step_fits takes no SIMD path in this build. */
-int nnc_small_step_avx2(const nnc_small_step_args *s) { return (void)s, 0; }
+int nnc_small_step_avx2(const nnc_small_step_args *s, int *diverged)
+{
+    return (void)s, *diverged = 0, 0;
+}
 #endif

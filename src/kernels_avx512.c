@@ -35,6 +35,20 @@
 #define I_LOAD_ROWS(p, n) _mm512_castsi512_si256(_mm512_maskz_loadu_epi32(MASK_N(n), p))
 #define I_MUL(iv, k) _mm256_mullo_epi32(iv, _mm256_set1_epi32(k))
 #define V_GATHER(base, iv, n) _mm512_mask_i32gather_pd(_mm512_setzero_pd(), MASK_N(n), iv, base, 8)
+/* Lane permutes for the 1-h-1 fit (small_fit_simd.h): an index vector
+ * (lane_index[W] through P_LOAD), lanes by index (V_PERMUTEZ: 0 outside
+ * the mask), the NaN lanes, and base[rows[idx[q]]] into the lanes q of
+ * mask k (0 elsewhere), rows[0..n) read. */
+typedef int64_t lane_index;
+#define V_PERMUTE(idx, v) _mm512_permutexvar_pd(idx, v)
+#define V_PERMUTEZ(k, idx, v) _mm512_maskz_permutexvar_pd(k, idx, v)
+#define V_UNORDERED(v) _mm512_cmp_pd_mask(v, v, _CMP_UNORD_Q)
+#define V_GATHER_ROWS(base, rows, n, idx, k)                                              \
+    _mm512_mask_i64gather_pd(                                                           \
+        _mm512_setzero_pd(), k,                                                         \
+        _mm512_permutexvar_epi64(idx, _mm512_cvtepu32_epi64(_mm512_castsi512_si256(     \
+                                          _mm512_maskz_loadu_epi32(MASK_N(n), rows)))), \
+        base, 8)
 #else
 #define VT __m512
 #define MT __mmask16
@@ -80,7 +94,19 @@ static inline TGT void transpose16(__m512 r[16])
 #define I_LOAD_ROWS(p, n) _mm512_maskz_loadu_epi32(MASK_N(n), p)
 #define I_MUL(iv, k) _mm512_mullo_epi32(iv, _mm512_set1_epi32(k))
 #define V_GATHER(base, iv, n) _mm512_mask_i32gather_ps(_mm512_setzero_ps(), MASK_N(n), iv, base, 4)
+/* Lane permutes for the 1-h-1 fit (as above, in float). */
+typedef int32_t lane_index;
+#define V_PERMUTE(idx, v) _mm512_permutexvar_ps(idx, v)
+#define V_PERMUTEZ(k, idx, v) _mm512_maskz_permutexvar_ps(k, idx, v)
+#define V_UNORDERED(v) _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q)
+#define V_GATHER_ROWS(base, rows, n, idx, k)                                             \
+    _mm512_mask_i32gather_ps(_mm512_setzero_ps(), k,                                   \
+                             _mm512_permutexvar_epi32(idx, _mm512_maskz_loadu_epi32(   \
+                                                               MASK_N(n), rows)),      \
+                             base, 4)
 #endif
+#define PIT __m512i
+#define P_LOAD(t) _mm512_loadu_si512((const void *)(t))
 
 #include "kernels_simd.h"
 
@@ -90,5 +116,8 @@ static inline TGT void transpose16(__m512 r[16])
 #else
 int nnc_gemm_avx512(const nnc_gemm_args *g) { return nnc_gemm_portable(g); }
 /* Never called: nnc_small_step_fits takes no SIMD path in this build. */
-int nnc_small_step_avx512(const nnc_small_step_args *s) { return (void)s, 0; }
+int nnc_small_step_avx512(const nnc_small_step_args *s, int *diverged)
+{
+    return (void)s, *diverged = 0, 0;
+}
 #endif

@@ -340,31 +340,49 @@ void nnc_gather_rows(nnc_real *Xb, nnc_real *Yb, const nnc_real *X, const nnc_re
     }
 }
 
-int nnc_net_train_step(nnc_net *net, const nnc_real *X, const nnc_real *Y,
-                       const uint32_t *rows, int m, double eta)
+int nnc_net_train_steps(nnc_net *net, const nnc_real *X, const nnc_real *Y,
+                        const uint32_t *rows, int m, int count, double eta,
+                        int (*after)(void *), void *after_ctx, int *bad)
 {
-    if (!net->small) {
+    int taken, diverged = 0;
+    if (net->small) {
+        layer *H = &net->layers[0], *O = &net->layers[1];
+        nnc_small_step_args s = {.path = net->ex.path, .task = net->task, .m = m,
+                                 .n_in = H->n_in, .hidden = H->n_out, .n_out = O->n_out,
+                                 .X = X, .Y = Y, .rows = rows,
+                                 .W1 = H->W, .B1 = H->B, .W2 = O->W, .B2 = O->B,
+                                 .dW1 = H->dW, .dB1 = H->dB, .dW2 = O->dW, .dB2 = O->dB,
+                                 .act = H->act, .param = H->spec.param,
+                                 .eta = (nnc_real)eta, .count = count, .after = after,
+                                 .after_ctx = after_ctx};
+        taken = nnc_small_step(&s, &diverged);
+    } else {
         /* The forward pass reads the batch rows where they are (the first
          * layer's product packs them), the weight gradients descend into
          * the weights from their products; only the targets are gathered. */
         const int n_out = net->layers[net->n_layers - 1].n_out;
-        for (int r = 0; r < m; r++)
-            copy_row(net->Yb + (size_t)r * n_out, Y + (size_t)rows[r] * n_out, n_out);
-        forward_pass(net, X, rows, m);
-        int finite = backward_pass(net, X, rows, net->Yb, m, 1, (nnc_real)eta);
-        net->forward_rows = 0; /* nnc_net_backward needs a new forward pass */
-        return finite ? -1 : nonfinite_parameter(net);
+        for (taken = 0; taken < count;) {
+            const uint32_t *batch = rows + (size_t)taken * (size_t)m;
+            for (int r = 0; r < m; r++)
+                copy_row(net->Yb + (size_t)r * n_out, Y + (size_t)batch[r] * n_out, n_out);
+            forward_pass(net, X, batch, m);
+            diverged = !backward_pass(net, X, batch, net->Yb, m, 1, (nnc_real)eta);
+            taken++;
+            if (diverged || (after && after(after_ctx)))
+                break;
+        }
     }
-    layer *H = &net->layers[0], *O = &net->layers[1];
-    nnc_small_step_args s = {.path = net->ex.path, .task = net->task, .m = m,
-                             .n_in = H->n_in, .hidden = H->n_out, .n_out = O->n_out,
-                             .X = X, .Y = Y, .rows = rows,
-                             .W1 = H->W, .B1 = H->B, .W2 = O->W, .B2 = O->B,
-                             .dW1 = H->dW, .dB1 = H->dB, .dW2 = O->dW, .dB2 = O->dB,
-                             .act = H->act, .param = H->spec.param, .eta = (nnc_real)eta};
-    int finite = nnc_small_step(&s);
     net->forward_rows = 0; /* the work buffers do not hold this batch */
-    return finite ? -1 : nonfinite_parameter(net);
+    *bad = diverged ? nonfinite_parameter(net) : -1;
+    return taken;
+}
+
+int nnc_net_train_step(nnc_net *net, const nnc_real *X, const nnc_real *Y,
+                       const uint32_t *rows, int m, double eta)
+{
+    int bad;
+    (void)nnc_net_train_steps(net, X, Y, rows, m, 1, eta, NULL, NULL, &bad);
+    return bad;
 }
 
 nnc_status nnc_net_train_batch(nnc_net *net, const nnc_dataset *data, const uint32_t *rows,

@@ -4,7 +4,7 @@
 
 #include <math.h>
 
-static uint32_t pcg32_step(nnc_rng *rng)
+static inline uint32_t pcg32_step(nnc_rng *rng)
 {
     uint64_t old = rng->state;
     rng->state = old * 6364136223846793005ULL + rng->inc;
@@ -40,7 +40,8 @@ double nnc_rng_normal(nnc_rng *rng)
     return sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2);
 }
 
-uint32_t nnc_rng_below(nnc_rng *rng, uint32_t n)
+/* nnc_rng_below's draw, inlined into the shuffle's loop. */
+static inline uint32_t below(nnc_rng *rng, uint32_t n)
 {
     /* Rejects the values below threshold = 2^32 mod n, which would bias
      * r % n.  The threshold is below n, so an r >= n is always kept: the
@@ -52,12 +53,14 @@ uint32_t nnc_rng_below(nnc_rng *rng, uint32_t n)
     }
 }
 
+uint32_t nnc_rng_below(nnc_rng *rng, uint32_t n) { return below(rng, n); }
+
 size_t nnc_rng_shuffle_part(nnc_rng *rng, uint32_t *idx, size_t i, size_t steps)
 {
     /* Fisher–Yates from the top: position i − 1 takes a uniform pick of
      * positions 0..i−1, and is then final. */
     for (; i > 1 && steps > 0; i--, steps--) {
-        size_t j = nnc_rng_below(rng, (uint32_t)i);
+        size_t j = below(rng, (uint32_t)i);
         uint32_t t = idx[i - 1];
         idx[i - 1] = idx[j];
         idx[j] = t;

@@ -20,7 +20,8 @@ int nnc_small_step_fits(int path, nnc_task task, int n_in, int hidden, int n_out
            hidden >= 1 && hidden <= NNC_SMALL_STEP_MAX_HIDDEN;
 }
 
-int nnc_small_step(const nnc_small_step_args *s)
+int nnc_small_step(const nnc_small_step_args *s, int *diverged)
 {
-    return s->path == NNC_PATH_AVX512 ? nnc_small_step_avx512(s) : nnc_small_step_avx2(s);
+    return s->path == NNC_PATH_AVX512 ? nnc_small_step_avx512(s, diverged)
+                                      : nnc_small_step_avx2(s, diverged);
 }

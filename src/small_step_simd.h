@@ -22,7 +22,8 @@
 #define SMALL_COLS_PAD (((NNC_SMALL_STEP_MAX_HIDDEN * W + 15) / 16) * 16)
 
 static NNC_ALWAYS_INLINE TGT int small_step_body(const nnc_small_step_args *s,
-                                                  const int n_in, const int n_out)
+                                                  const uint32_t *batch, const int n_in,
+                                                  const int n_out)
 {
     const int m = s->m, h = s->hidden;
     const nnc_real *W1 = s->W1, *B1 = s->B1, *W2 = s->W2, *B2 = s->B2;
@@ -50,7 +51,7 @@ static NNC_ALWAYS_INLINE TGT int small_step_body(const nnc_small_step_args *s,
         /* The chunk's columns of X and Y, gathered from their rows (0 in
          * the lanes past the batch); row · width fits an int, as a data
          * set's size does. */
-        const IT rows = I_LOAD_ROWS((const int *)(s->rows + r0), mc);
+        const IT rows = I_LOAD_ROWS((const int *)(batch + r0), mc);
         const IT x_at = n_in == 1 ? rows : I_MUL(rows, n_in);
         const IT y_at = n_out == 1 ? rows : I_MUL(rows, n_out);
         for (int p = 0; p < n_in; p++)
@@ -160,12 +161,31 @@ static NNC_ALWAYS_INLINE TGT int small_step_body(const nnc_small_step_args *s,
     return finite;
 }
 
-TGT int SMALL_STEP_NAME(const nnc_small_step_args *s)
+#ifdef V_PERMUTE
+#include "small_fit_simd.h"
+#endif
+
+TGT int SMALL_STEP_NAME(const nnc_small_step_args *s, int *diverged)
 {
-    /* The seed's fits (one input, one output) with those loops known. */
-    if (s->n_in == 1 && s->n_out == 1)
-        return small_step_body(s, 1, 1);
-    return small_step_body(s, s->n_in, s->n_out);
+#ifdef V_PERMUTE
+    if (small_fit_takes(s))
+        return small_fit_steps(s, diverged);
+#endif
+    *diverged = 0;
+    for (int k = 0; k < s->count; k++) {
+        const uint32_t *batch = s->rows + (size_t)k * (size_t)s->m;
+        /* The seed's fits (one input, one output) with those loops known. */
+        const int finite = s->n_in == 1 && s->n_out == 1
+                               ? small_step_body(s, batch, 1, 1)
+                               : small_step_body(s, batch, s->n_in, s->n_out);
+        if (!finite) {
+            *diverged = 1;
+            return k + 1;
+        }
+        if (s->after && s->after(s->after_ctx))
+            return k + 1;
+    }
+    return s->count;
 }
 
 #undef SMALL_COLS_PAD

@@ -138,6 +138,33 @@ typedef struct position {
 } position;
 
 /* Whether p points into *r. */
+/* What the loop does between the steps of one nnc_net_train_steps call:
+ * a share of the next epoch's shuffle (ahead, order, left, picks: see the
+ * loop), then the caller's on_step, but not after the call's last step
+ * (not_last counts the steps before it), which the loop reports itself
+ * after its check.  total is the next step's number; stopped says on_step
+ * asked to stop. */
+typedef struct between_steps {
+    nnc_rng *ahead;
+    uint32_t *order;
+    size_t left, picks;
+    nnc_step_fn on_step;
+    void *user;
+    int epoch;
+    long total;
+    int not_last, stopped;
+} between_steps;
+
+static int after_step(void *p)
+{
+    between_steps *b = p;
+    b->left = nnc_rng_shuffle_part(b->ahead, b->order, b->left, b->picks);
+    const long t = b->total++;
+    if (b->not_last-- > 0 && b->on_step && b->on_step(b->epoch, t, b->user))
+        b->stopped = 1;
+    return b->stopped;
+}
+
 static int inside(const void *p, const nnc_train_result *r)
 {
     uintptr_t a = (uintptr_t)p, lo = (uintptr_t)r;
@@ -282,13 +309,32 @@ nnc_status nnc_train(nnc_net *net, const nnc_dataset *data, const nnc_train_opti
             ahead_epoch = epoch + 1;
         }
         while (!stop && it < ipe) {
-            int start = it * bs, m = n_train - start < bs ? n_train - start : bs;
-            int bad = nnc_net_train_step(net, X, Y, idx + start, m, o->eta);
-            ahead_left = nnc_rng_shuffle_part(&ahead, next_idx, ahead_left, picks_per_update);
-            const long t = total; /* this update, 0-based */
-            const int this_it = it;
-            total++;
-            it++;
+            /* The full batches up to the next check or the epoch's last
+             * full batch in one call, each step followed by after_step;
+             * a short last batch alone. */
+            int m = n_train - it * bs < bs ? n_train - it * bs : bs, count = 1;
+            if (m == bs)
+                count = (int)(n_train / bs - it < to_check ? n_train / bs - it : to_check);
+            between_steps b = {.ahead = &ahead, .order = next_idx, .left = ahead_left,
+                               .picks = picks_per_update, .on_step = o->on_step,
+                               .user = o->step_user, .epoch = epoch, .total = total,
+                               .not_last = count - 1};
+            int bad;
+            const int taken = nnc_net_train_steps(net, X, Y, idx + it * bs, m, count, o->eta,
+                                                  after_step, &b, &bad);
+            ahead_left = b.left;
+            const long t = total + taken - 1; /* the last update taken, 0-based */
+            const int this_it = it + taken - 1, start = this_it * bs;
+            total += taken;
+            it += taken;
+            to_check -= taken;
+            if (b.stopped) {
+                s = nnc_fail(NNC_ERR_INTERRUPTED,
+                             "training stopped by the caller at epoch %d, iteration %d of "
+                             "the epoch (total iteration %ld)", epoch, this_it, t);
+                stop = 1;
+                break;
+            }
             if (bad >= 0) {
                 s = nnc_fail(NNC_ERR_DIVERGED,
                              "training diverged at epoch %d, iteration %d of the epoch "
@@ -297,7 +343,7 @@ nnc_status nnc_train(nnc_net *net, const nnc_dataset *data, const nnc_train_opti
                 stop = diverged = 1;
                 break;
             }
-            if (--to_check == 0) {
+            if (to_check == 0) {
                 to_check = ck_iter;
                 /* A check: train metrics on this (last) mini-batch with the
                  * updated weights, validation metrics on the whole set. */

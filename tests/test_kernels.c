@@ -326,8 +326,11 @@ static void check_small_step(int path, nnc_task task, int n_in, int h, int n_out
 static void check_small_steps(void)
 {
     static const int batches[] = {1, 3, 4, 7, 8, 9, 10, 16, 17, 33};
+    /* 1-h-1 with h up to 8 and m up to 16·(16/h) rows take the packed
+     * fit on AVX-512 (small_fit_simd.h), the rest small_step_body. */
     static const int shapes[][3] = {{1, 1, 1}, {1, 3, 1}, {1, 16, 1}, {2, 5, 3},
-                                    {3, 9, 2}, {8, 16, 8}, {4, 8, 1}, {1, 15, 2}};
+                                    {3, 9, 2}, {8, 16, 8}, {4, 8, 1}, {1, 15, 2},
+                                    {1, 2, 1}, {1, 5, 1}, {1, 8, 1}};
     static const nnc_activation acts[] = {NNC_ACT_SIGMOID, NNC_ACT_TANH, NNC_ACT_RELU,
                                           NNC_ACT_ELU, NNC_ACT_SOFTPLUS};
     int fused = 0;
@@ -353,6 +356,105 @@ static void check_small_steps(void)
     /* On a SIMD machine, the fused step did run. */
     CHECK(fused > 0 || nnc_kernel_best_path() == NNC_PATH_PORTABLE);
     printf("small steps: %d fused cases, bit for bit\n", fused);
+}
+
+/* The hook of nnc_net_train_steps in check_train_steps: counts its calls,
+ * and asks to stop at call number stop_at (1-based; 0: never). */
+typedef struct hook_count {
+    int calls, stop_at;
+} hook_count;
+
+static int count_calls(void *p)
+{
+    hook_count *c = p;
+    return ++c->calls == c->stop_at;
+}
+
+/* nnc_net_train_steps (count steps in one call) against count calls of
+ * nnc_net_train_step on the same consecutive batches, bit for bit, on
+ * every path: all the steps with the hook after each; stopped by the hook
+ * after the third; stopped by a NaN in the fifth batch (which names the
+ * same layer, and is not followed by the hook). */
+static void check_train_steps_on(int path, nnc_task task, int depth, const int *widths,
+                                 nnc_activation act, int m)
+{
+    enum { STEPS = 7 };
+    nnc_layer_spec specs[3];
+    for (int l = 0; l < depth; l++)
+        specs[l] = (nnc_layer_spec){widths[l + 1], l + 1 < depth ? act : NNC_ACT_IDENTITY, 0.7};
+    const int n_in = widths[0], n_out = widths[depth], n = STEPS * m + 3;
+    nnc_real *X = random_matrix((size_t)n * n_in), *Y = random_matrix((size_t)n * n_out);
+    for (size_t i = 0; i < (size_t)n * n_in; i++)
+        X[i] = X[i] / 1000;
+    for (size_t i = 0; i < (size_t)n * n_out; i++)
+        Y[i] = task == NNC_TASK_BINARY       ? (nnc_real)(Y[i] > 0)
+               : task == NNC_TASK_MULTICLASS ? (nnc_real)(i % n_out == i / n_out % n_out)
+                                             : Y[i];
+    uint32_t *rows = malloc((size_t)n * sizeof *rows);
+    CHECK(rows != NULL);
+    for (int i = 0; i < n; i++)
+        rows[i] = (uint32_t)i;
+    nnc_rng_shuffle(&rng, rows, (size_t)n);
+    int ok = 1;
+    for (int variant = 0; variant < 3; variant++) {
+        nnc_net *one, *many;
+        CHECK_OK(nnc_net_create(&one, task, n_in, depth, specs, m));
+        CHECK_OK(nnc_net_create(&many, task, n_in, depth, specs, m));
+        nnc_rng r;
+        nnc_rng_seed(&r, 11);
+        CHECK_OK(nnc_net_init(one, NNC_INIT_XAVIER, &r));
+        memcpy(nnc_net_parameters(many), nnc_net_parameters(one),
+               nnc_net_parameter_count(one) * sizeof(nnc_real));
+        CHECK(nnc_net_set_kernel_path(one, path) && nnc_net_set_kernel_path(many, path));
+        /* variant 0: all steps; 1: the hook stops after the third; 2: the
+         * fifth batch's last row is NaN. */
+        const int expect = variant == 0 ? STEPS : variant == 1 ? 3 : 5;
+        const size_t poisoned = (size_t)rows[5 * m - 1] * n_in;
+        const nnc_real saved = X[poisoned];
+        if (variant == 2)
+            X[poisoned] = (nnc_real)NAN;
+        hook_count hc = {0, variant == 1 ? 3 : 0};
+        int bad_many = -2, bad_one = -1;
+        const int taken = nnc_net_train_steps(many, X, Y, rows, m, STEPS, 0.3, count_calls,
+                                              &hc, &bad_many);
+        for (int k = 0; k < expect; k++)
+            bad_one = nnc_net_train_step(one, X, Y, rows + (size_t)k * m, m, 0.3);
+        ok = ok && taken == expect && bad_many == bad_one &&
+             (variant == 2 ? bad_many >= 0 && hc.calls == expect - 1
+                           : bad_many == -1 && hc.calls == expect);
+        if (variant < 2) /* (NaNs may differ in their sign and payload bits) */
+            ok = ok && same_bits(nnc_net_parameters(one), nnc_net_parameters(many),
+                                 nnc_net_parameter_count(one));
+        X[poisoned] = saved;
+        nnc_net_free(one);
+        nnc_net_free(many);
+    }
+    if (!ok)
+        fprintf(stderr, "train steps: depth %d, %d inputs, %s, batch %d, path %s: differ\n",
+                depth, n_in, nnc_activation_get(act)->name, m, nnc_kernel_path_name(path));
+    CHECK(ok);
+    free(X), free(Y), free(rows);
+}
+
+static void check_train_steps(void)
+{
+    static const int fit1[] = {1, 1, 1}, fit3[] = {1, 3, 1}, fit8[] = {1, 8, 1},
+                     fit16[] = {1, 16, 1}, wide[] = {2, 5, 3}, deep[] = {5, 17, 9, 3};
+    int cases = 0;
+    const int before = check_failures;
+    for (int path = 0; path < NNC_PATH_COUNT; path++) {
+        if (!nnc_kernel_path_available(path))
+            continue;
+        check_train_steps_on(path, NNC_TASK_FITTING, 2, fit3, NNC_ACT_SIGMOID, 10);
+        check_train_steps_on(path, NNC_TASK_FITTING, 2, fit1, NNC_ACT_SIGMOID, 10);
+        check_train_steps_on(path, NNC_TASK_BINARY, 2, fit8, NNC_ACT_TANH, 17);
+        check_train_steps_on(path, NNC_TASK_FITTING, 2, fit16, NNC_ACT_SIGMOID, 10);
+        check_train_steps_on(path, NNC_TASK_FITTING, 2, wide, NNC_ACT_RELU, 9);
+        check_train_steps_on(path, NNC_TASK_MULTICLASS, 3, deep, NNC_ACT_RELU, 12);
+        cases += 6;
+    }
+    printf("train steps: %d cases, %s\n", cases,
+           check_failures == before ? "bit for bit" : "MISMATCH");
 }
 
 /* nnc_net_train_step's general path (a net of three layers: the batch
@@ -480,5 +582,6 @@ int main(void)
     check_net_paths(33, 40, 16, 2, 7);
     check_small_steps();
     check_general_steps();
+    check_train_steps();
     return check_report("test_kernels");
 }

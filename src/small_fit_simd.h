@@ -1,0 +1,226 @@
+/* The seed's fits, 1 input, h hidden units, 1 output, on AVX-512: part of
+ * small_step_simd.h, which includes it when the path has lane permutes
+ * (V_PERMUTE, V_PERMUTEZ, V_UNORDERED, V_GATHER_ROWS, lane_index, P_LOAD).
+ *
+ * For such a net a training step is one chain of dependent operations, a
+ * hundred-odd cycles long: the parameters feed the forward pass, which
+ * feeds the gradients' chains over the rows, which feed the update, which
+ * feeds the next step.  So this version shortens the chain:
+ *
+ *   - The parameters stay in registers from step to step (the count steps
+ *     of one call), as vectors with unit j in lane j: w1, b1, w2, and b2
+ *     in every lane.
+ *   - The forward pass packs R = W/h rows into a vector, lane q = r·h + j
+ *     for row r of the group and unit j, so that the activation of a batch
+ *     of 10 rows and 3 units takes 2 vectors.
+ *   - The gradients' chains over the rows run in lanes j, one fused
+ *     multiply-add per row for all units at once, row r's units brought
+ *     to lanes 0..h-1 by a permute.
+ *
+ * Every value is still the chain of small_step_body (dense_forward's and
+ * the products' chains of dense_backward, in the same order from the same
+ * start), so the same bits. */
+
+/* At most this many groups of R rows in a batch. */
+#define FIT_MAX_GROUPS 16
+
+/* 1 if small_fit_steps takes this step: 1-h-1 with at least two rows a
+ * vector (h ≤ W/2), and at most FIT_MAX_GROUPS groups. */
+static inline int small_fit_takes(const nnc_small_step_args *s)
+{
+    const int h = s->hidden;
+    if (s->n_in != 1 || s->n_out != 1 || 2 * h > W)
+        return 0;
+    const int rows_per_vector = W / h;
+    return s->m <= rows_per_vector * FIT_MAX_GROUPS;
+}
+
+/* nnc_logistic on every lane: the scalar function on a vector's lanes,
+ * which the compiler vectorises (vmath.h is branch-free), so its bits. */
+static inline TGT VT logistic_lanes(VT z)
+{
+    _Alignas(64) nnc_real t[W];
+    V_STORE(t, z);
+    for (int i = 0; i < W; i++)
+        t[i] = nnc_logistic(t[i]);
+    return V_LOAD(t);
+}
+
+/* A = f(Z) and D = f'(Z, A) for the g groups' vectors Z[0..g). */
+static inline TGT void fit_activation(const nnc_small_step_args *s, const VT *Z, VT *A, VT *D,
+                                      int g)
+{
+    if (s->act->id == NNC_ACT_SIGMOID) {
+        /* nnc_logistic and a(1 − a), as activation_kernels.h computes them */
+        const VT one = V_SET1((nnc_real)1);
+        for (int v = 0; v < g; v++) {
+            A[v] = logistic_lanes(Z[v]);
+            D[v] = V_MUL(A[v], V_SUB(one, A[v]));
+        }
+        return;
+    }
+    /* The kernels work in blocks of 16 values: whole blocks, 0 past g. */
+    _Alignas(64) nnc_real z[FIT_MAX_GROUPS * W + 16], a[FIT_MAX_GROUPS * W + 16],
+        d[FIT_MAX_GROUPS * W + 16];
+    const size_t n = (size_t)g * W, cols = (n + 15) / 16 * 16;
+    for (int v = 0; v < g; v++)
+        V_STORE(z + (size_t)v * W, Z[v]);
+    for (size_t i = n; i < cols; i++)
+        z[i] = 0;
+    nnc_activation_forward_on(s->path, s->act, z, a, cols, s->param);
+    nnc_activation_derivative_on(s->path, s->act, z, a, d, cols, s->param);
+    for (int v = 0; v < g; v++) {
+        A[v] = V_LOAD(a + (size_t)v * W);
+        D[v] = V_LOAD(d + (size_t)v * W);
+    }
+}
+
+/* The steps, for a batch of `groups` groups (a constant where the
+ * callers below inline it, so that the groups' vectors stay in registers). */
+static NNC_ALWAYS_INLINE TGT int small_fit_body(const nnc_small_step_args *s, int *diverged,
+                                                const int groups)
+{
+    const int h = s->hidden, m = s->m, R = W / h;
+    const MT kh = MASK_N(h);
+
+    /* Lane indices.  In a group's vector lane q = r·h + j holds row r,
+     * unit j (lanes from R·h on are spare):
+     *   unit_of[q] = j: a vector of the units, repeated for each row;
+     *   row_of[q] = r: the group's row numbers, spread to their lanes;
+     *   head_of[q] = r·h: the row's first lane, spread over its lanes;
+     *   ahead[k][q] = q + k: unit j + k of the row into unit j's lane;
+     *   pick[r][j] = r·h + j: row r's units into lanes 0..h-1;
+     *   spread[r][q] = r·h: row r's first lane everywhere. */
+    lane_index t[W];
+    PIT unit_of, row_of, head_of, ahead[W], pick[W], spread[W];
+    for (int q = 0; q < W; q++)
+        t[q] = q < R * h ? q % h : 0;
+    unit_of = P_LOAD(t);
+    for (int q = 0; q < W; q++)
+        t[q] = q < R * h ? q / h : 0;
+    row_of = P_LOAD(t);
+    for (int q = 0; q < W; q++)
+        t[q] = q < R * h ? q / h * h : 0;
+    head_of = P_LOAD(t);
+    for (int k = 0; k < h; k++) {
+        for (int q = 0; q < W; q++)
+            t[q] = q + k < W ? q + k : W - 1;
+        ahead[k] = P_LOAD(t);
+    }
+    for (int r = 0; r < R; r++) {
+        for (int q = 0; q < W; q++)
+            t[q] = r * h + (q < h ? q : 0);
+        pick[r] = P_LOAD(t);
+        for (int q = 0; q < W; q++)
+            t[q] = r * h;
+        spread[r] = P_LOAD(t);
+    }
+
+    const VT zero = V_ZERO(), inv_m = V_SET1((nnc_real)1 / (nnc_real)m), eta = V_SET1(s->eta);
+    VT w1 = V_MLOAD(kh, s->W1), b1 = V_MLOAD(kh, s->B1), w2 = V_MLOAD(kh, s->W2),
+       b2 = V_SET1(s->B2[0]);
+    VT gw1 = zero, gb1 = zero, gw2 = zero, gb2 = zero;
+    int k = 0;
+    *diverged = 0;
+    while (k < s->count) {
+        const uint32_t *batch = s->rows + (size_t)k * (size_t)m;
+        /* This step's parameters, repeated for each row of a group; w2's
+         * unit j + i at unit j's lane, for the output's chain. */
+        const VT w1r = V_PERMUTE(unit_of, w1), b1r = V_PERMUTE(unit_of, b1),
+                 w2r = V_PERMUTE(unit_of, w2);
+        VT w2_ahead[W];
+        for (int i = 1; i < h; i++)
+            w2_ahead[i] = V_PERMUTE(ahead[i], w2r);
+
+        /* Forward: Z1 = fma(x, W1[j], B1[j]) in each lane, A1 = f(Z1). */
+        VT x[FIT_MAX_GROUPS], y[FIT_MAX_GROUPS], z1[FIT_MAX_GROUPS], a1[FIT_MAX_GROUPS],
+            d1[FIT_MAX_GROUPS], dz2[FIT_MAX_GROUPS];
+        for (int v = 0; v < groups; v++) {
+            const int nr = m - v * R < R ? m - v * R : R; /* rows in this group */
+            const MT lanes = MASK_N(nr * h);
+            x[v] = V_GATHER_ROWS(s->X, batch + v * R, nr, row_of, lanes);
+            y[v] = V_GATHER_ROWS(s->Y, batch + v * R, nr, row_of, lanes);
+            z1[v] = V_FMA(x[v], w1r, b1r);
+        }
+        fit_activation(s, z1, a1, d1, groups);
+
+        /* Output at each row's first lane: the chain over j of
+         * fma(A1[r][j], W2[j], ·) from B2, unit j + i brought to lane r·h
+         * (the output function, then dZ2 = A2 − Y); then, in every lane,
+         * dZ1 = f'(Z1) ⊙ fma(dZ2[r], W2[j], +0). */
+        for (int v = 0; v < groups; v++) {
+            VT z = V_FMA(a1[v], w2r, b2);
+            for (int i = 1; i < h; i++)
+                z = V_FMA(V_PERMUTE(ahead[i], a1[v]), w2_ahead[i], z);
+            if (s->task == NNC_TASK_BINARY)
+                z = logistic_lanes(z);
+            dz2[v] = V_SUB(z, y[v]);
+            d1[v] = V_MUL(d1[v], V_FMA(V_PERMUTE(head_of, dz2[v]), w2r, zero));
+        }
+
+        /* The gradients' chains over the rows r = 0, 1, ..., m−1 from +0,
+         * lane j for unit j:
+         *   dW2[j] of fma(A1[r][j], dZ2[r], ·),  dB2 of dZ2[r] (every lane),
+         *   dW1[j] of fma(X[r], dZ1[r][j], ·),   dB1[j] of dZ1[r][j]. */
+        VT cw1 = zero, cb1 = zero, cw2 = zero, cb2 = zero;
+        for (int v = 0; v < groups; v++) {
+            const int nr = m - v * R < R ? m - v * R : R;
+            for (int r = 0; r < nr; r++) {
+                const VT a = V_PERMUTEZ(kh, pick[r], a1[v]), dz = V_PERMUTEZ(kh, pick[r], d1[v]);
+                const VT e = V_PERMUTE(spread[r], dz2[v]), xr = V_PERMUTE(spread[r], x[v]);
+                cw2 = V_FMA(a, e, cw2);
+                cb2 = V_ADD(cb2, e);
+                cw1 = V_FMA(xr, dz, cw1);
+                cb1 = V_ADD(cb1, dz);
+            }
+        }
+
+        /* g = chain / m, p −= eta·g, as nnc_net_sgd_update's. */
+        gw1 = V_MUL(cw1, inv_m);
+        gb1 = V_MUL(cb1, inv_m);
+        gw2 = V_MUL(cw2, inv_m);
+        gb2 = V_MUL(cb2, inv_m);
+        w1 = V_SUB(w1, V_MUL(eta, gw1));
+        b1 = V_SUB(b1, V_MUL(eta, gb1));
+        w2 = V_SUB(w2, V_MUL(eta, gw2));
+        b2 = V_SUB(b2, V_MUL(eta, gb2));
+        k++;
+        /* p − p is NaN exactly when p is NaN or ±Inf. */
+        const VT nan_if_bad = V_ADD(V_ADD(V_SUB(w1, w1), V_SUB(b1, b1)),
+                                    V_ADD(V_SUB(w2, w2), V_SUB(b2, b2)));
+        if (V_UNORDERED(nan_if_bad) & kh) {
+            *diverged = 1;
+            break;
+        }
+        if (s->after && s->after(s->after_ctx))
+            break;
+    }
+    V_MSTORE(s->W1, kh, w1);
+    V_MSTORE(s->B1, kh, b1);
+    V_MSTORE(s->W2, kh, w2);
+    V_MSTORE(s->B2, MASK_N(1), b2);
+    V_MSTORE(s->dW1, kh, gw1);
+    V_MSTORE(s->dB1, kh, gb1);
+    V_MSTORE(s->dW2, kh, gw2);
+    V_MSTORE(s->dB2, MASK_N(1), gb2);
+    return k;
+}
+
+static TGT int small_fit_steps(const nnc_small_step_args *s, int *diverged)
+{
+    const int rows_per_vector = W / s->hidden;
+    switch ((s->m + rows_per_vector - 1) / rows_per_vector) {
+    case 1:
+        return small_fit_body(s, diverged, 1);
+    case 2:
+        return small_fit_body(s, diverged, 2);
+    case 3:
+        return small_fit_body(s, diverged, 3);
+    case 4:
+        return small_fit_body(s, diverged, 4);
+    default:
+        return small_fit_body(s, diverged, (s->m + rows_per_vector - 1) / rows_per_vector);
+    }
+}
+
+#undef FIT_MAX_GROUPS

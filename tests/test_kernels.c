@@ -243,6 +243,21 @@ static void check_net_paths(int n_in, int h1, int h2, int n_out, int m)
 }
 
 
+/* Two nets of the same shape on kernel path `path`, with the same Xavier
+ * weights drawn from seed: the net under test and its twin. */
+static void twin_nets(nnc_net **a, nnc_net **b, nnc_task task, int n_in, int depth,
+                      const nnc_layer_spec *specs, int max_batch, int path, uint64_t seed)
+{
+    CHECK_OK(nnc_net_create(a, task, n_in, depth, specs, max_batch));
+    CHECK_OK(nnc_net_create(b, task, n_in, depth, specs, max_batch));
+    CHECK(nnc_net_set_kernel_path(*a, path) && nnc_net_set_kernel_path(*b, path));
+    nnc_rng r;
+    nnc_rng_seed(&r, seed);
+    CHECK_OK(nnc_net_init(*a, NNC_INIT_XAVIER, &r));
+    memcpy(nnc_net_parameters(*b), nnc_net_parameters(*a),
+           nnc_net_parameter_count(*a) * sizeof(nnc_real));
+}
+
 /* One nnc_net_train_step of net on rows rows[0..m) of (X, Y), and the same
  * step of twin through nnc_net_forward, nnc_net_backward and
  * nnc_net_sgd_update_checked on the rows gathered into (Xb, Yb): the
@@ -287,14 +302,7 @@ static void check_small_step(int path, nnc_task task, int n_in, int h, int n_out
      * straight from their products. */
     const int keeps_gradients = nnc_small_step_fits(path, task, n_in, h, n_out);
     nnc_net *fused, *general;
-    CHECK_OK(nnc_net_create(&fused, task, n_in, 2, specs, m));
-    CHECK_OK(nnc_net_create(&general, task, n_in, 2, specs, m));
-    nnc_rng r;
-    nnc_rng_seed(&r, 9);
-    CHECK_OK(nnc_net_init(fused, NNC_INIT_XAVIER, &r));
-    memcpy(nnc_net_parameters(general), nnc_net_parameters(fused),
-           nnc_net_parameter_count(fused) * sizeof(nnc_real));
-    CHECK(nnc_net_set_kernel_path(fused, path) && nnc_net_set_kernel_path(general, path));
+    twin_nets(&fused, &general, task, n_in, 2, specs, m, path, 9);
     int ok = 1;
     for (int step = 0; step < 4 && ok; step++) {
         if (step == 3) /* the last one diverges: a NaN input */
@@ -398,14 +406,7 @@ static void check_train_steps_on(int path, nnc_task task, int depth, const int *
     int ok = 1;
     for (int variant = 0; variant < 3; variant++) {
         nnc_net *one, *many;
-        CHECK_OK(nnc_net_create(&one, task, n_in, depth, specs, m));
-        CHECK_OK(nnc_net_create(&many, task, n_in, depth, specs, m));
-        nnc_rng r;
-        nnc_rng_seed(&r, 11);
-        CHECK_OK(nnc_net_init(one, NNC_INIT_XAVIER, &r));
-        memcpy(nnc_net_parameters(many), nnc_net_parameters(one),
-               nnc_net_parameter_count(one) * sizeof(nnc_real));
-        CHECK(nnc_net_set_kernel_path(one, path) && nnc_net_set_kernel_path(many, path));
+        twin_nets(&one, &many, task, n_in, depth, specs, m, path, 11);
         /* variant 0: all steps; 1: the hook stops after the third; 2: the
          * fifth batch's last row is NaN. */
         const int expect = variant == 0 ? STEPS : variant == 1 ? 3 : 5;
@@ -483,15 +484,8 @@ static void check_general_step(int path, int threads, nnc_task task, int n_in, i
     nnc_real *Xb = malloc((size_t)m * n_in * sizeof *Xb);
     nnc_real *Yb = malloc((size_t)m * n_out * sizeof *Yb);
     nnc_net *step_net, *twin;
-    CHECK_OK(nnc_net_create(&step_net, task, n_in, 3, specs, m));
-    CHECK_OK(nnc_net_create(&twin, task, n_in, 3, specs, m));
-    CHECK(nnc_net_set_kernel_path(step_net, path) && nnc_net_set_kernel_path(twin, path));
+    twin_nets(&step_net, &twin, task, n_in, 3, specs, m, path, 3);
     CHECK_OK(nnc_net_set_threads(step_net, threads));
-    nnc_rng r;
-    nnc_rng_seed(&r, 3);
-    CHECK_OK(nnc_net_init(step_net, NNC_INIT_XAVIER, &r));
-    memcpy(nnc_net_parameters(twin), nnc_net_parameters(step_net),
-           nnc_net_parameter_count(twin) * sizeof(nnc_real));
     int ok = 1;
     for (int step = 0; step < 4 && ok; step++) {
         nnc_rng_shuffle(&rng, rows, (size_t)n);

@@ -137,7 +137,6 @@ typedef struct position {
     nnc_rng rng;
 } position;
 
-/* Whether p points into *r. */
 /* What the loop does between the steps of one nnc_net_train_steps call:
  * a share of the next epoch's shuffle (ahead, order, left, picks: see the
  * loop), then the caller's on_step, but not after the call's last step
@@ -165,6 +164,7 @@ static int after_step(void *p)
     return b->stopped;
 }
 
+/* Whether p points into *r. */
 static int inside(const void *p, const nnc_train_result *r)
 {
     uintptr_t a = (uintptr_t)p, lo = (uintptr_t)r;

@@ -59,19 +59,23 @@ static inline TGT void fit_activation(const nnc_small_step_args *s, const VT *Z,
         }
         return;
     }
-    /* The kernels work in blocks of 16 values: whole blocks, 0 past g. */
-    _Alignas(64) nnc_real z[FIT_MAX_GROUPS * W + 16], a[FIT_MAX_GROUPS * W + 16],
-        d[FIT_MAX_GROUPS * W + 16];
-    const size_t n = (size_t)g * W, cols = (n + 15) / 16 * 16;
-    for (int v = 0; v < g; v++)
-        V_STORE(z + (size_t)v * W, Z[v]);
-    for (size_t i = n; i < cols; i++)
-        z[i] = 0;
-    nnc_activation_forward_on(s->path, s->act, z, a, cols, s->param);
-    nnc_activation_derivative_on(s->path, s->act, z, a, d, cols, s->param);
-    for (int v = 0; v < g; v++) {
-        A[v] = V_LOAD(a + (size_t)v * W);
-        D[v] = V_LOAD(d + (size_t)v * W);
+    /* The kernels work in blocks of 16 values: whole blocks (one more
+     * vector of 0 when W is 8 and g odd). */
+    VT z[FIT_MAX_GROUPS + 1], a[FIT_MAX_GROUPS + 1], d[FIT_MAX_GROUPS + 1];
+    const size_t cols = ((size_t)g * W + 15) / 16 * 16;
+    int v = 0;
+    do /* (g ≥ 1) */
+        z[v] = Z[v];
+    while (++v < g);
+    for (; (size_t)v * W < cols; v++)
+        z[v] = V_ZERO();
+    nnc_activation_forward_on(s->path, s->act, (const nnc_real *)z, (nnc_real *)a, cols,
+                              s->param);
+    nnc_activation_derivative_on(s->path, s->act, (const nnc_real *)z, (const nnc_real *)a,
+                                 (nnc_real *)d, cols, s->param);
+    for (v = 0; v < g; v++) {
+        A[v] = a[v];
+        D[v] = d[v];
     }
 }
 

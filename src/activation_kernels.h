@@ -40,6 +40,16 @@
  * whether the output overlaps the input (it may: a == z is allowed). */
 #define ACT_BLOCK 16
 
+/* GCC unrolls a short loop of a cheap element function (relu, identity)
+ * completely before its vectoriser sees it, and then leaves it as 16
+ * scalar selects stored one by one and read back as a vector; kept a
+ * loop, it becomes one vector operation. */
+#if defined(__GNUC__) && !defined(__clang__)
+#define ACT_NO_EARLY_UNROLL _Pragma("GCC unroll 1")
+#else
+#define ACT_NO_EARLY_UNROLL
+#endif
+
 #define ACT_FORWARD(name, elem)                                                          \
     static ACT_TARGET void name(const nnc_real *z, nnc_real *a, size_t n, double param)  \
     {                                                                                    \
@@ -48,6 +58,7 @@
             const size_t len = n - i0 < ACT_BLOCK ? n - i0 : ACT_BLOCK;                  \
             nnc_real ab[ACT_BLOCK];                                                      \
             if (len == ACT_BLOCK) {                                                      \
+                ACT_NO_EARLY_UNROLL                                                      \
                 for (size_t i = 0; i < ACT_BLOCK; i++)                                   \
                     ab[i] = elem(z[i0 + i], p);                                          \
                 memcpy(a + i0, ab, sizeof ab);                                           \
@@ -68,6 +79,7 @@
             const size_t len = n - i0 < ACT_BLOCK ? n - i0 : ACT_BLOCK;                  \
             nnc_real db[ACT_BLOCK];                                                      \
             if (len == ACT_BLOCK) {                                                      \
+                ACT_NO_EARLY_UNROLL                                                      \
                 for (size_t i = 0; i < ACT_BLOCK; i++)                                   \
                     db[i] = elem(z[i0 + i], a[i0 + i], p);                               \
                 memcpy(d + i0, db, sizeof db);                                           \

@@ -25,7 +25,7 @@
  *
  * The includer defines: TGT (the target attribute), VT, MT, W (lanes),
  * MR_MAX, V_SET1, V_ZERO, V_FMA(a, b, c) = a·b + c rounded once, V_MUL,
- * V_SUB, V_MLOAD(mask, p), V_MSTORE(p, mask, v), V_MASKZ(mask, v) (lanes
+ * V_ADD, V_SUB, V_MLOAD(mask, p), V_MSTORE(p, mask, v), V_MASKZ(mask, v) (lanes
  * outside mask set to +0), MASK_N(n) (the first n lanes), GEMM_NAME. */
 
 /* Steps of k a block: a packed block of A' (MR_MAX × KC values) stays in
@@ -102,27 +102,34 @@ static NNC_ALWAYS_INLINE TGT void tile(const int mr, const int nv, const tile_jo
     }
     if (t->last && t->U) {
         /* u − step·g: a multiply and a subtract, as nnc_net_sgd_update;
-         * u·0 is NaN exactly when u is NaN or ±Inf. */
+         * u·0 is NaN exactly when u is NaN or ±Inf.  The check runs in
+         * two chains held in registers (through *bad, which a store to U
+         * may alias as far as the compiler knows, it was one chain of
+         * stores and loads: a sixth of a weight gradient's time). */
+        nnc_real *restrict U = t->U;
         const VT st = V_SET1(t->step), zero = V_ZERO();
+        VT bad0 = *bad, bad1 = V_ZERO();
 #pragma GCC unroll 32
         for (int i = 0; i < mr; i++) {
-            nnc_real *u = t->U + (size_t)i * ldc;
+            nnc_real *u = U + (size_t)i * ldc;
             VT u0 = V_SUB(V_LOAD0(u), V_MUL(st, acc0[i]));
             V_STORE0(u, u0);
-            *bad = V_FMA(nv == 3 ? u0 : V_MASKZ(m0, u0), zero, *bad);
+            bad0 = V_FMA(nv == 3 ? u0 : V_MASKZ(m0, u0), zero, bad0);
             if (nv > 1) {
                 VT u1 = V_SUB(V_LOAD1(u + W), V_MUL(st, acc1[i]));
                 V_STORE1(u + W, u1);
-                *bad = V_FMA(nv == 3 ? u1 : V_MASKZ(m1, u1), zero, *bad);
+                bad1 = V_FMA(nv == 3 ? u1 : V_MASKZ(m1, u1), zero, bad1);
             }
         }
+        *bad = V_ADD(bad0, bad1);
         return;
     }
+    nnc_real *restrict C = t->C;
 #pragma GCC unroll 32
     for (int i = 0; i < mr; i++) {
-        V_STORE0(t->C + (size_t)i * ldc, acc0[i]);
+        V_STORE0(C + (size_t)i * ldc, acc0[i]);
         if (nv > 1)
-            V_STORE1(t->C + (size_t)i * ldc + W, acc1[i]);
+            V_STORE1(C + (size_t)i * ldc + W, acc1[i]);
     }
 }
 

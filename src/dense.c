@@ -25,7 +25,7 @@ int dense_backward(nnc_exec ex, nnc_real *dW, nnc_real *dB, nnc_real *dX, const 
     int finite = 1;
     /* dX needs W as it was: transposed before any descent. */
     if (dX)
-        transpose(Wt, W, n_in, n_out);
+        transpose(ex.path, Wt, W, n_in, n_out);
     if (dB == dW + (size_t)n_in * n_out && (!descend || B == W + (size_t)n_in * n_out) &&
         (size_t)(n_in + 1) * (size_t)m <= SMALL_XT) {
         /* Small shapes, dB right after dW (the net's gradient block): one

@@ -97,8 +97,11 @@ int nnc_gemm_avx512(const nnc_gemm_args *g);
 /* C = A·B.  A is (m, k), B is (k, n); C is (m, n). */
 void matmul(nnc_exec ex, nnc_real *C, const nnc_real *A, const nnc_real *B, int m, int k,
             int n);
-/* Bt = Bᵀ.  B is (k, n); Bt is (n, k). */
-void transpose(nnc_real *Bt, const nnc_real *B, int k, int n);
+/* Bt = Bᵀ on path (a copy: any path gives B's bits).  B is (k, n); Bt is
+ * (n, k). */
+void transpose(int path, nnc_real *Bt, const nnc_real *B, int k, int n);
+void nnc_transpose_avx512(nnc_real *Bt, const nnc_real *B, int k, int n);
+void nnc_transpose_avx2(nnc_real *Bt, const nnc_real *B, int k, int n);
 /* Z = X·W + B (each element fma(x_k, w_kj, ·) over k in order, starting
  * from B[j]), then A = act(Z).
  * X is (m, n_in), or, with rows, rows rows[0..m) of X (·, n_in) read where

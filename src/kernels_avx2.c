@@ -15,6 +15,7 @@
 #define TGT __attribute__((target("avx2,fma")))
 #define MR_MAX 6
 #define GEMM_NAME nnc_gemm_avx2
+#define TRANSPOSE_NAME nnc_transpose_avx2
 #define MT __m256i
 #ifdef NNC_DOUBLE
 #define VT __m256d
@@ -92,6 +93,10 @@ static inline TGT void transpose8(__m256 r[8])
 
 #else
 int nnc_gemm_avx2(const nnc_gemm_args *g) { return nnc_gemm_portable(g); }
+void nnc_transpose_avx2(nnc_real *Bt, const nnc_real *B, int k, int n)
+{
+    transpose(NNC_PATH_PORTABLE, Bt, B, k, n);
+}
 /* Never called: nnc_small_step_fits takes no SIMD path in this build. */
 int nnc_small_step_avx2(const nnc_small_step_args *s, int *diverged)
 {

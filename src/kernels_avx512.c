@@ -14,6 +14,7 @@
 #define TGT __attribute__((target("avx512f")))
 #define MR_MAX 14
 #define GEMM_NAME nnc_gemm_avx512
+#define TRANSPOSE_NAME nnc_transpose_avx512
 #ifdef NNC_DOUBLE
 #define VT __m512d
 #define MT __mmask8
@@ -115,6 +116,10 @@ typedef int32_t lane_index;
 
 #else
 int nnc_gemm_avx512(const nnc_gemm_args *g) { return nnc_gemm_portable(g); }
+void nnc_transpose_avx512(nnc_real *Bt, const nnc_real *B, int k, int n)
+{
+    transpose(NNC_PATH_PORTABLE, Bt, B, k, n);
+}
 /* Never called: nnc_small_step_fits takes no SIMD path in this build. */
 int nnc_small_step_avx512(const nnc_small_step_args *s, int *diverged)
 {

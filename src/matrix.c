@@ -161,11 +161,20 @@ void matmul(nnc_exec ex, nnc_real *C, const nnc_real *A, const nnc_real *B, int 
     nnc_gemm(&g);
 }
 
-void transpose(nnc_real *Bt, const nnc_real *B, int k, int n)
+void transpose(int path, nnc_real *Bt, const nnc_real *B, int k, int n)
 {
-    for (int j = 0; j < k; j++) {
-        const nnc_real *b = B + (size_t)j * n;
-        for (int p = 0; p < n; p++)
-            Bt[(size_t)p * k + j] = b[p];
+    switch (path) {
+    case NNC_PATH_AVX512:
+        nnc_transpose_avx512(Bt, B, k, n);
+        return;
+    case NNC_PATH_AVX2:
+        nnc_transpose_avx2(Bt, B, k, n);
+        return;
+    default:
+        for (int j = 0; j < k; j++) {
+            const nnc_real *b = B + (size_t)j * n;
+            for (int p = 0; p < n; p++)
+                Bt[(size_t)p * k + j] = b[p];
+        }
     }
 }

@@ -84,7 +84,7 @@ static void check_shape_on(int path, nnc_pool *pool, int m, int k, int n)
     const nnc_real s = (nnc_real)1 / (nnc_real)m;
     reference(RW, X, 1, (size_t)k, dZ, NULL, k, m, n, 1, s);
     /* dX = dZ·Wᵀ: dX[i][p] gathers dZ[i][j]·W[p][j] over j. */
-    transpose(Wt, W, k, n);
+    transpose(path, Wt, W, k, n);
     matmul(ex, dX, dZ, Wt, m, n, k);
     for (int i = 0; i < m; i++)
         for (int p = 0; p < k; p++) {

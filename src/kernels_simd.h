@@ -24,9 +24,10 @@
  * block runs, the next block's rows of a packed A are prefetched.
  *
  * The includer defines: TGT (the target attribute), VT, MT, W (lanes),
- * TRANSPOSE_NAME, MR_MAX, V_SET1, V_ZERO, V_FMA(a, b, c) = a·b + c rounded once, V_MUL,
- * V_ADD, V_SUB, V_MLOAD(mask, p), V_MSTORE(p, mask, v), V_MASKZ(mask, v) (lanes
- * outside mask set to +0), MASK_N(n) (the first n lanes), GEMM_NAME. */
+ * MR_MAX, V_SET1, V_ZERO, V_FMA(a, b, c) = a·b + c rounded once, V_MUL,
+ * V_ADD, V_SUB, V_MLOAD(mask, p), V_MSTORE(p, mask, v), V_MASKZ(mask, v)
+ * (lanes outside mask set to +0), MASK_N(n) (the first n lanes),
+ * GEMM_NAME and TRANSPOSE_NAME; V_TRANSPOSE where it has one. */
 
 /* Steps of k a block: a packed block of A' (MR_MAX × KC values) stays in
  * L1 while the panels of B's KC rows pass it. */
@@ -102,10 +103,10 @@ static NNC_ALWAYS_INLINE TGT void tile(const int mr, const int nv, const tile_jo
     }
     if (t->last && t->U) {
         /* u − step·g: a multiply and a subtract, as nnc_net_sgd_update;
-         * u·0 is NaN exactly when u is NaN or ±Inf.  The check runs in
-         * two chains held in registers (through *bad, which a store to U
-         * may alias as far as the compiler knows, it was one chain of
-         * stores and loads: a sixth of a weight gradient's time). */
+         * u·0 is NaN exactly when u is NaN or ±Inf.  The check gathers
+         * in two local chains: gathered in *bad, which a store to U may
+         * alias as far as the compiler knows, it was one chain of fma,
+         * store and load, a sixth of a weight gradient's time. */
         nnc_real *restrict U = t->U;
         const VT st = V_SET1(t->step), zero = V_ZERO();
         VT bad0 = *bad, bad1 = V_ZERO();

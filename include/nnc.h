@@ -384,6 +384,15 @@ void nnc_net_sgd_update(nnc_net *net, double eta);
  * widths. */
 nnc_status nnc_net_train_batch(nnc_net *net, const nnc_dataset *data, const uint32_t *rows,
                                int m, double eta);
+/* count steps of nnc_net_train_batch in one call, on the batches rows[b·m
+ * .. b·m + m) for b = 0 .. count−1 (an epoch's shuffled order cut into
+ * batches of m, say): the same parameters, bit for bit, as count calls,
+ * but with threads (nnc_net_set_threads) faster, since the weights stay
+ * split among the threads from one step to the next.  Every row number is
+ * checked first; on NNC_ERR_DIVERGED the message names the batch and the
+ * steps after it are not taken. */
+nnc_status nnc_net_train_batches(nnc_net *net, const nnc_dataset *data, const uint32_t *rows,
+                                 int m, int count, double eta);
 
 /* Predictions for any number of rows: out (m, n_outputs). */
 nnc_status nnc_net_predict(nnc_net *net, const nnc_real *X, int m, nnc_real *out);

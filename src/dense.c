@@ -7,26 +7,32 @@ enum { SMALL_XT = 256 };
 
 void dense_forward(nnc_exec ex, nnc_real *Z, nnc_real *A, const nnc_real *X,
                    const uint32_t *rows, const nnc_real *W, const nnc_real *B, int m,
-                   int n_in, int n_out, const nnc_activation_info *act, double param)
+                   int n_in, int n_out, const nnc_activation_info *act, double param,
+                   int panel)
 {
     /* One pass: each Z[i][j] starts at B[j] and gathers X[R(i)][p]·W[p][j]
      * for p in order; each finished block of rows goes through act. */
     nnc_gemm_args g = {.C = Z, .A = X, .a_rs = (size_t)n_in, .a_cs = 1, .rows_i = rows,
                        .B = W, .start = B, .m = m, .k = n_in, .n = n_out, .act = act,
-                       .Aout = A, .param = param, .ex = ex};
+                       .Aout = A, .param = param, .b_panel = panel, .ex = ex};
     nnc_gemm(&g);
 }
 
 int dense_backward(nnc_exec ex, nnc_real *dW, nnc_real *dB, nnc_real *dX, const nnc_real *dZ,
                    const nnc_real *X, const uint32_t *rows, nnc_real *W, nnc_real *B, int m,
-                   int n_in, int n_out, nnc_real *Wt, int descend, nnc_real step)
+                   int n_in, int n_out, nnc_real *Wt, int descend, nnc_real step, int panel)
 {
     const nnc_real inv_m = (nnc_real)1 / (nnc_real)m;
     int finite = 1;
     /* dX needs W as it was: transposed before any descent. */
-    if (dX)
+    if (dX && panel) /* Wᵀ's rows j0.. are panel j0's columns */
+        for (int j0 = 0; j0 < n_out; j0 += panel) {
+            const int w = n_out - j0 < panel ? n_out - j0 : panel;
+            transpose(ex.path, Wt + (size_t)j0 * n_in, W + (size_t)j0 * n_in, n_in, w);
+        }
+    else if (dX)
         transpose(ex.path, Wt, W, n_in, n_out);
-    if (dB == dW + (size_t)n_in * n_out && (!descend || B == W + (size_t)n_in * n_out) &&
+    if (!panel && dB == dW + (size_t)n_in * n_out && (!descend || B == W + (size_t)n_in * n_out) &&
         (size_t)(n_in + 1) * (size_t)m <= SMALL_XT) {
         /* Small shapes, dB right after dW (the net's gradient block): one
          * product for both, [Xᵀ; 1…1]·dZ/m, so the chains of dW and dB run
@@ -49,7 +55,8 @@ int dense_backward(nnc_exec ex, nnc_real *dW, nnc_real *dB, nnc_real *dX, const 
         static const nnc_real one = 1;
         nnc_gemm_args gw = {.C = dW, .A = X, .a_rs = 1, .a_cs = (size_t)n_in, .rows_k = rows,
                             .B = dZ, .m = n_in, .k = m, .n = n_out, .use_scale = 1,
-                            .scale = inv_m, .U = descend ? W : NULL, .step = step, .ex = ex};
+                            .scale = inv_m, .U = descend ? W : NULL, .step = step,
+                            .u_panel = descend ? panel : 0, .ex = ex};
         nnc_gemm_args gb = {.C = dB, .A = &one, .B = dZ, .m = 1, .k = m, .n = n_out,
                             .use_scale = 1, .scale = inv_m, .U = descend ? B : NULL,
                             .step = step, .ex = ex};

@@ -38,7 +38,7 @@
  * kk·MR_MAX in a packed block); B, C, start, U at the tile's corner. */
 typedef struct tile_job {
     nnc_real *C;
-    size_t ldc;
+    size_t ldc, ldb, ldu; /* row strides of C, B and U */
     const nnc_real *A;
     const size_t *ak;
     const nnc_real *B;
@@ -81,7 +81,7 @@ static NNC_ALWAYS_INLINE TGT void tile(const int mr, const int nv, const tile_jo
         }
     }
     const nnc_real *b = t->B;
-    for (int kk = 0; kk < t->k; kk++, b += ldc) {
+    for (int kk = 0; kk < t->k; kk++, b += t->ldb) {
         const nnc_real *a = t->A + ak[kk];
         VT b0 = V_LOAD0(b);
         VT b1 = nv > 1 ? V_LOAD1(b + W) : V_ZERO();
@@ -112,7 +112,7 @@ static NNC_ALWAYS_INLINE TGT void tile(const int mr, const int nv, const tile_jo
         VT bad0 = *bad, bad1 = V_ZERO();
 #pragma GCC unroll 32
         for (int i = 0; i < mr; i++) {
-            nnc_real *u = U + (size_t)i * ldc;
+            nnc_real *u = U + (size_t)i * t->ldu;
             VT u0 = V_SUB(V_LOAD0(u), V_MUL(st, acc0[i]));
             V_STORE0(u, u0);
             bad0 = V_FMA(nv == 3 ? u0 : V_MASKZ(m0, u0), zero, bad0);
@@ -230,7 +230,8 @@ static TGT void pack(nnc_real *restrict P, const nnc_gemm_args *g, int i0, int m
 TGT int GEMM_NAME(const nnc_gemm_args *g)
 {
     const int m = g->m, k = g->k, n = g->n;
-    const size_t ldc = (size_t)n;
+    const size_t ldb = g->ldb ? g->ldb : (size_t)n, ldc = g->ldc ? g->ldc : (size_t)n,
+                 ldu = g->ldu ? g->ldu : (size_t)n;
     /* A' read in place: its values of a step side by side. */
     const int in_place = g->a_rs == 1 && !g->rows_i;
     nnc_real P[MR_MAX * KC + W] __attribute__((aligned(64))); /* + W: see pack */
@@ -252,7 +253,7 @@ TGT int GEMM_NAME(const nnc_gemm_args *g)
                            ? (m - i0 - mr < MR_MAX ? m - i0 - mr : MR_MAX) : 0;
         for (int k0 = 0; k0 < k || k0 == 0; k0 += kb) {
             const int kc = k - k0 < kb ? k - k0 : kb;
-            tile_job t = {.ldc = ldc, .ak = ak, .k = kc, .first = k0 == 0,
+            tile_job t = {.ldc = ldc, .ldb = ldb, .ldu = ldu, .ak = ak, .k = kc, .first = k0 == 0,
                           .last = k0 + kc >= k, .use_scale = g->use_scale,
                           .scale = g->scale, .step = g->step};
             if (in_place) {
@@ -269,9 +270,9 @@ TGT int GEMM_NAME(const nnc_gemm_args *g)
                 const int w = n - j0 < 2 * W ? n - j0 : 2 * W;
                 const MT m0 = MASK_N(w < W ? w : W), m1 = MASK_N(w > W ? w - W : 0);
                 t.C = g->C + (size_t)i0 * ldc + j0;
-                t.B = g->B + (size_t)k0 * ldc + j0;
+                t.B = g->B + (size_t)k0 * ldb + j0;
                 t.start = g->start ? g->start + j0 : NULL;
-                t.U = g->U ? g->U + (size_t)i0 * ldc + j0 : NULL;
+                t.U = g->U ? g->U + (size_t)i0 * ldu + j0 : NULL;
 #define TILE_CASE(r)                                                                     \
     case r:                                                                              \
         if (w == 2 * W)                                                                  \
@@ -309,9 +310,13 @@ TGT int GEMM_NAME(const nnc_gemm_args *g)
 #undef TILE_CASE
             }
         }
-        if (g->act)
+        if (g->act && ldc == (size_t)n)
             nnc_activation_forward_on(g->ex.path, g->act, g->C + (size_t)i0 * ldc,
                                       g->Aout + (size_t)i0 * ldc, (size_t)mr * ldc, g->param);
+        else if (g->act) /* a panel's columns: row by row */
+            for (int i = i0; i < i0 + mr; i++)
+                nnc_activation_forward_on(g->ex.path, g->act, g->C + (size_t)i * ldc,
+                                          g->Aout + (size_t)i * ldc, (size_t)n, g->param);
     }
     nnc_real lanes[W];
     memcpy(lanes, &bad, sizeof lanes);

@@ -13,9 +13,11 @@
 int nnc_gemm_portable(const nnc_gemm_args *g)
 {
     const int m = g->m, k = g->k, n = g->n;
+    const size_t ldb = g->ldb ? g->ldb : (size_t)n, ldc = g->ldc ? g->ldc : (size_t)n,
+                 ldu = g->ldu ? g->ldu : (size_t)n;
     int finite = 1;
     for (int i = 0; i < m; i++) {
-        nnc_real *c = g->C + (size_t)i * n;
+        nnc_real *c = g->C + (size_t)i * ldc;
         const nnc_real *a = g->A + (size_t)(g->rows_i ? g->rows_i[i] : (uint32_t)i) * g->a_rs;
         if (g->start)
             memcpy(c, g->start, (size_t)n * sizeof *c);
@@ -24,7 +26,7 @@ int nnc_gemm_portable(const nnc_gemm_args *g)
                 c[j] = 0;
         for (int kk = 0; kk < k; kk++) {
             const size_t kr = g->rows_k ? g->rows_k[kk] : (uint32_t)kk;
-            const nnc_real aik = a[kr * g->a_cs], *b = g->B + (size_t)kk * n;
+            const nnc_real aik = a[kr * g->a_cs], *b = g->B + (size_t)kk * ldb;
             for (int j = 0; j < n; j++)
                 c[j] = NNC_FMA(aik, b[j], c[j]);
         }
@@ -32,14 +34,14 @@ int nnc_gemm_portable(const nnc_gemm_args *g)
             for (int j = 0; j < n; j++)
                 c[j] *= g->scale;
         if (g->U) {
-            nnc_real *u = g->U + (size_t)i * n;
+            nnc_real *u = g->U + (size_t)i * ldu;
             for (int j = 0; j < n; j++) {
                 u[j] = u[j] - g->step * c[j];
                 finite &= isfinite(u[j]) != 0;
             }
         }
         if (g->act)
-            nnc_activation_forward_on(g->ex.path, g->act, c, g->Aout + (size_t)i * n, (size_t)n,
+            nnc_activation_forward_on(g->ex.path, g->act, c, g->Aout + (size_t)i * ldc, (size_t)n,
                                       g->param);
     }
     return finite;
@@ -116,16 +118,17 @@ static void gemm_rows(void *arg, int part, int parts)
     size_t i0, i1;
     nnc_pool_piece((size_t)g->m, part, parts, 1, &i0, &i1);
     nnc_gemm_args piece = *g;
+    const size_t ldc = g->ldc ? g->ldc : (size_t)g->n, ldu = g->ldu ? g->ldu : (size_t)g->n;
     piece.m = (int)(i1 - i0);
-    piece.C = g->C + i0 * (size_t)g->n;
+    piece.C = g->C + i0 * ldc;
     if (g->rows_i)
         piece.rows_i = g->rows_i + i0;
     else
         piece.A = g->A + i0 * g->a_rs;
     if (g->act)
-        piece.Aout = g->Aout + i0 * (size_t)g->n;
+        piece.Aout = g->Aout + i0 * ldc;
     if (g->U)
-        piece.U = g->U + i0 * (size_t)g->n;
+        piece.U = g->U + i0 * ldu;
     split->finite[part] = (unsigned char)(piece.m > 0 ? gemm_here(&piece) : 1);
 }
 
@@ -146,8 +149,109 @@ static int gemm_shared(const nnc_gemm_args *g)
     return finite;
 }
 
+/* Panels are cut at multiples of 128 bytes: two cache lines, whole
+ * vectors of every path. */
+#define PANEL_ALIGN (128 / sizeof(nnc_real))
+
+int nnc_gemm_panel(nnc_exec ex, int m, int k, int n)
+{
+    int parts = ex.pool ? nnc_pool_parts(ex.pool, (double)m * k * n, GEMM_MIN_PART,
+                                         (int)((size_t)n / PANEL_ALIGN)) : 1;
+    if (parts < 2)
+        return 0;
+    size_t pw = ((size_t)n + (size_t)parts - 1) / (size_t)parts;
+    pw = (pw + PANEL_ALIGN - 1) / PANEL_ALIGN * PANEL_ALIGN;
+    return pw < (size_t)n ? (int)pw : 0;
+}
+
+/* Panel p of a matrix of r rows, n columns in panels of pw: its first
+ * column j0 and width w; the panel starts at offset r·j0. */
+#define PANEL_BOUNDS(p, n, pw, j0, w)                                                     \
+    const size_t j0 = (size_t)(p) * (size_t)(pw);                                         \
+    const size_t w = (size_t)(n) - j0 < (size_t)(pw) ? (size_t)(n) - j0 : (size_t)(pw)
+
+void nnc_to_panels(nnc_real *dst, const nnc_real *src, int r, int n, int pw)
+{
+    for (int p = 0; p * pw < n; p++) {
+        PANEL_BOUNDS(p, n, pw, j0, w);
+        for (size_t i = 0; i < (size_t)r; i++)
+            memcpy(dst + (size_t)r * j0 + i * w, src + i * (size_t)n + j0, w * sizeof *dst);
+    }
+}
+
+void nnc_from_panels(nnc_real *dst, const nnc_real *src, int r, int n, int pw)
+{
+    for (int p = 0; p * pw < n; p++) {
+        PANEL_BOUNDS(p, n, pw, j0, w);
+        for (size_t i = 0; i < (size_t)r; i++)
+            memcpy(dst + i * (size_t)n + j0, src + (size_t)r * j0 + i * w, w * sizeof *dst);
+    }
+}
+
+/* Panel `p` of a product whose B or U is in panels: the columns [j0, j0 +
+ * w) of C, Aout, start and the plain operands, the panel of the panelled
+ * one, each with its own row stride. */
+static int gemm_panel(const nnc_gemm_args *g, int p)
+{
+    const int pw = g->b_panel ? g->b_panel : g->u_panel;
+    PANEL_BOUNDS(p, g->n, pw, j0, w);
+    nnc_gemm_args piece = *g;
+    piece.n = (int)w;
+    piece.b_panel = piece.u_panel = 0;
+    piece.ldc = g->ldc ? g->ldc : (size_t)g->n;
+    piece.C = g->C + j0;
+    if (g->act)
+        piece.Aout = g->Aout + j0;
+    if (g->start)
+        piece.start = g->start + j0;
+    if (g->b_panel) {
+        piece.B = g->B + (size_t)g->k * j0;
+        piece.ldb = w;
+    } else {
+        piece.B = g->B + j0;
+        piece.ldb = g->ldb ? g->ldb : (size_t)g->n;
+    }
+    if (g->U && g->u_panel) {
+        piece.U = g->U + (size_t)g->m * j0;
+        piece.ldu = w;
+    } else if (g->U) {
+        piece.U = g->U + j0;
+        piece.ldu = g->ldu ? g->ldu : (size_t)g->n;
+    }
+    return gemm_here(&piece);
+}
+
+static void gemm_panel_task(void *arg, int p, int parts)
+{
+    gemm_split *split = arg;
+    (void)parts;
+    split->finite[p] = (unsigned char)gemm_panel(split->g, p);
+}
+
+/* g with B or U in panels: one task a panel, on the pool when the product
+ * is worth splitting (else one after the other here). */
+static int gemm_panels(const nnc_gemm_args *g)
+{
+    const int pw = g->b_panel ? g->b_panel : g->u_panel;
+    const int panels = (g->n + pw - 1) / pw;
+    int finite = 1;
+    if (g->ex.pool && panels > 1 && panels <= NNC_MAX_TASKS &&
+        (double)g->m * g->k * g->n >= 2 * GEMM_MIN_PART) {
+        gemm_split split = {.g = g};
+        nnc_pool_run(g->ex.pool, gemm_panel_task, &split, panels);
+        for (int p = 0; p < panels; p++)
+            finite &= split.finite[p];
+    } else {
+        for (int p = 0; p < panels; p++)
+            finite &= gemm_panel(g, p);
+    }
+    return finite;
+}
+
 int nnc_gemm(const nnc_gemm_args *g)
 {
+    if (g->b_panel || g->u_panel)
+        return gemm_panels(g);
     /* No pool (tiny nets, the default): straight to the kernel, the pool's
      * arithmetic kept out of this path. */
     return g->ex.pool ? gemm_shared(g) : gemm_here(g);

@@ -15,6 +15,7 @@ typedef struct layer {
     int n_in, n_out;
     nnc_real *W, *B, *dW, *dB; /* views into the parameter and gradient blocks */
     nnc_real *Z, *A, *dZ;      /* (max_batch, n_out) each */
+    int panel;                 /* W's column panels during training steps, or 0 */
 } layer;
 
 struct nnc_net {
@@ -256,7 +257,7 @@ static void forward_pass(nnc_net *net, const nnc_real *X, const uint32_t *rows, 
     for (int l = 0; l < net->n_layers; l++) {
         layer *L = &net->layers[l];
         dense_forward(net->ex, L->Z, L->A, in, l == 0 ? rows : NULL, L->W, L->B, m, L->n_in,
-                      L->n_out, L->act, L->spec.param);
+                      L->n_out, L->act, L->spec.param, L->panel);
         in = L->A;
     }
     layer *out = &net->layers[net->n_layers - 1];
@@ -294,7 +295,8 @@ static int backward_pass(nnc_net *net, const nnc_real *X, const uint32_t *rows,
         const nnc_real *in = l > 0 ? net->layers[l - 1].A : X;
         nnc_real *dX = l > 0 ? net->dA : NULL;
         finite &= dense_backward(net->ex, L->dW, L->dB, dX, L->dZ, in, l > 0 ? NULL : rows,
-                                 L->W, L->B, m, L->n_in, L->n_out, net->Wt, descend, step);
+                                 L->W, L->B, m, L->n_in, L->n_out, net->Wt, descend, step,
+                                 L->panel);
         if (l > 0) {
             layer *P = &net->layers[l - 1];
             /* dZ_prev = dA_prev ⊙ σ'(Z_prev, A_prev) */
@@ -318,6 +320,35 @@ nnc_status nnc_net_backward(nnc_net *net, const nnc_real *X, const nnc_real *Y, 
                         net->forward_rows);
     backward_pass(net, X, NULL, Y, m, 0, 0);
     return NNC_OK;
+}
+
+/* Puts the weights of each layer whose products a batch of m rows would
+ * split into column panels, one per thread (nnc_gemm_panel), through the
+ * layer's dW (scratch during training steps).  Layers not worth it, and
+ * every layer without a pool, stay row-major with panel 0. */
+static void weights_to_panels(nnc_net *net, int m)
+{
+    for (int l = 0; l < net->n_layers; l++) {
+        layer *L = &net->layers[l];
+        L->panel = nnc_gemm_panel(net->ex, m, L->n_in, L->n_out);
+        if (L->panel) {
+            memcpy(L->dW, L->W, (size_t)L->n_in * L->n_out * sizeof *L->W);
+            nnc_to_panels(L->W, L->dW, L->n_in, L->n_out, L->panel);
+        }
+    }
+}
+
+/* Back to row-major (weights_to_panels undone). */
+static void weights_from_panels(nnc_net *net)
+{
+    for (int l = 0; l < net->n_layers; l++) {
+        layer *L = &net->layers[l];
+        if (L->panel) {
+            memcpy(L->dW, L->W, (size_t)L->n_in * L->n_out * sizeof *L->W);
+            nnc_from_panels(L->W, L->dW, L->n_in, L->n_out, L->panel);
+            L->panel = 0;
+        }
+    }
 }
 
 /* Copies `width` values: a call to memcpy costs more than the copy for the
@@ -359,8 +390,11 @@ int nnc_net_train_steps(nnc_net *net, const nnc_real *X, const nnc_real *Y,
     } else {
         /* The forward pass reads the batch rows where they are (the first
          * layer's product packs them), the weight gradients descend into
-         * the weights from their products; only the targets are gathered. */
+         * the weights from their products; only the targets are gathered.
+         * With threads, the weights of the layers worth splitting are in
+         * column panels through these steps (nnc_gemm_panel). */
         const int n_out = net->layers[net->n_layers - 1].n_out;
+        weights_to_panels(net, m);
         for (taken = 0; taken < count;) {
             const uint32_t *batch = rows + (size_t)taken * (size_t)m;
             for (int r = 0; r < m; r++)
@@ -371,6 +405,7 @@ int nnc_net_train_steps(nnc_net *net, const nnc_real *X, const nnc_real *Y,
             if (diverged || (after && after(after_ctx)))
                 break;
         }
+        weights_from_panels(net);
     }
     net->forward_rows = 0; /* the work buffers do not hold this batch */
     *bad = diverged ? nonfinite_parameter(net) : -1;
@@ -385,31 +420,46 @@ int nnc_net_train_step(nnc_net *net, const nnc_real *X, const nnc_real *Y,
     return bad;
 }
 
-nnc_status nnc_net_train_batch(nnc_net *net, const nnc_dataset *data, const uint32_t *rows,
-                               int m, double eta)
+nnc_status nnc_net_train_batches(nnc_net *net, const nnc_dataset *data, const uint32_t *rows,
+                                 int m, int count, double eta)
 {
     if (!net || !data || !rows)
-        return nnc_fail(NNC_ERR_ARGUMENT, "nnc_net_train_batch: NULL argument");
-    nnc_status s = check_rows(net, rows, m, "nnc_net_train_batch");
+        return nnc_fail(NNC_ERR_ARGUMENT, "nnc_net_train_batches: NULL argument");
+    nnc_status s = check_rows(net, rows, m, "nnc_net_train_batches");
     if (s != NNC_OK)
         return s;
+    if (count < 0 || (count > 0 && (size_t)m > SIZE_MAX / sizeof *rows / (size_t)count))
+        return nnc_fail(NNC_ERR_ARGUMENT, "nnc_net_train_batches: %d batches of %d rows",
+                        count, m);
     if (nnc_dataset_inputs(data) != net->n_inputs ||
         nnc_dataset_outputs(data) != nnc_net_outputs(net))
         return nnc_fail(NNC_ERR_SHAPE,
-                        "nnc_net_train_batch: the data set has %d inputs and %d outputs, the "
-                        "network %d and %d", nnc_dataset_inputs(data), nnc_dataset_outputs(data),
-                        net->n_inputs, nnc_net_outputs(net));
+                        "nnc_net_train_batches: the data set has %d inputs and %d outputs, "
+                        "the network %d and %d", nnc_dataset_inputs(data),
+                        nnc_dataset_outputs(data), net->n_inputs, nnc_net_outputs(net));
     const uint32_t n = (uint32_t)nnc_dataset_rows(data);
-    for (int r = 0; r < m; r++)
+    const size_t total = (size_t)m * (size_t)count;
+    for (size_t r = 0; r < total; r++)
         if (rows[r] >= n)
             return nnc_fail(NNC_ERR_ARGUMENT,
-                            "nnc_net_train_batch: row number %u (at %d) is past the data "
+                            "nnc_net_train_batches: row number %u (at %zu) is past the data "
                             "set's %u rows", (unsigned)rows[r], r, (unsigned)n);
-    int bad = nnc_net_train_step(net, nnc_dataset_x(data), nnc_dataset_y(data), rows, m, eta);
+    if (count == 0)
+        return NNC_OK;
+    int bad;
+    const int taken = nnc_net_train_steps(net, nnc_dataset_x(data), nnc_dataset_y(data), rows,
+                                          m, count, eta, NULL, NULL, &bad);
     if (bad >= 0)
-        return nnc_fail(NNC_ERR_DIVERGED, "nnc_net_train_batch: layer %d's %s became NaN/Inf",
-                        bad / 2 + 1, bad % 2 ? "bias" : "weights");
+        return nnc_fail(NNC_ERR_DIVERGED,
+                        "nnc_net_train_batches: layer %d's %s became NaN/Inf at batch %d",
+                        bad / 2 + 1, bad % 2 ? "bias" : "weights", taken - 1);
     return NNC_OK;
+}
+
+nnc_status nnc_net_train_batch(nnc_net *net, const nnc_dataset *data, const uint32_t *rows,
+                               int m, double eta)
+{
+    return nnc_net_train_batches(net, data, rows, m, 1, eta);
 }
 
 void nnc_net_sgd_update(nnc_net *net, double eta)

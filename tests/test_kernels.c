@@ -72,7 +72,7 @@ static void check_shape_on(int path, nnc_pool *pool, int m, int k, int n)
     nnc_real *Wt = calloc((size_t)k * n, sizeof *Wt);
 
     /* Forward with bias and the activation fused, rows in place. */
-    dense_forward(ex, Z, A, X2, rows, W, B, m, k, n, relu, 0);
+    dense_forward(ex, Z, A, X2, rows, W, B, m, k, n, relu, 0, 0);
     reference(R, X, (size_t)k, 1, W, B, m, k, n, 0, 0);
     relu->forward(R, RA, (size_t)m * n, 0);
     int ok_z = same_bits(Z, R, (size_t)m * n), ok_a = same_bits(A, RA, (size_t)m * n);
@@ -106,11 +106,11 @@ static void check_shape_on(int path, nnc_pool *pool, int m, int k, int n)
     }
     memset(dX, 0, (size_t)m * k * sizeof *dX);
     int ok_b = dense_backward(ex, dWB, dWB + (size_t)k * n, dX, dZ, X2, rows, W, NULL, m, k, n,
-                              Wt, 0, 0) == 1;
+                              Wt, 0, 0, 0) == 1;
     ok_b = ok_b && same_bits(dWB, RW, (size_t)k * n) &&
            same_bits(dWB + (size_t)k * n, RB, n) && same_bits(dX, RX, (size_t)m * k);
     memset(dWB, 0, (size_t)k * n * sizeof *dWB);
-    dense_backward(ex, dWB, dB, NULL, dZ, X, NULL, W, NULL, m, k, n, Wt, 0, 0);
+    dense_backward(ex, dWB, dB, NULL, dZ, X, NULL, W, NULL, m, k, n, Wt, 0, 0, 0);
     ok_b = ok_b && same_bits(dWB, RW, (size_t)k * n) && same_bits(dB, RB, n);
     /* The descent, in the net's layout (B right after W) and apart:
      * w − step·dw, a multiply and a subtract; dX from W as it was. */
@@ -127,16 +127,16 @@ static void check_shape_on(int path, nnc_pool *pool, int m, int k, int n)
         RB[j] = B[j] - step * RB[j];
     memset(dX, 0, (size_t)m * k * sizeof *dX);
     int ok_d = dense_backward(ex, dWB, dWB + (size_t)k * n, dX, dZ, X2, rows, WB,
-                              WB + (size_t)k * n, m, k, n, Wt, 1, step) == 1 &&
+                              WB + (size_t)k * n, m, k, n, Wt, 1, step, 0) == 1 &&
                same_bits(WB, RW, (size_t)k * n) && same_bits(WB + (size_t)k * n, RB, n) &&
                same_bits(dX, RX, (size_t)m * k);
     ok_d = ok_d && dense_backward(ex, dWB, dB, NULL, dZ, X2, rows, W1, B1, m, k, n, Wt, 1,
-                                  step) == 1 &&
+                                  step, 0) == 1 &&
            same_bits(W1, RW, (size_t)k * n) && same_bits(B1, RB, n);
     /* A NaN in dZ's last row reaches every weight of its column: refused. */
     dZ[(size_t)(m - 1) * n + n - 1] = (nnc_real)NAN;
     ok_d = ok_d && dense_backward(ex, dWB, dB, NULL, dZ, X2, rows, W1, B1, m, k, n, Wt, 1,
-                                  step) == 0;
+                                  step, 0) == 0;
     free(dWB), free(dB), free(RB), free(WB), free(W1), free(B1);
     if (!(ok_z && ok_a && ok_mm && ok_x && ok_b && ok_d))
         fprintf(stderr, "path %s, %d threads, m=%d k=%d n=%d: Z %d A %d matmul %d dX %d "
@@ -149,6 +149,53 @@ static void check_shape_on(int path, nnc_pool *pool, int m, int k, int n)
 
 static void check_shape(int path, int m, int k, int n) { check_shape_on(path, NULL, m, k, n); }
 
+/* Weights in column panels of pw (the layout of a threaded training run,
+ * nnc_gemm_panel): the layout itself, then dense_forward and the descent of
+ * dense_backward (with dX) on them give the row-major results bit for bit. */
+static void check_panels_on(int path, nnc_pool *pool, int m, int k, int n, int pw)
+{
+    const nnc_exec ex = {path, pool};
+    const nnc_activation_info *relu = nnc_activation_get(NNC_ACT_RELU);
+    const size_t kn = (size_t)k * n, mn = (size_t)m * n;
+    nnc_real *X = random_matrix((size_t)m * k), *W = random_matrix(kn), *B = random_matrix((size_t)n);
+    nnc_real *dZ = random_matrix(mn), *P = malloc(kn * sizeof *P), *back = malloc(kn * sizeof *back);
+    nnc_real *Z = calloc(mn, sizeof *Z), *A = calloc(mn, sizeof *A);
+    nnc_real *Zp = calloc(mn, sizeof *Zp), *Ap = calloc(mn, sizeof *Ap);
+    nnc_real *dW = calloc(kn, sizeof *dW), *Wt = calloc(kn, sizeof *Wt);
+    nnc_real *dX = calloc((size_t)m * k, sizeof *dX), *dXp = calloc((size_t)m * k, sizeof *dXp);
+    nnc_real *B1 = malloc((size_t)n * sizeof *B1), *B2 = malloc((size_t)n * sizeof *B2);
+    nnc_real *dB = calloc((size_t)n, sizeof *dB);
+    nnc_to_panels(P, W, k, n, pw);
+    int ok_layout = 1;
+    for (int i = 0; i < k; i++)
+        for (int j = 0; j < n; j++) {
+            const int j0 = j / pw * pw, w = n - j0 < pw ? n - j0 : pw;
+            ok_layout &= P[(size_t)k * j0 + (size_t)i * w + (j - j0)] == W[(size_t)i * n + j];
+        }
+    nnc_from_panels(back, P, k, n, pw);
+    ok_layout &= same_bits(back, W, kn);
+    dense_forward(ex, Z, A, X, NULL, W, B, m, k, n, relu, 0, 0);
+    dense_forward(ex, Zp, Ap, X, NULL, P, B, m, k, n, relu, 0, pw);
+    const int ok_fwd = same_bits(Z, Zp, mn) && same_bits(A, Ap, mn);
+    const nnc_real step = (nnc_real)0.25;
+    memcpy(B1, B, (size_t)n * sizeof *B1);
+    memcpy(B2, B, (size_t)n * sizeof *B2);
+    int ok_back = dense_backward(ex, dW, dB, dX, dZ, X, NULL, W, B1, m, k, n, Wt, 1, step,
+                                 0) == 1;
+    ok_back &= dense_backward(ex, dW, dB, dXp, dZ, X, NULL, P, B2, m, k, n, Wt, 1, step,
+                              pw) == 1;
+    nnc_from_panels(back, P, k, n, pw);
+    ok_back &= same_bits(back, W, kn) && same_bits(B1, B2, (size_t)n) &&
+               same_bits(dX, dXp, (size_t)m * k);
+    if (!(ok_layout && ok_fwd && ok_back))
+        fprintf(stderr, "panels of %d, path %s, %d threads, m=%d k=%d n=%d: layout %d "
+                "forward %d backward %d\n", pw, nnc_kernel_path_name(path),
+                nnc_pool_threads(pool), m, k, n, ok_layout, ok_fwd, ok_back);
+    CHECK(ok_layout && ok_fwd && ok_back);
+    free(X), free(W), free(B), free(dZ), free(P), free(back), free(Z), free(A), free(Zp);
+    free(Ap), free(dW), free(Wt), free(dX), free(dXp), free(B1), free(B2), free(dB);
+}
+
 /* The test has teeth: for the large shape, an unfused a*b + c chain (or one
  * that adds the bias last) gives different bits somewhere. */
 static void check_fma_matters(void)
@@ -158,7 +205,7 @@ static void check_fma_matters(void)
     nnc_real *B = random_matrix((size_t)n);
     nnc_real *Z = calloc((size_t)m * n, sizeof *Z);
     dense_forward((nnc_exec){nnc_kernel_best_path(), NULL}, Z, NULL, X, NULL, W, B, m, k, n,
-                  NULL, 0);
+                  NULL, 0, 0);
     int differ = 0;
     for (int i = 0; i < m && !differ; i++)
         for (int j = 0; j < n; j++) {
@@ -554,6 +601,10 @@ int main(void)
         check_shape(path, 10, 3, 1);
         check_shape(path, 13, 200, 129);
         check_shape(path, 300, 20, 33); /* dW's k (the batch) in two blocks */
+        /* Panels without a pool: one after the other, the same bits. */
+        check_panels_on(path, NULL, 23, 50, 70, 32);
+        check_panels_on(path, NULL, 5, 9, 3, 2);
+        CHECK(nnc_gemm_panel((nnc_exec){path, NULL}, 64, 784, 128) == 0);
         /* Large enough to be cut among threads: rows split at every count. */
         for (int threads = 2; threads <= 4; threads++) {
             nnc_pool *pool;
@@ -561,6 +612,16 @@ int main(void)
             check_shape_on(path, pool, 64, 784, 128);
             check_shape_on(path, pool, 37, 300, 65);
             check_shape_on(path, pool, 5, 1000, 100);
+            /* Weights in panels: the width a net would take, and uneven
+             * ones; one panel a task, or more panels than threads. */
+            const nnc_exec ex = {path, pool};
+            const int pw = nnc_gemm_panel(ex, 64, 784, 128);
+            CHECK(pw > 0 && pw % (int)(128 / sizeof(nnc_real)) == 0 &&
+                  (128 + pw - 1) / pw >= 2 && (128 + pw - 1) / pw <= threads);
+            check_panels_on(path, pool, 64, 784, 128, pw);
+            check_panels_on(path, pool, 37, 300, 100, 48);
+            check_panels_on(path, pool, 64, 128, 64, 16);
+            CHECK(nnc_gemm_panel(ex, 10, 3, 64) == 0); /* too small to split */
             nnc_pool_free(pool);
         }
         printf("path %s: %s\n", nnc_kernel_path_name(path),

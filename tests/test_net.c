@@ -1,6 +1,7 @@
 /* The network: every weight and bias gradient of 3-layer networks, for each
  * task, checked against finite differences of the loss; chunked evaluation;
- * the init rules; argument errors; nnc_net_train_batch. */
+ * the init rules; argument errors; nnc_net_train_batch and
+ * nnc_net_train_batches. */
 #include "check.h"
 
 #include <stdlib.h>
@@ -251,6 +252,68 @@ static void train_batch(void)
     nnc_dataset_free(narrow);
 }
 
+/* nnc_net_train_batches: count batches in one call are count calls of
+ * nnc_net_train_batch, bit for bit, on one thread and on two (a net wide
+ * enough that its weights go into panels between the steps); and its
+ * refusals. */
+static void train_batches(void)
+{
+    enum { ROWS = 96, IN = 100, BATCH = 32, COUNT = 5 };
+    nnc_real *X = malloc(sizeof *X * ROWS * IN), *Y = calloc(ROWS * 4, sizeof *Y);
+    nnc_rng rng;
+    nnc_rng_seed(&rng, 5);
+    for (int i = 0; i < ROWS * IN; i++)
+        X[i] = (nnc_real)nnc_rng_uniform(&rng);
+    for (int i = 0; i < ROWS; i++)
+        Y[i * 4 + i % 4] = 1;
+    nnc_dataset *data;
+    CHECK_OK(nnc_dataset_create(&data, X, Y, ROWS, IN, 4));
+    uint32_t rows[BATCH * COUNT];
+    for (int i = 0; i < BATCH * COUNT; i++)
+        rows[i] = (uint32_t)((i * 37 + 11) % ROWS);
+    nnc_layer_spec specs[3] = {{128, NNC_ACT_RELU, 0}, {64, NNC_ACT_RELU, 0},
+                               {4, NNC_ACT_IDENTITY, 0}};
+    nnc_net *one, *many, *two;
+    CHECK_OK(nnc_net_create(&one, NNC_TASK_MULTICLASS, IN, 3, specs, BATCH));
+    CHECK_OK(nnc_net_create(&many, NNC_TASK_MULTICLASS, IN, 3, specs, BATCH));
+    CHECK_OK(nnc_net_create(&two, NNC_TASK_MULTICLASS, IN, 3, specs, BATCH));
+    CHECK_OK(nnc_net_set_threads(two, 2));
+    CHECK_OK(nnc_net_init(one, NNC_INIT_XAVIER, &rng));
+    const size_t bytes = nnc_net_parameter_count(one) * sizeof(nnc_real);
+    memcpy(nnc_net_parameters(many), nnc_net_parameters(one), bytes);
+    memcpy(nnc_net_parameters(two), nnc_net_parameters(one), bytes);
+    for (int b = 0; b < COUNT; b++)
+        CHECK_OK(nnc_net_train_batch(one, data, rows + b * BATCH, BATCH, 0.1));
+    CHECK_OK(nnc_net_train_batches(many, data, rows, BATCH, COUNT, 0.1));
+    CHECK_OK(nnc_net_train_batches(two, data, rows, BATCH, COUNT, 0.1));
+    CHECK(memcmp(nnc_net_parameters(one), nnc_net_parameters(many), bytes) == 0);
+    CHECK(memcmp(nnc_net_parameters(one), nnc_net_parameters(two), bytes) == 0);
+    /* No batches: nothing changes.  Refusals, before anything changes: a
+     * row past the end in the last batch, a negative count. */
+    CHECK_OK(nnc_net_train_batches(two, data, rows, BATCH, 0, 0.1));
+    rows[BATCH * COUNT - 2] = ROWS;
+    CHECK_STATUS(nnc_net_train_batches(two, data, rows, BATCH, COUNT, 0.1), NNC_ERR_ARGUMENT);
+    CHECK_MSG("row number 96 (at 158)");
+    CHECK_STATUS(nnc_net_train_batches(two, data, rows, BATCH, -1, 0.1), NNC_ERR_ARGUMENT);
+    CHECK(memcmp(nnc_net_parameters(one), nnc_net_parameters(two), bytes) == 0);
+    /* Divergence names the batch and stops there: the weights are those
+     * of the steps up to it, on two threads as on one. */
+    rows[BATCH * COUNT - 2] = 0;
+    CHECK_STATUS(nnc_net_train_batches(two, data, rows, BATCH, COUNT, 1e30),
+                 NNC_ERR_DIVERGED);
+    CHECK_MSG("at batch ");
+    nnc_status st = NNC_OK;
+    for (int b = 0; b < COUNT && st == NNC_OK; b++)
+        st = nnc_net_train_batch(one, data, rows + b * BATCH, BATCH, 1e30);
+    CHECK(st == NNC_ERR_DIVERGED);
+    CHECK(memcmp(nnc_net_parameters(one), nnc_net_parameters(two), bytes) == 0);
+    nnc_net_free(one);
+    nnc_net_free(many);
+    nnc_net_free(two);
+    nnc_dataset_free(data);
+    free(X), free(Y);
+}
+
 int main(void)
 {
     gradient_check(NNC_TASK_FITTING, 2, NNC_ACT_SIGMOID, NNC_ACT_TANH, "fitting");
@@ -261,5 +324,6 @@ int main(void)
     init_rules();
     bad_arguments();
     train_batch();
+    train_batches();
     return check_report("test_net");
 }

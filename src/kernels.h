@@ -73,7 +73,7 @@ typedef struct nnc_gemm_args {
 /* Runs g on g->ex.path; returns 0 if a descent left a NaN/Inf in U, else 1.
  * No state: the caller (the net, chosen once in nnc_net_create; or a test)
  * says which path and which pool.  With a pool, a product of at least
- * 2·GEMM_MIN_PART (matrix.c; 200K) multiply-adds is cut into blocks of
+ * 2·GEMM_MIN_PART (matrix.c; 2M) multiply-adds is cut into blocks of
  * whole rows of C, one per thread: each element is still its one chain,
  * and the activation and the descent are element-wise, so the bits do not
  * change. */

@@ -99,7 +99,7 @@ static int gemm_here(const nnc_gemm_args *g)
  * two cores (batch 64, forward and dW products, best of thousands): 65K
  * and 131K multiply-adds are 5-80% slower split, 262K 20% faster, 524K
  * 32%, 6.4M 43%. */
-#define GEMM_MIN_PART 100000.0
+#define GEMM_MIN_PART 1000000.0
 
 typedef struct gemm_split {
     const nnc_gemm_args *g;

@@ -258,7 +258,7 @@ static void train_batch(void)
  * refusals. */
 static void train_batches(void)
 {
-    enum { ROWS = 96, IN = 100, BATCH = 32, COUNT = 5 };
+    enum { ROWS = 96, IN = 600, BATCH = 32, COUNT = 5 }; /* 32·600·128: split */
     nnc_real *X = malloc(sizeof *X * ROWS * IN), *Y = calloc(ROWS * 4, sizeof *Y);
     nnc_rng rng;
     nnc_rng_seed(&rng, 5);

@@ -181,9 +181,10 @@ static void check_errors(void)
 
 int main(void)
 {
-    /* Multiclass ReLU: products of 64×200×256 (rows cut), 68,554
+    /* Multiclass ReLU: products of 64×200×256 (cut: into the weights'
+     * column panels under nnc_train, by rows in the steps by hand), 68,554
      * parameters (the update cut); fitting with sigmoid and tanh: 128×256
-     * activation gradients (cut). */
+     * activation gradients (cut), 128×256×64 products (cut). */
     const net_case multiclass = {
         "200-256-64-10 relu multiclass", NNC_TASK_MULTICLASS, 200, 3,
         {{256, NNC_ACT_RELU, 0}, {64, NNC_ACT_RELU, 0}, {10, NNC_ACT_IDENTITY, 0}},

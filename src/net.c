@@ -392,9 +392,11 @@ int nnc_net_train_steps(nnc_net *net, const nnc_real *X, const nnc_real *Y,
          * layer's product packs them), the weight gradients descend into
          * the weights from their products; only the targets are gathered.
          * With threads, the weights of the layers worth splitting are in
-         * column panels through these steps (nnc_gemm_panel). */
+         * column panels through these steps (nnc_gemm_panel); not for one
+         * step, where the two copies would cost more than they save. */
         const int n_out = net->layers[net->n_layers - 1].n_out;
-        weights_to_panels(net, m);
+        if (count > 1)
+            weights_to_panels(net, m);
         for (taken = 0; taken < count;) {
             const uint32_t *batch = rows + (size_t)taken * (size_t)m;
             for (int r = 0; r < m; r++)

@@ -407,7 +407,9 @@ nnc_status nnc_net_evaluate(nnc_net *net, const nnc_real *X, const nnc_real *Y, 
 /* Called after every update (and after its check, if one falls on it) with
  * the epoch and the total iteration (both 0-based, counted from the start of
  * the whole run when resuming); return nonzero to stop at once (status
- * NNC_ERR_INTERRUPTED). */
+ * NNC_ERR_INTERRUPTED).  It should not read the network: with threads, the
+ * weights are split among them in an internal layout between the checks
+ * (the checkpoint callback and the finished run see them as usual). */
 typedef int (*nnc_step_fn)(int epoch, long total_iteration, void *user);
 
 typedef struct nnc_train_state nnc_train_state;

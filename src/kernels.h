@@ -67,6 +67,10 @@ typedef struct nnc_gemm_args {
     /* B or U (a weight matrix, k × n or m × n) stored as column panels of
      * this many columns instead of row-major (0), see nnc_gemm_panel. */
     int b_panel, u_panel;
+    /* A hint: the SIMD paths run the blocks of rows from the one holding
+     * this row (0 .. m−1, else 0), wrapping round.  The order of the blocks
+     * never changes a value. */
+    int first_row;
     nnc_exec ex; /* the path that runs it, and the threads it may use */
 } nnc_gemm_args;
 

@@ -15,7 +15,9 @@
  * data set, once per block).  Column edges use masked loads and stores;
  * row edges use the same kernel with fewer rows.
  *
- * Blocking: rows outermost, then blocks of KC steps, then panels of 2
+ * Blocking: rows outermost (from the block holding first_row, wrapping
+ * round: threads that each compute a panel of columns for the same rows
+ * start on different rows), then blocks of KC steps, then panels of 2
  * vectors of columns.  Between the blocks of k the partial sums wait in C:
  * a value stored and loaded back is the same value, so each element is
  * still its one chain.  The activation runs on each finished block of rows
@@ -181,10 +183,10 @@ static NNC_ALWAYS_INLINE const nnc_real *a_row(const nnc_gemm_args *g, int i)
 }
 
 /* P[kk·MR_MAX + i] = A'(i0 + i, k0 + kk) for i < mr, kk < kc; and the
- * same steps of the next block's rows (nx of them) into L2, a cache line
- * each 64 bytes, for a row-major A (a_cs 1, no k table). */
+ * same steps of the next block's rows (nx of them, from row nx0) into L2,
+ * a cache line each 64 bytes, for a row-major A (a_cs 1, no k table). */
 static TGT void pack(nnc_real *restrict P, const nnc_gemm_args *g, int i0, int mr, int k0,
-                     int kc, int nx)
+                     int kc, int nx0, int nx)
 {
     const size_t a_cs = g->a_cs;
     int done = 0; /* steps packed by the vector transposes */
@@ -221,7 +223,7 @@ static TGT void pack(nnc_real *restrict P, const nnc_gemm_args *g, int i0, int m
                 p[(size_t)kk * MR_MAX] = row[(size_t)(k0 + kk) * a_cs];
     }
     for (int i = 0; i < nx; i++) {
-        const nnc_real *next = a_row(g, i0 + mr + i) + k0;
+        const nnc_real *next = a_row(g, nx0 + i) + k0;
         for (int kk = 0; kk < kc; kk += (int)(64 / sizeof(nnc_real)))
             __builtin_prefetch(next + kk, 0, 2);
     }
@@ -245,12 +247,17 @@ TGT int GEMM_NAME(const nnc_gemm_args *g)
     int kb = n_kb > 1 ? (k + n_kb - 1) / n_kb : KC;
     kb = (kb + W - 1) / W * W;
     VT bad = V_ZERO();
-    for (int i0 = 0; i0 < m; i0 += MR_MAX) {
+    /* Blocks of MR_MAX rows, from the one holding first_row, wrapping. */
+    const int n_ib = (m + MR_MAX - 1) / MR_MAX;
+    const int ib0 = g->first_row > 0 && g->first_row < m ? g->first_row / MR_MAX : 0;
+    for (int ib = 0; ib < n_ib; ib++) {
+        const int i0 = (ib0 + ib) % n_ib * MR_MAX;
         const int mr = m - i0 < MR_MAX ? m - i0 : MR_MAX;
         /* The next block's rows of a row-major A, fetched while this one
          * runs (the forward pass reads each batch row from memory once). */
-        const int nx = !in_place && g->a_cs == 1 && !g->rows_k && g->a_rs > 0 && m - i0 > mr
-                           ? (m - i0 - mr < MR_MAX ? m - i0 - mr : MR_MAX) : 0;
+        const int nx0 = (ib0 + ib + 1) % n_ib * MR_MAX;
+        const int nx = !in_place && g->a_cs == 1 && !g->rows_k && g->a_rs > 0 && ib + 1 < n_ib
+                           ? (m - nx0 < MR_MAX ? m - nx0 : MR_MAX) : 0;
         for (int k0 = 0; k0 < k || k0 == 0; k0 += kb) {
             const int kc = k - k0 < kb ? k - k0 : kb;
             tile_job t = {.ldc = ldc, .ldb = ldb, .ldu = ldu, .ak = ak, .k = kc, .first = k0 == 0,
@@ -258,12 +265,12 @@ TGT int GEMM_NAME(const nnc_gemm_args *g)
                           .scale = g->scale, .step = g->step};
             if (in_place) {
                 t.A = g->A + i0;
-                if (i0 == 0 || k > kb) /* the same offsets for every block */
+                if (ib == 0 || k > kb) /* the same offsets for every block */
                     for (int kk = 0; kk < kc; kk++)
                         ak[kk] = (size_t)(g->rows_k ? g->rows_k[k0 + kk]
                                                     : (uint32_t)(k0 + kk)) * g->a_cs;
             } else {
-                pack(P, g, i0, mr, k0, kc, nx);
+                pack(P, g, i0, mr, k0, kc, nx0, nx);
                 t.A = P;
             }
             for (int j0 = 0; j0 < n; j0 += 2 * W) {

@@ -198,6 +198,11 @@ static int gemm_panel(const nnc_gemm_args *g, int p)
     nnc_gemm_args piece = *g;
     piece.n = (int)w;
     piece.b_panel = piece.u_panel = 0;
+    /* Each panel's product starts at its own block of rows (panel p of P
+     * at row p·m/P, wrapping round): the threads' first fetches of a
+     * batch's rows from memory are then different rows, not the same ones
+     * twice (M on two threads: 0.177 → 0.159 s an epoch). */
+    piece.first_row = (int)((long long)p * g->m / ((g->n + pw - 1) / pw));
     piece.ldc = g->ldc ? g->ldc : (size_t)g->n;
     piece.C = g->C + j0;
     if (g->act)

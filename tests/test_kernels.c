@@ -80,6 +80,17 @@ static void check_shape_on(int path, nnc_pool *pool, int m, int k, int n)
     matmul(ex, Z, X, W, m, k, n);
     reference(R, X, (size_t)k, 1, W, NULL, m, k, n, 0, 0);
     int ok_mm = same_bits(Z, R, (size_t)m * n);
+    /* The blocks of rows in a rotated order (first_row), rows through the
+     * table as the forward pass reads them: the same bits. */
+    reference(R, X, (size_t)k, 1, W, B, m, k, n, 0, 0);
+    for (int first = 1; first < 2 * m; first += m / 2 + 1) {
+        nnc_gemm_args rot = {.C = Z, .A = X2, .a_rs = (size_t)k, .a_cs = 1, .rows_i = rows,
+                             .B = W, .start = B, .m = m, .k = k, .n = n, .first_row = first,
+                             .ex = ex};
+        memset(Z, 0, (size_t)m * n * sizeof *Z);
+        nnc_gemm(&rot);
+        ok_mm &= same_bits(Z, R, (size_t)m * n);
+    }
     /* dW = Xᵀ·dZ / m: row p of dW gathers X[r][p]·dZ[r][j] over r. */
     const nnc_real s = (nnc_real)1 / (nnc_real)m;
     reference(RW, X, 1, (size_t)k, dZ, NULL, k, m, n, 1, s);

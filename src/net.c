@@ -422,46 +422,51 @@ int nnc_net_train_step(nnc_net *net, const nnc_real *X, const nnc_real *Y,
     return bad;
 }
 
-nnc_status nnc_net_train_batches(nnc_net *net, const nnc_dataset *data, const uint32_t *rows,
-                                 int m, int count, double eta)
+/* nnc_net_train_batches, its errors naming fn (the public call made). */
+static nnc_status train_batches(nnc_net *net, const nnc_dataset *data, const uint32_t *rows,
+                                int m, int count, double eta, const char *fn)
 {
     if (!net || !data || !rows)
-        return nnc_fail(NNC_ERR_ARGUMENT, "nnc_net_train_batches: NULL argument");
-    nnc_status s = check_rows(net, rows, m, "nnc_net_train_batches");
+        return nnc_fail(NNC_ERR_ARGUMENT, "%s: NULL argument", fn);
+    nnc_status s = check_rows(net, rows, m, fn);
     if (s != NNC_OK)
         return s;
     if (count < 0 || (count > 0 && (size_t)m > SIZE_MAX / sizeof *rows / (size_t)count))
-        return nnc_fail(NNC_ERR_ARGUMENT, "nnc_net_train_batches: %d batches of %d rows",
-                        count, m);
+        return nnc_fail(NNC_ERR_ARGUMENT, "%s: %d batches of %d rows", fn, count, m);
     if (nnc_dataset_inputs(data) != net->n_inputs ||
         nnc_dataset_outputs(data) != nnc_net_outputs(net))
         return nnc_fail(NNC_ERR_SHAPE,
-                        "nnc_net_train_batches: the data set has %d inputs and %d outputs, "
-                        "the network %d and %d", nnc_dataset_inputs(data),
+                        "%s: the data set has %d inputs and %d outputs, the network %d "
+                        "and %d", fn, nnc_dataset_inputs(data),
                         nnc_dataset_outputs(data), net->n_inputs, nnc_net_outputs(net));
     const uint32_t n = (uint32_t)nnc_dataset_rows(data);
     const size_t total = (size_t)m * (size_t)count;
     for (size_t r = 0; r < total; r++)
         if (rows[r] >= n)
             return nnc_fail(NNC_ERR_ARGUMENT,
-                            "nnc_net_train_batches: row number %u (at %zu) is past the data "
-                            "set's %u rows", (unsigned)rows[r], r, (unsigned)n);
+                            "%s: row number %u (at %zu) is past the data set's %u rows", fn,
+                            (unsigned)rows[r], r, (unsigned)n);
     if (count == 0)
         return NNC_OK;
     int bad;
     const int taken = nnc_net_train_steps(net, nnc_dataset_x(data), nnc_dataset_y(data), rows,
                                           m, count, eta, NULL, NULL, &bad);
     if (bad >= 0)
-        return nnc_fail(NNC_ERR_DIVERGED,
-                        "nnc_net_train_batches: layer %d's %s became NaN/Inf at batch %d",
+        return nnc_fail(NNC_ERR_DIVERGED, "%s: layer %d's %s became NaN/Inf at batch %d", fn,
                         bad / 2 + 1, bad % 2 ? "bias" : "weights", taken - 1);
     return NNC_OK;
+}
+
+nnc_status nnc_net_train_batches(nnc_net *net, const nnc_dataset *data, const uint32_t *rows,
+                                 int m, int count, double eta)
+{
+    return train_batches(net, data, rows, m, count, eta, "nnc_net_train_batches");
 }
 
 nnc_status nnc_net_train_batch(nnc_net *net, const nnc_dataset *data, const uint32_t *rows,
                                int m, double eta)
 {
-    return nnc_net_train_batches(net, data, rows, m, 1, eta);
+    return train_batches(net, data, rows, m, 1, eta, "nnc_net_train_batch");
 }
 
 void nnc_net_sgd_update(nnc_net *net, double eta)

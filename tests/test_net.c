@@ -230,7 +230,7 @@ static void train_batch(void)
     /* Refusals, before anything changes. */
     const uint32_t past[2] = {1, ROWS};
     CHECK_STATUS(nnc_net_train_batch(a, data, past, 2, 0.1), NNC_ERR_ARGUMENT);
-    CHECK(strstr(nnc_last_error(), "row number 20 (at 1)") != NULL);
+    CHECK(strstr(nnc_last_error(), "nnc_net_train_batch: row number 20 (at 1)") != NULL);
     CHECK_STATUS(nnc_net_train_batch(a, data, rows, M + 1, 0.1), NNC_ERR_ARGUMENT);
     CHECK_STATUS(nnc_net_train_batch(a, data, rows, 0, 0.1), NNC_ERR_ARGUMENT);
     CHECK_STATUS(nnc_net_train_batch(a, NULL, rows, 1, 0.1), NNC_ERR_ARGUMENT);
@@ -293,7 +293,7 @@ static void train_batches(void)
     CHECK_OK(nnc_net_train_batches(two, data, rows, BATCH, 0, 0.1));
     rows[BATCH * COUNT - 2] = ROWS;
     CHECK_STATUS(nnc_net_train_batches(two, data, rows, BATCH, COUNT, 0.1), NNC_ERR_ARGUMENT);
-    CHECK_MSG("row number 96 (at 158)");
+    CHECK_MSG("nnc_net_train_batches: row number 96 (at 158)");
     CHECK_STATUS(nnc_net_train_batches(two, data, rows, BATCH, -1, 0.1), NNC_ERR_ARGUMENT);
     CHECK(memcmp(nnc_net_parameters(one), nnc_net_parameters(two), bytes) == 0);
     /* Divergence names the batch and stops there: the weights are those

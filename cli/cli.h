@@ -36,6 +36,9 @@ int cli_parse_int(const char *cmd, const char *flag, const char *text, long min,
                   long max, int *out);
 /* A seed: a whole number from 0 to 2^64 - 1. */
 int cli_parse_seed(const char *cmd, const char *text, uint64_t *out);
+/* --kernels: 1 if nnc_net_set_kernels can take `text` here, else 0 after an
+ * error that lists the kernels this build and CPU have. */
+int cli_parse_kernels(const char *cmd, const char *text);
 /* "name" or "name:param" (e.g. "leaky_relu:0.02"); param defaults to the
  * catalogue's default. */
 int cli_parse_activation(const char *cmd, const char *text, nnc_activation *id,

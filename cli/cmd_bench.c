@@ -33,6 +33,10 @@ static const char bench_usage[] =
     "  --seed N                seed of the data and the initial weights (default: 1)\n"
     "  --threads N             threads that share each large product, 1 to 256\n"
     "                          (default: the number of online CPUs, at most %d)\n"
+    "  --kernels NAME          matrix kernels: auto (nnc's best for this CPU), avx512,\n"
+    "                          avx2, portable, or openblas in a build with OpenBLAS\n"
+    "                          (its sums agree with nnc's to rounding, not bit for\n"
+    "                          bit; its own threads run them) (default: auto)\n"
     "  -h, --help              this text\n"
     "Each option may be given once.\n"
     "\n"
@@ -47,6 +51,7 @@ typedef struct bench_args {
     nnc_task task;
     int task_given;
     int batch, rows, epochs, threads;
+    const char *kernels; /* --kernels NAME (nnc_net_set_kernels) */
     double eta;
     uint64_t seed;
 } bench_args;
@@ -64,6 +69,7 @@ static int parse_args(int argc, char **argv, bench_args *a)
     a->eta = 0.01;
     a->seed = 1;
     a->threads = cli_online_cpus(CLI_DEFAULT_THREADS_MAX);
+    a->kernels = "auto";
     cli_seen seen = {0};
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i], *v;
@@ -108,6 +114,11 @@ static int parse_args(int argc, char **argv, bench_args *a)
         } else if (OPTION("--threads")) {
             if (v && !cli_parse_int(CMD, "--threads", v, 1, 256, &a->threads))
                 return 0;
+        } else if (OPTION("--kernels")) {
+            if (v && !cli_parse_kernels(CMD, v))
+                return 0;
+            if (v)
+                a->kernels = v;
         } else if (OPTION("--seed")) {
             if (v && !cli_parse_seed(CMD, v, &a->seed))
                 return 0;
@@ -266,6 +277,8 @@ int cmd_bench(int argc, char **argv)
         s = nnc_net_init(net, NNC_INIT_XAVIER, &rng);
     if (s == NNC_OK)
         s = nnc_net_set_threads(net, a.threads);
+    if (s == NNC_OK)
+        s = nnc_net_set_kernels(net, a.kernels);
     if (s != NNC_OK) {
         cli_status_error(CMD, s);
         nnc_net_free(net);
@@ -297,10 +310,13 @@ int cmd_bench(int argc, char **argv)
     format_grouped(g_rows, sizeof g_rows, a.rows);
     printf("network  %s, hidden %s, %s output, %s\n", shape, n_layers > 1 ? acts : "none",
            nnc_task_name(a.task), sizeof(nnc_real) == 8 ? "double" : "float");
+    const int blas = strcmp(nnc_net_kernel_name(net), "openblas") == 0;
+    char threads[64];
+    snprintf(threads, sizeof threads, blas ? "OpenBLAS's own threads" : "%d thread%s", a.threads,
+             a.threads > 1 ? "s" : "");
     printf("training batch %d, %s synthetic rows per epoch (%d updates), eta %g, "
-           "%s kernels, %d thread%s\n",
-           a.batch, g_rows, updates, a.eta, nnc_net_kernel_name(net), a.threads,
-           a.threads > 1 ? "s" : "");
+           "%s kernels, %s\n",
+           a.batch, g_rows, updates, a.eta, nnc_net_kernel_name(net), threads);
     printf("work     %s FLOP per sample (forward %s, weight gradients %s, input "
            "gradients %s)\n         %.4g GFLOP per epoch\n",
            g_sample, g_fwd, g_wgrad, g_xgrad, per_epoch * 1e-9);

@@ -55,6 +55,10 @@ static const char train_usage[] =
     "                          update, 1 to 256; every N gives bitwise the same\n"
     "                          weights, and small networks stay on one thread\n"
     "                          (default: the number of online CPUs, at most %d)\n"
+    "  --kernels NAME          matrix kernels: auto (nnc's best for this CPU), avx512,\n"
+    "                          avx2, portable, or openblas in a build with OpenBLAS\n"
+    "                          (its sums agree with nnc's to rounding, not bit for\n"
+    "                          bit; its own threads run them) (default: auto)\n"
     "  --normalize none|minmax scale inputs (and fitting targets) to [0, 1] by the\n"
     "                          training set's min and max; the model file keeps the\n"
     "                          scaling, so `nnc predict` takes raw values (default: none)\n"
@@ -83,6 +87,7 @@ typedef struct train_args {
     int save, quiet;
     int normalize;          /* --normalize minmax */
     int threads;            /* --threads N (nnc_net_set_threads) */
+    const char *kernels;    /* --kernels NAME (nnc_net_set_kernels) */
     const char *resume;     /* --resume FILE */
     unsigned given;         /* which options the command line set (GIVEN_*) */
     char *resumed_data[6];  /* --resume: copies of the model's data settings */
@@ -211,6 +216,11 @@ static int parse_args(int argc, char **argv, train_args *a)
         } else if (OPTION("--threads")) {
             if (v && !cli_parse_int("train", "--threads", v, 1, 256, &a->threads))
                 return 0;
+        } else if (OPTION("--kernels")) {
+            if (v && !cli_parse_kernels("train", v))
+                return 0;
+            if (v)
+                a->kernels = v;
         } else if (OPTION("--name")) {
             if (v && (!v[0] || strchr(v, '/') || strcmp(v, ".") == 0 || strcmp(v, "..") == 0)) {
                 cli_error("train", "--name: '%s' is not a plain folder name", v);
@@ -829,6 +839,8 @@ int cmd_train(int argc, char **argv)
     }
     if (s == NNC_OK)
         s = nnc_net_set_threads(net, a.threads);
+    if (s == NNC_OK && a.kernels)
+        s = nnc_net_set_kernels(net, a.kernels);
     if (s != NNC_OK) {
         cli_status_error("train", s);
         status = s == NNC_ERR_MEMORY ? CLI_FAILED : CLI_USAGE;

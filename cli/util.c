@@ -71,6 +71,21 @@ int cli_parse_seed(const char *cmd, const char *text, uint64_t *out)
     return 1;
 }
 
+int cli_parse_kernels(const char *cmd, const char *text)
+{
+    if (nnc_kernels_available(text))
+        return 1;
+    static const char *const names[] = {"auto", "avx512", "avx2", "portable", "openblas"};
+    char here[64] = "";
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+        if (nnc_kernels_available(names[i]))
+            snprintf(here + strlen(here), sizeof here - strlen(here), "%s%s", here[0] ? ", " : "",
+                     names[i]);
+    cli_error(cmd, "--kernels: '%s' is not available here (this build on this CPU has: %s)", text,
+              here);
+    return 0;
+}
+
 int cli_parse_activation(const char *cmd, const char *text, nnc_activation *id,
                          double *param)
 {

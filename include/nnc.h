@@ -328,9 +328,23 @@ int nnc_net_layers(const nnc_net *net);
 int nnc_net_inputs(const nnc_net *net);
 int nnc_net_outputs(const nnc_net *net);
 int nnc_net_max_batch(const nnc_net *net);
-/* The name of the matrix kernels the net runs on, chosen at creation for
- * this CPU: "avx512", "avx2" or "portable" (every one gives the same bits). */
+/* The name of the matrix kernels the net runs on: at creation the best of
+ * nnc's own for this CPU, "avx512", "avx2" or "portable" (every one gives
+ * the same bits); "openblas" after nnc_net_set_kernels chose it. */
 const char *nnc_net_kernel_name(const nnc_net *net);
+/* Chooses the net's kernels by name: "auto" (the creation's choice),
+ * "avx512", "avx2", "portable", or "openblas" in a build that has it
+ * (nnc_config.h defines NNC_HAVE_OPENBLAS; CMake option NNC_OPENBLAS).
+ * With "openblas" the matrix products go to cblas_sgemm (cblas_dgemm in
+ * the double build), the rest (bias, activations, softmax, the NaN checks)
+ * stays on nnc's best path, and tiny nets take the general step instead
+ * of the fused small one.  OpenBLAS's results agree with nnc's to rounding,
+ * not bit for bit, and its own threads (OPENBLAS_NUM_THREADS) run its
+ * products instead of the net's.  Unknown names, kernels this CPU cannot
+ * run and "openblas" in a build without it fail with NNC_ERR_ARGUMENT. */
+nnc_status nnc_net_set_kernels(nnc_net *net, const char *name);
+/* 1 if nnc_net_set_kernels(net, name) can succeed here (build and CPU). */
+int nnc_kernels_available(const char *name);
 /* The spec a layer was built with (0 <= layer < nnc_net_layers). */
 nnc_layer_spec nnc_net_layer(const nnc_net *net, int layer);
 /* Total number of trainable numbers (weights and biases). */

@@ -30,10 +30,14 @@
 #endif
 
 /* How the kernels run: on which path (NNC_PATH_*, available here), and on
- * which threads (pool NULL: the calling thread alone).  A net keeps one. */
+ * which threads (pool NULL: the calling thread alone); with blas (only in
+ * a build with NNC_HAVE_OPENBLAS), the products go to OpenBLAS where it can
+ * express them (kernels_openblas.c), everything else stays on path.  A net
+ * keeps one. */
 typedef struct nnc_exec {
     int path;
     nnc_pool *pool;
+    int blas;
 } nnc_exec;
 
 /* The general product, every product below is one of its uses:
@@ -113,6 +117,19 @@ int nnc_net_kernel_path(const nnc_net *net);
 /* Makes the net run on path; returns 0 (and changes nothing) if this
  * machine cannot run it.  For tests and benchmarks. */
 int nnc_net_set_kernel_path(nnc_net *net, int path);
+
+#ifdef NNC_HAVE_OPENBLAS
+/* The OpenBLAS backend: whether cblas_?gemm can express g (no row tables,
+ * no panels, A' row-major or transposed with its leading dimension, m, k,
+ * n ≥ 1), and g through it.  Same contract as nnc_gemm, not the same bits:
+ * OpenBLAS orders and splits its sums its own way, and folds the descent
+ * into the product (U ← U − step·scale·A'B), so results agree with the
+ * built-in paths to rounding, not bit for bit.  The bias, the activation
+ * and the NaN check are nnc's own, on g->ex.path.  OpenBLAS's own threads
+ * (OPENBLAS_NUM_THREADS) run the product; g->ex.pool is not used. */
+int nnc_openblas_fits(const nnc_gemm_args *g);
+int nnc_gemm_openblas(const nnc_gemm_args *g);
+#endif
 
 /* The per-path entry points (same contract as nnc_gemm). */
 int nnc_gemm_portable(const nnc_gemm_args *g);

@@ -159,6 +159,8 @@ static int gemm_shared(const nnc_gemm_args *g)
 
 int nnc_gemm_panel(nnc_exec ex, int m, int k, int n)
 {
+    if (ex.blas) /* OpenBLAS takes whole row-major operands */
+        return 0;
     int parts = ex.pool ? nnc_pool_parts(ex.pool, (double)m * k * n, GEMM_MIN_PART,
                                          (int)((size_t)n / PANEL_ALIGN)) : 1;
     if (parts < 2)
@@ -259,6 +261,10 @@ static int gemm_panels(const nnc_gemm_args *g)
 
 int nnc_gemm(const nnc_gemm_args *g)
 {
+#ifdef NNC_HAVE_OPENBLAS
+    if (g->ex.blas && nnc_openblas_fits(g))
+        return nnc_gemm_openblas(g);
+#endif
     if (g->b_panel || g->u_panel)
         return gemm_panels(g);
     /* No pool (tiny nets, the default): straight to the kernel, the pool's

@@ -28,6 +28,7 @@ struct nnc_net {
     nnc_real *dA;      /* (max_batch, widest layer) */
     nnc_real *Wt;      /* room for the largest W of layers 2.. transposed (dX) */
     nnc_real *Yb;      /* (max_batch, outputs): a training step's gathered targets */
+    nnc_real *Xb;      /* (max_batch, inputs): its gathered rows, OpenBLAS only */
     int forward_rows;  /* rows of the last forward pass, 0 if none */
     int small;         /* one hidden layer, small enough for nnc_small_step */
     nnc_exec ex;       /* the kernels' path (chosen once at creation) and pool */
@@ -39,7 +40,7 @@ static int nonfinite_parameter(const nnc_net *net);
 /* Whether the net trains through nnc_small_step on its path. */
 static int takes_small_step(const nnc_net *net)
 {
-    return net->n_layers == 2 &&
+    return net->n_layers == 2 && !net->ex.blas &&
            nnc_small_step_fits(net->ex.path, net->task, net->n_inputs, net->layers[0].n_out,
                                net->layers[1].n_out);
 }
@@ -155,17 +156,82 @@ void nnc_net_free(nnc_net *net)
     free(net->params);
     free(net->grads);
     free(net->work);
+    free(net->Xb);
     free(net);
 }
 
 int nnc_net_kernel_path(const nnc_net *net) { return net->ex.path; }
-const char *nnc_net_kernel_name(const nnc_net *net) { return nnc_kernel_path_name(net->ex.path); }
+const char *nnc_net_kernel_name(const nnc_net *net)
+{
+    return net->ex.blas ? "openblas" : nnc_kernel_path_name(net->ex.path);
+}
+
+/* The kernels named `name`: a built-in path, or OpenBLAS (blas) for the
+ * products with the best built-in path for the rest; 0 if no such name. */
+static int kernels_named(const char *name, int *path, int *blas)
+{
+    *blas = !strcmp(name, "openblas");
+    if (*blas || !strcmp(name, "auto")) {
+        *path = nnc_kernel_best_path();
+        return 1;
+    }
+    for (*path = 0; *path < NNC_PATH_COUNT; ++*path)
+        if (!strcmp(name, nnc_kernel_path_name(*path)))
+            return 1;
+    return 0;
+}
+
+/* 1 if this build has the OpenBLAS backend. */
+static int have_openblas(void)
+{
+#ifdef NNC_HAVE_OPENBLAS
+    return 1;
+#else
+    return 0;
+#endif
+}
+
+int nnc_kernels_available(const char *name)
+{
+    int path, blas;
+    return name && kernels_named(name, &path, &blas) && (!blas || have_openblas()) &&
+           nnc_kernel_path_available(path);
+}
+
+nnc_status nnc_net_set_kernels(nnc_net *net, const char *name)
+{
+    int path, blas;
+    if (!net || !name)
+        return nnc_fail(NNC_ERR_ARGUMENT, "nnc_net_set_kernels: NULL %s",
+                        net ? "name" : "network");
+    if (!kernels_named(name, &path, &blas))
+        return nnc_fail(NNC_ERR_ARGUMENT,
+                        "nnc_net_set_kernels: no kernels named \"%s\" (auto, avx512, avx2, "
+                        "portable, openblas)", name);
+    if (blas && !have_openblas())
+        return nnc_fail(NNC_ERR_ARGUMENT,
+                        "nnc_net_set_kernels: this nnc was built without OpenBLAS (install "
+                        "libopenblas-dev and rebuild; CMake option NNC_OPENBLAS)");
+    if (!nnc_kernel_path_available(path))
+        return nnc_fail(NNC_ERR_ARGUMENT, "nnc_net_set_kernels: this CPU cannot run the %s kernels",
+                        name);
+    if (blas && !net->Xb) {
+        net->Xb = malloc((size_t)net->max_batch * (size_t)net->n_inputs * sizeof *net->Xb);
+        if (!net->Xb)
+            return nnc_fail(NNC_ERR_MEMORY, "nnc_net_set_kernels: out of memory");
+    }
+    net->ex.path = path;
+    net->ex.blas = blas;
+    net->small = takes_small_step(net);
+    return NNC_OK;
+}
 
 int nnc_net_set_kernel_path(nnc_net *net, int path)
 {
     if (!nnc_kernel_path_available(path))
         return 0;
     net->ex.path = path;
+    net->ex.blas = 0;
     net->small = takes_small_step(net);
     return 1;
 }
@@ -401,8 +467,16 @@ int nnc_net_train_steps(nnc_net *net, const nnc_real *X, const nnc_real *Y,
             const uint32_t *batch = rows + (size_t)taken * (size_t)m;
             for (int r = 0; r < m; r++)
                 copy_row(net->Yb + (size_t)r * n_out, Y + (size_t)batch[r] * n_out, n_out);
-            forward_pass(net, X, batch, m);
-            diverged = !backward_pass(net, X, batch, net->Yb, m, 1, (nnc_real)eta);
+            const nnc_real *in = X;
+            if (net->ex.blas) { /* OpenBLAS reads whole matrices: the rows gathered */
+                for (int r = 0; r < m; r++)
+                    copy_row(net->Xb + (size_t)r * net->n_inputs,
+                             X + (size_t)batch[r] * net->n_inputs, net->n_inputs);
+                in = net->Xb;
+                batch = NULL;
+            }
+            forward_pass(net, in, batch, m);
+            diverged = !backward_pass(net, in, batch, net->Yb, m, 1, (nnc_real)eta);
             taken++;
             if (diverged || (after && after(after_ctx)))
                 break;

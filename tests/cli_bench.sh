@@ -41,6 +41,14 @@ grep -qF "50 synthetic rows per epoch (8 updates)" "$TMP/b" || fail "bench binar
 # Threads: named in the header.
 "$NNC" bench --layers 20,64,3 --rows 300 --epochs 1 --threads 2 >"$TMP/t" 2>"$TMP/err" || fail "bench --threads 2: exit $? ($(cat "$TMP/err"))"
 grep -qF "kernels, 2 threads" "$TMP/t" || fail "bench --threads 2: $(sed -n 2p "$TMP/t")"
+# Kernels: named in the header; OpenBLAS runs when this build has it.
+"$NNC" bench --layers 20,64,3 --rows 300 --epochs 1 --kernels portable >"$TMP/k" 2>"$TMP/err" || fail "bench --kernels portable: exit $? ($(cat "$TMP/err"))"
+grep -qF "portable kernels, " "$TMP/k" || fail "bench --kernels portable: $(sed -n 2p "$TMP/k")"
+if "$NNC" bench --layers 20,64,3 --rows 300 --epochs 1 --kernels openblas >"$TMP/k" 2>"$TMP/err"; then
+    grep -qF "openblas kernels, OpenBLAS's own threads" "$TMP/k" || fail "bench --kernels openblas: $(sed -n 2p "$TMP/k")"
+else
+    grep -qF "is not available here" "$TMP/err" || fail "bench --kernels openblas: $(cat "$TMP/err")"
+fi
 # --help
 "$NNC" bench --help >"$TMP/help" || fail "bench --help: exit $?"
 grep -qF -- "--layers" "$TMP/help" || fail "bench --help lacks --layers"
@@ -54,6 +62,7 @@ expect_error 1 "--eta must be positive" bench --eta -1
 expect_error 1 "given twice" bench --rows 10 --rows 20
 expect_error 1 "--threads" bench --threads 0
 expect_error 1 "--threads" bench --threads 257
+expect_error 1 "--kernels: 'mkl' is not available here (this build on this CPU has: auto" bench --kernels mkl
 expect_error 1 "unknown option '--frobnicate'" bench --frobnicate
 expect_error 1 "unexpected argument 'extra'" bench extra
 expect_error 1 "unknown activation" bench --activation nosuch

@@ -73,6 +73,28 @@ for f in wb1.npz wb2.npz wb3.npz; do
     cmp -s "$TMP/threads_1/$f" "$TMP/threads_2/$f" || fail "--threads 1 and 2 gave different $f"
 done
 cmp -s "$TMP/threads_1.log" "$TMP/threads_2.log" || fail "--threads 1 and 2 gave different logs"
+# --kernels: nnc's portable kernels give the same bytes as the default ones;
+# OpenBLAS (when this build has it) trains the same run to rounding, and
+# reaches a comparable loss; an unknown name is refused.
+run_kernels() {
+    "$NNC" train --train "$TMP/wide.csv" --test "$TMP/wide.csv" --label 0 --task multiclass \
+        --hidden 256,64 --activation relu --eta 0.05 --batch 64 --epochs 4 --checkpoint 1 \
+        --threads 1 --kernels "$1" --quiet --name "kernels_$1" --out "$TMP" >"$TMP/kernels_$1.log" 2>"$TMP/kernels.err"
+}
+run_kernels portable || fail "--kernels portable: $(cat "$TMP/kernels.err")"
+for f in wb1.npz wb2.npz wb3.npz; do
+    cmp -s "$TMP/threads_1/$f" "$TMP/kernels_portable/$f" || fail "--kernels portable gave different $f"
+done
+if run_kernels openblas; then
+    last() { sed -n 's/^loss_train=\([0-9.]*\),.*/\1/p' "$1" | tail -1; }
+    a=$(last "$TMP/threads_1.log") b=$(last "$TMP/kernels_openblas.log")
+    awk -v a="$a" -v b="$b" 'BEGIN { exit !(a > 0 && b > 0 && a - b < 1e-3 * a && b - a < 1e-3 * a) }' ||
+        fail "--kernels openblas: last loss_train '$b' against nnc's '$a'"
+else
+    grep -qF "is not available here" "$TMP/kernels.err" && ! grep -q "has:.*openblas" "$TMP/kernels.err" ||
+        fail "--kernels openblas refused without saying why: $(cat "$TMP/kernels.err")"
+fi
+expect_error 1 "--kernels: 'gpu' is not available here" train sin --kernels gpu
 
 # --- divergence: a clean stop, exit 3, last good weights kept --------------
 "$NNC" train sin --hidden 8 --activation relu --eta 1e6 --checkpoint 1 --epochs 50 \

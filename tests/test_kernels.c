@@ -5,11 +5,13 @@
  * 1×1, odd sizes, sizes around the vector widths, and 64×784×128; then
  * whole nets trained on each path, bit for bit against the portable one;
  * and the fused step of small one-hidden-layer nets (nnc_small_step)
- * against the general forward and backward pass. */
+ * against the general forward and backward pass.  In a build with OpenBLAS,
+ * its backend against the exact products, to rounding. */
 #include "check.h"
 #include "internal.h"
 #include "kernels.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,7 +56,7 @@ static int same_bits(const nnc_real *a, const nnc_real *b, size_t n)
  * form: the gradients descending into W and B from their products. */
 static void check_shape_on(int path, nnc_pool *pool, int m, int k, int n)
 {
-    const nnc_exec ex = {path, pool};
+    const nnc_exec ex = {path, pool, 0};
     const nnc_activation_info *relu = nnc_activation_get(NNC_ACT_RELU);
     nnc_real *X2 = random_matrix((size_t)2 * m * k), *X = malloc((size_t)m * k * sizeof *X);
     uint32_t *rows = malloc((size_t)2 * m * sizeof *rows);
@@ -165,7 +167,7 @@ static void check_shape(int path, int m, int k, int n) { check_shape_on(path, NU
  * dense_backward (with dX) on them give the row-major results bit for bit. */
 static void check_panels_on(int path, nnc_pool *pool, int m, int k, int n, int pw)
 {
-    const nnc_exec ex = {path, pool};
+    const nnc_exec ex = {path, pool, 0};
     const nnc_activation_info *relu = nnc_activation_get(NNC_ACT_RELU);
     const size_t kn = (size_t)k * n, mn = (size_t)m * n;
     nnc_real *X = random_matrix((size_t)m * k), *W = random_matrix(kn), *B = random_matrix((size_t)n);
@@ -215,7 +217,7 @@ static void check_fma_matters(void)
     nnc_real *X = random_matrix((size_t)m * k), *W = random_matrix((size_t)k * n);
     nnc_real *B = random_matrix((size_t)n);
     nnc_real *Z = calloc((size_t)m * n, sizeof *Z);
-    dense_forward((nnc_exec){nnc_kernel_best_path(), NULL}, Z, NULL, X, NULL, W, B, m, k, n,
+    dense_forward((nnc_exec){nnc_kernel_best_path(), NULL, 0}, Z, NULL, X, NULL, W, B, m, k, n,
                   NULL, 0, 0);
     int differ = 0;
     for (int i = 0; i < m && !differ; i++)
@@ -582,6 +584,138 @@ static void check_general_steps(void)
     printf("general steps: %d cases, bit for bit\n", cases);
 }
 
+#ifdef NNC_HAVE_OPENBLAS
+/* C (m, n; row stride ldc) against scale·(start + A'B) computed in double:
+ * within 2·(k + 2)·ε of the sum of the terms' magnitudes, a bound that
+ * holds for any order of summation (OpenBLAS picks its own), while a wrong
+ * operand, transpose or stride is off by far more. */
+static int near_product(const nnc_real *C, size_t ldc, const nnc_real *A, size_t a_rs,
+                        size_t a_cs, const nnc_real *B, const nnc_real *start, int m, int k,
+                        int n, double scale)
+{
+    const double eps = sizeof(nnc_real) == sizeof(float) ? FLT_EPSILON : DBL_EPSILON;
+    for (int i = 0; i < m; i++)
+        for (int j = 0; j < n; j++) {
+            double r = start ? start[j] : 0, mag = fabs(r);
+            for (int kk = 0; kk < k; kk++) {
+                double t = (double)A[(size_t)i * a_rs + (size_t)kk * a_cs] * B[(size_t)kk * n + j];
+                r += t;
+                mag += fabs(t);
+            }
+            if (!(fabs(C[(size_t)i * ldc + j] - r * scale) <=
+                  2.0 * (k + 2) * eps * mag * fabs(scale) + DBL_MIN))
+                return 0;
+        }
+    return 1;
+}
+
+/* The three products of training through OpenBLAS (exb) for one shape,
+ * against the exact ones; the descent fused into dW's product; and a
+ * product OpenBLAS cannot take (rows in place) left to nnc's own kernels,
+ * bit for bit. */
+static void check_openblas_shape(int m, int k, int n)
+{
+    const nnc_exec ex = {nnc_kernel_best_path(), NULL, 0}, exb = {ex.path, NULL, 1};
+    const nnc_activation_info *relu = nnc_activation_get(NNC_ACT_RELU);
+    nnc_real *X = random_matrix((size_t)m * k), *W = random_matrix((size_t)k * n);
+    nnc_real *B = random_matrix((size_t)n), *dZ = random_matrix((size_t)m * n);
+    nnc_real *Z = calloc((size_t)m * n, sizeof *Z), *A = calloc((size_t)m * n, sizeof *A);
+    nnc_real *RA = calloc((size_t)m * n, sizeof *RA), *dW = calloc((size_t)k * n, sizeof *dW);
+    nnc_real *U = malloc((size_t)k * n * sizeof *U), *dX = calloc((size_t)m * k, sizeof *dX);
+    nnc_real *Wt = calloc((size_t)k * n, sizeof *Wt);
+
+    /* Forward: Z = X·W + B, A = relu(Z) (nnc's relu on OpenBLAS's Z). */
+    dense_forward(exb, Z, A, X, NULL, W, B, m, k, n, relu, 0, 0);
+    relu->forward(Z, RA, (size_t)m * n, 0);
+    CHECK(near_product(Z, (size_t)n, X, (size_t)k, 1, W, B, m, k, n, 1));
+    CHECK(same_bits(A, RA, (size_t)m * n));
+    /* dW = Xᵀ·dZ/m: A' is X transposed in place (leading dimension k). */
+    const nnc_real inv_m = (nnc_real)1 / (nnc_real)m;
+    nnc_gemm_args g = {.C = dW, .A = X, .a_rs = 1, .a_cs = (size_t)k, .B = dZ, .m = k,
+                       .k = m, .n = n, .use_scale = 1, .scale = inv_m, .ex = exb};
+    CHECK(nnc_openblas_fits(&g));
+    CHECK(nnc_gemm(&g) == 1);
+    CHECK(near_product(dW, (size_t)n, X, 1, (size_t)k, dZ, NULL, k, m, n, inv_m));
+    /* The same product descending into U = W: U ≈ W − 0.5·dW. */
+    memcpy(U, W, (size_t)k * n * sizeof *U);
+    g.U = U;
+    g.step = (nnc_real)0.5;
+    CHECK(nnc_gemm(&g) == 1);
+    const double eps = sizeof(nnc_real) == sizeof(float) ? FLT_EPSILON : DBL_EPSILON;
+    int near = 1;
+    for (size_t i = 0; i < (size_t)k * n; i++) {
+        double want = (double)W[i] - 0.5 * (double)dW[i];
+        near &= fabs(U[i] - want) <= 4 * eps * (fabs(W[i]) + fabs(dW[i])) + (m + 2) * eps * 1e3;
+    }
+    CHECK(near);
+    /* dX = dZ·Wᵀ. */
+    transpose(ex.path, Wt, W, k, n);
+    matmul(exb, dX, dZ, Wt, m, n, k);
+    CHECK(near_product(dX, (size_t)k, dZ, (size_t)n, 1, Wt, NULL, m, n, k, 1));
+    /* Leading dimensions above the width (A' a block of a wider matrix:
+     * X's first k − 1 columns), a bias and a scale together. */
+    if (k > 1) {
+        nnc_gemm_args gt = {.C = dW, .A = X, .a_rs = 1, .a_cs = (size_t)k, .B = dZ, .m = k - 1,
+                            .k = m, .n = n, .ex = exb};
+        CHECK(nnc_gemm(&gt) == 1);
+        CHECK(near_product(dW, (size_t)n, X, 1, (size_t)k, dZ, NULL, k - 1, m, n, 1));
+        nnc_gemm_args gn = {.C = Z, .A = X, .a_rs = (size_t)k, .a_cs = 1, .B = W, .start = B,
+                            .m = m, .k = k - 1, .n = n, .use_scale = 1,
+                            .scale = (nnc_real)0.25, .ex = exb};
+        CHECK(nnc_gemm(&gn) == 1);
+        CHECK(near_product(Z, (size_t)n, X, (size_t)k, 1, W, B, m, k - 1, n, 0.25));
+    }
+    /* A NaN reaching U is reported, as on every path. */
+    dZ[0] = NAN;
+    CHECK(nnc_gemm(&g) == 0);
+
+    /* Rows read in place through a row table: not for OpenBLAS; nnc's
+     * kernels run it, the same bits as without exb. */
+    uint32_t *rows = malloc((size_t)m * sizeof *rows);
+    for (int i = 0; i < m; i++)
+        rows[i] = (uint32_t)(m - 1 - i);
+    nnc_real *Z2 = calloc((size_t)m * n, sizeof *Z2), *A2 = calloc((size_t)m * n, sizeof *A2);
+    nnc_gemm_args gr = {.C = Z, .A = X, .a_rs = (size_t)k, .a_cs = 1, .rows_i = rows, .B = W,
+                        .start = B, .m = m, .k = k, .n = n, .ex = exb};
+    CHECK(!nnc_openblas_fits(&gr));
+    dense_forward(exb, Z, A, X, rows, W, B, m, k, n, relu, 0, 0);
+    dense_forward(ex, Z2, A2, X, rows, W, B, m, k, n, relu, 0, 0);
+    CHECK(same_bits(Z, Z2, (size_t)m * n) && same_bits(A, A2, (size_t)m * n));
+    /* Neither panels nor a strided A' (both strides above 1). */
+    gr.rows_i = NULL;
+    gr.b_panel = 32;
+    CHECK(!nnc_openblas_fits(&gr));
+    gr.b_panel = 0;
+    gr.a_cs = 2;
+    CHECK(!nnc_openblas_fits(&gr) || m == 1 || k == 1);
+    CHECK(nnc_gemm_panel(exb, 64, 784, 128) == 0);
+    free(rows);
+    free(Z2);
+    free(A2);
+    free(X);
+    free(W);
+    free(B);
+    free(dZ);
+    free(Z);
+    free(A);
+    free(RA);
+    free(dW);
+    free(U);
+    free(dX);
+    free(Wt);
+}
+
+static void check_openblas(void)
+{
+    int before = check_failures;
+    static const int shapes[][3] = {{64, 784, 128}, {64, 128, 64}, {64, 64, 10}, {1, 1, 1},
+                                    {7, 3, 5},      {10, 1, 3},    {1, 9, 4},   {33, 17, 65}};
+    for (size_t s = 0; s < sizeof shapes / sizeof *shapes; s++)
+        check_openblas_shape(shapes[s][0], shapes[s][1], shapes[s][2]);
+    printf("openblas: %s\n", check_failures == before ? "near the exact products" : "MISMATCH");
+}
+#endif
+
 int main(void)
 {
     nnc_rng_seed(&rng, 11);
@@ -615,7 +749,7 @@ int main(void)
         /* Panels without a pool: one after the other, the same bits. */
         check_panels_on(path, NULL, 23, 50, 70, 32);
         check_panels_on(path, NULL, 5, 9, 3, 2);
-        CHECK(nnc_gemm_panel((nnc_exec){path, NULL}, 64, 784, 128) == 0);
+        CHECK(nnc_gemm_panel((nnc_exec){path, NULL, 0}, 64, 784, 128) == 0);
         /* Large enough to be cut among threads: rows split at every count. */
         for (int threads = 2; threads <= 4; threads++) {
             nnc_pool *pool;
@@ -625,7 +759,7 @@ int main(void)
             check_shape_on(path, pool, 5, 1000, 500);
             /* Weights in panels: the width a net would take, and uneven
              * ones; one panel a task, or more panels than threads. */
-            const nnc_exec ex = {path, pool};
+            const nnc_exec ex = {path, pool, 0};
             const int pw = nnc_gemm_panel(ex, 64, 784, 128);
             CHECK(pw > 0 && pw % (int)(128 / sizeof(nnc_real)) == 0 &&
                   (128 + pw - 1) / pw >= 2 && (128 + pw - 1) / pw <= threads);
@@ -649,5 +783,10 @@ int main(void)
     check_small_steps();
     check_general_steps();
     check_train_steps();
+#ifdef NNC_HAVE_OPENBLAS
+    check_openblas();
+#else
+    printf("openblas: not in this build, skipped\n");
+#endif
     return check_report("test_kernels");
 }

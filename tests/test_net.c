@@ -1,9 +1,11 @@
 /* The network: every weight and bias gradient of 3-layer networks, for each
  * task, checked against finite differences of the loss; chunked evaluation;
  * the init rules; argument errors; nnc_net_train_batch and
- * nnc_net_train_batches. */
+ * nnc_net_train_batches; choosing the kernels by name (OpenBLAS included,
+ * in a build that has it). */
 #include "check.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -314,8 +316,82 @@ static void train_batches(void)
     free(X), free(Y);
 }
 
+/* nnc_net_set_kernels: the names, the refusals, and training on each
+ * available kind: nnc's own paths give the same bits; OpenBLAS gives the
+ * same steps to rounding (its sums run in its own order). */
+static void kernels_by_name(void)
+{
+    enum { ROWS = 64, IN = 40, BATCH = 16, COUNT = 4 };
+    nnc_real *X = malloc(sizeof *X * ROWS * IN), *Y = calloc(ROWS * 3, sizeof *Y);
+    nnc_rng rng;
+    nnc_rng_seed(&rng, 6);
+    for (int i = 0; i < ROWS * IN; i++)
+        X[i] = (nnc_real)nnc_rng_uniform(&rng);
+    for (int i = 0; i < ROWS; i++)
+        Y[i * 3 + i % 3] = 1;
+    nnc_dataset *data;
+    CHECK_OK(nnc_dataset_create(&data, X, Y, ROWS, IN, 3));
+    uint32_t rows[BATCH * COUNT];
+    for (int i = 0; i < BATCH * COUNT; i++)
+        rows[i] = (uint32_t)((i * 29 + 5) % ROWS);
+    nnc_layer_spec specs[3] = {{24, NNC_ACT_RELU, 0}, {12, NNC_ACT_TANH, 0},
+                               {3, NNC_ACT_IDENTITY, 0}};
+    nnc_net *ref, *net;
+    CHECK_OK(nnc_net_create(&ref, NNC_TASK_MULTICLASS, IN, 3, specs, BATCH));
+    CHECK_OK(nnc_net_create(&net, NNC_TASK_MULTICLASS, IN, 3, specs, BATCH));
+    CHECK_OK(nnc_net_init(ref, NNC_INIT_XAVIER, &rng));
+    const size_t count = nnc_net_parameter_count(ref), bytes = count * sizeof(nnc_real);
+    nnc_real *start = malloc(bytes);
+    memcpy(start, nnc_net_parameters(ref), bytes);
+    CHECK_OK(nnc_net_train_batches(ref, data, rows, BATCH, COUNT, 0.2));
+    const nnc_real *want = nnc_net_parameters(ref);
+
+    /* The refusals leave the kernels as they were. */
+    const char *before = nnc_net_kernel_name(net);
+    CHECK_STATUS(nnc_net_set_kernels(net, "mkl"), NNC_ERR_ARGUMENT);
+    CHECK_MSG("no kernels named \"mkl\" (auto, avx512, avx2, portable, openblas)");
+    CHECK_STATUS(nnc_net_set_kernels(net, NULL), NNC_ERR_ARGUMENT);
+    CHECK_STATUS(nnc_net_set_kernels(NULL, "auto"), NNC_ERR_ARGUMENT);
+    CHECK(!nnc_kernels_available("mkl") && !nnc_kernels_available(NULL));
+    CHECK(strcmp(nnc_net_kernel_name(net), before) == 0);
+    CHECK(nnc_kernels_available("auto") && nnc_kernels_available("portable"));
+
+    static const char *const names[] = {"portable", "avx2", "avx512", "auto", "openblas"};
+    for (size_t k = 0; k < sizeof names / sizeof *names; k++) {
+        const char *name = names[k];
+        if (!nnc_kernels_available(name)) {
+            CHECK_STATUS(nnc_net_set_kernels(net, name), NNC_ERR_ARGUMENT);
+            CHECK_MSG(strcmp(name, "openblas") ? "this CPU cannot run" : "built without OpenBLAS");
+            printf("kernels %s: not available here\n", name);
+            continue;
+        }
+        CHECK_OK(nnc_net_set_kernels(net, name));
+        CHECK(strcmp(nnc_net_kernel_name(net), name) == 0 || !strcmp(name, "auto"));
+        memcpy(nnc_net_parameters(net), start, bytes);
+        CHECK_OK(nnc_net_train_batches(net, data, rows, BATCH, COUNT, 0.2));
+        const nnc_real *got = nnc_net_parameters(net);
+        if (strcmp(name, "openblas")) {
+            CHECK(memcmp(got, want, bytes) == 0);
+        } else {
+            /* 4 steps of sums over at most 40 terms: far inside 1e-4 of
+             * the weights' scale, far outside it if a product were wrong. */
+            double worst = 0;
+            for (size_t i = 0; i < count; i++)
+                worst = fmax(worst, fabs((double)got[i] - (double)want[i]));
+            CHECK(worst < 1e-4);
+            printf("kernels openblas: largest difference from nnc's %.3g\n", worst);
+        }
+    }
+    nnc_net_free(ref);
+    nnc_net_free(net);
+    nnc_dataset_free(data);
+    free(start);
+    free(X), free(Y);
+}
+
 int main(void)
 {
+    kernels_by_name();
     gradient_check(NNC_TASK_FITTING, 2, NNC_ACT_SIGMOID, NNC_ACT_TANH, "fitting");
     gradient_check(NNC_TASK_BINARY, 1, NNC_ACT_TANH, NNC_ACT_SOFTPLUS, "binary");
     gradient_check(NNC_TASK_MULTICLASS, 3, NNC_ACT_GELU_ERF, NNC_ACT_SIGMOID, "multiclass");

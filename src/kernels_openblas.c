@@ -1,0 +1,92 @@
+/* The OpenBLAS backend (kernels.h): nnc_gemm's products handed to
+ * cblas_sgemm (cblas_dgemm in the double build).  Built only when CMake
+ * finds OpenBLAS (NNC_OPENBLAS), used only by a net switched to it
+ * (nnc_net_set_kernels(net, "openblas")); tests/test_kernels.c checks it
+ * against the built-in kernels. */
+#include "kernels.h"
+
+#include <cblas.h>
+#include <limits.h>
+#include <math.h>
+
+#ifdef NNC_DOUBLE
+#define CBLAS_GEMM cblas_dgemm
+#else
+#define CBLAS_GEMM cblas_sgemm
+#endif
+
+/* A' (m, k) as BLAS sees it: row-major with leading dimension lda (NoTrans),
+ * or the transpose of a row-major (k, m) (Trans); 0 if neither. */
+static int a_layout(const nnc_gemm_args *g, enum CBLAS_TRANSPOSE *trans, int *lda)
+{
+    if (g->rows_i || g->rows_k)
+        return 0;
+    if (g->a_cs == 1 && (g->a_rs >= (size_t)g->k || g->m == 1)) {
+        *trans = CblasNoTrans;
+        *lda = g->m == 1 ? g->k : (int)g->a_rs;
+        return g->a_rs <= (size_t)INT_MAX;
+    }
+    if (g->a_rs == 1 && (g->a_cs >= (size_t)g->m || g->k == 1)) {
+        *trans = CblasTrans;
+        *lda = g->k == 1 ? g->m : (int)g->a_cs;
+        return g->a_cs <= (size_t)INT_MAX;
+    }
+    return 0;
+}
+
+int nnc_openblas_fits(const nnc_gemm_args *g)
+{
+    enum CBLAS_TRANSPOSE trans;
+    int lda;
+    return g->m >= 1 && g->k >= 1 && g->n >= 1 && !g->b_panel && !g->u_panel &&
+           a_layout(g, &trans, &lda);
+}
+
+/* 1 if the (m, n) block at M (row stride ld) is all finite. */
+static int all_finite(const nnc_real *M, int m, int n, size_t ld)
+{
+    for (int i = 0; i < m; i++)
+        for (int j = 0; j < n; j++)
+            if (!isfinite(M[(size_t)i * ld + j]))
+                return 0;
+    return 1;
+}
+
+int nnc_gemm_openblas(const nnc_gemm_args *g)
+{
+    enum CBLAS_TRANSPOSE trans = CblasNoTrans;
+    int lda = 0;
+    (void)a_layout(g, &trans, &lda);
+    const int m = g->m, k = g->k, n = g->n;
+    const size_t ldb = g->ldb ? g->ldb : (size_t)n, ldc = g->ldc ? g->ldc : (size_t)n,
+                 ldu = g->ldu ? g->ldu : (size_t)n;
+    const nnc_real alpha = g->use_scale ? g->scale : (nnc_real)1;
+    if (g->U && !g->start) {
+        /* The descent in the product: U ← U − step·scale·A'B (C unused). */
+        CBLAS_GEMM(CblasRowMajor, trans, CblasNoTrans, m, n, k, -g->step * alpha, g->A, lda,
+                   g->B, (int)ldb, 1, g->U, (int)ldu);
+        return all_finite(g->U, m, n, ldu);
+    }
+    /* C = scale·(start + A'B): C's rows start as the bias, beta = scale. */
+    nnc_real beta = 0;
+    if (g->start) {
+        for (int i = 0; i < m; i++)
+            for (int j = 0; j < n; j++)
+                g->C[(size_t)i * ldc + j] = g->start[j];
+        beta = alpha;
+    }
+    CBLAS_GEMM(CblasRowMajor, trans, CblasNoTrans, m, n, k, alpha, g->A, lda, g->B, (int)ldb,
+               beta, g->C, (int)ldc);
+    int finite = 1;
+    if (g->U) {
+        for (int i = 0; i < m; i++)
+            for (int j = 0; j < n; j++)
+                g->U[(size_t)i * ldu + j] -= g->step * g->C[(size_t)i * ldc + j];
+        finite = all_finite(g->U, m, n, ldu);
+    }
+    if (g->act)
+        for (int i = 0; i < m; i++)
+            nnc_activation_forward_on(g->ex.path, g->act, g->C + (size_t)i * ldc,
+                                      g->Aout + (size_t)i * ldc, (size_t)n, g->param);
+    return finite;
+}

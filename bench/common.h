@@ -177,6 +177,7 @@ static inline const char *bench_arg(int argc, char **argv, const char *name,
 typedef struct bench_options {
     int hidden, epochs, batch;
     int threads; /* --threads N: nnc's own threads (nnc_m only; default 1) */
+    const char *kernels; /* --kernels NAME: nnc_net_set_kernels (nnc_m only; auto) */
     double eta;
     uint64_t seed;
     const char *data, *init; /* --data FILE|DIR, --init FILE (may be NULL) */
@@ -190,6 +191,7 @@ static inline bench_options bench_parse(int argc, char **argv, char workload)
     o.epochs = atoi(bench_arg(argc, argv, "--epochs", m ? "1" : "5000"));
     o.batch = atoi(bench_arg(argc, argv, "--batch", m ? "64" : "10"));
     o.threads = atoi(bench_arg(argc, argv, "--threads", "1"));
+    o.kernels = bench_arg(argc, argv, "--kernels", "auto");
     o.eta = atof(bench_arg(argc, argv, "--eta", m ? "0.1" : "0.5"));
     o.seed = strtoull(bench_arg(argc, argv, "--seed", "1"), NULL, 10);
     o.data = bench_arg(argc, argv, "--data", m ? "/usr/share/datasets/fashion-mnist" : NULL);

@@ -6,9 +6,11 @@
  *
  *   nnc_m [--epochs 1] [--data /usr/share/datasets/fashion-mnist]
  *         [--init m_init.f32] [--seed 1] [--eta 0.1] [--batch 64] [--threads 1]
+ *         [--kernels auto]
  *
  * --threads N: the net's own threads (nnc_net_set_threads); the RESULT line
- * is then named nnc-Nt.
+ * is then named nnc-Nt.  --kernels NAME: nnc_net_set_kernels; with
+ * openblas the RESULT line is named nnc-openblas.
  * Times the training loop only (nnc_rng_shuffle each epoch, then
  * nnc_net_train_batches on the order's full batches of 64 rows and
  * nnc_net_train_batch on the short last one: the same bits as
@@ -42,7 +44,8 @@ int main(int argc, char **argv)
                                {10, NNC_ACT_IDENTITY, 0}};
     nnc_net *net;
     if (nnc_net_create(&net, NNC_TASK_MULTICLASS, 784, 3, layers, batch) != NNC_OK ||
-        nnc_net_set_threads(net, o.threads) != NNC_OK)
+        nnc_net_set_threads(net, o.threads) != NNC_OK ||
+        nnc_net_set_kernels(net, o.kernels) != NNC_OK)
         bench_die(nnc_last_error());
     nnc_rng rng;
     nnc_rng_seed(&rng, seed);
@@ -84,7 +87,9 @@ int main(int argc, char **argv)
         bench_die(nnc_last_error());
     double gflop = bench_train_flop_per_sample(widths, 3) * n * epochs * 1e-9;
     char name[32];
-    if (o.threads > 1)
+    if (!strcmp(o.kernels, "openblas"))
+        snprintf(name, sizeof name, "nnc-openblas");
+    else if (o.threads > 1)
         snprintf(name, sizeof name, "nnc-%dt", o.threads);
     else
         snprintf(name, sizeof name, "nnc");

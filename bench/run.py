@@ -219,6 +219,10 @@ def main():
     openblas, why = compile_c(work, "openblas_m", ["-lopenblas", "-lz"])
     if why:
         skipped["openblas"] = "libopenblas-dev missing: " + why
+    with open(os.path.join(build, "include", "nnc_config.h")) as f:
+        nnc_blas = "#define NNC_HAVE_OPENBLAS" in f.read()
+    if not nnc_blas:
+        skipped["nnc-openblas"] = "this nnc was built without its OpenBLAS backend"
     has_numpy = python_has(py, "numpy")
     has_torch = has_numpy and python_has(py, "torch")
     if not has_numpy:
@@ -255,6 +259,10 @@ def main():
                      # bits as one; its ratio below 1 is the gain.
                      ("nnc-2t", [nnc_m] + m_args + ["--threads", "2"]),
                      ("openblas", [openblas] + m_args if openblas else None),
+                     # nnc with its products on OpenBLAS (--kernels openblas,
+                     # one OpenBLAS thread as for the openblas peer).
+                     ("nnc-openblas", [nnc_m] + m_args + ["--kernels", "openblas"]
+                      if nnc_blas else None),
                      ("numpy", [py, os.path.join(HERE, "numpy_m.py")] + m_args
                       if has_numpy else None),
                      ("torch", [py, os.path.join(HERE, "torch_m.py")] + m_args

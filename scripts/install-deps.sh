@@ -1,6 +1,7 @@
 #!/bin/sh
 # Installs what nnc needs to build and test, from Debian's packages:
 # a C compiler and make (build-essential), CMake, zlib, pkg-config,
+# OpenBLAS (optional: the build leaves its backend out when it is missing),
 # valgrind (the memcheck run of the tests), clang with its libFuzzer runtime
 # (the fuzzing run of the readers); in CI also Chromium, for the browser test
 # of the HTML report, and Fashion-MNIST, for the IDX reader's test.
@@ -39,7 +40,7 @@ if [ "${1:-}" = "bench" ]; then
     exit 0
 fi
 
-PACKAGES="build-essential cmake zlib1g-dev pkg-config valgrind clang libclang-rt-dev"
+PACKAGES="build-essential cmake zlib1g-dev pkg-config libopenblas-dev valgrind clang libclang-rt-dev"
 # CI also renders the HTML report in a real browser (tests/cli_report.sh).
 if [ "${CI:-}" = "true" ]; then
     PACKAGES="$PACKAGES chromium"
@@ -65,10 +66,18 @@ have_all() {
         { [ -f /usr/include/zlib.h ] || pkg-config --exists zlib 2>/dev/null; }
 }
 
-if [ "${CI:-}" != "true" ] && have_all; then
+have_openblas() {
+    pkg-config --exists openblas 2>/dev/null
+}
+
+if [ "${CI:-}" != "true" ] && have_all && have_openblas; then
     exit 0
 fi
 if ! command -v apt-get >/dev/null 2>&1; then
+    if have_all; then
+        echo "install-deps: no apt-get here and no OpenBLAS: nnc builds without its OpenBLAS backend" >&2
+        exit 0
+    fi
     echo "install-deps: no apt-get here; install a C11 compiler, make, CMake (>= 3.16)," >&2
     echo "install-deps: zlib (headers), pkg-config, valgrind and clang with libFuzzer by hand" >&2
     exit 1

@@ -254,6 +254,24 @@ static void train_batch(void)
     nnc_dataset_free(narrow);
 }
 
+/* A data set of `rows` rows of `in` inputs drawn uniformly from [0, 1) by
+ * rng, with one-hot targets of `classes` classes in turn (row i is class
+ * i % classes). */
+static nnc_dataset *class_data(int rows, int in, int classes, nnc_rng *rng)
+{
+    nnc_real *X = malloc(sizeof *X * (size_t)rows * in);
+    nnc_real *Y = calloc((size_t)rows * classes, sizeof *Y);
+    for (size_t i = 0; i < (size_t)rows * in; i++)
+        X[i] = (nnc_real)nnc_rng_uniform(rng);
+    for (int i = 0; i < rows; i++)
+        Y[i * classes + i % classes] = 1;
+    nnc_dataset *data = NULL;
+    CHECK_OK(nnc_dataset_create(&data, X, Y, rows, in, classes));
+    free(X);
+    free(Y);
+    return data;
+}
+
 /* nnc_net_train_batches: count batches in one call are count calls of
  * nnc_net_train_batch, bit for bit, on one thread and on two (a net wide
  * enough that its weights go into panels between the steps); and its
@@ -261,15 +279,9 @@ static void train_batch(void)
 static void train_batches(void)
 {
     enum { ROWS = 96, IN = 600, BATCH = 32, COUNT = 5 }; /* 32·600·128: split */
-    nnc_real *X = malloc(sizeof *X * ROWS * IN), *Y = calloc(ROWS * 4, sizeof *Y);
     nnc_rng rng;
     nnc_rng_seed(&rng, 5);
-    for (int i = 0; i < ROWS * IN; i++)
-        X[i] = (nnc_real)nnc_rng_uniform(&rng);
-    for (int i = 0; i < ROWS; i++)
-        Y[i * 4 + i % 4] = 1;
-    nnc_dataset *data;
-    CHECK_OK(nnc_dataset_create(&data, X, Y, ROWS, IN, 4));
+    nnc_dataset *data = class_data(ROWS, IN, 4, &rng);
     uint32_t rows[BATCH * COUNT];
     for (int i = 0; i < BATCH * COUNT; i++)
         rows[i] = (uint32_t)((i * 37 + 11) % ROWS);
@@ -313,7 +325,6 @@ static void train_batches(void)
     nnc_net_free(many);
     nnc_net_free(two);
     nnc_dataset_free(data);
-    free(X), free(Y);
 }
 
 /* nnc_net_set_kernels: the names, the refusals, and training on each
@@ -322,15 +333,9 @@ static void train_batches(void)
 static void kernels_by_name(void)
 {
     enum { ROWS = 64, IN = 40, BATCH = 16, COUNT = 4 };
-    nnc_real *X = malloc(sizeof *X * ROWS * IN), *Y = calloc(ROWS * 3, sizeof *Y);
     nnc_rng rng;
     nnc_rng_seed(&rng, 6);
-    for (int i = 0; i < ROWS * IN; i++)
-        X[i] = (nnc_real)nnc_rng_uniform(&rng);
-    for (int i = 0; i < ROWS; i++)
-        Y[i * 3 + i % 3] = 1;
-    nnc_dataset *data;
-    CHECK_OK(nnc_dataset_create(&data, X, Y, ROWS, IN, 3));
+    nnc_dataset *data = class_data(ROWS, IN, 3, &rng);
     uint32_t rows[BATCH * COUNT];
     for (int i = 0; i < BATCH * COUNT; i++)
         rows[i] = (uint32_t)((i * 29 + 5) % ROWS);
@@ -386,7 +391,6 @@ static void kernels_by_name(void)
     nnc_net_free(net);
     nnc_dataset_free(data);
     free(start);
-    free(X), free(Y);
 }
 
 int main(void)

@@ -8,6 +8,7 @@
 #include <cblas.h>
 #include <limits.h>
 #include <math.h>
+#include <string.h>
 
 #ifdef NNC_DOUBLE
 #define CBLAS_GEMM cblas_dgemm
@@ -68,25 +69,25 @@ int nnc_gemm_openblas(const nnc_gemm_args *g)
         return all_finite(g->U, m, n, ldu);
     }
     /* C = scale·(start + A'B): C's rows start as the bias, beta = scale. */
-    nnc_real beta = 0;
-    if (g->start) {
+    if (g->start)
         for (int i = 0; i < m; i++)
-            for (int j = 0; j < n; j++)
-                g->C[(size_t)i * ldc + j] = g->start[j];
-        beta = alpha;
-    }
+            memcpy(g->C + (size_t)i * ldc, g->start, (size_t)n * sizeof *g->C);
     CBLAS_GEMM(CblasRowMajor, trans, CblasNoTrans, m, n, k, alpha, g->A, lda, g->B, (int)ldb,
-               beta, g->C, (int)ldc);
+               g->start ? alpha : 0, g->C, (int)ldc);
+    /* Then row by row, as nnc's portable path: the descent, the activation. */
     int finite = 1;
-    if (g->U) {
-        for (int i = 0; i < m; i++)
-            for (int j = 0; j < n; j++)
-                g->U[(size_t)i * ldu + j] -= g->step * g->C[(size_t)i * ldc + j];
-        finite = all_finite(g->U, m, n, ldu);
+    for (int i = 0; i < m; i++) {
+        const nnc_real *c = g->C + (size_t)i * ldc;
+        if (g->U) {
+            nnc_real *u = g->U + (size_t)i * ldu;
+            for (int j = 0; j < n; j++) {
+                u[j] -= g->step * c[j];
+                finite &= isfinite(u[j]) != 0;
+            }
+        }
+        if (g->act)
+            nnc_activation_forward_on(g->ex.path, g->act, c, g->Aout + (size_t)i * ldc, (size_t)n,
+                                      g->param);
     }
-    if (g->act)
-        for (int i = 0; i < m; i++)
-            nnc_activation_forward_on(g->ex.path, g->act, g->C + (size_t)i * ldc,
-                                      g->Aout + (size_t)i * ldc, (size_t)n, g->param);
     return finite;
 }

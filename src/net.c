@@ -465,15 +465,14 @@ int nnc_net_train_steps(nnc_net *net, const nnc_real *X, const nnc_real *Y,
             weights_to_panels(net, m);
         for (taken = 0; taken < count;) {
             const uint32_t *batch = rows + (size_t)taken * (size_t)m;
-            for (int r = 0; r < m; r++)
-                copy_row(net->Yb + (size_t)r * n_out, Y + (size_t)batch[r] * n_out, n_out);
             const nnc_real *in = X;
             if (net->ex.blas) { /* OpenBLAS reads whole matrices: the rows gathered */
-                for (int r = 0; r < m; r++)
-                    copy_row(net->Xb + (size_t)r * net->n_inputs,
-                             X + (size_t)batch[r] * net->n_inputs, net->n_inputs);
+                nnc_gather_rows(net->Xb, net->Yb, X, Y, batch, m, net->n_inputs, n_out);
                 in = net->Xb;
                 batch = NULL;
+            } else {
+                for (int r = 0; r < m; r++)
+                    copy_row(net->Yb + (size_t)r * n_out, Y + (size_t)batch[r] * n_out, n_out);
             }
             forward_pass(net, in, batch, m);
             diverged = !backward_pass(net, in, batch, net->Yb, m, 1, (nnc_real)eta);

@@ -83,7 +83,7 @@ int cmd_eval(int argc, char **argv)
     if (!cli_parse_activation("eval", activation, &act, &param))
         return CLI_USAGE;
 
-    enum { MAX_WIDTHS = 65 };
+    enum { MAX_WIDTHS = NNC_MAX_LAYERS + 1 };
     int widths[MAX_WIDTHS], n_layers;
     nnc_status s = nnc_textbook_shape(model, widths, MAX_WIDTHS, &n_layers);
     if (s != NNC_OK) {

@@ -10,7 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_WIDTHS 65
+/* Inputs, then one width per layer. */
+#define MAX_WIDTHS (NNC_MAX_LAYERS + 1)
 
 static const char train_usage[] =
     "usage: nnc train [sin|composite] [options]\n"
@@ -158,7 +159,7 @@ static int parse_args(int argc, char **argv, train_args *a)
                 return 0;
             }
         } else if (OPTION("--hidden")) {
-            if (v && !cli_parse_widths("train", "--hidden", v, a->hidden, MAX_WIDTHS, &a->n_hidden))
+            if (v && !cli_parse_widths("train", "--hidden", v, a->hidden, NNC_MAX_LAYERS - 1, &a->n_hidden))
                 return 0;
             have_hidden = 1;
         } else if (OPTION("--layers")) {
@@ -563,13 +564,10 @@ static int load_resume(train_args *a, nnc_model *model)
  * buffers for `batch` rows. */
 static nnc_status rebuild_net(nnc_net **out, nnc_net *from, int batch)
 {
-    nnc_layer_spec specs[MAX_WIDTHS + 1];
+    nnc_layer_spec specs[NNC_MAX_LAYERS];
     int n_layers = nnc_net_layers(from);
-    if (n_layers > MAX_WIDTHS + 1) {
-        cli_error("train", "the model has %d layers; nnc train handles up to %d", n_layers,
-                  MAX_WIDTHS + 1);
+    if (n_layers > NNC_MAX_LAYERS) /* cmd_train checked it: never reached */
         return NNC_ERR_ARGUMENT;
-    }
     for (int l = 0; l < n_layers; l++)
         specs[l] = nnc_net_layer(from, l);
     nnc_status s = nnc_net_create(out, nnc_net_task(from), nnc_net_inputs(from), n_layers,
@@ -773,8 +771,15 @@ int cmd_train(int argc, char **argv)
     nnc_train_result result = {0};
     run_log log = {0};
     int n_in = nnc_dataset_inputs(data.train), n_out = nnc_dataset_outputs(data.train);
-    int widths[MAX_WIDTHS + 2], n_widths;
+    int widths[MAX_WIDTHS], n_widths;
     if (a.resume) {
+        /* Checked before copying: the model reader holds to the same limit,
+         * but widths[] must not depend on that. */
+        if (nnc_net_layers(model.net) > NNC_MAX_LAYERS) {
+            cli_error("train", "%s has %d layers, more than the %d a network may have",
+                      a.resume, nnc_net_layers(model.net), NNC_MAX_LAYERS);
+            goto done;
+        }
         n_widths = nnc_net_layers(model.net) + 1;
         widths[0] = nnc_net_inputs(model.net);
         for (int l = 0; l < n_widths - 1; l++)
@@ -812,7 +817,7 @@ int cmd_train(int argc, char **argv)
                     "now %.12s...); carrying on with this data\n", a.resume, was, data.sha256);
     }
     int n_layers = n_widths - 1;
-    nnc_layer_spec specs[MAX_WIDTHS + 1];
+    nnc_layer_spec specs[NNC_MAX_LAYERS];
     if (!a.resume && !build_specs(&a, widths, n_layers, specs))
         goto done;
     if (!scale_data(&a, &data, &model))

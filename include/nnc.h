@@ -61,6 +61,9 @@ const char *nnc_version(void);
 /* Random numbers: PCG32, one explicit object per use                  */
 /* ------------------------------------------------------------------ */
 
+/* inc is the stream: PCG needs it odd (nnc_rng_seed makes it so; the
+ * generator treats an even inc as inc | 1, and the model reader refuses
+ * one), which gives every generator the full period of 2^64 draws. */
 typedef struct nnc_rng {
     uint64_t state;
     uint64_t inc;
@@ -72,7 +75,7 @@ uint32_t nnc_rng_u32(nnc_rng *rng);
 double nnc_rng_uniform(nnc_rng *rng);
 /* Standard normal N(0, 1) (Box–Muller, no cached state). */
 double nnc_rng_normal(nnc_rng *rng);
-/* Uniform integer in [0, n), unbiased; n > 0. */
+/* Uniform integer in [0, n), unbiased; n > 0 (0 for n = 0). */
 uint32_t nnc_rng_below(nnc_rng *rng, uint32_t n);
 /* Fisher–Yates shuffle of idx[0..n). */
 void nnc_rng_shuffle(nnc_rng *rng, uint32_t *idx, size_t n);
@@ -317,8 +320,14 @@ typedef struct nnc_layer_spec {
 
 typedef struct nnc_net nnc_net;
 
-/* A network of n_layers dense layers on n_inputs inputs; its work buffers
- * hold up to max_batch rows (larger inputs are processed in chunks). */
+/* The most layers a network may have.  nnc_net_create, the model file's
+ * reader and writer, the textbook folder's reader and writer and every
+ * command hold to it, so whatever one of them writes the others read. */
+#define NNC_MAX_LAYERS 64
+
+/* A network of n_layers (1 to NNC_MAX_LAYERS) dense layers on n_inputs
+ * inputs; its work buffers hold up to max_batch rows (larger inputs are
+ * processed in chunks). */
 nnc_status nnc_net_create(nnc_net **out, nnc_task task, int n_inputs, int n_layers,
                           const nnc_layer_spec *layers, int max_batch);
 void nnc_net_free(nnc_net *net);
@@ -529,7 +538,9 @@ nnc_status nnc_net_save_textbook(const nnc_net *net, const char *dir);
 /* Loads wb1.npz … into net; shapes must match. */
 nnc_status nnc_net_load_textbook(nnc_net *net, const char *dir);
 /* Reads the layer widths stored in dir/wb1.npz …: widths[0] = inputs, then
- * each layer's units; *n_layers set to the number of files found. */
+ * each layer's units; *n_layers set to the number of files found.  A folder
+ * of more than NNC_MAX_LAYERS files, or more than max_widths - 1, is
+ * refused. */
 nnc_status nnc_textbook_shape(const char *dir, int *widths, int max_widths,
                               int *n_layers);
 /* Loads the textbook's initial weights w_<in>_<out>_<Init>_init.npz
@@ -556,7 +567,8 @@ typedef struct nnc_model {
     nnc_net *net;              /* architecture and weights (owned) */
     nnc_scaling x_scaling;     /* raw inputs → network inputs (n = 0: none) */
     nnc_scaling y_scaling;     /* network outputs → raw outputs (n = 0: none) */
-    int label_base;            /* classifiers: class k is reported as label_base + k */
+    int label_base;            /* classifiers: class k is reported as label_base + k;
+                                * |label_base| + classes must fit an int */
     int has_state;             /* state below is valid */
     nnc_train_state state;     /* where training stood, for resuming (owned) */
     nnc_checkpoint *history;   /* every check of the training so far (owned) */

@@ -53,6 +53,12 @@ nnc_status nnc_net_save_textbook(const nnc_net *net, const char *dir)
     if (!net || !dir)
         return nnc_fail(NNC_ERR_ARGUMENT, "nnc_net_save_textbook: NULL argument");
     int layers = nnc_net_layers(net);
+    /* The reader stops at NNC_MAX_LAYERS files: never write a folder it
+     * would refuse. */
+    if (layers > NNC_MAX_LAYERS)
+        return nnc_fail(NNC_ERR_ARGUMENT,
+                        "%s: the network has %d layers, more than the %d a textbook folder "
+                        "may hold", dir, layers, NNC_MAX_LAYERS);
     for (int l = 0; l < layers; l++) {
         int n_in = layer_inputs(net, l), n_out = nnc_net_layer(net, l).units;
         size_t nw = (size_t)n_in * (size_t)n_out;
@@ -264,6 +270,13 @@ nnc_status nnc_textbook_shape(const char *dir, int *widths, int max_widths, int 
             if (k == 1)
                 s = nnc_fail(NNC_ERR_IO, "%s: not found (no textbook weights in %s)", path,
                              dir);
+            free(path);
+            break;
+        }
+        if (k > NNC_MAX_LAYERS) {
+            s = nnc_fail(NNC_ERR_FORMAT,
+                         "%s: holds %s, more than the %d layers a network may have", dir,
+                         name, NNC_MAX_LAYERS);
             free(path);
             break;
         }

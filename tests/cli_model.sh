@@ -7,6 +7,7 @@ set -uo pipefail
 NNC=$1 DATA=$2 TMP=$3
 rm -rf "$TMP" && mkdir -p "$TMP"
 source "$(dirname "$0")/testlib.sh"
+source "$(dirname "$0")/craft_model.sh"
 # Under valgrind (the nnc-memcheck wrapper) every run is ~50x slower: the
 # heavy cases below are left to the other builds.
 case "$NNC" in *memcheck*) SLOW=1 ;; *) SLOW=0 ;; esac
@@ -54,6 +55,25 @@ grep -q "train_file = $TMP/line.csv" "$TMP/line/hyperparameters.txt" ||
 printf 'not a model' >"$TMP/junk.nnc"
 "$NNC" train --resume "$TMP/junk.nnc" >/dev/null 2>"$TMP/err"
 [ $? = 1 ] && grep -q "junk.nnc" "$TMP/err" || fail "junk model: $(cat "$TMP/err")"
+
+# --- one layer limit (64): deeper models are refused, not copied ---------
+# (68 layers overflowed --resume's int widths[67]; 10,000 crashed it.)
+for n in 65 68 10000; do
+    craft_model "$TMP/deep$n.nnc" $n
+    expect_error 1 "$TMP/deep$n.nnc: section 'ARCH' at offset 16: n_layers = $n is more than the 64 layers a model may have" \
+        train --resume "$TMP/deep$n.nnc" sin --epochs 5 --no-save
+    expect_error 1 "n_layers = $n is more than the 64 layers" predict "$TMP/deep$n.nnc" "$TMP/line.csv"
+done
+# 64 layers are read (this one then fails on its empty sample order).
+craft_model "$TMP/deep64.nnc" 64
+expect_error 1 "its sample order has 0 rows" train --resume "$TMP/deep64.nnc" sin --epochs 5 --no-save
+expect_error 1 "--hidden: at most 63 values" train sin --hidden "$(seq -s, 64)" --no-save
+expect_error 1 "--layers: at most 65 values" train sin --layers "$(seq -s, 66)" --no-save
+expect_error 1 "--layers: at most 65 values" bench --layers "$(seq -s, 66)"
+# --- a training state whose generator would draw one value forever --------
+craft_model "$TMP/rng0.nnc" 2 0 0
+expect_error 1 "field 'rng_inc' at offset 228 is 0, an even number" \
+    train --resume "$TMP/rng0.nnc" sin --epochs 5 --no-save
 
 # --- --normalize: the scaling is kept, so raw inputs predict the same ----
 "$NNC" train composite --normalize minmax --epochs 300 --quiet --out "$TMP" --name norm \

@@ -98,6 +98,10 @@ static const bad_input bad_inputs[] = {
     {"crc_mismatch.nnc", "model", NNC_ERR_FORMAT, "CRC-32 mismatch (stored 1f090773 at offset 601"},
     {"newer_version.nnc", "model", NNC_ERR_FORMAT, "model format version 2, written by nnc"},
     {"unknown_critical.nnc", "model", NNC_ERR_FORMAT, "section 'FUTR' at offset 589: unknown critical section"},
+    {"too_many_layers.nnc", "model", NNC_ERR_FORMAT, "section 'ARCH' at offset 16: n_layers = 68 is more than the 64 layers a model may have"},
+    {"even_rng_inc.nnc", "model", NNC_ERR_FORMAT, "field 'rng_inc' at offset 228 is 0, an even number"},
+    {"label_base_max.nnc", "model", NNC_ERR_FORMAT, "section 'ARCH' at offset 21: label_base = 2147483647 is out of range"},
+    {"subnormal_scale.nnc", "model", NNC_ERR_FORMAT, "section 'XSCL' at offset 106: column 0: field 'scale' is 4.94066e-324, which is not a normal number"},
 };
 
 /* Runs one reader on one file; frees whatever it returns. */

@@ -66,7 +66,9 @@ static const char train_usage[] =
     "  --resume FILE           carry on from a model.nnc: same network, weights,\n"
     "                          scaling, epoch count and shuffle order; --epochs, --eta,\n"
     "                          --eps and --checkpoint may change, the rest may not;\n"
-    "                          the data is the model's own unless given again.\n"
+    "                          the data is the model's own unless given again\n"
+    "                          (other data needs as many training rows: the\n"
+    "                          shuffle order is kept).\n"
     "                          Writes into FILE's folder unless --out/--name say else\n"
     "output:\n"
     "  --name NAME             run name (default: <data>_<widths>, e.g. sin_131)\n"
@@ -811,10 +813,26 @@ int cmd_train(int argc, char **argv)
         goto done;
     }
     if (a.resume) {
+        /* The shuffle order carries on, so other data is taken only when it
+         * has as many training rows; said once, before anything is done. */
         const char *was = nnc_model_get_meta(&model, "train_sha256");
-        if (was && data.sha256[0] && strcmp(was, data.sha256) != 0)
+        int other = was && data.sha256[0] && strcmp(was, data.sha256) != 0;
+        int n_train, n_valid, ipe;
+        long ck;
+        if (nnc_train_schedule(nnc_dataset_rows(data.train), &a.opt, &n_train, &n_valid, &ipe,
+                               &ck) == NNC_OK &&
+            n_train != model.state.n_order) {
+            cli_error("train", "%s was trained on %s of %d training rows; this data has %d "
+                      "(%d rows less the %d validation rows). --resume carries on the "
+                      "model's shuffle order, so it takes only data of as many training "
+                      "rows", a.resume, other ? "other data" : "data", model.state.n_order,
+                      n_train, n_train + n_valid, n_valid);
+            goto done;
+        }
+        if (other)
             fprintf(stderr, "nnc train: note: %s was trained on other data (SHA-256 %.12s..., "
-                    "now %.12s...); carrying on with this data\n", a.resume, was, data.sha256);
+                    "now %.12s...) of as many training rows; carrying on with this data\n",
+                    a.resume, was, data.sha256);
     }
     int n_layers = n_widths - 1;
     nnc_layer_spec specs[NNC_MAX_LAYERS];

@@ -35,6 +35,18 @@ grep -q '^resumed_from' <(strings "$TMP/half/model.nnc") || fail "no resumed_fro
 "$NNC" train --resume "$TMP/other/model.nnc" --epochs 40 --quiet --no-save >/dev/null 2>"$TMP/err" ||
     fail "resume on composite exited $?: $(cat "$TMP/err")"
 grep -q "note" "$TMP/err" && fail "same data gave a note: $(cat "$TMP/err")"
+# Other data: taken with a note when it has as many training rows (the
+# shuffle order carries on), else refused in one message, before any note.
+"$NNC" train --resume "$TMP/half/model.nnc" composite --epochs 300 --quiet --no-save >/dev/null 2>"$TMP/err"
+[ $? = 1 ] || fail "resume of a sin model on composite exited 0"
+[ "$(wc -l <"$TMP/err")" = 1 ] && grep -q "was trained on other data of 450 training rows; this data has 900 (1000 rows less the 100 validation rows)" "$TMP/err" ||
+    fail "resume on other data of another size: $(cat "$TMP/err")"
+grep -q "carrying on" "$TMP/err" && fail "refused resume still says it carries on: $(cat "$TMP/err")"
+awk 'BEGIN { print "x,y"; for (i = 0; i < 500; i++) printf "%g,%g\n", i / 500, i / 800 }' >"$TMP/line500.csv"
+"$NNC" train --resume "$TMP/half/model.nnc" --train "$TMP/line500.csv" --test "$TMP/line500.csv" \
+    --epochs 300 --quiet --no-save >/dev/null 2>"$TMP/err" || fail "resume on 500 other rows: $(cat "$TMP/err")"
+grep -q "note: .* was trained on other data (SHA-256 .*) of as many training rows; carrying on with this data" "$TMP/err" ||
+    fail "resume on other data of the same size: no note: $(cat "$TMP/err")"
 # ... and a model trained on files finds them again.
 awk 'BEGIN { print "x,y"; for (i = 0; i < 40; i++) printf "%g,%g\n", i / 40, i / 80 }' >"$TMP/line.csv"
 "$NNC" train --train "$TMP/line.csv" --test "$TMP/line.csv" --epochs 5 --checkpoint 1 --quiet \
@@ -66,7 +78,7 @@ for n in 65 68 10000; do
 done
 # 64 layers are read (this one then fails on its empty sample order).
 craft_model "$TMP/deep64.nnc" 64
-expect_error 1 "its sample order has 0 rows" train --resume "$TMP/deep64.nnc" sin --epochs 5 --no-save
+expect_error 1 "was trained on data of 0 training rows" train --resume "$TMP/deep64.nnc" sin --epochs 5 --no-save
 expect_error 1 "--hidden: at most 63 values" train sin --hidden "$(seq -s, 64)" --no-save
 expect_error 1 "--layers: at most 65 values" train sin --layers "$(seq -s, 66)" --no-save
 expect_error 1 "--layers: at most 65 values" bench --layers "$(seq -s, 66)"

@@ -150,7 +150,7 @@ expect_error "unknown data set 'cosine'" train cosine
 expect_error "valid names" train --activation nosuch
 expect_error "--layers starts with 2" train --layers 2,3,1
 expect_error "w_1_3_Xavier_init.npz" train --init-from "$INIT" --hidden 3
-expect_error "--model DIR is required" eval
+expect_error "--model MODEL is required" eval
 expect_error "wb1.npz" eval --model "$TMP/nowhere"
 expect_error "unknown command" frobnicate
 printf '1,2\n3\n' >"$TMP/ragged.csv"

@@ -3,7 +3,9 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <float.h>
 #include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,7 +41,15 @@ static const char predict_usage[] =
     "                          same numbers whatever N (default: the number of\n"
     "                          online CPUs, at most %d)\n"
     "  -h, --help              this text\n"
-    "Each option may be given once.\n";
+    "Each option may be given once.\n"
+    "\n"
+    "Inputs must be finite numbers that nnc_real holds (NaN, infinity and, in the\n"
+    "float build, values beyond +-3.4e38 are refused, naming the sample and column),\n"
+    "and so must every output: a sample whose output is not finite (the model's\n"
+    "sums overflow on it) is an error naming the sample.  Either way nothing is\n"
+    "written, so the output always has one row per sample read.\n"
+    "Exit status: 0 done, 1 bad usage or input (a non-finite input or output\n"
+    "included), 2 failure while running (out of memory, a write that failed).\n";
 
 /* The exit status for a library failure: bad input unless the machine failed. */
 static int status_exit(nnc_status s)
@@ -174,6 +184,12 @@ static int read_input(const char *path, const char *key, nnc_array *arr, const c
 
 #define MAX_LABELS 64
 
+#ifdef NNC_DOUBLE
+#define NNC_REAL_MAX DBL_MAX
+#else
+#define NNC_REAL_MAX FLT_MAX
+#endif
+
 /* --label: a comma list of column numbers. */
 static int parse_label_columns(const char *text, int *cols, int *count)
 {
@@ -183,7 +199,8 @@ static int parse_label_columns(const char *text, int *cols, int *count)
         return 0;
     int ok = n <= MAX_LABELS;
     for (int i = 0; ok && i < n; i++) {
-        ok = v[i] == (double)(int)v[i] && v[i] > -1e6 && v[i] < 1e6;
+        /* in range before the cast: a double beyond int converts undefined */
+        ok = v[i] > -1e6 && v[i] < 1e6 && v[i] == (double)(int)v[i];
         if (ok)
             cols[i] = (int)v[i];
     }
@@ -264,12 +281,42 @@ static int input_rows(const nnc_array *arr, const char *what, int n_in, const in
     }
     nnc_real *to = x;
     for (size_t i = 0; i < n_rows; i++)
-        for (size_t c = 0; c < stride; c++)
-            if (keep[c])
-                *to++ = (nnc_real)arr->data[i * stride + c];
+        for (size_t c = 0; c < stride; c++) {
+            if (!keep[c])
+                continue;
+            /* checked in double: a value beyond float would become inf */
+            double v = arr->data[i * stride + c];
+            if (!isfinite(v) || fabs(v) > NNC_REAL_MAX) {
+                cli_error("predict", "%s: sample %zu, column %zu: %g is %s", what, i + 1,
+                          c + 1, v,
+                          !isfinite(v) ? "not a finite number (NaN and infinity are refused)"
+                                       : "beyond the range of float (+-3.4e38)");
+                free(keep);
+                free(x);
+                return CLI_USAGE;
+            }
+            *to++ = (nnc_real)v;
+        }
     free(keep);
     *X = x;
     *rows = (int)n_rows;
+    return CLI_OK;
+}
+
+/* Every output finite: an overflow inside the model is an error naming the
+ * sample, never a printed inf or nan. */
+static int outputs_finite(const nnc_real *Y, int rows, int n_out, const char *what)
+{
+    for (int i = 0; i < rows; i++)
+        for (int j = 0; j < n_out; j++) {
+            nnc_real y = Y[(size_t)i * (size_t)n_out + (size_t)j];
+            if (!isfinite(y)) {
+                cli_error("predict", "%s: sample %d: output %d is %s: the model's numbers "
+                          "overflow on this sample (inputs far beyond the training data?)",
+                          what, i + 1, j + 1, isnan(y) ? "NaN" : "infinite");
+                return CLI_USAGE;
+            }
+        }
     return CLI_OK;
 }
 
@@ -428,6 +475,8 @@ int cmd_predict(int argc, char **argv)
             rc = CLI_FAILED;
         }
     }
+    if (rc == CLI_OK)
+        rc = outputs_finite(Y, rows, n_out, what);
     if (rc == CLI_OK) {
         FILE *f = open_memstream(&text, &len);
         if (!f || !write_csv(f, nnc_net_task(model.net), model.label_base, Y, rows, n_out,

@@ -1,6 +1,7 @@
 /* Data for the subcommands: the embedded textbook sets or files. */
 #include "cli.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -170,7 +171,8 @@ static int parse_labels(const char *cmd, const char *text, int *cols, int *count
         return 0;
     int ok = n <= MAX_LABELS;
     for (int k = 0; ok && k < n; k++) {
-        ok = v[k] == (int)v[k] && v[k] > -100000 && v[k] < 100000;
+        /* in range before the cast: a double beyond int converts undefined */
+        ok = v[k] > -100000 && v[k] < 100000 && v[k] == (int)v[k];
         cols[k] = ok ? (int)v[k] : 0;
     }
     free(v);
@@ -189,29 +191,84 @@ static nnc_status load_file(const char *path, const int *labels, int n_labels,
     return nnc_dataset_load_csv(out, path, NULL, labels, n_labels);
 }
 
+/* Multiclass labels: class numbers that span at most MAX_CLASSES classes,
+ * whose one-hot targets (train and test) take at most MAX_ONE_HOT bytes: a
+ * column of ids taken for classes would otherwise reserve gigabytes. */
+enum { MAX_CLASSES = 100000 };
+#define MAX_ONE_HOT ((size_t)1 << 30)
+
+/* Every label of ds an integer in int's range (so a cast to int is
+ * defined), and with lo_hi set, within [lo_hi[0], lo_hi[1]]; else says
+ * which row of `what` holds what. */
+static int class_labels_ok(const char *cmd, const nnc_dataset *ds, const char *what,
+                           const double *lo_hi)
+{
+    const nnc_real *y = nnc_dataset_y(ds);
+    for (int r = 0; r < nnc_dataset_rows(ds); r++) {
+        double v = (double)y[r];
+        if (v != floor(v) || v < INT_MIN || v > INT_MAX) {
+            cli_error(cmd, "%s: row %d: label %.17g: multiclass labels must be integers "
+                      "from %d to %d (class numbers)", what, r + 1, v, INT_MIN, INT_MAX);
+            return 0;
+        }
+        if (lo_hi && (v < lo_hi[0] || v > lo_hi[1])) {
+            cli_error(cmd, "%s: row %d: label %d is not one of the training labels' classes "
+                      "(%d to %d)", what, r + 1, (int)v, (int)lo_hi[0], (int)lo_hi[1]);
+            return 0;
+        }
+    }
+    return 1;
+}
+
 /* Turns integer class labels into one-hot rows for both sets, with the
  * classes the training labels span. */
-static int one_hot_both(const char *cmd, cli_data *d)
+static int one_hot_both(const char *cmd, const char *train_what, const char *test_what,
+                        cli_data *d)
 {
     if (nnc_dataset_outputs(d->train) != 1)
         return 1; /* already one-hot */
+    if (!class_labels_ok(cmd, d->train, train_what, NULL))
+        return 0;
     const nnc_real *y = nnc_dataset_y(d->train);
     double lo = y[0], hi = y[0];
     for (int i = 1; i < nnc_dataset_rows(d->train); i++) {
         lo = y[i] < lo ? y[i] : lo;
         hi = y[i] > hi ? y[i] : hi;
     }
-    if (lo != floor(lo) || hi - lo > 100000) {
-        cli_error(cmd, "multiclass labels must be integers (found %g to %g)", lo, hi);
+    if (hi - lo >= MAX_CLASSES) {
+        cli_error(cmd, "%s: multiclass labels %.0f to %.0f make %.0f classes, more than %d: "
+                  "labels are class numbers (0 to n-1), not identifiers", train_what, lo, hi,
+                  hi - lo + 1, MAX_CLASSES);
         return 0;
     }
     int first = (int)lo, classes = (int)(hi - lo) + 1;
+    int test_one_hot = nnc_dataset_outputs(d->test) == 1;
+    size_t rows = (size_t)nnc_dataset_rows(d->train) +
+                  (test_one_hot ? (size_t)nnc_dataset_rows(d->test) : 0);
+    if (rows * (size_t)classes > MAX_ONE_HOT / sizeof(nnc_real)) {
+        cli_error(cmd, "%s: multiclass labels %d to %d make %d classes; their one-hot targets "
+                  "for %zu rows would take %.0f MiB (at most %zu MiB): labels are class "
+                  "numbers (0 to n-1), not identifiers", train_what, first, (int)hi, classes,
+                  rows, (double)rows * classes * sizeof(nnc_real) / (1 << 20),
+                  MAX_ONE_HOT >> 20);
+        return 0;
+    }
+    double lo_hi[2] = {lo, hi};
+    if (test_one_hot && !class_labels_ok(cmd, d->test, test_what, lo_hi))
+        return 0;
     d->first_label = first;
+    const char *what = train_what;
     nnc_status s = nnc_dataset_one_hot(d->train, first, classes);
-    if (s == NNC_OK && nnc_dataset_outputs(d->test) == 1)
+    if (s == NNC_OK && test_one_hot) {
+        what = test_what;
         s = nnc_dataset_one_hot(d->test, first, classes);
+    }
     if (s != NNC_OK) {
-        cli_status_error(cmd, s);
+        /* the library's message says the row; the file is ours to name */
+        const char *m = nnc_last_error(), *tag = "nnc_dataset_one_hot: ";
+        if (strncmp(m, tag, strlen(tag)) == 0)
+            m += strlen(tag);
+        cli_error(cmd, "%s: %s", what, m);
         return 0;
     }
     return 1;
@@ -365,7 +422,9 @@ int cli_load_data(const char *cmd, const cli_data_source *src, nnc_task task,
         cli_free_data(&d);
         return 0;
     }
-    if (task == NNC_TASK_MULTICLASS && !one_hot_both(cmd, &d)) {
+    if (task == NNC_TASK_MULTICLASS &&
+        !one_hot_both(cmd, builtin ? builtin : train_path ? train_path : "sin",
+                      builtin ? builtin : test_path ? test_path : "sin", &d)) {
         cli_free_data(&d);
         return 0;
     }

@@ -1,9 +1,16 @@
 /* Numeric CSV files: one sample per line, an optional header line.
  *
- * Accepted: a UTF-8 byte-order mark, LF or CRLF line ends, a last line with
- * or without a line end, blank lines (skipped), spaces or tabs around
- * fields, and fields in double quotes ("1.5", "a ""b"" c"; a quoted field
- * cannot span lines).  Numbers are read with strtod in the C locale's
+ * Accepted: a UTF-8 byte-order mark, LF, CRLF or CR line ends (CR alone is
+ * the old Mac convention, still written by some spreadsheets; the ends may
+ * be mixed), a last line with or without a line end, blank lines (nothing
+ * but spaces or tabs: skipped), spaces or tabs around fields, and fields in
+ * double quotes ("1.5", "a ""b"" c"; a quoted field cannot span lines).
+ *
+ * The header: with header detection (-1), the first non-blank line is a
+ * header when one of its fields is a word, text that does not start as a
+ * number does (a sign, a digit or a point).  A field that starts as a
+ * number but is not one ("1.5e", "2..3") is a typo in a data row, reported
+ * as an error: taking that row for a header would silently drop a sample.  Numbers are read with strtod in the C locale's
  * syntax ('.' as decimal point) whatever locale the program has set: nnc
  * never calls setlocale, and a copy of a field gets the current locale's
  * decimal point before strtod sees it.
@@ -43,6 +50,7 @@ typedef struct csv_parser {
     const char *path;
     const char *p, *end; /* the file's bytes */
     size_t line;         /* 1-based number of the line being parsed */
+    int blank;           /* the line holds nothing but spaces or tabs */
     char delim;
     char *scratch;       /* unquoted copies of the current line's fields */
     size_t scratch_cap;
@@ -58,14 +66,17 @@ static int next_line(csv_parser *ps, nnc_status *status)
 {
     if (ps->p >= ps->end)
         return 0;
-    const char *ls = ps->p;
-    const char *le = memchr(ls, '\n', (size_t)(ps->end - ls));
-    if (!le)
-        le = ps->end;
-    ps->p = le < ps->end ? le + 1 : le;
+    const char *ls = ps->p, *le = ls;
+    while (le < ps->end && *le != '\n' && *le != '\r')
+        le++;
+    /* the line end: LF, CR, or CRLF (one end, not a blank line between) */
+    ps->p = le;
+    if (ps->p < ps->end && *ps->p++ == '\r' && ps->p < ps->end && *ps->p == '\n')
+        ps->p++;
     ps->line++;
-    if (le > ls && le[-1] == '\r')
-        le--;
+    ps->blank = 1;
+    for (const char *q = ls; q < le && ps->blank; q++)
+        ps->blank = is_blank(*q, ps->delim);
 
     /* scratch needs at most the line's length plus one NUL per field */
     size_t need = 2 * (size_t)(le - ls) + 2;
@@ -140,11 +151,9 @@ static int next_line(csv_parser *ps, nnc_status *status)
     return 1;
 }
 
-/* A blank line: one empty, unquoted field. */
-static int line_is_blank(const csv_parser *ps)
-{
-    return ps->n_fields == 1 && ps->fields[0].len == 0;
-}
+/* A blank line: nothing but spaces or tabs (a line holding "" is one empty
+ * field, a missing value). */
+static int line_is_blank(const csv_parser *ps) { return ps->blank; }
 
 /* What a field holds. */
 typedef enum num_kind {
@@ -231,6 +240,13 @@ static num_kind parse_number(const char *text, size_t len, double *value)
     return NUM_OK;
 }
 
+/* 1 if a field starts as a number does: a sign, a digit or a point. */
+static int starts_as_number(const char *text, size_t len)
+{
+    return len > 0 && ((*text >= '0' && *text <= '9') || *text == '+' || *text == '-' ||
+                       *text == '.');
+}
+
 /* " (name)" for a column that has a header name, else "". */
 static const char *column_label(char **names, size_t n_names, size_t column, char *buf,
                                 size_t size)
@@ -275,8 +291,8 @@ static nnc_status check_text(const unsigned char *b, size_t len, const char *wha
     if (!nul)
         return NNC_OK;
     size_t off = (size_t)(nul - b), line = 1;
-    for (const unsigned char *q = b; q < nul; q++)
-        line += *q == '\n';
+    for (const unsigned char *q = b; q < nul; q++) /* LF, CR and CRLF each end a line */
+        line += *q == '\r' || (*q == '\n' && (q == b || q[-1] != '\r'));
     int utf16 = len >= 2 && ((b[0] == 0xff && b[1] == 0xfe) || (b[0] == 0xfe && b[1] == 0xff));
     return nnc_fail(NNC_ERR_FORMAT, "%s: line %zu: NUL byte at byte offset %zu (%s)", what,
                     line, off,
@@ -345,12 +361,14 @@ nnc_status nnc_csv_read_memory(const void *data_bytes, size_t len, const char *p
             cols_line = ps.line;
             int is_header = header == 1;
             if (header == -1) {
-                /* a header when some field is text, not a number, NaN or
-                 * out of range (those are reported as errors below) */
+                /* a header when some field is a word: not a number, NaN or
+                 * out of range, and not a number with a typo (those are
+                 * reported as errors below) */
                 for (size_t i = 0; i < ps.n_fields && !is_header; i++) {
                     double v;
                     const csv_field *f = &ps.fields[i];
-                    is_header = parse_number(f->text, f->len, &v) == NUM_BAD;
+                    is_header = parse_number(f->text, f->len, &v) == NUM_BAD &&
+                                !starts_as_number(f->text, f->len);
                 }
             }
             if (is_header) {

@@ -15,6 +15,11 @@ struct nnc_dataset {
     int rows, n_inputs, n_outputs;
     nnc_real *X; /* (rows, n_inputs) */
     nnc_real *Y; /* (rows, n_outputs) */
+    /* The first row (1-based; 0: none) of a one-column target whose value
+     * became another integer in nnc_real (16777217 is 16777216 in float),
+     * and that value: as class labels they would merge, so one-hot refuses. */
+    long rounded_row;
+    double rounded_label;
 };
 
 #define NPZ_MAX_FILE ((size_t)1 << 31)
@@ -60,6 +65,8 @@ nnc_status nnc_dataset_alloc(nnc_dataset **out, int rows, int n_in, int n_out,
     ds->n_outputs = n_out;
     ds->X = X;
     ds->Y = Y;
+    ds->rounded_row = 0;
+    ds->rounded_label = 0;
     *out = ds;
     return NNC_OK;
 }
@@ -142,6 +149,22 @@ static long convert(const double *src, nnc_real *dst, size_t rows, size_t width)
     return -1;
 }
 
+/* Notes the first one-column target whose nnc_real is an integer other than
+ * the value read (see rounded_row). */
+static void note_rounded_labels(nnc_dataset *ds, const double *label)
+{
+    if (ds->n_outputs != 1)
+        return;
+    for (int r = 0; r < ds->rows; r++) {
+        double y = (double)ds->Y[r];
+        if (y != label[r] && y == floor(y)) {
+            ds->rounded_row = (long)r + 1;
+            ds->rounded_label = label[r];
+            return;
+        }
+    }
+}
+
 nnc_status nnc_dataset_from_arrays(nnc_dataset **out, const nnc_array *data,
                                    const nnc_array *label, const char *what)
 {
@@ -183,6 +206,7 @@ nnc_status nnc_dataset_from_arrays(nnc_dataset **out, const nnc_array *data,
                         sizeof(nnc_real) < sizeof(double) ? " (or a value beyond float)"
                                                           : "");
     }
+    note_rounded_labels(ds, label->data);
     *out = ds;
     return NNC_OK;
 }
@@ -336,6 +360,15 @@ nnc_status nnc_dataset_one_hot(nnc_dataset *ds, int first_label, int n_classes)
                         "nnc_dataset_one_hot: %d classes for %d rows is out of range",
                         n_classes, ds->rows);
     double lo = first_label, hi = (double)first_label + n_classes - 1;
+    if (ds->rounded_row > 0)
+        return nnc_fail(NNC_ERR_ARGUMENT,
+                        "nnc_dataset_one_hot: row %ld: label %.17g is %.17g in nnc_real (%s "
+                        "holds integers exactly only up to 2^%d): classes would merge; "
+                        "number the classes from 0",
+                        ds->rounded_row, ds->rounded_label,
+                        (double)(nnc_real)ds->rounded_label,
+                        sizeof(nnc_real) < sizeof(double) ? "float" : "double",
+                        sizeof(nnc_real) < sizeof(double) ? 24 : 53);
     for (int r = 0; r < ds->rows; r++) {
         double v = (double)ds->Y[r];
         if (v != floor(v) || v < lo || v > hi)

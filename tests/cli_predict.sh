@@ -168,6 +168,118 @@ cmp -s "$TMP/t1.csv" "$TMP/t3.csv" || fail "predict: --threads 3 differs from --
 "$NNC" eval --model "$SIN" --threads 2 >"$TMP/e2" 2>&1 || fail "eval --threads 2: $(cat "$TMP/e2")"
 cmp -s "$TMP/e1" "$TMP/e2" || fail "eval: --threads 2 differs from --threads 1"
 
+# --- every sample and every output finite; no row dropped ------------------
+# npy_f8 FILE HEX...: a (n, 1) little-endian float64 .npy holding the values
+# given as 8 bytes of hex each (the header written by hand: no numpy needed).
+npy_f8() {
+    local file=$1
+    shift
+    local h="{'descr': '<f8', 'fortran_order': False, 'shape': ($#, 1), }"
+    while [ $(((10 + ${#h} + 1) % 64)) -ne 0 ]; do h="$h "; done
+    local n=$((${#h} + 1))
+    {
+        printf '\223NUMPY\001\000'
+        printf "\\$(printf %03o $((n & 255)))\\$(printf %03o $((n >> 8)))"
+        printf '%s\n' "$h"
+        for v; do printf "$(echo "$v" | sed 's/../\\x&/g')"; done
+    } >"$file"
+}
+HALF=000000000000e03f QUARTER=000000000000d03f
+npy_f8 "$TMP/ok.npy" $HALF $QUARTER $HALF
+"$NNC" predict "$TMP/sin.nnc" "$TMP/ok.npy" >"$TMP/ok.out" 2>"$TMP/err" || fail "predict a hand-made .npy: $(cat "$TMP/err")"
+[ "$(wc -l <"$TMP/ok.out")" = 4 ] || fail "hand-made .npy: $(wc -l <"$TMP/ok.out") lines, want 4"
+npy_f8 "$TMP/nan.npy" $HALF 000000000000f87f $HALF
+expect_error 1 "$TMP/nan.npy: sample 2, column 1: nan is not a finite number" predict "$TMP/sin.nnc" "$TMP/nan.npy"
+[ -s "$TMP/out" ] && fail "predict printed rows for a NaN input: $(head -3 "$TMP/out" | tr '\n' ' ')"
+npy_f8 "$TMP/inf.npy" $HALF $HALF 000000000000f07f
+expect_error 1 "sample 3, column 1: inf is not a finite number" predict "$TMP/sin.nnc" "$TMP/inf.npy"
+npy_f8 "$TMP/minf.npy" 000000000000f0ff
+expect_error 1 "sample 1, column 1: -inf is not a finite number" predict "$TMP/sin.nnc" "$TMP/minf.npy"
+npy_f8 "$TMP/e300.npy" $HALF 9c7500883ce4377e
+printf 'x\n0.5\n1e300\n' >"$TMP/e300.csv"
+printf 'x,c\n0.5,1\n0.25,1e39\n' >"$TMP/e39.csv"
+if [ "$REAL" = float ]; then
+    # finite in double, infinite in float: refused as NaN and inf are
+    expect_error 1 "$TMP/e300.npy: sample 2, column 1: 1e+300 is beyond the range of float" predict "$TMP/sin.nnc" "$TMP/e300.npy"
+    expect_error 1 "$TMP/e300.csv: sample 2, column 1: 1e+300 is beyond the range of float" predict "$TMP/sin.nnc" "$TMP/e300.csv"
+    expect_error 1 "$TMP/e39.csv: sample 2, column 2: 1e+39 is beyond the range of float" predict "$TMP/sin.nnc" "$TMP/e39.csv" --label 0
+    BIG=3e38
+else
+    "$NNC" predict "$TMP/sin.nnc" "$TMP/e300.npy" >"$TMP/e300.out" 2>"$TMP/err" || fail "predict 1e300 (double build): $(cat "$TMP/err")"
+    [ "$(wc -l <"$TMP/e300.out")" = 3 ] || fail "predict 1e300: $(wc -l <"$TMP/e300.out") lines"
+    BIG=1e308
+fi
+# an output that overflows (a linear model, w1 = -18.8): an error naming the sample
+"$NNC" convert "$SIN" "$TMP/linear.nnc" --activation identity 2>"$TMP/err" || fail "convert --activation identity: $(cat "$TMP/err")"
+printf 'x\n0.5\n0.25\n%s\n' "$BIG" >"$TMP/big.csv"
+expect_error 1 "$TMP/big.csv: sample 3: output 1 is infinite" predict "$TMP/linear.nnc" "$TMP/big.csv"
+[ -s "$TMP/out" ] && fail "predict printed rows with an infinite output: $(head -3 "$TMP/out" | tr '\n' ' ')"
+# a typo in the first row is an error, not a header that drops the sample;
+# a row of "" is a missing value, not a blank line
+printf '1.5e\n0.5\n0.25\n' >"$TMP/typo.csv"
+expect_error 1 "$TMP/typo.csv: line 1, column 1: '1.5e' is not a number" predict "$TMP/sin.nnc" "$TMP/typo.csv"
+printf 'x\n0.5\n""\n0.25\n' >"$TMP/quoted.csv"
+expect_error 1 "$TMP/quoted.csv: line 3, column 1 (x): empty field (missing value)" predict "$TMP/sin.nnc" "$TMP/quoted.csv"
+# CR-only line ends (as the textbook's kc_train.csv): the same rows as LF
+tr '\n' '\r' <"$TMP/grid.csv" >"$TMP/grid_cr.csv"
+"$NNC" predict "$TMP/sin.nnc" "$TMP/grid_cr.csv" >"$TMP/g_cr" 2>"$TMP/err" || fail "predict CR-only CSV: $(cat "$TMP/err")"
+cmp -s "$TMP/g1" "$TMP/g_cr" || fail "predict on a CR-only CSV differs from LF ($(wc -l <"$TMP/g_cr") lines)"
+# (the textbook's data beside the repository, as ../shared/data/ai-edu, or
+# in NNC_TEXTBOOK_DATA)
+KC=${NNC_TEXTBOOK_DATA:-$DATA/../../../shared/data/ai-edu}
+if [ -f "$KC/kc_train.csv" ] && [ -f "$KC/kc_test.csv" ]; then
+    "$NNC" train --train "$KC/kc_train.csv" --test "$KC/kc_test.csv" --label 1 --normalize minmax \
+        --epochs 1 --checkpoint 1 --out "$TMP" --name kc --quiet >"$TMP/kc.out" 2>&1 ||
+        fail "train on the textbook's CR-only kc_train.csv: $(tail -3 "$TMP/kc.out")"
+    rows=$(tr '\r' '\n' <"$KC/kc_test.csv" | grep -c .)
+    "$NNC" predict "$TMP/kc/model.nnc" "$KC/kc_test.csv" --label 1 --no-header >"$TMP/kc.csv" 2>"$TMP/err" ||
+        fail "predict kc_test.csv: $(cat "$TMP/err")"
+    [ "$(wc -l <"$TMP/kc.csv")" = "$rows" ] || fail "predict kc_test.csv: $(wc -l <"$TMP/kc.csv") rows for $rows samples"
+else
+    echo "cli_predict: the textbook's kc_*.csv not found: that check skipped"
+fi
+
+# --- multiclass labels stay exact, or are refused, never merged -------------
+mc_train() { # mc_train NAME FILE: a quick multiclass run on FILE
+    "$NNC" train --train "$2" --test "$2" --task multiclass --hidden 2 --epochs 2 --checkpoint 1 \
+        --out "$TMP" --name "$1" --quiet
+}
+awk 'BEGIN { print "x,label"; for (i = 0; i < 40; i++) printf "%.3f,%d\n", i / 40, 16777216 + (i >= 20) }' >"$TMP/big_labels.csv"
+if [ "$REAL" = float ]; then
+    # 16777217 is 16777216 in float: two classes would become one
+    mc_train big "$TMP/big_labels.csv" >"$TMP/out" 2>"$TMP/err" && fail "trained on labels 16777216 and 16777217 merged in float"
+    grep -qF "$TMP/big_labels.csv: row 21: label 16777217 is 16777216 in nnc_real (float holds integers exactly only up to 2^24)" "$TMP/err" ||
+        fail "labels beyond 2^24: message '$(cat "$TMP/err")'"
+else
+    mc_train big "$TMP/big_labels.csv" >"$TMP/out" 2>"$TMP/err" || fail "train on labels 16777216, 16777217: $(cat "$TMP/err")"
+    "$NNC" predict "$TMP/big/model.nnc" "$TMP/big_labels.csv" --label -1 >"$TMP/big.out" 2>"$TMP/err" || fail "predict big labels: $(cat "$TMP/err")"
+    [ "$(head -1 "$TMP/big.out")" = "label,p16777216,p16777217" ] || fail "big labels header: $(head -1 "$TMP/big.out")"
+    awk -F, 'NR > 1 && $1 != 16777216 && $1 != 16777217 { exit 1 }' "$TMP/big.out" || fail "big labels: $(sed -n 2p "$TMP/big.out")"
+fi
+# beyond int: refused before any conversion to int (UB; see the sanitizer build)
+printf 'x,label\n0.1,0\n0.2,2147483648\n0.3,0\n' >"$TMP/int_labels.csv"
+mc_train int "$TMP/int_labels.csv" >"$TMP/out" 2>"$TMP/err" && fail "trained on label 2147483648"
+grep -qF "$TMP/int_labels.csv: row 2: label 2147483648: multiclass labels must be integers from -2147483648 to 2147483647" "$TMP/err" ||
+    fail "label 2147483648: message '$(cat "$TMP/err")'"
+printf 'x,label\n0.1,-3e9\n0.2,1\n' >"$TMP/neg_labels.csv"
+mc_train neg "$TMP/neg_labels.csv" >"$TMP/out" 2>"$TMP/err" && fail "trained on label -3e9"
+grep -qF "row 1: label -3000000000: multiclass labels must be integers" "$TMP/err" || fail "label -3e9: message '$(cat "$TMP/err")'"
+# ids, not classes: a class count or one-hot size refused before allocating
+awk 'BEGIN { print "x,label"; for (i = 0; i < 12; i++) printf "%.2f,%d\n", i / 12, i ? i % 3 : 100000 }' >"$TMP/ids.csv"
+mc_train ids "$TMP/ids.csv" >"$TMP/out" 2>"$TMP/err" && fail "trained on 100001 classes"
+grep -qF "$TMP/ids.csv: multiclass labels 0 to 100000 make 100001 classes, more than 100000" "$TMP/err" ||
+    fail "100001 classes: message '$(cat "$TMP/err")'"
+awk 'BEGIN { print "x,label"; for (i = 0; i < 6000; i++) printf "%.4f,%d\n", i / 6000, i ? i % 2 : 49999 }' >"$TMP/wide_ids.csv"
+mc_train wide_ids "$TMP/wide_ids.csv" >"$TMP/out" 2>"$TMP/err" && fail "trained on 50000 classes x 12000 rows"
+grep -qF "$TMP/wide_ids.csv: multiclass labels 0 to 49999 make 50000 classes; their one-hot targets for 12000 rows would take" "$TMP/err" ||
+    fail "one-hot size: message '$(cat "$TMP/err")'"
+# the test set's labels outside the training classes: named with their file and row
+printf 'class,x,y\n1,0.1,0.2\n2,0.2,0.3\n7,0.3,0.1\n' >"$TMP/other_labels.csv"
+"$NNC" train --train "$TMP/three.csv" --test "$TMP/other_labels.csv" --label 0 --task multiclass --epochs 1 \
+    --out "$TMP" --name other --quiet >"$TMP/out" 2>"$TMP/err" && fail "trained with test label 7 outside classes 1..3"
+grep -qF "$TMP/other_labels.csv: row 3: label 7 is not one of the training labels' classes" "$TMP/err" ||
+    fail "test label 7: message '$(cat "$TMP/err")'"
+
 # --- errors: a message that names the problem, and the exit status ----------
 expect_error 1 "no MODEL given" predict
 expect_error 1 "--threads: 0 is out of range [1, 256]" predict "$TMP/sin.nnc" --threads 0

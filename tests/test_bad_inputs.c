@@ -38,6 +38,9 @@ static const bad_input bad_inputs[] = {
     {"after_quote.csv", "csv", NNC_ERR_FORMAT, "line 2, column 1: text after a closing quote"},
     {"header_only.csv", "csv", NNC_ERR_FORMAT, "no data rows after the header"},
     {"empty.csv", "csv", NNC_ERR_FORMAT, "no data rows (empty file)"},
+    {"typo_first_row.csv", "csv", NNC_ERR_FORMAT, "line 1, column 1: '1.5e' is not a number"},
+    {"empty_quoted_row.csv", "csv", NNC_ERR_FORMAT, "line 3, column 1 (x): empty field (missing value)"},
+    {"cr_ragged.csv", "csv", NNC_ERR_FORMAT, "line 3 has 1 fields, expected 2 (as on line 1, the header)"},
 
     /* .npy */
     {"bad_magic.npy", "npy", NNC_ERR_FORMAT, "not a .npy file (bad magic)"},

@@ -277,6 +277,83 @@ static void test_memory(void)
     CHECK_MSG("column 1 (t\xc3\xa9): '?' is not a number");
 }
 
+/* LF, CRLF and CR-only line ends (the textbook's kc_train.csv ends its lines
+ * with CR alone), mixed in one file too; messages count lines the same way. */
+static void test_line_ends(void)
+{
+    nnc_array a = {0};
+    char **names = NULL;
+    const char *p = WRITE("csv_cr.csv", "x,y\r1,2\r3,4.5\r\r5,6");
+    CHECK_OK(nnc_csv_read_file(p, NULL, &a, &names));
+    CHECK(a.ndim == 2 && a.shape[0] == 3 && a.shape[1] == 2);
+    if (a.size == 6)
+        CHECK(a.data[0] == 1 && a.data[1] == 2 && a.data[3] == 4.5 && a.data[5] == 6);
+    CHECK(names && strcmp(names[0], "x") == 0 && strcmp(names[1], "y") == 0);
+    nnc_csv_free_names(names, 2);
+    nnc_array_free(&a);
+    /* CR, LF and CRLF in one file: each ends one line, none makes a row */
+    CHECK_OK(nnc_csv_read_memory(MEM("a\r1\n2\r\n3\r\r\n4\n\r5"), "m.csv", NULL, &a, NULL));
+    CHECK(a.shape[0] == 5 && a.shape[1] == 1);
+    if (a.size == 5)
+        CHECK(a.data[0] == 1 && a.data[2] == 3 && a.data[3] == 4 && a.data[4] == 5);
+    nnc_array_free(&a);
+    /* the line of an error: line 4 in a CR-only file, line 5 after a CR blank line */
+    CHECK_STATUS(nnc_csv_read_memory(MEM("a,b\r1,2\r3,4\r5,x\r"), "c.csv", NULL, &a, NULL),
+                 NNC_ERR_FORMAT);
+    CHECK_MSG("c.csv: line 4, column 2 (b): 'x' is not a number");
+    CHECK_STATUS(nnc_csv_read_memory(MEM("a,b\r\n1,2\r\r\n3,4\n5\r"), "c.csv", NULL, &a,
+                                     NULL),
+                 NNC_ERR_FORMAT);
+    CHECK_MSG("c.csv: line 5 has 1 fields, expected 2");
+    CHECK_STATUS(nnc_csv_read_memory(MEM("1\r2\r\n3\0"), "z.csv", NULL, &a, NULL),
+                 NNC_ERR_FORMAT);
+    CHECK_MSG("z.csv: line 3: NUL byte at byte offset 6");
+    /* a CR-only file of one header line */
+    CHECK_STATUS(nnc_csv_read_memory(MEM("a,b\r"), "h.csv", NULL, &a, NULL), NNC_ERR_FORMAT);
+    CHECK_MSG("h.csv: no data rows after the header");
+}
+
+/* The header is told from a data row with a typo: a first row whose odd
+ * field starts as a number is an error, not a header (that silently dropped
+ * the sample); a row of "" is a missing value, not a blank line. */
+static void test_header_or_typo(void)
+{
+    nnc_array a = {0};
+    char **names = NULL;
+    static const char *const typos[] = {"1.5e", "2..3", "-x", "+", ".5.", "7abc", "1e+"};
+    for (size_t i = 0; i < sizeof typos / sizeof typos[0]; i++) {
+        char text[64], want[96];
+        int n = snprintf(text, sizeof text, "0.5,%s\n1,2\n3,4\n", typos[i]);
+        CHECK_STATUS(nnc_csv_read_memory(text, (size_t)n, "t.csv", NULL, &a, NULL),
+                     NNC_ERR_FORMAT);
+        snprintf(want, sizeof want, "t.csv: line 1, column 2: '%s' is not a number", typos[i]);
+        CHECK_MSG(want);
+    }
+    /* a word in the first row makes it a header, numbers or typos beside it */
+    CHECK_OK(nnc_csv_read_memory(MEM("id,2019,1.5e\n1,2,3\n"), "w.csv", NULL, &a, &names));
+    CHECK(a.shape[0] == 1 && a.shape[1] == 3 && a.data[2] == 3);
+    CHECK(names && strcmp(names[1], "2019") == 0 && strcmp(names[2], "1.5e") == 0);
+    nnc_csv_free_names(names, 3);
+    nnc_array_free(&a);
+    CHECK_OK(nnc_csv_read_memory(MEM("\"x 1\",_y\n1,2\n"), "w.csv", NULL, &a, NULL));
+    CHECK(a.shape[0] == 1 && a.data[1] == 2);
+    nnc_array_free(&a);
+    /* "" alone on a line: a missing value (the row is not skipped) */
+    CHECK_STATUS(nnc_csv_read_memory(MEM("x\n1\n\"\"\n3\n"), "e.csv", NULL, &a, NULL),
+                 NNC_ERR_FORMAT);
+    CHECK_MSG("e.csv: line 3, column 1 (x): empty field (missing value)");
+    CHECK_STATUS(nnc_csv_read_memory(MEM("\"\"\n1\n"), "e.csv", NULL, &a, NULL),
+                 NNC_ERR_FORMAT);
+    CHECK_MSG("e.csv: line 1, column 1: empty field (missing value)");
+    CHECK_STATUS(nnc_csv_read_memory(MEM("1\n \"\" \r\n"), "e.csv", NULL, &a, NULL),
+                 NNC_ERR_FORMAT);
+    CHECK_MSG("e.csv: line 2, column 1: empty field");
+    /* lines of spaces and tabs are still blank */
+    CHECK_OK(nnc_csv_read_memory(MEM("1\n \t \n2\n"), "s.csv", NULL, &a, NULL));
+    CHECK(a.shape[0] == 2 && a.data[1] == 2);
+    nnc_array_free(&a);
+}
+
 /* The reader under a locale whose decimal point is ',' (if one is
  * installed): numbers still use '.'. */
 static void test_locale(void)
@@ -305,6 +382,8 @@ int main(void)
     test_good();
     test_bad();
     test_memory();
+    test_line_ends();
+    test_header_or_typo();
     test_locale();
     return check_report("test_csv");
 }

@@ -235,6 +235,58 @@ static void test_one_hot(void)
     nnc_dataset_free(ds);
 }
 
+/* Labels above 2^24 (float) stay two classes or are refused: 16777217 is
+ * 16777216 in float, and one-hot must not merge the two. */
+static void test_one_hot_exact(void)
+{
+    double x[3] = {0, 1, 2}, y[3] = {16777216, 16777217, 16777218};
+    nnc_array data = {0}, label = {0};
+    data.ndim = label.ndim = 1;
+    data.shape[0] = label.shape[0] = data.size = label.size = 3;
+    data.data = x;
+    label.data = y;
+    nnc_dataset *ds = NULL;
+    CHECK_OK(nnc_dataset_from_arrays(&ds, &data, &label, "big.csv"));
+    if (!ds)
+        return;
+    if (sizeof(nnc_real) < sizeof(double)) {
+        CHECK_STATUS(nnc_dataset_one_hot(ds, 16777216, 3), NNC_ERR_ARGUMENT);
+        CHECK_MSG("row 2: label 16777217 is 16777216 in nnc_real (float holds integers "
+                  "exactly only up to 2^24): classes would merge");
+        CHECK(nnc_dataset_outputs(ds) == 1);
+    } else {
+        CHECK_OK(nnc_dataset_one_hot(ds, 16777216, 3));
+        const nnc_real want[9] = {1, 0, 0, 0, 1, 0, 0, 0, 1};
+        int same = nnc_dataset_outputs(ds) == 3;
+        for (int i = 0; same && i < 9; i++)
+            same = nnc_dataset_y(ds)[i] == want[i];
+        CHECK(same);
+    }
+    nnc_dataset_free(ds);
+    /* even labels above 2^24 are exact in float: kept */
+    y[0] = 16777218;
+    y[1] = 16777220;
+    y[2] = 16777218;
+    CHECK_OK(nnc_dataset_from_arrays(&ds, &data, &label, "even.csv"));
+    CHECK_OK(nnc_dataset_one_hot(ds, 16777218, 3));
+    CHECK(nnc_dataset_outputs(ds) == 3 && nnc_dataset_y(ds)[0] == 1 && nnc_dataset_y(ds)[5] == 1 &&
+          nnc_dataset_y(ds)[6] == 1);
+    nnc_dataset_free(ds);
+    y[0] = 2147483647.0;
+    y[1] = 2147483648.0;
+    y[2] = 2147483647.0;
+    CHECK_OK(nnc_dataset_from_arrays(&ds, &data, &label, "max.csv"));
+    if (sizeof(nnc_real) < sizeof(double)) {
+        /* 2^31 - 1 is 2^31 in float: refused, not one class */
+        CHECK_STATUS(nnc_dataset_one_hot(ds, 2147483646, 3), NNC_ERR_ARGUMENT);
+        CHECK_MSG("row 1: label 2147483647 is 2147483648 in nnc_real");
+    } else {
+        CHECK_OK(nnc_dataset_one_hot(ds, 2147483647, 2));
+        CHECK(nnc_dataset_outputs(ds) == 2 && nnc_dataset_y(ds)[3] == 1);
+    }
+    nnc_dataset_free(ds);
+}
+
 int main(void)
 {
     test_create();
@@ -242,5 +294,6 @@ int main(void)
     test_npz();
     test_csv();
     test_one_hot();
+    test_one_hot_exact();
     return check_report("test_dataset");
 }

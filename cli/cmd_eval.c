@@ -20,6 +20,7 @@ static const char eval_usage[] =
     "                          (default: -1, the last)\n"
     "  --task NAME             fitting | binary (labels 0 and 1) | multiclass\n"
     "                          (default: fitting)\n"
+    CLI_MAX_MEMORY_HELP
     "  --activation NAME[:P]   the hidden layers' activation (default: sigmoid)\n"
     "  --threads N             threads that share each large product, 1 to 256; the\n"
     "                          same numbers whatever N (default: the number of\n"
@@ -97,7 +98,7 @@ int cmd_eval(int argc, char **argv)
     }
     cli_data data;
     if (!cli_load_data("eval", &src, task, &data))
-        return CLI_USAGE;
+        return data.exit_status;
     int status = CLI_USAGE;
     nnc_net *net = NULL;
     nnc_layer_spec specs[MAX_WIDTHS];

@@ -13,6 +13,9 @@
 #include "check.h"
 
 #define BAD NNC_DATA_DIR "/../../tests/bad/"
+/* Every reader runs under this --max-memory: the crafted files that ask
+ * for more (amplification) are refused with the size in the message. */
+#define TEST_MAX_MEMORY ((size_t)256 << 20)
 
 typedef struct bad_input {
     const char *file;   /* in tests/bad/ */
@@ -114,20 +117,20 @@ static nnc_status run_reader(const char *reader, const char *path, int *known)
             nnc_array_free(&a);
         }
     } else if (strcmp(reader, "npy") == 0) {
-        s = nnc_npy_read_file(path, &a);
+        s = nnc_npy_read_file(path, &a, TEST_MAX_MEMORY);
         if (s == NNC_OK)
             nnc_array_free(&a);
     } else if (strcmp(reader, "npz") == 0) {
-        s = nnc_npz_read_file(path, "data", &a);
+        s = nnc_npz_read_file(path, "data", &a, TEST_MAX_MEMORY);
         if (s == NNC_OK)
             nnc_array_free(&a);
     } else if (strcmp(reader, "idx") == 0) {
-        s = nnc_idx_read_file(path, &a);
+        s = nnc_idx_read_file(path, &a, TEST_MAX_MEMORY);
         if (s == NNC_OK)
             nnc_array_free(&a);
     } else if (strcmp(reader, "idx-labels") == 0) {
         nnc_dataset *ds = NULL;
-        s = nnc_dataset_load_idx(&ds, BAD "images.idx", path, 1.0, 0);
+        s = nnc_dataset_load_idx(&ds, BAD "images.idx", path, 1.0, 0, TEST_MAX_MEMORY);
         nnc_dataset_free(ds);
     } else if (strcmp(reader, "model") == 0) {
         nnc_model m = {0};

@@ -527,13 +527,13 @@ nnc_status nnc_dataset_load_idx_memory(nnc_dataset **out, const void *images,
     if (st == NNC_OK) {
         /* the pixels and the one-hot labels, beside the labels read */
         size_t need = rows * (width + (size_t)classes) * sizeof(nnc_real);
-        size_t left = nnc_memory_left(limit, lab.size * sizeof(double));
-        if (need > left) {
+        size_t held = lab.size * sizeof(double);
+        if (need > nnc_memory_left(limit, held)) {
             char thing[120];
             snprintf(thing, sizeof thing,
                      "%zu images of %zu values with one-hot labels of %d classes", rows,
                      width, classes);
-            st = nnc_refuse_size(images_path, thing, need, left);
+            st = nnc_refuse_size(images_path, thing, need + held, limit);
         }
     }
     if (st == NNC_OK)

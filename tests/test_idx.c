@@ -469,12 +469,100 @@ static void test_fashion_mnist(void)
     nnc_array_free(&lab);
 }
 
+/* Small files that would need a lot of memory are refused under
+ * max_memory before anything large is allocated, naming the size. */
+static void test_memory_limit(void)
+{
+    /* 1M labels, all 0 but one 255, and 1M one-pixel images: a 1 KB gzip
+     * pair whose one-hot labels alone need 1M x 256 values (1 GB in float) */
+    size_t rows = (size_t)1 << 20, glab = 0, gimg = 0;
+    unsigned char *lab = calloc(rows + 8, 1), *img = calloc(rows + 16, 1);
+    CHECK(lab && img);
+    if (!lab || !img) {
+        free(lab);
+        free(img);
+        return;
+    }
+    make_idx(lab, 0x08, 1, (uint32_t[]){(uint32_t)rows}, NULL, 0);
+    lab[8 + rows / 2] = 255;
+    make_idx(img, 0x08, 3, (uint32_t[]){(uint32_t)rows, 1, 1}, NULL, 0);
+    unsigned char *lgz = gzip(lab, rows + 8, &glab), *igz = gzip(img, rows + 16, &gimg);
+    CHECK(lgz && igz && glab < 2048 && gimg < 2048);
+    nnc_dataset *ds = NULL;
+    CHECK_STATUS(nnc_dataset_load_idx_memory(&ds, igz, gimg, "i.gz", lgz, glab, "l.gz", 1, 0,
+                                             (size_t)256 << 20),
+                 NNC_ERR_FORMAT);
+    CHECK_MSG("i.gz: 1048576 images of 1 values with one-hot labels of 256 classes would "
+              "need 1.0 GB (limit 256 MB; see --max-memory)");
+    CHECK(strlen(nnc_last_error()) < 200);
+    CHECK(ds == NULL);
+    /* the labels alone as doubles: 8 MB, refused under 4 MB */
+    nnc_array a;
+    CHECK_STATUS(nnc_idx_read_memory(lgz, glab, "l.gz", &a, (size_t)4 << 20), NNC_ERR_FORMAT);
+    CHECK_MSG("l.gz: the values as doubles would need 8.0 MB (limit 4.0 MB; see "
+              "--max-memory)");
+    CHECK_OK(nnc_idx_read_memory(lgz, glab, "l.gz", &a, (size_t)8 << 20));
+    CHECK(a.size == rows && a.data[rows / 2] == 255 && a.data[0] == 0);
+    nnc_array_free(&a);
+    /* through files: the same refusal */
+    CHECK(write_file(TMP "amp-labels.gz", lgz, glab) && write_file(TMP "amp-images.gz", igz, gimg));
+    CHECK_STATUS(nnc_dataset_load_idx(&ds, TMP "amp-images.gz", TMP "amp-labels.gz", 1, 0,
+                                      (size_t)256 << 20),
+                 NNC_ERR_FORMAT);
+    CHECK_MSG("amp-images.gz: 1048576 images of 1 values with one-hot labels of 256 classes "
+              "would need 1.0 GB (limit ");
+    /* with ten classes it fits in 64 MB: 1M x (1 + 10) floats or doubles */
+    lab[8 + rows / 2] = 9;
+    free(lgz);
+    lgz = gzip(lab, rows + 8, &glab);
+    CHECK_OK(nnc_dataset_load_idx_memory(&ds, igz, gimg, "i.gz", lgz, glab, "l.gz", 1, 0,
+                                         (size_t)128 << 20));
+    CHECK(ds && nnc_dataset_rows(ds) == (int)rows && nnc_dataset_outputs(ds) == 10);
+    nnc_dataset_free(ds);
+    free(lgz);
+    free(igz);
+    free(lab);
+    free(img);
+}
+
+/* A gzip file of several members (cat a.gz b.gz) is read whole, as zcat
+ * reads it. */
+static void test_multi_member(void)
+{
+    unsigned char buf[64];
+    size_t n = make_idx(buf, 0x08, 2, (uint32_t[]){2, 3}, "\x01\x02\x03\x04\x05\x06", 6);
+    size_t cut = 9, g1, g2, g3;
+    unsigned char *a = gzip(buf, cut, &g1), *b = gzip(buf + cut, n - cut - 2, &g2);
+    unsigned char *c = gzip(buf + n - 2, 2, &g3);
+    unsigned char *all = malloc(g1 + g2 + g3);
+    CHECK(a && b && c && all);
+    if (a && b && c && all) {
+        memcpy(all, a, g1);
+        memcpy(all + g1, b, g2);
+        memcpy(all + g1 + g2, c, g3);
+        nnc_array arr;
+        CHECK_OK(nnc_idx_read_memory(all, g1 + g2 + g3, "multi.gz", &arr, 0));
+        CHECK(arr.size == 6 && arr.shape[0] == 2 && arr.shape[1] == 3 && arr.data[0] == 1 &&
+              arr.data[5] == 6);
+        nnc_array_free(&arr);
+        /* garbage after the last member is still refused */
+        memcpy(all + g1 + g2, "\x1f\x00\x00", 3);
+        CHECK_STATUS(nnc_idx_read_memory(all, g1 + g2 + 3, "multi.gz", &arr, 0), NNC_ERR_FORMAT);
+    }
+    free(a);
+    free(b);
+    free(c);
+    free(all);
+}
+
 int main(void)
 {
     test_dtypes();
     test_bad_headers();
     test_gzip();
     test_bombs();
+    test_memory_limit();
+    test_multi_member();
     test_files_and_dataset();
     test_fashion_mnist();
     return check_report("test_idx");

@@ -36,6 +36,13 @@ int cli_parse_int(const char *cmd, const char *flag, const char *text, long min,
                   long max, int *out);
 /* A seed: a whole number from 0 to 2^64 - 1. */
 int cli_parse_seed(const char *cmd, const char *text, uint64_t *out);
+/* --max-memory SIZE: bytes, or K, M, G, T (powers of 1024): "256M", "4G". */
+int cli_parse_size(const char *cmd, const char *flag, const char *text, size_t *out);
+/* The --max-memory help line every command that reads data prints. */
+#define CLI_MAX_MEMORY_HELP                                                              \
+    "  --max-memory SIZE       refuse input that would need more memory, in bytes\n"   \
+    "                          or with K, M, G, T (256M, 4G; default: half the\n"     \
+    "                          physical memory)\n"
 /* --kernels: 1 if nnc_net_set_kernels can take `text` here, else 0 after an
  * error that lists the kernels this build and CPU have. */
 int cli_parse_kernels(const char *cmd, const char *text);
@@ -84,9 +91,10 @@ const char *cli_option(const char *cmd, int argc, char **argv, int *i, const cha
 typedef struct cli_data_source {
     const char *builtin, *train_path, *test_path, *label;
     const char *train_labels, *test_labels; /* IDX label files, or NULL */
+    size_t max_memory;                      /* --max-memory; 0: the default */
 } cli_data_source;
 
-/* Consumes --train, --test, --label, --train-labels or --test-labels at
+/* Consumes --train, --test, --label, --train-labels, --test-labels or --max-memory at
  * argv[*i] into src; returns 1 if it did, 0 if argv[*i] is another
  * argument, -1 on a missing, empty or repeated value. */
 int cli_data_option(const char *cmd, int argc, char **argv, int *i, cli_data_source *src,
@@ -102,6 +110,9 @@ typedef struct cli_data {
     char sha256[65];      /* SHA-256 of the training data's bytes, "" if unknown */
     int first_label;      /* multiclass: the label of class 0 (the smallest
                              training label; 0 for IDX); 0 otherwise */
+    size_t max_memory;    /* the memory limit the data was loaded under */
+    int exit_status;      /* after a failed cli_load_data: CLI_FAILED when out of
+                             memory, else CLI_USAGE (bad input, a --max-memory refusal) */
 } cli_data;
 int cli_load_data(const char *cmd, const cli_data_source *src, nnc_task task,
                   cli_data *out);

@@ -24,6 +24,7 @@ static const char eval_usage[] =
     "  --label COLS            CSV label columns, 0-based, negative from the end\n"
     "                          (default: -1, the last)\n"
     "  --task NAME             fitting | binary (labels 0 and 1) | multiclass\n"
+    CLI_MAX_MEMORY_HELP
     "  --activation NAME[:P]   the hidden layers' activation, or one per hidden layer\n"
     "                          separated by commas\n"
     "  --threads N             threads that share each large product, 1 to 256; the\n"
@@ -148,8 +149,10 @@ static int eval_model_file(const eval_args *a, const char *file)
             recorded = NULL;
         }
     }
-    if (!cli_load_data("eval", &src, task, &data))
+    if (!cli_load_data("eval", &src, task, &data)) {
+        rc = data.exit_status;
         goto done;
+    }
     have_data = 1;
     const char *was = nnc_model_get_meta(&model, "train_sha256");
     if (was && data.sha256[0] && strcmp(was, data.sha256) != 0)
@@ -208,7 +211,7 @@ static int eval_textbook(const eval_args *a)
         src.builtin = "sin";
     cli_data data;
     if (!cli_load_data("eval", &src, a->task, &data))
-        return CLI_USAGE;
+        return data.exit_status;
     int status = CLI_USAGE;
     nnc_net *net = NULL;
     nnc_layer_spec specs[MAX_WIDTHS];

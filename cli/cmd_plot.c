@@ -24,12 +24,15 @@ static void usage(FILE *out)
             "                  input, comparison.svg in the current folder for several)\n"
             "  --title T       the figure's title\n"
             "  --log           log-scale loss axis\n"
+            "  --max-memory SIZE  refuse a history that would need more memory (256M,\n"
+            "                  4G; default: half the physical memory)\n"
             "The path written is printed on stdout.  Each option and file may be given\n"
             "once.\n");
 }
 
 typedef struct history {
     const char *path;
+    size_t max_memory; /* --max-memory, 0: the default */
     nnc_checkpoint *rows;
     size_t count;
     char label[128];
@@ -78,7 +81,7 @@ static void label_of(const char *path, char *buf, size_t size)
 
 static int read_history(history *h)
 {
-    nnc_csv_options opt = {-1, ','};
+    nnc_csv_options opt = {-1, ',', h->max_memory};
     nnc_array a;
     char **names = NULL;
     nnc_status s = nnc_csv_read_file(h->path, &opt, &a, &names);
@@ -213,6 +216,7 @@ int cmd_plot(int argc, char **argv)
 {
     const char *out = NULL, *title = NULL;
     int log_y = 0, n = 0;
+    size_t max_memory = 0;
     history *hs = calloc((size_t)(argc > 1 ? argc : 1), sizeof *hs);
     if (!hs) {
         cli_error(CMD, "out of memory");
@@ -239,6 +243,12 @@ int cmd_plot(int argc, char **argv)
             if (!v || !cli_check_out_file(CMD, "--out", v))
                 rc = CLI_USAGE;
             out = v;
+            continue;
+        }
+        v = cli_option(CMD, argc, argv, &i, "--max-memory", &matched, &seen);
+        if (matched) {
+            if (!v || !cli_parse_size(CMD, "--max-memory", v, &max_memory))
+                rc = CLI_USAGE;
             continue;
         }
         v = cli_option(CMD, argc, argv, &i, "--title", &matched, &seen);
@@ -271,6 +281,7 @@ int cmd_plot(int argc, char **argv)
         rc = CLI_USAGE;
     }
     for (int i = 0; i < n && rc == CLI_OK; i++) {
+        hs[i].max_memory = max_memory;
         if (!read_history(&hs[i]))
             rc = CLI_USAGE;
         label_of(hs[i].path, hs[i].label, sizeof hs[i].label);

@@ -32,6 +32,7 @@ static const char sweep_usage[] =
     "  --label COLS            CSV label columns (default: -1, the last)\n"
     "  --task NAME             fitting | binary (labels 0 and 1) | multiclass\n"
     "                          (default: fitting)\n"
+    CLI_MAX_MEMORY_HELP
     "grid (comma-separated lists of distinct values; at most 10000 runs in all):\n"
     "  --hidden LIST           hidden layer widths (default: 4)\n"
     "  --eta LIST              learning rates (default: 0.1)\n"
@@ -664,7 +665,7 @@ int cmd_sweep(int argc, char **argv)
         return CLI_USAGE;
     cli_data data;
     if (!cli_load_data(CMD, &a.data, a.task, &data))
-        return CLI_USAGE;
+        return data.exit_status;
     int n_in = nnc_dataset_inputs(data.train), n_out = nnc_dataset_outputs(data.train);
     int rows = nnc_dataset_rows(data.train);
     /* Every batch size must fit the split and make a schedule of a sane

@@ -37,6 +37,7 @@ static const char train_usage[] =
     "  --test-labels FILE      IDX labels of --test (likewise)\n"
     "  --task NAME             fitting | binary (labels 0 and 1) | multiclass\n"
     "                          (default: fitting)\n"
+    CLI_MAX_MEMORY_HELP
     "network:\n"
     "  --hidden N[,N...]       hidden layer widths (default: 3)\n"
     "  --layers 1,3,1          all widths, inputs first and outputs last\n"
@@ -761,12 +762,13 @@ int cmd_train(int argc, char **argv)
     /* The model being built (or resumed); it owns the network once saved. */
     nnc_model model = {0};
     cli_data data = {0};
+    data.exit_status = CLI_USAGE;
     if ((a.resume && !load_resume(&a, &model)) ||
         !cli_load_data("train", &a.data, a.task, &data)) {
         nnc_model_free(&model);
         for (int k = 0; k < 6; k++)
             free(a.resumed_data[k]);
-        return CLI_USAGE;
+        return data.exit_status;
     }
     int status = CLI_USAGE;
     nnc_net *net = NULL;

@@ -71,6 +71,36 @@ int cli_parse_seed(const char *cmd, const char *text, uint64_t *out)
     return 1;
 }
 
+int cli_parse_size(const char *cmd, const char *flag, const char *text, size_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(text, &end, 10);
+    int shift = 0;
+    if (end != text && *end) {
+        switch (*end == 'k' ? 'K' : *end) {
+        case 'K': shift = 10; break;
+        case 'M': shift = 20; break;
+        case 'G': shift = 30; break;
+        case 'T': shift = 40; break;
+        default: shift = -1; break;
+        }
+        end++;
+        if (*end == 'B' || *end == 'b') /* "256MB" reads as "256M" */
+            end++;
+    }
+    if (end == text || *end || errno || text[0] == '-' || text[0] == '+' || shift < 0 ||
+        v == 0 || v > (unsigned long long)SIZE_MAX >> shift) {
+        cli_error(cmd,
+                  "%s: '%s' is not a size (a whole number of bytes > 0, or with a suffix "
+                  "K, M, G or T for powers of 1024: 256M, 4G)",
+                  flag, text);
+        return 0;
+    }
+    *out = (size_t)v << shift;
+    return 1;
+}
+
 int cli_parse_kernels(const char *cmd, const char *text)
 {
     if (nnc_kernels_available(text))

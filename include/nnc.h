@@ -194,16 +194,34 @@ typedef struct nnc_array {
 
 void nnc_array_free(nnc_array *array);
 
+/* Memory limit of the readers.  Every reader that allocates from its input
+ * takes a `max_memory` in bytes (0: this default, half the physical
+ * memory), computes what the input will occupy once decompressed and
+ * converted (the file itself when it reads one, the doubles, a data set's
+ * values and one-hot labels) and refuses it with NNC_ERR_FORMAT, naming the
+ * file and the size, before allocating more than that. */
+size_t nnc_default_max_memory(void);
+/* Reads a whole file into a malloc'ed buffer (*bytes, *len), at most
+ * max_memory bytes (0: the default).  Regular files and pipes (FIFOs,
+ * "<(...)") only: devices and folders are refused.  A pipe can be read only
+ * once, so read an input with this and sniff its format from the bytes. */
+nnc_status nnc_read_file(const char *path, size_t max_memory, unsigned char **bytes,
+                         size_t *len);
+
 /* .npy v1/v2/v3, dtype <f8/<f4 (also <i8 <i4 <u1 |u1 |b1 …, converted to
  * double), C order.  `what` names the source in error messages. */
 nnc_status nnc_npy_read_memory(const void *bytes, size_t len, const char *what,
-                               nnc_array *out);
-nnc_status nnc_npy_read_file(const char *path, nnc_array *out);
-/* One member ("<key>.npy") of a .npz archive, stored or deflated; a missing
- * member gives NNC_ERR_NOT_FOUND with the keys present in the message. */
+                               nnc_array *out, size_t max_memory);
+nnc_status nnc_npy_read_file(const char *path, nnc_array *out, size_t max_memory);
+/* One member ("<key>.npy") of a .npz archive, stored or deflated (narrow
+ * types converted as they are inflated); a missing member gives
+ * NNC_ERR_NOT_FOUND with the keys present in the message.  A member name
+ * given twice, or a local header whose name differs from the central
+ * directory's, is refused. */
 nnc_status nnc_npz_read_memory(const void *bytes, size_t len, const char *what,
-                               const char *key, nnc_array *out);
-nnc_status nnc_npz_read_file(const char *path, const char *key, nnc_array *out);
+                               const char *key, nnc_array *out, size_t max_memory);
+nnc_status nnc_npz_read_file(const char *path, const char *key, nnc_array *out,
+                             size_t max_memory);
 /* Writes an uncompressed .npz of float64 arrays, as numpy.savez does.
  * Written to a temporary file in the same folder, then renamed. */
 nnc_status nnc_npz_write_file(const char *path, int count, const char *const *keys,
@@ -212,6 +230,7 @@ nnc_status nnc_npz_write_file(const char *path, int count, const char *const *ke
 typedef struct nnc_csv_options {
     int header;          /* 1: first line is a header; -1: detect (default) */
     char delimiter;      /* ',' by default */
+    size_t max_memory;   /* memory limit in bytes; 0: nnc_default_max_memory() */
 } nnc_csv_options;
 
 /* Reads a numeric CSV file into a 2-D array (rows, columns). */
@@ -228,8 +247,8 @@ nnc_status nnc_csv_read_memory(const void *bytes, size_t len, const char *what,
  * magic 0x0000 <dtype> <ndim>, big-endian u32 dimensions, then the values
  * (u8, i8, i16, i32, f32, f64; big-endian), converted to double. */
 nnc_status nnc_idx_read_memory(const void *bytes, size_t len, const char *what,
-                               nnc_array *out);
-nnc_status nnc_idx_read_file(const char *path, nnc_array *out);
+                               nnc_array *out, size_t max_memory);
+nnc_status nnc_idx_read_file(const char *path, nnc_array *out, size_t max_memory);
 
 /* ------------------------------------------------------------------ */
 /* Datasets                                                            */
@@ -245,14 +264,18 @@ nnc_status nnc_dataset_create(nnc_dataset **out, const nnc_real *X, const nnc_re
 nnc_status nnc_dataset_from_arrays(nnc_dataset **out, const nnc_array *data,
                                    const nnc_array *label, const char *what);
 /* A textbook .npz with keys "data" and "label". */
-nnc_status nnc_dataset_load_npz(nnc_dataset **out, const char *path);
+nnc_status nnc_dataset_load_npz(nnc_dataset **out, const char *path, size_t max_memory);
 nnc_status nnc_dataset_load_npz_memory(nnc_dataset **out, const void *bytes,
-                                       size_t len, const char *what);
+                                       size_t len, const char *what, size_t max_memory);
 /* A numeric CSV; label_columns lists the target columns (0-based; negative
  * counts from the end, -1 = last), the other columns are inputs. */
 nnc_status nnc_dataset_load_csv(nnc_dataset **out, const char *path,
                                 const nnc_csv_options *options,
                                 const int *label_columns, int n_label_columns);
+/* The same from bytes in memory; `what` names the source. */
+nnc_status nnc_dataset_load_csv_memory(nnc_dataset **out, const void *bytes, size_t len,
+                                       const char *what, const nnc_csv_options *options,
+                                       const int *label_columns, int n_label_columns);
 void nnc_dataset_free(nnc_dataset *ds);
 
 int nnc_dataset_rows(const nnc_dataset *ds);
@@ -272,7 +295,14 @@ nnc_status nnc_dataset_one_hot(nnc_dataset *ds, int first_label, int n_classes);
  * one more than the largest label).  Decoded straight into nnc_real, with no
  * double-precision copy of the images. */
 nnc_status nnc_dataset_load_idx(nnc_dataset **out, const char *images_path,
-                                const char *labels_path, double scale, int n_classes);
+                                const char *labels_path, double scale, int n_classes,
+                                size_t max_memory);
+/* The same from the two files' bytes (e.g. read once from pipes). */
+nnc_status nnc_dataset_load_idx_memory(nnc_dataset **out, const void *images,
+                                       size_t images_len, const char *images_what,
+                                       const void *labels, size_t labels_len,
+                                       const char *labels_what, double scale, int n_classes,
+                                       size_t max_memory);
 
 /* Per-column affine scaling: network value = (raw − offset) / scale.  The
  * textbook's min–max normalisation has offset = column minimum and scale =

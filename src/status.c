@@ -8,7 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdint.h>
 #include <sys/stat.h>
+#include <sys/types.h>
 #include <unistd.h>
 
 /* One message per thread: the only state the library keeps outside the
@@ -63,13 +65,87 @@ const char *nnc_printable(const void *text, size_t n, int keep_utf8, char *buf, 
     return buf;
 }
 
-nnc_status nnc_read_file(const char *path, size_t max_len, unsigned char **bytes,
+size_t nnc_default_max_memory(void)
+{
+    long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+    if (pages <= 0 || page <= 0)
+        return (size_t)1 << 30; /* unknown: 1 GB */
+    unsigned long long half = (unsigned long long)pages / 2 * (unsigned long long)page;
+    return half > SIZE_MAX ? SIZE_MAX : (size_t)half;
+}
+
+size_t nnc_memory_limit(size_t max_memory)
+{
+    return max_memory ? max_memory : nnc_default_max_memory();
+}
+
+const char *nnc_format_size(size_t n, char *buf, size_t size)
+{
+    static const char *const units[] = {"KB", "MB", "GB", "TB", "PB", "EB"};
+    if (n < 1024) {
+        snprintf(buf, size, "%zu bytes", n);
+        return buf;
+    }
+    double v = (double)n / 1024;
+    int u = 0;
+    while (v >= 1024 && u < 5) {
+        v /= 1024;
+        u++;
+    }
+    snprintf(buf, size, v < 10 ? "%.1f %s" : "%.0f %s", v, units[u]);
+    return buf;
+}
+
+nnc_status nnc_refuse_size(const char *what, const char *thing, size_t need, size_t limit)
+{
+    char a[32], b[32];
+    return nnc_fail(NNC_ERR_FORMAT, "%s: %s would need %s (limit %s; see --max-memory)", what,
+                    thing, nnc_format_size(need, a, sizeof a),
+                    nnc_format_size(limit, b, sizeof b));
+}
+
+/* Only regular files and pipes are read: a device (/dev/zero, a disk)
+ * never ends or is no data set, and a folder is not a file. */
+static nnc_status check_kind(FILE *f, const char *path, off_t *regular_size)
+{
+    struct stat st;
+    *regular_size = -1;
+    if (fstat(fileno(f), &st) != 0)
+        return nnc_fail(NNC_ERR_IO, "%s: cannot examine: %s", path, strerror(errno));
+    if (S_ISREG(st.st_mode)) {
+        *regular_size = st.st_size;
+        return NNC_OK;
+    }
+    if (S_ISFIFO(st.st_mode))
+        return NNC_OK;
+    return nnc_fail(NNC_ERR_IO, "%s: %s, not a regular file or a pipe", path,
+                    S_ISDIR(st.st_mode) ? "a folder" : "a device or special file");
+}
+
+nnc_status nnc_read_file(const char *path, size_t max_memory, unsigned char **bytes,
                          size_t *len)
 {
+    if (!path || !bytes || !len)
+        return nnc_fail(NNC_ERR_ARGUMENT, "nnc_read_file: NULL argument");
+    size_t max_len = nnc_memory_limit(max_memory);
     FILE *f = fopen(path, "rb");
     if (!f)
         return nnc_fail(NNC_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
-    size_t cap = 4096, n = 0;
+    off_t regular;
+    nnc_status s = check_kind(f, path, &regular);
+    if (s != NNC_OK) {
+        fclose(f);
+        return s;
+    }
+    /* A regular file's size is known: refuse it before reading, and read it
+     * into one buffer of that size (one spare byte shows a file that grew). */
+    if (regular >= 0 && (unsigned long long)regular > max_len) {
+        fclose(f);
+        return nnc_refuse_size(path, "reading the file", (size_t)regular, max_len);
+    }
+    size_t cap = regular > 0 ? (size_t)regular + 1 : 4096, n = 0;
+    if (cap > max_len)
+        cap = max_len > 0 ? max_len : 1;
     unsigned char *buf = malloc(cap);
     if (!buf) {
         fclose(f);
@@ -78,12 +154,19 @@ nnc_status nnc_read_file(const char *path, size_t max_len, unsigned char **bytes
     for (;;) {
         if (n == cap) {
             if (cap >= max_len) {
+                /* one byte more tells a full buffer from the end of the file */
+                unsigned char probe;
+                if (fread(&probe, 1, 1, f) == 0 && !ferror(f))
+                    break;
+                char lim[32];
                 free(buf);
                 fclose(f);
-                return nnc_fail(NNC_ERR_FORMAT, "%s: file larger than %zu bytes", path,
-                                max_len);
+                return nnc_fail(NNC_ERR_FORMAT,
+                                "%s: the file holds more than %s, the limit (see "
+                                "--max-memory)",
+                                path, nnc_format_size(max_len, lim, sizeof lim));
             }
-            size_t ncap = cap * 2 > max_len ? max_len : cap * 2;
+            size_t ncap = cap > max_len / 2 ? max_len : cap * 2;
             unsigned char *nb = realloc(buf, ncap);
             if (!nb) {
                 free(buf);

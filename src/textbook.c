@@ -115,7 +115,7 @@ static nnc_status read_layer_file(const char *path, int n_in, int n_out, int bia
         return s;
     nnc_array w, b;
     char got[96];
-    s = nnc_npz_read_memory(bytes, len, path, "weights", &w);
+    s = nnc_npz_read_memory(bytes, len, path, "weights", &w, 0);
     if (s != NNC_OK) {
         free(bytes);
         return s;
@@ -127,7 +127,7 @@ static nnc_status read_layer_file(const char *path, int n_in, int n_out, int bia
         free(bytes);
         return s;
     }
-    s = nnc_npz_read_memory(bytes, len, path, "bias", &b);
+    s = nnc_npz_read_memory(bytes, len, path, "bias", &b, 0);
     free(bytes);
     if (s != NNC_OK) {
         if (!(bias_optional && s == NNC_ERR_NOT_FOUND)) {
@@ -288,7 +288,7 @@ nnc_status nnc_textbook_shape(const char *dir, int *widths, int max_widths, int 
             break;
         }
         nnc_array w;
-        s = nnc_npz_read_file(path, "weights", &w);
+        s = nnc_npz_read_file(path, "weights", &w, 0);
         if (s != NNC_OK) {
             free(path);
             break;

@@ -2,6 +2,7 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <float.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -32,7 +33,19 @@ int cli_parse_double(const char *cmd, const char *flag, const char *text, double
     char *end;
     errno = 0;
     double v = strtod(text, &end);
-    if (end == text || *end != '\0' || errno == ERANGE || !isfinite(v)) {
+    /* strtod says ERANGE for results too large (HUGE_VAL) and too small to
+     * be a normal double (0 or subnormal): numbers, but not usable ones. */
+    int range = end != text && *end == '\0' &&
+                (errno == ERANGE || (v != 0 && isfinite(v) && fabs(v) < DBL_MIN));
+    if (range) {
+        int small = !isinf(v);
+        char lim[32];
+        cli_format_shortest(lim, sizeof lim, small ? DBL_MIN : DBL_MAX);
+        cli_error(cmd, "%s: '%s' is too %s (the %s magnitude is %s)", flag, text,
+                  small ? "small" : "large", small ? "smallest" : "largest", lim);
+        return 0;
+    }
+    if (end == text || *end != '\0' || !isfinite(v)) {
         cli_error(cmd, "%s: '%s' is not a finite number", flag, text);
         return 0;
     }

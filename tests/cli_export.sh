@@ -236,7 +236,7 @@ grep -q '^void model_predict(const '"$REAL"' \*x, '"$REAL"' \*y)$' "$TMP/stdout.
 grep -q "^static const $REAL model_w1\[1\]" "$TMP/stdout.c" || fail "weights are not $REAL arrays"
 "$NNC" export-c "$TMP/sin_sigmoid.nnc" -o "$TMP/again.c" && cmp -s "$TMP/stdout.c" "$TMP/again.c" ||
     fail "-o FILE and standard output differ"
-ls "$TMP" | grep -q '\.tmp\.' && fail "a temporary file was left in $TMP"
+ls -A "$TMP" | grep -q '^\.nnc-' && fail "a temporary file was left in $TMP"
 
 # --- bad arguments --------------------------------------------------------------
 M="$TMP/sin_sigmoid.nnc"

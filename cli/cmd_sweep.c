@@ -98,7 +98,9 @@ static int check_distinct(const char *flag, const double *v, int n)
     for (int i = 1; i < n; i++) {
         for (int j = 0; j < i; j++) {
             if (v[i] == v[j]) {
-                cli_error(CMD, "%s: %g is listed twice", flag, v[i]);
+                char num[32];
+                cli_format_number(num, sizeof num, v[i]);
+                cli_error(CMD, "%s: %s is listed twice", flag, num);
                 return 0;
             }
         }
@@ -127,7 +129,9 @@ static int parse_int_list(const char *flag, const char *text, long min, long max
                  ((v[i] >= (double)min && v[i] <= (double)max) ||
                   (allow_minus_one && v[i] == -1));
         if (!ok) {
-            cli_error(CMD, "%s: '%g' is not a whole number from %ld to %ld%s", flag, v[i],
+            char num[32];
+            cli_format_number(num, sizeof num, v[i]);
+            cli_error(CMD, "%s: '%s' is not a whole number from %ld to %ld%s", flag, num,
                       min, max, allow_minus_one ? " (or -1)" : "");
             free(v);
             return 0;
@@ -156,7 +160,9 @@ static int parse_eta_list(const char *text, double *out, int *count)
     }
     for (int i = 0; i < n; i++) {
         if (!(v[i] > 0)) {
-            cli_error(CMD, "--eta must be positive (got %g)", v[i]);
+            char num[32];
+            cli_format_number(num, sizeof num, v[i]);
+            cli_error(CMD, "--eta must be positive (got %s)", num);
             free(v);
             return 0;
         }

@@ -381,7 +381,9 @@ int cli_parse_widths(const char *cmd, const char *flag, const char *text, int *w
     }
     for (int i = 0; i < n; i++) {
         if (v[i] != floor(v[i]) || v[i] < 1 || v[i] > 1e6) {
-            cli_error(cmd, "%s: '%g' is not a width from 1 to 1000000", flag, v[i]);
+            char num[32];
+            cli_format_number(num, sizeof num, v[i]);
+            cli_error(cmd, "%s: '%s' is not a width from 1 to 1000000", flag, num);
             free(v);
             return 0;
         }

@@ -177,6 +177,12 @@ expect_error 1 "--eta: '1e-400' is too small" train --eta 1e-400
 expect_error 1 "--eta: '1e400' is too large (the largest magnitude is 1.79" train --eta 1e400
 expect_error 1 "--start: '-1e999' is too large" steps --start -1e999
 
+# Messages quote numbers as given (the shortest text that reads back), not
+# rounded by %g into a value that would have been accepted.
+expect_error 1 "--hidden: '3.0000001' is not a width from 1 to 1000000" train --hidden 3.0000001
+expect_error 1 "--hidden: '2.0000001' is not a whole number from 1" sweep --hidden 2.0000001
+expect_error 1 "--hidden: 10000000 is listed twice" sweep --hidden 1e7,10000000
+
 # Output that cannot be written is a failure (2) named once, never a success.
 for args in "activations" "activations sigmoid --at 0.5" "train sin --epochs 50 --no-save" \
             "--version" "steps"; do

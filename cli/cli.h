@@ -4,6 +4,8 @@
 
 #include "nnc.h"
 
+#include <stdio.h>
+
 /* Each subcommand gets argv[0] = its own name and returns the exit status. */
 int cmd_train(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
@@ -163,7 +165,8 @@ int cli_make_dirs(const char *cmd, const char *dir);
 /* Writes text (malloc'ed, freed here) to path through a temporary file. */
 int cli_write_text(const char *cmd, const char *path, char *text, size_t len);
 /* A training history as CSV: epoch,total_iteration,loss_train,accuracy_train,
- * loss_valid,accuracy_valid, numbers exact (%.17g). */
+ * loss_valid,accuracy_valid, each number the shortest text that reads back
+ * as exactly the same double. */
 int cli_write_history(const char *cmd, const char *path, const nnc_checkpoint *history,
                       size_t count);
 
@@ -178,5 +181,24 @@ void cli_format_shortest(char *buf, size_t size, double x);
 /* For names, tables and messages: whole numbers plainly (10, not 10.0 or
  * 1e+01), others as cli_format_shortest (0.1). */
 void cli_format_number(char *buf, size_t size, double x);
+
+/* A value for a text output (hyperparameters.txt, tables, reports) that can
+ * neither start a line of its own nor break the file's UTF-8: controls
+ * (\n, \t, \r, \xHH for the rest, C1 included), bytes that are not UTF-8
+ * (\xHH) and the backslash (\\) are escaped, and so is every character of
+ * `also` (NULL: none), written as \ and itself ("|" for a Markdown table).
+ * Writes at most size bytes with the '\0' to out (out NULL: nothing) and
+ * returns the escaped length, as snprintf. */
+size_t cli_escape_value(char *out, size_t size, const char *text, const char *also);
+/* Writes text escaped as cli_escape_value to f. */
+void cli_put_value(FILE *f, const char *text, const char *also);
+
+/* A run folder is written by one nnc process at a time: cli_lock_dir takes
+ * an advisory lock on dir/.nnc.lock (created if missing, and left in place)
+ * for as long as *fd stays open, or prints that another run holds it (with
+ * its process id) and returns 0.  cli_unlock_dir(-1) does nothing. */
+#define CLI_LOCK_FILE ".nnc.lock"
+int cli_lock_dir(const char *cmd, const char *dir, int *fd);
+void cli_unlock_dir(int fd);
 
 #endif

@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 /* Inputs, then one width per layer. */
 #define MAX_WIDTHS (NNC_MAX_LAYERS + 1)
@@ -230,6 +232,13 @@ static int parse_args(int argc, char **argv, train_args *a)
                 cli_error("train", "--name: '%s' is not a plain folder name", v);
                 return 0;
             }
+            for (const char *c = v; v && *c; c++) {
+                if ((unsigned char)*c < 0x20 || *c == 0x7f) {
+                    cli_error("train", "--name: a folder name may not hold control "
+                              "characters");
+                    return 0;
+                }
+            }
             if (v && strlen(v) > 255) {
                 cli_error("train", "--name: a folder name has at most 255 bytes (got %zu)",
                           strlen(v));
@@ -369,19 +378,31 @@ static int save_settings(const char *dir, const train_args *a, const int *widths
         return 0;
     }
     fprintf(f, "# nnc %s: the settings and outcome of this training run\n", nnc_version());
-    fprintf(f, "data = %s\n", data_name);
-    if (a->data.train_path)
-        fprintf(f, "train_file = %s\ntest_file = %s\n", a->data.train_path,
-                a->data.test_path);
-    if (a->data.label)
-        fprintf(f, "label_columns = %s\n", a->data.label);
+    /* Names and paths come from the command line and the file system: each
+     * is escaped so that none can add a line (a forged result) of its own. */
+    static const char *const text_keys[] = {"data", "train_file", "test_file",
+                                            "label_columns", "train_labels", "test_labels"};
+    const char *text_values[] = {data_name, a->data.train_path, a->data.test_path,
+                                 a->data.label, a->data.train_labels, a->data.test_labels};
+    for (int k = 0; k < 6; k++) {
+        if (!text_values[k])
+            continue;
+        fprintf(f, "%s = ", text_keys[k]);
+        cli_put_value(f, text_values[k], NULL);
+        fputc('\n', f);
+    }
     fprintf(f, "task = %s\nlayers = ", nnc_task_name(a->task));
     for (int i = 0; i < n_widths; i++)
         fprintf(f, "%s%d", i ? "," : "", widths[i]);
-    fprintf(f, "\nactivation = %s\n", a->activation_text);
-    fprintf(f, "init = %s\n", nnc_init_name(a->init));
-    if (a->init_from)
-        fprintf(f, "init_from = %s\n", a->init_from);
+    fputs("\nactivation = ", f);
+    cli_put_value(f, a->activation_text, NULL);
+    fprintf(f, "\ninit = %s\n", nnc_init_name(a->init));
+    if (a->init_from) {
+        fputs("init_from = ", f);
+        cli_put_value(f, a->init_from, NULL);
+        fputc('\n', f);
+    }
+    fprintf(f, "normalize = %s\n", a->normalize ? "minmax" : "none");
     char eta[32], eps[32], ck[32];
     cli_format_shortest(eta, sizeof eta, a->opt.eta);
     cli_format_shortest(eps, sizeof eps, a->opt.eps);
@@ -397,11 +418,16 @@ static int save_settings(const char *dir, const train_args *a, const int *widths
     fprintf(f, "stopped_early = %d\n", r->stopped_early);
     if (r->history_count) {
         const nnc_checkpoint *c = &r->history[r->history_count - 1];
-        fprintf(f, "loss_valid = %.17g\naccuracy_valid = %.17g\n", c->loss_valid,
-                c->accuracy_valid);
+        char loss[32], acc[32];
+        cli_format_shortest(loss, sizeof loss, c->loss_valid);
+        cli_format_shortest(acc, sizeof acc, c->accuracy_valid);
+        fprintf(f, "loss_valid = %s\naccuracy_valid = %s\n", loss, acc);
     }
-    if (!isnan(test_accuracy))
-        fprintf(f, "test_accuracy = %.17g\n", test_accuracy);
+    if (!isnan(test_accuracy)) {
+        char acc[32];
+        cli_format_shortest(acc, sizeof acc, test_accuracy);
+        fprintf(f, "test_accuracy = %s\n", acc);
+    }
     if (interrupted)
         fprintf(f, "interrupted = 1\n");
     fclose(f);
@@ -723,8 +749,36 @@ static int join_history(const nnc_model *prev, nnc_train_result *r)
     return 1;
 }
 
-/* Writes dir/model.nnc: the network, its scaling, the state to resume from, the whole history and provenance. */
-static int save_model(const char *dir, nnc_model *m, const train_args *a,
+/* What was learned is never lost: when the model cannot be written where
+ * asked, it goes to the current folder, else $TMPDIR, else /tmp, under a
+ * new name, and the message says where.  Returns 1 if it was written. */
+static int rescue_model(const nnc_model *m, const char *wanted)
+{
+    const char *tmpdir = getenv("TMPDIR");
+    const char *places[] = {".", tmpdir && *tmpdir ? tmpdir : "/tmp", "/tmp"};
+    char when[32], path[4200];
+    cli_utc_now(when, sizeof when);
+    for (char *c = when; *c; c++)
+        *c = *c == ':' ? '-' : *c;
+    for (int i = 0; i < 3; i++) {
+        snprintf(path, sizeof path, "%s/nnc-rescued-%s-%ld.nnc", places[i], when,
+                 (long)getpid());
+        struct stat st;
+        if (stat(path, &st) == 0 || nnc_model_save(m, path) != NNC_OK)
+            continue;
+        fprintf(stderr, "nnc train: the model could not be written to %s, so it was saved "
+                "as %s instead (carry on with: nnc train --resume %s)\n", wanted, path, path);
+        return 1;
+    }
+    cli_error("train", "the model could not be written anywhere (%s, ., $TMPDIR, /tmp): what "
+              "was learned is lost", wanted);
+    return 0;
+}
+
+/* Writes dir/model.nnc: the network, its scaling, the state to resume from,
+ * the whole history and provenance (dir_ok 0: the run folder is gone, so
+ * the model is rescued elsewhere; 0 is returned either way it fails). */
+static int save_model(const char *dir, int dir_ok, nnc_model *m, const train_args *a,
                       const cli_data *data, const int *widths, int n_widths,
                       nnc_train_result *r, nnc_status ts, double test_accuracy)
 {
@@ -745,10 +799,18 @@ static int save_model(const char *dir, nnc_model *m, const train_args *a,
         memcpy(m->history, r->history, r->history_count * sizeof *m->history);
     m->history_count = r->history_count;
     nnc_status s = describe_model(m, a, data, widths, n_widths, r, ts, test_accuracy);
-    if (s == NNC_OK)
-        s = nnc_model_save(m, path);
     if (s != NNC_OK) {
         cli_status_error("train", s);
+        return 0;
+    }
+    if (!dir_ok) {
+        rescue_model(m, path);
+        return 0;
+    }
+    s = nnc_model_save(m, path);
+    if (s != NNC_OK) {
+        cli_status_error("train", s);
+        rescue_model(m, path);
         return 0;
     }
     return 1;
@@ -770,7 +832,7 @@ int cmd_train(int argc, char **argv)
             free(a.resumed_data[k]);
         return data.exit_status;
     }
-    int status = CLI_USAGE;
+    int status = CLI_USAGE, lock_fd = -1;
     nnc_net *net = NULL;
     nnc_train_result result = {0};
     run_log log = {0};
@@ -883,6 +945,11 @@ int cmd_train(int argc, char **argv)
             int k = snprintf(name, sizeof name, "%s_", data.name);
             for (int i = 0; i < n_widths && k < (int)sizeof name; i++)
                 k += snprintf(name + k, sizeof name - (size_t)k, "%d", widths[i]);
+            /* From a file's name: a control character (a newline) has no
+             * place in a folder's. */
+            for (char *c = name; *c; c++)
+                if ((unsigned char)*c < 0x20 || *c == 0x7f)
+                    *c = '_';
         }
         dir_ok = snprintf(dir, sizeof dir, "%s/%s", a.out, name) < (int)sizeof dir;
     }
@@ -892,6 +959,26 @@ int cmd_train(int argc, char **argv)
     }
     if (a.save && !cli_check_out_dir("train", "run folder", dir))
         goto done;
+    if (a.resume)
+        a.normalize = model.x_scaling.n > 0; /* as the model was trained */
+    /* Everything that can fail when saving is tried before training, so that
+     * no run is lost to a bad name or folder: that the model file can record
+     * the run's settings, and the run folder, made now and locked for the
+     * whole run so that a second run cannot mix its files into it. */
+    if (a.save) {
+        nnc_model probe = {0};
+        nnc_train_result none = {0};
+        s = describe_model(&probe, &a, &data, widths, n_widths, &none, NNC_OK, NAN);
+        nnc_model_free(&probe);
+        if (s != NNC_OK) {
+            cli_error("train", "%s: the model file could not record this run, so it was "
+                      "not started", nnc_last_error());
+            status = s == NNC_ERR_MEMORY ? CLI_FAILED : CLI_USAGE;
+            goto done;
+        }
+        if (!cli_make_dirs("train", dir) || !cli_lock_dir("train", dir, &lock_fd))
+            goto done;
+    }
 
     int n_train, n_valid, ipe;
     long ck_iter, total_iterations = 0;
@@ -941,9 +1028,13 @@ int cmd_train(int argc, char **argv)
         nnc_net_free(model.net); /* a resumed model's copy for max_batch 1 */
         model.net = net;
         net = NULL;
-        int ok = join_history(&model, &result) && cli_make_dirs("train", dir);
-        ok = ok && save_model(dir, &model, &a, &data, widths, n_widths, &result, ts,
-                              test_accuracy);
+        /* The folder was made before training; made again in case it went
+         * meanwhile.  If the model cannot be written there, save_model
+         * writes it elsewhere and says where. */
+        int ok = join_history(&model, &result);
+        int dir_ok2 = ok && cli_make_dirs("train", dir);
+        ok = ok && save_model(dir, dir_ok2, &model, &a, &data, widths, n_widths,
+                              &result, ts, test_accuracy);
         ok = ok && save_run(dir, &a, model.net, &data, widths, n_widths, &result, test_accuracy,
                             name, log.text_buf ? log.text_buf : "");
         if (!ok)
@@ -953,6 +1044,7 @@ int cmd_train(int argc, char **argv)
                     "history, charts; see report.html)\n", dir, n_layers);
     }
 done:
+    cli_unlock_dir(lock_fd);
     free(log.text_buf);
     nnc_train_result_free(&result);
     nnc_net_free(net);

@@ -16,7 +16,7 @@ case "$NNC" in *memcheck*) SLOW=1 ;; *) SLOW=0 ;; esac
 "$NNC" train sin --epochs 200 --quiet --out "$TMP" --name full >"$TMP/full.log" 2>"$TMP/err" ||
     fail "training exited $?: $(cat "$TMP/err")"
 [ -s "$TMP/full/model.nnc" ] || fail "no model.nnc in the run folder"
-ls "$TMP/full" | grep -q '\.tmp\.' && fail "temporary files left in the run folder"
+ls -A "$TMP/full" | grep -q '^\.nnc-' && fail "temporary files left in the run folder"
 
 # --- resume: 100 + 100 epochs give bitwise the weights of 200 -----------
 "$NNC" train sin --epochs 100 --quiet --out "$TMP" --name half >"$TMP/half.log" 2>"$TMP/err" ||
@@ -124,25 +124,34 @@ BIG=(train --train "$TMP/tiny.csv" --test "$TMP/tiny.csv" --hidden 1500,1500 --b
      --epochs 1 --checkpoint 1 --quiet --out "$TMP" --name big)
 "$NNC" "${BIG[@]}" >/dev/null 2>"$TMP/err" || fail "big run exited $?: $(cat "$TMP/err")"
 cp "$TMP/big/model.nnc" "$TMP/first.nnc"
+# The model's temporary: one of the folder's .nnc-<pid>-XXXXXX files that
+# starts as a model file does (the weight files' start with PK).
+model_tmp() {
+    local t
+    for t in "$TMP"/big/.nnc-*-??????; do
+        [ -f "$t" ] && [ "$(head -c 4 "$t" 2>/dev/null | tail -c 3)" = NNC ] && return 0
+    done
+    return 1
+}
 caught=0
 for seed in 2 3 4 5 6 7 8 9; do
     "$NNC" "${BIG[@]}" --seed "$seed" >/dev/null 2>&1 &
     pid=$!
     while kill -0 "$pid" 2>/dev/null; do
-        if compgen -G "$TMP/big/model.nnc.tmp.*" >/dev/null; then
+        if model_tmp; then
             kill -9 "$pid" 2>/dev/null
             break
         fi
     done
     wait "$pid" 2>/dev/null
-    if compgen -G "$TMP/big/model.nnc.tmp.*" >/dev/null; then
+    if model_tmp; then
         # Killed while the new file was half written: the old one is intact.
         caught=$((caught + 1))
         cmp -s "$TMP/big/model.nnc" "$TMP/first.nnc" || fail "model.nnc changed by a killed save (seed $seed)"
-        rm -f "$TMP"/big/model.nnc.tmp.*
     else
         cp "$TMP/big/model.nnc" "$TMP/first.nnc" # the save finished first: the new model stands
     fi
+    rm -f "$TMP"/big/.nnc-*-??????
     "$NNC" predict "$TMP/big/model.nnc" "$TMP/tiny.csv" --label -1 >/dev/null 2>"$TMP/err" ||
         fail "model.nnc unreadable after a kill (seed $seed): $(cat "$TMP/err")"
     [ $caught -ge 2 ] && break
@@ -160,7 +169,7 @@ rc=$?
 [ $rc = 2 ] || fail "full disk: exit $rc (want 2): $(cat "$TMP/err")"
 grep -q "model.nnc" "$TMP/err" || fail "full disk: message names no file: $(cat "$TMP/err")"
 [ -e "$TMP/disk/model.nnc" ] && fail "full disk left a model.nnc"
-compgen -G "$TMP/disk/*.tmp.*" >/dev/null && fail "full disk left temporary files"
+compgen -G "$TMP/disk/.nnc-*-??????" >/dev/null && fail "full disk left temporary files"
 
 # --- too little memory: an error, not a crash -----------------------------
 # (Sanitizer builds reserve terabytes of shadow memory and cannot run under

@@ -27,7 +27,7 @@ RUN="$TMP/sin_111"
 for f in wb1.npz wb2.npz history.csv hyperparameters.txt; do
     [ -s "$RUN/$f" ] || fail "run folder lacks $f"
 done
-ls "$RUN" | grep -q '\.tmp\.' && fail "a temporary file was left in $RUN"
+ls -A "$RUN" | grep -q '^\.nnc-' && fail "a temporary file was left in $RUN"
 [ "$(head -1 "$RUN/history.csv")" = "epoch,total_iteration,loss_train,accuracy_train,loss_valid,accuracy_valid" ] ||
     fail "history.csv header"
 [ "$(wc -l <"$RUN/history.csv")" = 101 ] || fail "history.csv should have 100 rows"

@@ -126,6 +126,23 @@ run plot "$tmp/bare.csv"
 if [ "$rc" -ne 1 ] || ! grep -q bare.csv "$tmp/err"; then
     fail "plot of a CSV without a header: rc $rc, stderr '$(cat "$tmp/err")'"
 fi
+# Counts outside int/long: refused before the (undefined) conversion; the
+# sanitizer build's float-cast-overflow would print "runtime error".
+hdr=epoch,total_iteration,loss_train,accuracy_train,loss_valid,accuracy_valid
+for bad in '1e300,10' '-1,10' '2.5,10' '3,1e300' '3,-7'; do
+    printf '%s\n1,10,0.5,0.5,0.5,0.5\n%s,0.4,0.6,0.4,0.6\n' "$hdr" "$bad" >"$tmp/bad_hist.csv"
+    run plot "$tmp/bad_hist.csv" --out "$tmp/bad_hist.svg"
+    if [ "$rc" -ne 1 ] || ! grep -q 'bad_hist.csv: data row 2: ' "$tmp/err" ||
+       grep -q 'runtime error' "$tmp/err"; then
+        fail "plot of a history with '$bad': rc $rc, stderr '$(cat "$tmp/err")'"
+    fi
+done
+printf '%s\n2147483647,9007199254740992,0.5,0.5,0.5,0.5\n' "$hdr" >"$tmp/big_hist.csv"
+run plot "$tmp/big_hist.csv" --out "$tmp/big_hist.svg"
+if [ "$rc" -ne 0 ] || grep -q 'runtime error' "$tmp/err"; then
+    fail "plot of a history at the largest counts: rc $rc, stderr '$(cat "$tmp/err")'"
+fi
+check_svg "$tmp/big_hist.svg"
 run plot
 if [ "$rc" -ne 1 ]; then fail "plot without files exited $rc, want 1"; fi
 run plot "$h1" --bogus

@@ -256,8 +256,10 @@ done:
 static void activation_title(const nnc_activation_info *info, double param, char *buf,
                              size_t size)
 {
+    char value[48];
+    nnc_format_number(value, sizeof value, 'g', 6, param);
     if (info->param_name)
-        snprintf(buf, size, "%s (%s=%g)", info->name, info->param_name, param);
+        snprintf(buf, size, "%s (%s=%s)", info->name, info->param_name, value);
     else
         snprintf(buf, size, "%s", info->name);
 }

@@ -3,6 +3,7 @@
  * regions).  The figure is kept as data and rendered on demand. */
 #include "internal.h"
 
+#include <locale.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -173,6 +174,36 @@ static void sb_text(sbuf *b, const char *s)
     }
 }
 
+int nnc_format_number(char *buf, size_t size, char conv, int prec, double v)
+{
+    /* printf writes the decimal point of the thread's LC_NUMERIC (no digit
+     * grouping without the ' flag): format, then put '.' in its place. */
+    char t[400]; /* %.40f of 1e308: 309 digits, the point and 40 decimals */
+    if (prec < 0)
+        prec = 0;
+    if (prec > 40)
+        prec = 40;
+    int n = conv == 'f'   ? snprintf(t, sizeof t, "%.*f", prec, v)
+            : conv == 'e' ? snprintf(t, sizeof t, "%.*e", prec, v)
+                          : snprintf(t, sizeof t, "%.*g", prec, v);
+    if (n < 0 || (size_t)n >= sizeof t) {
+        n = 0;
+        t[0] = '\0';
+    }
+    const struct lconv *lc = localeconv();
+    const char *point = lc && lc->decimal_point && lc->decimal_point[0] ? lc->decimal_point : ".";
+    size_t plen = strlen(point);
+    char *at = strcmp(point, ".") != 0 ? strstr(t, point) : NULL;
+    if (at) {
+        *at = '.';
+        memmove(at + 1, at + plen, strlen(at + plen) + 1);
+        n -= (int)plen - 1;
+    }
+    if (size > 0)
+        snprintf(buf, size, "%s", t);
+    return n;
+}
+
 /* A coordinate: at most 2 decimals, trailing zeros dropped, never "-0",
  * never "nan"; absurd values are clamped. */
 static void sb_num(sbuf *b, double v)
@@ -184,7 +215,7 @@ static void sb_num(sbuf *b, double v)
         v = 1e6;
     if (v < -1e6)
         v = -1e6;
-    snprintf(t, sizeof t, "%.2f", v);
+    nnc_format_number(t, sizeof t, 'f', 2, v);
     size_t len = strlen(t);
     while (len > 0 && t[len - 1] == '0')
         len--;
@@ -237,7 +268,7 @@ static void label_ticks(plot_axis *a, int log_values)
     for (int prec = 6; prec <= 15; prec++) {
         for (int k = 0; k < a->n_ticks; k++) {
             double v = log_values ? pow(10, a->ticks[k]) : a->ticks[k];
-            snprintf(a->labels[k], sizeof a->labels[k], "%.*g", prec, v);
+            nnc_format_number(a->labels[k], sizeof a->labels[k], 'g', prec, v);
             if (strcmp(a->labels[k], "-0") == 0)
                 strcpy(a->labels[k], "0");
         }
@@ -754,8 +785,12 @@ static void render_grid(sbuf *b, const plot_panel *pn, const plot_axis *ax, cons
                 sb_num(b, (px0 + px1) / 2);
                 SB_LIT(b, "\" y=\"");
                 sb_num(b, (py0 + py1) / 2 + FONT_TICK * 0.35);
-                sb_printf(b, "\" text-anchor=\"middle\" font-size=\"%g\" fill=\"%s\">%.3g</text>\n",
-                          FONT_TICK, t > 0.6 ? "#000000" : "#ffffff", v);
+                char value[48];
+                nnc_format_number(value, sizeof value, 'g', 3, v);
+                SB_LIT(b, "\" text-anchor=\"middle\" font-size=\"");
+                sb_num(b, FONT_TICK);
+                sb_printf(b, "\" fill=\"%s\">%s</text>\n", t > 0.6 ? "#000000" : "#ffffff",
+                          value);
             }
             j += run;
         }
@@ -921,7 +956,9 @@ static void render_legend(sbuf *b, const plot_panel *pn, const plot_axis *ax, co
         sb_num(b, xs + sample + pad);
         SB_LIT(b, "\" y=\"");
         sb_num(b, y + FONT_TICK * 0.35);
-        sb_printf(b, "\" font-size=\"%g\">", FONT_TICK);
+        SB_LIT(b, "\" font-size=\"");
+        sb_num(b, FONT_TICK);
+        SB_LIT(b, "\">");
         sb_text(b, se->label);
         SB_LIT(b, "</text>\n");
         row++;
@@ -1028,7 +1065,9 @@ static void render_panel(sbuf *b, const plot_panel *pn, int index, double cx, do
         SB_LIT(b, "h-4\"/>\n");
     }
     SB_LIT(b, "</g>\n");
-    sb_printf(b, "<g font-size=\"%g\" fill=\"#333333\">\n", FONT_TICK);
+    SB_LIT(b, "<g font-size=\"");
+    sb_num(b, FONT_TICK);
+    SB_LIT(b, "\" fill=\"#333333\">\n");
     for (int k = 0; k < ax.n_ticks; k++) {
         SB_LIT(b, "<text class=\"xtick\" text-anchor=\"middle\" x=\"");
         sb_num(b, px_x(&ax, &ar, ax.ticks[k]));
@@ -1050,7 +1089,9 @@ static void render_panel(sbuf *b, const plot_panel *pn, int index, double cx, do
     SB_LIT(b, "</g>\n");
 
     if (pn->x_label) {
-        sb_printf(b, "<text text-anchor=\"middle\" font-size=\"%g\" x=\"", FONT_LABEL);
+        SB_LIT(b, "<text text-anchor=\"middle\" font-size=\"");
+        sb_num(b, FONT_LABEL);
+        SB_LIT(b, "\" x=\"");
         sb_num(b, (ar.left + ar.right) / 2);
         SB_LIT(b, "\" y=\"");
         sb_num(b, cy + ch - 8);
@@ -1061,8 +1102,9 @@ static void render_panel(sbuf *b, const plot_panel *pn, int index, double cx, do
     if (pn->y_label) {
         /* rotated about its own anchor point */
         double x = cx + 8 + FONT_LABEL, y = (ar.top + ar.bottom) / 2;
-        sb_printf(b, "<text text-anchor=\"middle\" font-size=\"%g\" transform=\"translate(",
-                  FONT_LABEL);
+        SB_LIT(b, "<text text-anchor=\"middle\" font-size=\"");
+        sb_num(b, FONT_LABEL);
+        SB_LIT(b, "\" transform=\"translate(");
         sb_num(b, x);
         SB_LIT(b, " ");
         sb_num(b, y);
@@ -1071,8 +1113,9 @@ static void render_panel(sbuf *b, const plot_panel *pn, int index, double cx, do
         SB_LIT(b, "</text>\n");
     }
     if (pn->title) {
-        sb_printf(b, "<text text-anchor=\"middle\" font-size=\"%g\" font-weight=\"bold\" x=\"",
-                  FONT_PANEL);
+        SB_LIT(b, "<text text-anchor=\"middle\" font-size=\"");
+        sb_num(b, FONT_PANEL);
+        SB_LIT(b, "\" font-weight=\"bold\" x=\"");
         sb_num(b, (ar.left + ar.right) / 2);
         SB_LIT(b, "\" y=\"");
         sb_num(b, ar.top - 9);
@@ -1104,7 +1147,9 @@ nnc_status nnc_plot_svg(const nnc_plot *plot, char **svg, size_t *len)
     double top = 0;
     if (plot->title) {
         top = FONT_TITLE + 16;
-        sb_printf(&b, "<text text-anchor=\"middle\" font-size=\"%g\" x=\"", FONT_TITLE);
+        SB_LIT(&b, "<text text-anchor=\"middle\" font-size=\"");
+        sb_num(&b, FONT_TITLE);
+        SB_LIT(&b, "\" x=\"");
         sb_num(&b, plot->width / 2.0);
         SB_LIT(&b, "\" y=\"");
         sb_num(&b, FONT_TITLE + 6);

@@ -22,6 +22,11 @@ void nnc_clear_error(void);
  * like snprintf. */
 int nnc_format_number(char *buf, size_t size, char conv, int prec, double v);
 
+/* Colours panel p's grid (nnc_plot_grid) by class: a cell holding k = 0, 1,
+ * ... takes the colour of the panel's series k, so that decision regions
+ * match the points of the same class (src/plot.c). */
+nnc_status nnc_plot_grid_by_series(nnc_plot *plot, int p);
+
 /* Copies untrusted text s[0..n) into buf for an error message: control
  * characters become '?', bytes >= 0x80 are kept only with keep_utf8, and a
  * long text is shortened with "...".  Returns buf. */

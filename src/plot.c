@@ -3,6 +3,7 @@
  * regions).  The figure is kept as data and rendered on demand. */
 #include "internal.h"
 
+#include <limits.h>
 #include <locale.h>
 #include <math.h>
 #include <stdarg.h>
@@ -34,6 +35,7 @@ typedef struct plot_series {
 typedef struct plot_grid {
     double x_min, x_max, y_min, y_max;
     int nx, ny, show_values;
+    int by_series; /* cell value k takes the colour of the panel's series k */
     double *values; /* (ny, nx), row 0 at y_min; NULL: no grid */
 } plot_grid;
 
@@ -607,7 +609,20 @@ nnc_status nnc_plot_grid(nnc_plot *plot, int p, double x_min, double x_max, doub
     pn->grid.nx = nx;
     pn->grid.ny = ny;
     pn->grid.show_values = show_values != 0;
+    pn->grid.by_series = 0;
     pn->used = 1;
+    return NNC_OK;
+}
+
+nnc_status nnc_plot_grid_by_series(nnc_plot *plot, int p)
+{
+    plot_panel *pn = NULL;
+    nnc_status s = get_panel(plot, p, "nnc_plot_grid_by_series", &pn);
+    if (s != NNC_OK)
+        return s;
+    if (!pn->grid.values)
+        return nnc_fail(NNC_ERR_ARGUMENT, "nnc_plot_grid_by_series: panel %d has no grid", p);
+    pn->grid.by_series = 1;
     return NNC_OK;
 }
 
@@ -767,7 +782,16 @@ static void render_grid(sbuf *b, const plot_panel *pn, const plot_axis *ax, cons
                 continue;
             }
             char colour[8];
-            scale_colour(span > 0 ? (v - rv.lo) / span : 0.5, colour);
+            if (g->by_series) {
+                /* a series index: whole, from 0 (checked before the cast) */
+                if (!(v >= 0 && v <= INT_MAX && v == floor(v))) {
+                    j += run;
+                    continue;
+                }
+                snprintf(colour, sizeof colour, "%s", PALETTE[(int)v % PALETTE_SIZE]);
+            } else {
+                scale_colour(span > 0 ? (v - rv.lo) / span : 0.5, colour);
+            }
             double px0 = px_x(ax, ar, g->x_min + j * dx);
             double px1 = px_x(ax, ar, g->x_min + (j + run) * dx);
             SB_LIT(b, "<rect x=\"");

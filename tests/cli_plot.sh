@@ -111,6 +111,21 @@ if [ "$(cat "$tmp/out")" != "comparison.svg" ]; then
 fi
 check_svg "$tmp/runs/comparison.svg"
 
+# --- decision chart of labels 1..3: named as predict prints them ---
+awk 'BEGIN { print "class,x,y"; for (i = 0; i < 6; i++) for (j = 0; j < 6; j++) {
+    x = (i + 0.5) / 6; y = (j + 0.37) / 6; printf "%d,%.4f,%.4f\n", 1 + int((x + y) * 1.5), x, y } }' >"$tmp/three.csv"
+run train --train "$tmp/three.csv" --test "$tmp/three.csv" --label 0 --task multiclass \
+    --epochs 50 --quiet --out "$tmp/runs" --name mc
+if [ "$rc" -ne 0 ]; then fail "train multiclass exited $rc: $(cat "$tmp/err")"; fi
+dec="$tmp/runs/mc/result.svg"
+check_svg "$dec"
+for k in 1 2 3; do
+    if ! grep -q ">label $k</text>" "$dec"; then fail "decision chart lacks 'label $k'"; fi
+done
+if grep -q -E '>(label 0|class [0-9])</text>' "$dec"; then
+    fail "decision chart names a class other than by its label: $(grep -o -E '>(label 0|class [0-9])<' "$dec" | head -1)"
+fi
+
 # --- errors ---
 run plot "$tmp/nosuch.csv"
 if [ "$rc" -eq 0 ] || ! grep -q nosuch.csv "$tmp/err"; then

@@ -163,7 +163,7 @@ static void test_charts(void)
     CHECK_OK(nnc_dataset_create(&cds, cx, cy, 4, 2, 1));
     p = NULL;
     if (cls && cds)
-        CHECK_OK(nnc_chart_decision(&p, cls, cds, "decision"));
+        CHECK_OK(nnc_chart_decision(&p, cls, cds, 0, "decision"));
     if (p)
         free(check_svg(p, "decision"));
     nnc_dataset_free(cds);

@@ -2,6 +2,8 @@
  * one run as the textbook's figure 9-10, several overlaid for comparison. */
 #include "cli.h"
 
+#include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -118,8 +120,26 @@ static int read_history(history *h)
     for (size_t r = 0; r < rows && ok; r++) {
         const double *row = a.data + r * cols;
         nnc_checkpoint *c = &h->rows[r];
-        c->epoch = (int)row[idx[0]];
-        c->total_iteration = it >= 0 ? (long)row[it] : 0;
+        /* Converting a double outside int's (long's) range is undefined:
+         * the file's counts are checked first. */
+        double ep = row[idx[0]], ti = it >= 0 ? row[it] : 0;
+        if (!(ep >= 0 && ep <= INT_MAX && ep == floor(ep))) {
+            cli_error(CMD, "%s: data row %zu: epoch %g is not a whole number from 0 to %d",
+                      h->path, r + 1, ep, INT_MAX);
+            ok = 0;
+            break;
+        }
+        /* (double)LONG_MAX rounds up to 2^63 with a 64-bit long: the bound
+         * is 2^53 there (every whole double below it is exact). */
+        double ti_max = LONG_MAX < 9007199254740992 ? (double)LONG_MAX : 9007199254740992.0;
+        if (!(ti >= 0 && ti <= ti_max && ti == floor(ti))) {
+            cli_error(CMD, "%s: data row %zu: total_iteration %g is not a whole number from "
+                           "0 to %.0f", h->path, r + 1, ti, ti_max);
+            ok = 0;
+            break;
+        }
+        c->epoch = (int)ep;
+        c->total_iteration = (long)ti;
         c->loss_train = row[idx[1]];
         c->accuracy_train = row[idx[2]];
         c->loss_valid = row[idx[3]];

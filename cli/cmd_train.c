@@ -494,7 +494,7 @@ static int save_run(const char *dir, const train_args *a, nnc_net *net, const cl
                         &svgs[n_figs]);
         n_figs += ok;
     } else if (ok && a->task != NNC_TASK_FITTING && n_in == 2) {
-        s = nnc_chart_decision(&plot, net, data->train, title);
+        s = nnc_chart_decision(&plot, net, data->train, data->first_label, title);
         ok = save_chart(dir, "result.svg", s, plot, "Decision regions with the training "
                         "samples", &figs[n_figs], &svgs[n_figs]);
         n_figs += ok;

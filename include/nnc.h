@@ -689,9 +689,11 @@ nnc_status nnc_chart_history(nnc_plot **out, const nnc_checkpoint *history, size
 nnc_status nnc_chart_fit(nnc_plot **out, nnc_net *net, const nnc_dataset *train,
                      const nnc_dataset *test, const char *title);
 /* For 2 inputs and a classifier: the decision regions over the samples'
- * bounding box, with the samples drawn by class. */
+ * bounding box, with the samples drawn by class, each region in the colour
+ * of its class's samples.  Class k is named "label <first_label + k>", the
+ * label nnc_model's label_base gives it (0 for 0/1 labels). */
 nnc_status nnc_chart_decision(nnc_plot **out, nnc_net *net, const nnc_dataset *data,
-                          const char *title);
+                              int first_label, const char *title);
 /* Figures 8-2, 8-3: f and f' over the row's plot range (200 points), axes
  * "input : z" and "output : a", grid. */
 nnc_status nnc_chart_activation(nnc_plot **out, const nnc_activation_info *info, double param);

@@ -15,6 +15,18 @@ nnc_status nnc_fail(nnc_status status, const char *fmt, ...) NNC_PRINTF(2, 3);
 /* Forgets the previous detail message. */
 void nnc_clear_error(void);
 
+/* One number as printf's "%.<prec>f" (conv 'f'), "%.<prec>g" or "%.<prec>e"
+ * writes it in the C locale ('.' as decimal point), whatever locale the
+ * program has set: every number the library writes as text goes through it
+ * (src/plot.c).  prec: 0 to 40.  Returns the length, truncated to fit size
+ * like snprintf. */
+int nnc_format_number(char *buf, size_t size, char conv, int prec, double v);
+
+/* Colours panel p's grid (nnc_plot_grid) by class: a cell holding k = 0, 1,
+ * ... takes the colour of the panel's series k, so that decision regions
+ * match the points of the same class (src/plot.c). */
+nnc_status nnc_plot_grid_by_series(nnc_plot *plot, int p);
+
 /* Copies untrusted text s[0..n) into buf for an error message: control
  * characters become '?', bytes >= 0x80 are kept only with keep_utf8, and a
  * long text is shortened with "...".  Returns buf. */

@@ -120,7 +120,7 @@ awk 'BEGIN { print "class,x,y"; for (i = 0; i < 20; i++) for (j = 0; j < 20; j++
 awk 'END { exit !($1 >= 0.95) }' "$TMP/bin.log" || fail "binary test accuracy $(tail -1 "$TMP/bin.log") < 0.95"
 [ -s "$TMP/binary_241/wb2.npz" ] || fail "binary run folder binary_241 missing"
 # Two inputs and a classifier: result.svg shows the decision regions.
-grep -q 'class 1' "$TMP/binary_241/result.svg" 2>/dev/null || fail "binary run lacks its decision-region chart"
+grep -q '>label 1<' "$TMP/binary_241/result.svg" 2>/dev/null || fail "binary run lacks its decision-region chart"
 "$NNC" train --train "$TMP/three.csv" --test "$TMP/three.csv" --label 0 --task multiclass \
     --layers 2,8,3 --activation relu --eta 0.1 --epochs 300 --checkpoint 100 --out "$TMP" >"$TMP/mc.log" 2>"$TMP/mc.err" ||
     fail "multiclass CSV run: $(cat "$TMP/mc.err")"

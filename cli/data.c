@@ -207,8 +207,10 @@ static int class_labels_ok(const char *cmd, const nnc_dataset *ds, const char *w
     for (int r = 0; r < nnc_dataset_rows(ds); r++) {
         double v = (double)y[r];
         if (v != floor(v) || v < INT_MIN || v > INT_MAX) {
-            cli_error(cmd, "%s: row %d: label %.17g: multiclass labels must be integers "
-                      "from %d to %d (class numbers)", what, r + 1, v, INT_MIN, INT_MAX);
+            int rounded = sizeof(nnc_real) < sizeof(double) && fabs(v) > 16777216;
+            cli_error(cmd, "%s: row %d: label %.17g%s: multiclass labels must be integers "
+                      "from %d to %d (class numbers)", what, r + 1, v,
+                      rounded ? " (as float holds it)" : "", INT_MIN, INT_MAX);
             return 0;
         }
         if (lo_hi && (v < lo_hi[0] || v > lo_hi[1])) {

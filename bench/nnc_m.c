@@ -35,8 +35,8 @@ int main(int argc, char **argv)
     snprintf(p3, sizeof p3, "%s/t10k-images-idx3-ubyte.gz", dir);
     snprintf(p4, sizeof p4, "%s/t10k-labels-idx1-ubyte.gz", dir);
     nnc_dataset *train, *test;
-    if (nnc_dataset_load_idx(&train, p1, p2, 1 / 255.0, 10) != NNC_OK ||
-        nnc_dataset_load_idx(&test, p3, p4, 1 / 255.0, 10) != NNC_OK)
+    if (nnc_dataset_load_idx(&train, p1, p2, 1 / 255.0, 10, 0) != NNC_OK ||
+        nnc_dataset_load_idx(&test, p3, p4, 1 / 255.0, 10, 0) != NNC_OK)
         bench_die(nnc_last_error());
 
     const int widths[] = {784, 128, 64, 10};

@@ -4,6 +4,8 @@
 
 #include "nnc.h"
 
+#include <stdio.h>
+
 /* Each subcommand gets argv[0] = its own name and returns the exit status. */
 int cmd_train(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
@@ -36,6 +38,13 @@ int cli_parse_int(const char *cmd, const char *flag, const char *text, long min,
                   long max, int *out);
 /* A seed: a whole number from 0 to 2^64 - 1. */
 int cli_parse_seed(const char *cmd, const char *text, uint64_t *out);
+/* --max-memory SIZE: bytes, or K, M, G, T (powers of 1024): "256M", "4G". */
+int cli_parse_size(const char *cmd, const char *flag, const char *text, size_t *out);
+/* The --max-memory help line every command that reads data prints. */
+#define CLI_MAX_MEMORY_HELP                                                              \
+    "  --max-memory SIZE       refuse input that would need more memory, in bytes\n"   \
+    "                          or with K, M, G, T (256M, 4G; default: half the\n"     \
+    "                          physical memory)\n"
 /* --kernels: 1 if nnc_net_set_kernels can take `text` here, else 0 after an
  * error that lists the kernels this build and CPU have. */
 int cli_parse_kernels(const char *cmd, const char *text);
@@ -84,9 +93,10 @@ const char *cli_option(const char *cmd, int argc, char **argv, int *i, const cha
 typedef struct cli_data_source {
     const char *builtin, *train_path, *test_path, *label;
     const char *train_labels, *test_labels; /* IDX label files, or NULL */
+    size_t max_memory;                      /* --max-memory; 0: the default */
 } cli_data_source;
 
-/* Consumes --train, --test, --label, --train-labels or --test-labels at
+/* Consumes --train, --test, --label, --train-labels, --test-labels or --max-memory at
  * argv[*i] into src; returns 1 if it did, 0 if argv[*i] is another
  * argument, -1 on a missing, empty or repeated value. */
 int cli_data_option(const char *cmd, int argc, char **argv, int *i, cli_data_source *src,
@@ -102,6 +112,9 @@ typedef struct cli_data {
     char sha256[65];      /* SHA-256 of the training data's bytes, "" if unknown */
     int first_label;      /* multiclass: the label of class 0 (the smallest
                              training label; 0 for IDX); 0 otherwise */
+    size_t max_memory;    /* the memory limit the data was loaded under */
+    int exit_status;      /* after a failed cli_load_data: CLI_FAILED when out of
+                             memory, else CLI_USAGE (bad input, a --max-memory refusal) */
 } cli_data;
 int cli_load_data(const char *cmd, const cli_data_source *src, nnc_task task,
                   cli_data *out);
@@ -152,7 +165,8 @@ int cli_make_dirs(const char *cmd, const char *dir);
 /* Writes text (malloc'ed, freed here) to path through a temporary file. */
 int cli_write_text(const char *cmd, const char *path, char *text, size_t len);
 /* A training history as CSV: epoch,total_iteration,loss_train,accuracy_train,
- * loss_valid,accuracy_valid, numbers exact (%.17g). */
+ * loss_valid,accuracy_valid, each number the shortest text that reads back
+ * as exactly the same double. */
 int cli_write_history(const char *cmd, const char *path, const nnc_checkpoint *history,
                       size_t count);
 
@@ -167,5 +181,24 @@ void cli_format_shortest(char *buf, size_t size, double x);
 /* For names, tables and messages: whole numbers plainly (10, not 10.0 or
  * 1e+01), others as cli_format_shortest (0.1). */
 void cli_format_number(char *buf, size_t size, double x);
+
+/* A value for a text output (hyperparameters.txt, tables, reports) that can
+ * neither start a line of its own nor break the file's UTF-8: controls
+ * (\n, \t, \r, \xHH for the rest, C1 included), bytes that are not UTF-8
+ * (\xHH) and the backslash (\\) are escaped, and so is every character of
+ * `also` (NULL: none), written as \ and itself ("|" for a Markdown table).
+ * Writes at most size bytes with the '\0' to out (out NULL: nothing) and
+ * returns the escaped length, as snprintf. */
+size_t cli_escape_value(char *out, size_t size, const char *text, const char *also);
+/* Writes text escaped as cli_escape_value to f. */
+void cli_put_value(FILE *f, const char *text, const char *also);
+
+/* A run folder is written by one nnc process at a time: cli_lock_dir takes
+ * an advisory lock on dir/.nnc.lock (created if missing, and left in place)
+ * for as long as *fd stays open, or prints that another run holds it (with
+ * its process id) and returns 0.  cli_unlock_dir(-1) does nothing. */
+#define CLI_LOCK_FILE ".nnc.lock"
+int cli_lock_dir(const char *cmd, const char *dir, int *fd);
+void cli_unlock_dir(int fd);
 
 #endif

@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #define CMD "bench"
-#define MAX_WIDTHS 65
+#define MAX_WIDTHS (NNC_MAX_LAYERS + 1) /* inputs, then one width per layer */
 
 static const char bench_usage[] =
     "usage: nnc bench [options]\n"

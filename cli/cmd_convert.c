@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#define MAX_WIDTHS 65
+#define MAX_WIDTHS (NNC_MAX_LAYERS + 1) /* inputs, then one width per layer */
 
 static const char convert_usage[] =
     "usage: nnc convert IN OUT [options]\n"

@@ -1,103 +1,217 @@
-/* nnc eval: scores the textbook's weight files (wb1.npz, ...) on a data set,
- * as the textbook's checks and test do. */
+/* nnc eval: scores a model file, a run folder (its model.nnc) or the
+ * textbook's weight files (wb1.npz, ...) on a data set, as the textbook's
+ * checks and test do. */
 #include "cli.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static const char eval_usage[] =
-    "usage: nnc eval --model DIR [sin|composite | --train FILE --test FILE] [options]\n"
+    "usage: nnc eval --model MODEL [sin|composite | --train FILE --test FILE] [options]\n"
     "\n"
-    "Loads DIR/wb1.npz, wb2.npz, ... (keys weights, bias) and prints loss_valid and\n"
-    "accuracy_valid on the validation set (the first tenth of the training file)\n"
-    "and the test accuracy, in the textbook's formats.\n"
+    "Prints loss_valid and accuracy_valid on the validation set (the first tenth\n"
+    "of the training file) and the test accuracy, in the textbook's formats.\n"
     "\n"
-    "  --model DIR             folder with the weight files (required)\n"
-    "  sin | composite         a built-in data set (default: sin)\n"
+    "  --model MODEL           a model file (.nnc), a run folder of nnc train (its\n"
+    "                          model.nnc), or a folder of the textbook's weight\n"
+    "                          files wb1.npz, wb2.npz, ... (keys weights, bias)\n"
+    "                          (required)\n"
+    "  sin | composite         a built-in data set\n"
     "  --train FILE --test FILE  .npz (keys data, label) or .csv (numbers, header optional)\n"
     "  --label COLS            CSV label columns, 0-based, negative from the end\n"
     "                          (default: -1, the last)\n"
     "  --task NAME             fitting | binary (labels 0 and 1) | multiclass\n"
-    "                          (default: fitting)\n"
-    "  --activation NAME[:P]   the hidden layers' activation (default: sigmoid)\n"
+    CLI_MAX_MEMORY_HELP
+    "  --activation NAME[:P]   the hidden layers' activation, or one per hidden layer\n"
+    "                          separated by commas\n"
     "  --threads N             threads that share each large product, 1 to 256; the\n"
     "                          same numbers whatever N (default: the number of\n"
     "                          online CPUs, at most %d)\n"
     "  -h, --help              this text\n"
+    "A model file or run folder brings its own task, activations, input and target\n"
+    "scaling, and the data it was trained on: the data and --activation given here\n"
+    "replace the model's (a warning says when the data differs), and --task must\n"
+    "match it.  Weight files hold only weights: the defaults are sin, --task\n"
+    "fitting and --activation sigmoid.\n"
     "Each option may be given once.\n";
 
-int cmd_eval(int argc, char **argv)
+/* What the command line gave. */
+typedef struct eval_args {
+    const char *model;
+    cli_data_source src;
+    const char *activation; /* NULL: not given */
+    nnc_task task;
+    int task_given, threads;
+} eval_args;
+
+static int data_given(const cli_data_source *d)
 {
-    const char *model = NULL;
-    cli_data_source src = {0};
-    const char *activation = "sigmoid";
-    nnc_task task = NNC_TASK_FITTING;
-    int activation_given = 0, threads = cli_online_cpus(CLI_DEFAULT_THREADS_MAX);
-    cli_seen seen = {0};
-    for (int i = 1; i < argc; i++) {
-        const char *arg = argv[i], *v;
-        int m = 0;
-        if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0) {
-            printf(eval_usage, CLI_DEFAULT_THREADS_MAX);
-            return CLI_OK;
-        }
-        int d = cli_data_option("eval", argc, argv, &i, &src, &seen);
-        if (d < 0)
-            return CLI_USAGE;
-        if (d > 0)
-            continue;
-#define OPTION(flag) ((v = cli_option("eval", argc, argv, &i, flag, &m, &seen)) != NULL || m)
-        if (OPTION("--model")) {
-            model = v;
-        } else if (OPTION("--activation")) {
-            activation = v;
-            activation_given = 1;
-        } else if (OPTION("--task")) {
-            if (v && nnc_task_from_name(v, &task) != NNC_OK) {
-                cli_status_error("eval", NNC_ERR_ARGUMENT);
-                return CLI_USAGE;
-            }
-        } else if (OPTION("--threads")) {
-            if (v && !cli_parse_int("eval", "--threads", v, 1, 256, &threads))
-                return CLI_USAGE;
-        } else if (arg[0] == '-') {
-            cli_error("eval", "unknown option '%s' (see nnc eval --help)", arg);
-            return CLI_USAGE;
-        } else if (!src.builtin) {
-            src.builtin = arg;
-        } else {
-            cli_error("eval", "unexpected argument '%s'", arg);
-            return CLI_USAGE;
-        }
-#undef OPTION
-        if (m && !v)
-            return CLI_USAGE;
-    }
-    if (!model) {
-        cli_error("eval", "--model DIR is required (see nnc eval --help)");
+    return d->builtin || d->train_path || d->test_path || d->label || d->train_labels ||
+           d->test_labels;
+}
+
+/* Scores net on the validation rows and the test set, and prints them. */
+static int score(nnc_net *net, const cli_data *data)
+{
+    double loss_valid, acc_valid, acc_test;
+    int n_valid = nnc_dataset_rows(data->train) / 10;
+    if (n_valid < 1) {
+        cli_error("eval", "the training data has fewer than 10 rows: no validation set");
         return CLI_USAGE;
     }
+    nnc_status s = nnc_net_evaluate(net, nnc_dataset_x(data->train), nnc_dataset_y(data->train),
+                                    n_valid, &loss_valid, &acc_valid);
+    if (s == NNC_OK)
+        s = nnc_net_evaluate(net, nnc_dataset_x(data->test), nnc_dataset_y(data->test),
+                             nnc_dataset_rows(data->test), NULL, &acc_test);
+    if (s != NNC_OK) {
+        cli_status_error("eval", s);
+        return s == NNC_ERR_MEMORY ? CLI_FAILED : CLI_USAGE;
+    }
+    char num[32];
+    cli_format_shortest(num, sizeof num, acc_test);
+    printf("loss_valid=%.6f, accuracy_valid=%f\ntesting...\n%s\n", loss_valid, acc_valid, num);
+    return CLI_OK;
+}
+
+/* The network's input and output widths must be the data's. */
+static int shapes_match(const char *model, const nnc_net *net, const cli_data *data)
+{
+    int n_in = nnc_dataset_inputs(data->train), n_out = nnc_dataset_outputs(data->train);
+    if (nnc_net_inputs(net) == n_in && nnc_net_outputs(net) == n_out)
+        return 1;
+    cli_error("eval", "%s: the weights take %d inputs and give %d outputs; the data has "
+              "%d and %d", model, nnc_net_inputs(net), nnc_net_outputs(net), n_in, n_out);
+    return 0;
+}
+
+/* A model file: its task, activations, scaling and (unless given) data. */
+static int eval_model_file(const eval_args *a, const char *file)
+{
+    nnc_model model = {0};
+    int rc = cli_load_model("eval", file, 256, &model);
+    if (rc != CLI_OK)
+        return rc;
+    nnc_net *net = model.net;
+    nnc_task task = nnc_net_task(net);
+    int n_layers = nnc_net_layers(net);
+    cli_data data = {0};
+    int have_data = 0;
+    rc = CLI_USAGE;
+    if (a->task_given && a->task != task) {
+        cli_error("eval", "--task %s does not match %s, a %s model", nnc_task_name(a->task),
+                  file, nnc_task_name(task));
+        goto done;
+    }
+    if (a->activation) {
+        if (n_layers == 1) {
+            cli_error("eval", "--activation: %s has a single layer, with no hidden "
+                      "activation to choose", file);
+            goto done;
+        }
+        nnc_layer_spec specs[NNC_MAX_LAYERS];
+        for (int l = 0; l < n_layers; l++)
+            specs[l] = nnc_net_layer(net, l);
+        if (!cli_parse_activation_list("eval", a->activation, n_layers - 1, specs))
+            goto done;
+        nnc_net *other = NULL;
+        nnc_status s = nnc_net_create(&other, task, nnc_net_inputs(net), n_layers, specs, 256);
+        if (s != NNC_OK) {
+            cli_status_error("eval", s);
+            rc = s == NNC_ERR_MEMORY ? CLI_FAILED : CLI_USAGE;
+            goto done;
+        }
+        memcpy(nnc_net_parameters(other), nnc_net_parameters(net),
+               nnc_net_parameter_count(net) * sizeof(nnc_real));
+        nnc_net_free(net);
+        model.net = net = other;
+    }
+    /* The data: the command line's, else the one the model was trained on
+     * (its provenance, as nnc train --resume reads it). */
+    cli_data_source src = a->src;
+    const char *recorded = nnc_model_get_meta(&model, "data");
+    if (!data_given(&src)) {
+        static const char *const keys[] = {"data", "train_file", "test_file",
+                                           "label_columns", "train_labels", "test_labels"};
+        const char **slots[] = {&src.builtin, &src.train_path, &src.test_path,
+                                &src.label, &src.train_labels, &src.test_labels};
+        for (int k = 0; k < 6; k++)
+            *slots[k] = nnc_model_get_meta(&model, keys[k]);
+        if (src.train_path || (src.builtin && !cli_is_builtin(src.builtin)))
+            src.builtin = NULL; /* a file's stem, not a built-in set */
+        if (!src.builtin && !src.train_path && !src.test_path) {
+            src.builtin = "sin";
+            fprintf(stderr, "nnc eval: note: %s records no training data (it was not "
+                    "made by nnc train); evaluating on sin\n", file);
+            recorded = NULL;
+        }
+    }
+    if (!cli_load_data("eval", &src, task, &data)) {
+        rc = data.exit_status;
+        goto done;
+    }
+    have_data = 1;
+    const char *was = nnc_model_get_meta(&model, "train_sha256");
+    if (was && data.sha256[0] && strcmp(was, data.sha256) != 0)
+        fprintf(stderr, "nnc eval: warning: %s was trained on other data (%s, SHA-256 "
+                "%.12s...; this data %s, %.12s...): the figures are for this data\n", file,
+                recorded ? recorded : "unnamed", was, data.name ? data.name : "", data.sha256);
+    if (task == NNC_TASK_MULTICLASS && data.first_label != model.label_base) {
+        cli_error("eval", "%s numbers its classes from label %d, but the smallest training "
+                  "label here is %d: every class would shift by %d", file, model.label_base,
+                  data.first_label, data.first_label - model.label_base);
+        goto done;
+    }
+    if (!shapes_match(file, net, &data))
+        goto done;
+    nnc_status s = nnc_dataset_scale(data.train, &model.x_scaling, &model.y_scaling);
+    if (s == NNC_OK)
+        s = nnc_dataset_scale(data.test, &model.x_scaling, &model.y_scaling);
+    if (s == NNC_OK)
+        s = nnc_net_set_threads(net, a->threads);
+    if (s != NNC_OK) {
+        cli_status_error("eval", s);
+        rc = s == NNC_ERR_MEMORY ? CLI_FAILED : CLI_USAGE;
+        goto done;
+    }
+    rc = score(net, &data);
+done:
+    if (have_data)
+        cli_free_data(&data);
+    nnc_model_free(&model);
+    return rc;
+}
+
+/* A folder of the textbook's weight files: the command line (or the
+ * defaults) give everything but the weights. */
+static int eval_textbook(const eval_args *a)
+{
+    const char *model = a->model;
     nnc_activation act;
     double param;
-    if (!cli_parse_activation("eval", activation, &act, &param))
+    if (!cli_parse_activation("eval", a->activation ? a->activation : "sigmoid", &act, &param))
         return CLI_USAGE;
-
-    enum { MAX_WIDTHS = 65 };
+    enum { MAX_WIDTHS = NNC_MAX_LAYERS + 1 };
     int widths[MAX_WIDTHS], n_layers;
     nnc_status s = nnc_textbook_shape(model, widths, MAX_WIDTHS, &n_layers);
     if (s != NNC_OK) {
         cli_status_error("eval", s);
         return CLI_USAGE;
     }
-    if (n_layers == 1 && activation_given) {
+    if (n_layers == 1 && a->activation) {
         cli_error("eval", "--activation: the weights in %s make a single layer, with no "
                   "hidden activation to choose", model);
         return CLI_USAGE;
     }
+    cli_data_source src = a->src;
+    if (!data_given(&src))
+        src.builtin = "sin";
     cli_data data;
-    if (!cli_load_data("eval", &src, task, &data))
-        return CLI_USAGE;
+    if (!cli_load_data("eval", &src, a->task, &data))
+        return data.exit_status;
     int status = CLI_USAGE;
     nnc_net *net = NULL;
     nnc_layer_spec specs[MAX_WIDTHS];
@@ -112,33 +226,85 @@ int cmd_eval(int argc, char **argv)
                   "%d and %d", model, widths[0], widths[n_layers], n_in, n_out);
         goto done;
     }
-    s = nnc_net_create(&net, task, n_in, n_layers, specs, 256);
+    s = nnc_net_create(&net, a->task, n_in, n_layers, specs, 256);
     if (s == NNC_OK)
-        s = nnc_net_set_threads(net, threads);
+        s = nnc_net_set_threads(net, a->threads);
     if (s == NNC_OK)
         s = nnc_net_load_textbook(net, model);
-    double loss_valid, acc_valid, acc_test;
-    int n_valid = nnc_dataset_rows(data.train) / 10;
-    if (s == NNC_OK && n_valid < 1) {
-        cli_error("eval", "the training data has fewer than 10 rows: no validation set");
-        goto done;
-    }
-    if (s == NNC_OK)
-        s = nnc_net_evaluate(net, nnc_dataset_x(data.train), nnc_dataset_y(data.train),
-                             n_valid, &loss_valid, &acc_valid);
-    if (s == NNC_OK)
-        s = nnc_net_evaluate(net, nnc_dataset_x(data.test), nnc_dataset_y(data.test),
-                             nnc_dataset_rows(data.test), NULL, &acc_test);
     if (s != NNC_OK) {
         cli_status_error("eval", s);
+        status = s == NNC_ERR_MEMORY ? CLI_FAILED : CLI_USAGE;
         goto done;
     }
-    char num[32];
-    cli_format_shortest(num, sizeof num, acc_test);
-    printf("loss_valid=%.6f, accuracy_valid=%f\ntesting...\n%s\n", loss_valid, acc_valid, num);
-    status = CLI_OK;
+    status = score(net, &data);
 done:
     nnc_net_free(net);
     cli_free_data(&data);
     return status;
+}
+
+int cmd_eval(int argc, char **argv)
+{
+    eval_args a = {.task = NNC_TASK_FITTING,
+                   .threads = cli_online_cpus(CLI_DEFAULT_THREADS_MAX)};
+    cli_seen seen = {0};
+    for (int i = 1; i < argc; i++) {
+        const char *arg = argv[i], *v;
+        int m = 0;
+        if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0) {
+            printf(eval_usage, CLI_DEFAULT_THREADS_MAX);
+            return CLI_OK;
+        }
+        int d = cli_data_option("eval", argc, argv, &i, &a.src, &seen);
+        if (d < 0)
+            return CLI_USAGE;
+        if (d > 0)
+            continue;
+#define OPTION(flag) ((v = cli_option("eval", argc, argv, &i, flag, &m, &seen)) != NULL || m)
+        if (OPTION("--model")) {
+            a.model = v;
+        } else if (OPTION("--activation")) {
+            a.activation = v;
+        } else if (OPTION("--task")) {
+            if (v && nnc_task_from_name(v, &a.task) != NNC_OK) {
+                cli_status_error("eval", NNC_ERR_ARGUMENT);
+                return CLI_USAGE;
+            }
+            a.task_given = 1;
+        } else if (OPTION("--threads")) {
+            if (v && !cli_parse_int("eval", "--threads", v, 1, 256, &a.threads))
+                return CLI_USAGE;
+        } else if (arg[0] == '-') {
+            cli_error("eval", "unknown option '%s' (see nnc eval --help)", arg);
+            return CLI_USAGE;
+        } else if (!a.src.builtin) {
+            a.src.builtin = arg;
+        } else {
+            cli_error("eval", "unexpected argument '%s'", arg);
+            return CLI_USAGE;
+        }
+#undef OPTION
+        if (m && !v)
+            return CLI_USAGE;
+    }
+    if (!a.model) {
+        cli_error("eval", "--model MODEL is required (see nnc eval --help)");
+        return CLI_USAGE;
+    }
+    /* A run folder holds model.nnc beside its wb*.npz: the model file
+     * records what the weight files do not. */
+    struct stat st;
+    if (stat(a.model, &st) != 0 && errno == ENOENT) {
+        cli_error("eval", "%s: no such model file or folder (give a model file, a run "
+                  "folder holding model.nnc, or a folder of wb1.npz, wb2.npz, ...)", a.model);
+        return CLI_USAGE;
+    }
+    if (stat(a.model, &st) == 0 && S_ISDIR(st.st_mode)) {
+        char inner[4200];
+        int n = snprintf(inner, sizeof inner, "%s/model.nnc", a.model);
+        if (n > 0 && (size_t)n < sizeof inner && stat(inner, &st) == 0)
+            return eval_model_file(&a, inner);
+        return eval_textbook(&a);
+    }
+    return eval_model_file(&a, a.model);
 }

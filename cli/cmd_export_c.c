@@ -64,18 +64,26 @@ static int valid_prefix(const char *name)
     return 1;
 }
 
-/* Text from outside (a path, provenance) made safe inside a C comment:
- * printable ASCII only, and no comment end. */
+/* Text from outside (a path, provenance) in the heading comment, written as
+ * a C string literal: letters, digits, the space and punctuation that mean
+ * nothing to a C comment as they are, anything else (the '*' of a comment's
+ * start or end, which makes any '/' harmless, the '?' of a trigraph, the
+ * backslash of a line splice, the quote, controls, non-ASCII bytes) as a
+ * \ooo escape, so that no value can change how the file compiles.  At most
+ * 200 bytes, then "...". */
 static void comment_text(FILE *f, const char *s)
 {
+    static const char plain[] = " !#$%&'()+,-./:;<=>@[]^_`{|}~";
     size_t n = 0;
+    fputc('"', f);
     for (const char *p = s; *p && n < 200; p++, n++) {
         unsigned char c = (unsigned char)*p;
-        if (c == '*' && p[1] == '/')
-            fputs("* ", f);
+        if (c < 0x80 && c && (isalnum(c) || strchr(plain, c)))
+            fputc(c, f);
         else
-            fputc(c >= 0x20 && c < 0x7f ? c : '?', f);
+            fprintf(f, "\\%03o", c);
     }
+    fputc('"', f);
     if (strlen(s) > 200)
         fputs("...", f);
 }
@@ -210,9 +218,7 @@ static void write_source(FILE *f, nnc_model *model, const char *model_path,
         if (strcmp(k, "created") == 0 || strcmp(k, "converted_from") == 0 ||
             strcmp(k, "data") == 0 || strcmp(k, "train_file") == 0 ||
             strcmp(k, "normalize") == 0 || strcmp(k, "test_accuracy") == 0) {
-            fputs(" * ", f);
-            comment_text(f, k);
-            fputs(": ", f);
+            fprintf(f, " * %s: ", k);
             comment_text(f, model->meta[i].value);
             fputs("\n", f);
         }

@@ -2,6 +2,8 @@
  * one run as the textbook's figure 9-10, several overlaid for comparison. */
 #include "cli.h"
 
+#include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,12 +26,15 @@ static void usage(FILE *out)
             "                  input, comparison.svg in the current folder for several)\n"
             "  --title T       the figure's title\n"
             "  --log           log-scale loss axis\n"
+            "  --max-memory SIZE  refuse a history that would need more memory (256M,\n"
+            "                  4G; default: half the physical memory)\n"
             "The path written is printed on stdout.  Each option and file may be given\n"
             "once.\n");
 }
 
 typedef struct history {
     const char *path;
+    size_t max_memory; /* --max-memory, 0: the default */
     nnc_checkpoint *rows;
     size_t count;
     char label[128];
@@ -78,7 +83,7 @@ static void label_of(const char *path, char *buf, size_t size)
 
 static int read_history(history *h)
 {
-    nnc_csv_options opt = {-1, ','};
+    nnc_csv_options opt = {-1, ',', h->max_memory};
     nnc_array a;
     char **names = NULL;
     nnc_status s = nnc_csv_read_file(h->path, &opt, &a, &names);
@@ -115,8 +120,26 @@ static int read_history(history *h)
     for (size_t r = 0; r < rows && ok; r++) {
         const double *row = a.data + r * cols;
         nnc_checkpoint *c = &h->rows[r];
-        c->epoch = (int)row[idx[0]];
-        c->total_iteration = it >= 0 ? (long)row[it] : 0;
+        /* Converting a double outside int's (long's) range is undefined:
+         * the file's counts are checked first. */
+        double ep = row[idx[0]], ti = it >= 0 ? row[it] : 0;
+        if (!(ep >= 0 && ep <= INT_MAX && ep == floor(ep))) {
+            cli_error(CMD, "%s: data row %zu: epoch %g is not a whole number from 0 to %d",
+                      h->path, r + 1, ep, INT_MAX);
+            ok = 0;
+            break;
+        }
+        /* (double)LONG_MAX rounds up to 2^63 with a 64-bit long: the bound
+         * is 2^53 there (every whole double below it is exact). */
+        double ti_max = LONG_MAX < 9007199254740992 ? (double)LONG_MAX : 9007199254740992.0;
+        if (!(ti >= 0 && ti <= ti_max && ti == floor(ti))) {
+            cli_error(CMD, "%s: data row %zu: total_iteration %g is not a whole number from "
+                           "0 to %.0f", h->path, r + 1, ti, ti_max);
+            ok = 0;
+            break;
+        }
+        c->epoch = (int)ep;
+        c->total_iteration = (long)ti;
         c->loss_train = row[idx[1]];
         c->accuracy_train = row[idx[2]];
         c->loss_valid = row[idx[3]];
@@ -213,6 +236,7 @@ int cmd_plot(int argc, char **argv)
 {
     const char *out = NULL, *title = NULL;
     int log_y = 0, n = 0;
+    size_t max_memory = 0;
     history *hs = calloc((size_t)(argc > 1 ? argc : 1), sizeof *hs);
     if (!hs) {
         cli_error(CMD, "out of memory");
@@ -239,6 +263,12 @@ int cmd_plot(int argc, char **argv)
             if (!v || !cli_check_out_file(CMD, "--out", v))
                 rc = CLI_USAGE;
             out = v;
+            continue;
+        }
+        v = cli_option(CMD, argc, argv, &i, "--max-memory", &matched, &seen);
+        if (matched) {
+            if (!v || !cli_parse_size(CMD, "--max-memory", v, &max_memory))
+                rc = CLI_USAGE;
             continue;
         }
         v = cli_option(CMD, argc, argv, &i, "--title", &matched, &seen);
@@ -271,6 +301,7 @@ int cmd_plot(int argc, char **argv)
         rc = CLI_USAGE;
     }
     for (int i = 0; i < n && rc == CLI_OK; i++) {
+        hs[i].max_memory = max_memory;
         if (!read_history(&hs[i]))
             rc = CLI_USAGE;
         label_of(hs[i].path, hs[i].label, sizeof hs[i].label);

@@ -37,6 +37,7 @@ static const char predict_usage[] =
     "  -o, --out FILE          write the CSV to FILE (through a temporary file and a\n"
     "                          rename) instead of standard output (-)\n"
     "  --no-header             leave out the header line\n"
+    CLI_MAX_MEMORY_HELP
     "  --threads N             threads that share each large product, 1 to 256; the\n"
     "                          same numbers whatever N (default: the number of\n"
     "                          online CPUs, at most %d)\n"
@@ -122,16 +123,10 @@ static int read_stdin(unsigned char **bytes, size_t *len)
 typedef enum input_kind { INPUT_CSV, INPUT_NPY, INPUT_NPZ } input_kind;
 
 /* What the file holds, by its first bytes: numpy's magic, a zip header, or
- * text.  A file that cannot be opened is left to the reader to report. */
-static input_kind sniff(const char *path)
+ * text.  Told from the bytes read once (a pipe cannot be read again). */
+static input_kind sniff(const unsigned char *head, size_t n)
 {
-    unsigned char head[6] = {0};
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return INPUT_CSV;
-    size_t n = fread(head, 1, sizeof head, f);
-    fclose(f);
-    if (n == 6 && memcmp(head, "\x93NUMPY", 6) == 0)
+    if (n >= 6 && memcmp(head, "\x93NUMPY", 6) == 0)
         return INPUT_NPY;
     if (n >= 4 && memcmp(head, "PK\x03\x04", 4) == 0)
         return INPUT_NPZ;
@@ -141,9 +136,10 @@ static input_kind sniff(const char *path)
 }
 
 /* Reads INPUT into an array; returns an exit status. */
-static int read_input(const char *path, const char *key, nnc_array *arr, const char **what)
+static int read_input(const char *path, const char *key, size_t max_memory, nnc_array *arr,
+                      const char **what)
 {
-    nnc_csv_options opt = {-1, ','};
+    nnc_csv_options opt = {-1, ',', max_memory};
     nnc_status s;
     if (!path || strcmp(path, "-") == 0) {
         if (key) {
@@ -163,17 +159,27 @@ static int read_input(const char *path, const char *key, nnc_array *arr, const c
         free(bytes);
     } else {
         *what = path;
-        input_kind kind = sniff(path);
-        if (key && kind != INPUT_NPZ) {
-            cli_error("predict", "--key applies to .npz files; %s is not one", path);
-            return CLI_USAGE;
+        size_t limit = max_memory ? max_memory : nnc_default_max_memory();
+        unsigned char *bytes = NULL;
+        size_t len = 0;
+        s = nnc_read_file(path, limit, &bytes, &len);
+        if (s == NNC_OK) {
+            input_kind kind = sniff(bytes, len);
+            if (key && kind != INPUT_NPZ) {
+                free(bytes);
+                cli_error("predict", "--key applies to .npz files; %s is not one", path);
+                return CLI_USAGE;
+            }
+            size_t left = limit > len ? limit - len : 1; /* the bytes stay held */
+            opt.max_memory = left;
+            if (kind == INPUT_NPY)
+                s = nnc_npy_read_memory(bytes, len, path, arr, left);
+            else if (kind == INPUT_NPZ)
+                s = nnc_npz_read_memory(bytes, len, path, key ? key : "data", arr, left);
+            else
+                s = nnc_csv_read_memory(bytes, len, path, &opt, arr, NULL);
+            free(bytes);
         }
-        if (kind == INPUT_NPY)
-            s = nnc_npy_read_file(path, arr);
-        else if (kind == INPUT_NPZ)
-            s = nnc_npz_read_file(path, key ? key : "data", arr);
-        else
-            s = nnc_csv_read_file(path, &opt, arr, NULL);
     }
     if (s != NNC_OK) {
         cli_status_error("predict", s);
@@ -385,6 +391,7 @@ int cmd_predict(int argc, char **argv)
 {
     const char *model_path = NULL, *input = NULL, *key = NULL, *out = NULL;
     int header = 1, labels[MAX_LABELS], n_labels = 0;
+    size_t max_memory = 0;
     int threads = cli_online_cpus(CLI_DEFAULT_THREADS_MAX);
     cli_seen seen = {0};
     for (int i = 1; i < argc; i++) {
@@ -403,6 +410,9 @@ int cmd_predict(int argc, char **argv)
 #define OPTION(flag) ((v = cli_option("predict", argc, argv, &i, flag, &m, &seen)) != NULL || m)
         if (OPTION("--key")) {
             key = v;
+        } else if (OPTION("--max-memory")) {
+            if (v && !cli_parse_size("predict", "--max-memory", v, &max_memory))
+                return CLI_USAGE;
         } else if (OPTION("--label")) {
             if (v && !parse_label_columns(v, labels, &n_labels))
                 return CLI_USAGE;
@@ -457,7 +467,7 @@ int cmd_predict(int argc, char **argv)
     size_t len = 0;
     const char *what = "";
     int rows = 0, n_in = nnc_net_inputs(model.net), n_out = nnc_net_outputs(model.net);
-    rc = read_input(input, key, &arr, &what);
+    rc = read_input(input, key, max_memory, &arr, &what);
     if (rc == CLI_OK)
         rc = input_rows(&arr, what, n_in, labels, n_labels, &X, &rows);
     nnc_array_free(&arr);

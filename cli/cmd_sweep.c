@@ -32,6 +32,7 @@ static const char sweep_usage[] =
     "  --label COLS            CSV label columns (default: -1, the last)\n"
     "  --task NAME             fitting | binary (labels 0 and 1) | multiclass\n"
     "                          (default: fitting)\n"
+    CLI_MAX_MEMORY_HELP
     "grid (comma-separated lists of distinct values; at most 10000 runs in all):\n"
     "  --hidden LIST           hidden layer widths (default: 4)\n"
     "  --eta LIST              learning rates (default: 0.1)\n"
@@ -98,7 +99,9 @@ static int check_distinct(const char *flag, const double *v, int n)
     for (int i = 1; i < n; i++) {
         for (int j = 0; j < i; j++) {
             if (v[i] == v[j]) {
-                cli_error(CMD, "%s: %g is listed twice", flag, v[i]);
+                char num[32];
+                cli_format_number(num, sizeof num, v[i]);
+                cli_error(CMD, "%s: %s is listed twice", flag, num);
                 return 0;
             }
         }
@@ -127,7 +130,9 @@ static int parse_int_list(const char *flag, const char *text, long min, long max
                  ((v[i] >= (double)min && v[i] <= (double)max) ||
                   (allow_minus_one && v[i] == -1));
         if (!ok) {
-            cli_error(CMD, "%s: '%g' is not a whole number from %ld to %ld%s", flag, v[i],
+            char num[32];
+            cli_format_number(num, sizeof num, v[i]);
+            cli_error(CMD, "%s: '%s' is not a whole number from %ld to %ld%s", flag, num,
                       min, max, allow_minus_one ? " (or -1)" : "");
             free(v);
             return 0;
@@ -156,7 +161,9 @@ static int parse_eta_list(const char *text, double *out, int *count)
     }
     for (int i = 0; i < n; i++) {
         if (!(v[i] > 0)) {
-            cli_error(CMD, "--eta must be positive (got %g)", v[i]);
+            char num[32];
+            cli_format_number(num, sizeof num, v[i]);
+            cli_error(CMD, "--eta must be positive (got %s)", num);
             free(v);
             return 0;
         }
@@ -461,9 +468,13 @@ static int build_markdown(const sweep_state *st, double wall, char **text, size_
     char eps[32], ck[32];
     cli_format_number(eps, sizeof eps, a->eps);
     cli_format_number(ck, sizeof ck, a->checkpoint);
-    fprintf(f, "Sweep on %s (%s): activation %s, init %s, max %d epochs, eps %s, "
+    /* The data's name comes from a file's: escaped, so that it can neither
+     * add a line nor (in Markdown) start a table cell or emphasis. */
+    fputs("Sweep on ", f);
+    cli_put_value(f, st->data->name, "|*_`[]<>");
+    fprintf(f, " (%s): activation %s, init %s, max %d epochs, eps %s, "
                "checkpoint %s, seed %llu, %s; %d runs on %d threads in %.1f s.\n\n",
-            st->data->name, nnc_task_name(a->task), a->activation_text,
+            nnc_task_name(a->task), a->activation_text,
             nnc_init_name(a->init), a->max_epoch, eps, ck, (unsigned long long)a->seed,
             sizeof(nnc_real) == 8 ? "double" : "float", st->n_runs, a->jobs, wall);
     fprintf(f, "| shape | η | batch | epochs to reach eps | final loss_valid "
@@ -664,7 +675,7 @@ int cmd_sweep(int argc, char **argv)
         return CLI_USAGE;
     cli_data data;
     if (!cli_load_data(CMD, &a.data, a.task, &data))
-        return CLI_USAGE;
+        return data.exit_status;
     int n_in = nnc_dataset_inputs(data.train), n_out = nnc_dataset_outputs(data.train);
     int rows = nnc_dataset_rows(data.train);
     /* Every batch size must fit the split and make a schedule of a sane
@@ -697,6 +708,23 @@ int cmd_sweep(int argc, char **argv)
     int n_runs = a.n_hidden * a.n_eta * a.n_batch, shape[3] = {n_in, widest, n_out};
     if (!cli_check_net_memory(CMD, "--hidden", shape, 3, biggest,
                               a.jobs < n_runs ? a.jobs : n_runs)) {
+        cli_free_data(&data);
+        return CLI_USAGE;
+    }
+
+    /* The outputs' folder is made and locked before any run, so that a bad
+     * folder costs no training and a second sweep (or train) into the same
+     * one is refused instead of mixing files. */
+    char hist_dir[4200];
+    int lock_fd = -1;
+    if (snprintf(hist_dir, sizeof hist_dir, "%s/histories", a.out) >= (int)sizeof hist_dir) {
+        cli_error(CMD, "output path too long");
+        cli_free_data(&data);
+        return CLI_USAGE;
+    }
+    if (!cli_make_dirs(CMD, a.out) || !cli_lock_dir(CMD, a.out, &lock_fd) ||
+        !cli_make_dirs(CMD, hist_dir)) {
+        cli_unlock_dir(lock_fd);
         cli_free_data(&data);
         return CLI_USAGE;
     }
@@ -785,6 +813,7 @@ int cmd_sweep(int argc, char **argv)
                 a.out, diverged ? "; some runs diverged" : "");
 
 done:
+    cli_unlock_dir(lock_fd);
     if (st.runs)
         for (int k = 0; k < st.n_runs; k++)
             nnc_train_result_free(&st.runs[k].result);

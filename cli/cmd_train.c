@@ -9,8 +9,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
-#define MAX_WIDTHS 65
+/* Inputs, then one width per layer. */
+#define MAX_WIDTHS (NNC_MAX_LAYERS + 1)
 
 static const char train_usage[] =
     "usage: nnc train [sin|composite] [options]\n"
@@ -36,6 +39,7 @@ static const char train_usage[] =
     "  --test-labels FILE      IDX labels of --test (likewise)\n"
     "  --task NAME             fitting | binary (labels 0 and 1) | multiclass\n"
     "                          (default: fitting)\n"
+    CLI_MAX_MEMORY_HELP
     "network:\n"
     "  --hidden N[,N...]       hidden layer widths (default: 3)\n"
     "  --layers 1,3,1          all widths, inputs first and outputs last\n"
@@ -65,7 +69,9 @@ static const char train_usage[] =
     "  --resume FILE           carry on from a model.nnc: same network, weights,\n"
     "                          scaling, epoch count and shuffle order; --epochs, --eta,\n"
     "                          --eps and --checkpoint may change, the rest may not;\n"
-    "                          the data is the model's own unless given again.\n"
+    "                          the data is the model's own unless given again\n"
+    "                          (other data needs as many training rows: the\n"
+    "                          shuffle order is kept).\n"
     "                          Writes into FILE's folder unless --out/--name say else\n"
     "output:\n"
     "  --name NAME             run name (default: <data>_<widths>, e.g. sin_131)\n"
@@ -158,7 +164,7 @@ static int parse_args(int argc, char **argv, train_args *a)
                 return 0;
             }
         } else if (OPTION("--hidden")) {
-            if (v && !cli_parse_widths("train", "--hidden", v, a->hidden, MAX_WIDTHS, &a->n_hidden))
+            if (v && !cli_parse_widths("train", "--hidden", v, a->hidden, NNC_MAX_LAYERS - 1, &a->n_hidden))
                 return 0;
             have_hidden = 1;
         } else if (OPTION("--layers")) {
@@ -225,6 +231,13 @@ static int parse_args(int argc, char **argv, train_args *a)
             if (v && (!v[0] || strchr(v, '/') || strcmp(v, ".") == 0 || strcmp(v, "..") == 0)) {
                 cli_error("train", "--name: '%s' is not a plain folder name", v);
                 return 0;
+            }
+            for (const char *c = v; v && *c; c++) {
+                if ((unsigned char)*c < 0x20 || *c == 0x7f) {
+                    cli_error("train", "--name: a folder name may not hold control "
+                              "characters");
+                    return 0;
+                }
             }
             if (v && strlen(v) > 255) {
                 cli_error("train", "--name: a folder name has at most 255 bytes (got %zu)",
@@ -365,19 +378,31 @@ static int save_settings(const char *dir, const train_args *a, const int *widths
         return 0;
     }
     fprintf(f, "# nnc %s: the settings and outcome of this training run\n", nnc_version());
-    fprintf(f, "data = %s\n", data_name);
-    if (a->data.train_path)
-        fprintf(f, "train_file = %s\ntest_file = %s\n", a->data.train_path,
-                a->data.test_path);
-    if (a->data.label)
-        fprintf(f, "label_columns = %s\n", a->data.label);
+    /* Names and paths come from the command line and the file system: each
+     * is escaped so that none can add a line (a forged result) of its own. */
+    static const char *const text_keys[] = {"data", "train_file", "test_file",
+                                            "label_columns", "train_labels", "test_labels"};
+    const char *text_values[] = {data_name, a->data.train_path, a->data.test_path,
+                                 a->data.label, a->data.train_labels, a->data.test_labels};
+    for (int k = 0; k < 6; k++) {
+        if (!text_values[k])
+            continue;
+        fprintf(f, "%s = ", text_keys[k]);
+        cli_put_value(f, text_values[k], NULL);
+        fputc('\n', f);
+    }
     fprintf(f, "task = %s\nlayers = ", nnc_task_name(a->task));
     for (int i = 0; i < n_widths; i++)
         fprintf(f, "%s%d", i ? "," : "", widths[i]);
-    fprintf(f, "\nactivation = %s\n", a->activation_text);
-    fprintf(f, "init = %s\n", nnc_init_name(a->init));
-    if (a->init_from)
-        fprintf(f, "init_from = %s\n", a->init_from);
+    fputs("\nactivation = ", f);
+    cli_put_value(f, a->activation_text, NULL);
+    fprintf(f, "\ninit = %s\n", nnc_init_name(a->init));
+    if (a->init_from) {
+        fputs("init_from = ", f);
+        cli_put_value(f, a->init_from, NULL);
+        fputc('\n', f);
+    }
+    fprintf(f, "normalize = %s\n", a->normalize ? "minmax" : "none");
     char eta[32], eps[32], ck[32];
     cli_format_shortest(eta, sizeof eta, a->opt.eta);
     cli_format_shortest(eps, sizeof eps, a->opt.eps);
@@ -393,11 +418,16 @@ static int save_settings(const char *dir, const train_args *a, const int *widths
     fprintf(f, "stopped_early = %d\n", r->stopped_early);
     if (r->history_count) {
         const nnc_checkpoint *c = &r->history[r->history_count - 1];
-        fprintf(f, "loss_valid = %.17g\naccuracy_valid = %.17g\n", c->loss_valid,
-                c->accuracy_valid);
+        char loss[32], acc[32];
+        cli_format_shortest(loss, sizeof loss, c->loss_valid);
+        cli_format_shortest(acc, sizeof acc, c->accuracy_valid);
+        fprintf(f, "loss_valid = %s\naccuracy_valid = %s\n", loss, acc);
     }
-    if (!isnan(test_accuracy))
-        fprintf(f, "test_accuracy = %.17g\n", test_accuracy);
+    if (!isnan(test_accuracy)) {
+        char acc[32];
+        cli_format_shortest(acc, sizeof acc, test_accuracy);
+        fprintf(f, "test_accuracy = %s\n", acc);
+    }
     if (interrupted)
         fprintf(f, "interrupted = 1\n");
     fclose(f);
@@ -464,7 +494,7 @@ static int save_run(const char *dir, const train_args *a, nnc_net *net, const cl
                         &svgs[n_figs]);
         n_figs += ok;
     } else if (ok && a->task != NNC_TASK_FITTING && n_in == 2) {
-        s = nnc_chart_decision(&plot, net, data->train, title);
+        s = nnc_chart_decision(&plot, net, data->train, data->first_label, title);
         ok = save_chart(dir, "result.svg", s, plot, "Decision regions with the training "
                         "samples", &figs[n_figs], &svgs[n_figs]);
         n_figs += ok;
@@ -563,13 +593,10 @@ static int load_resume(train_args *a, nnc_model *model)
  * buffers for `batch` rows. */
 static nnc_status rebuild_net(nnc_net **out, nnc_net *from, int batch)
 {
-    nnc_layer_spec specs[MAX_WIDTHS + 1];
+    nnc_layer_spec specs[NNC_MAX_LAYERS];
     int n_layers = nnc_net_layers(from);
-    if (n_layers > MAX_WIDTHS + 1) {
-        cli_error("train", "the model has %d layers; nnc train handles up to %d", n_layers,
-                  MAX_WIDTHS + 1);
+    if (n_layers > NNC_MAX_LAYERS) /* cmd_train checked it: never reached */
         return NNC_ERR_ARGUMENT;
-    }
     for (int l = 0; l < n_layers; l++)
         specs[l] = nnc_net_layer(from, l);
     nnc_status s = nnc_net_create(out, nnc_net_task(from), nnc_net_inputs(from), n_layers,
@@ -722,8 +749,36 @@ static int join_history(const nnc_model *prev, nnc_train_result *r)
     return 1;
 }
 
-/* Writes dir/model.nnc: the network, its scaling, the state to resume from, the whole history and provenance. */
-static int save_model(const char *dir, nnc_model *m, const train_args *a,
+/* What was learned is never lost: when the model cannot be written where
+ * asked, it goes to the current folder, else $TMPDIR, else /tmp, under a
+ * new name, and the message says where.  Returns 1 if it was written. */
+static int rescue_model(const nnc_model *m, const char *wanted)
+{
+    const char *tmpdir = getenv("TMPDIR");
+    const char *places[] = {".", tmpdir && *tmpdir ? tmpdir : "/tmp", "/tmp"};
+    char when[32], path[4200];
+    cli_utc_now(when, sizeof when);
+    for (char *c = when; *c; c++)
+        *c = *c == ':' ? '-' : *c;
+    for (int i = 0; i < 3; i++) {
+        snprintf(path, sizeof path, "%s/nnc-rescued-%s-%ld.nnc", places[i], when,
+                 (long)getpid());
+        struct stat st;
+        if (stat(path, &st) == 0 || nnc_model_save(m, path) != NNC_OK)
+            continue;
+        fprintf(stderr, "nnc train: the model could not be written to %s, so it was saved "
+                "as %s instead (carry on with: nnc train --resume %s)\n", wanted, path, path);
+        return 1;
+    }
+    cli_error("train", "the model could not be written anywhere (%s, ., $TMPDIR, /tmp): what "
+              "was learned is lost", wanted);
+    return 0;
+}
+
+/* Writes dir/model.nnc: the network, its scaling, the state to resume from,
+ * the whole history and provenance (dir_ok 0: the run folder is gone, so
+ * the model is rescued elsewhere; 0 is returned either way it fails). */
+static int save_model(const char *dir, int dir_ok, nnc_model *m, const train_args *a,
                       const cli_data *data, const int *widths, int n_widths,
                       nnc_train_result *r, nnc_status ts, double test_accuracy)
 {
@@ -744,10 +799,18 @@ static int save_model(const char *dir, nnc_model *m, const train_args *a,
         memcpy(m->history, r->history, r->history_count * sizeof *m->history);
     m->history_count = r->history_count;
     nnc_status s = describe_model(m, a, data, widths, n_widths, r, ts, test_accuracy);
-    if (s == NNC_OK)
-        s = nnc_model_save(m, path);
     if (s != NNC_OK) {
         cli_status_error("train", s);
+        return 0;
+    }
+    if (!dir_ok) {
+        rescue_model(m, path);
+        return 0;
+    }
+    s = nnc_model_save(m, path);
+    if (s != NNC_OK) {
+        cli_status_error("train", s);
+        rescue_model(m, path);
         return 0;
     }
     return 1;
@@ -761,20 +824,28 @@ int cmd_train(int argc, char **argv)
     /* The model being built (or resumed); it owns the network once saved. */
     nnc_model model = {0};
     cli_data data = {0};
+    data.exit_status = CLI_USAGE;
     if ((a.resume && !load_resume(&a, &model)) ||
         !cli_load_data("train", &a.data, a.task, &data)) {
         nnc_model_free(&model);
         for (int k = 0; k < 6; k++)
             free(a.resumed_data[k]);
-        return CLI_USAGE;
+        return data.exit_status;
     }
-    int status = CLI_USAGE;
+    int status = CLI_USAGE, lock_fd = -1;
     nnc_net *net = NULL;
     nnc_train_result result = {0};
     run_log log = {0};
     int n_in = nnc_dataset_inputs(data.train), n_out = nnc_dataset_outputs(data.train);
-    int widths[MAX_WIDTHS + 2], n_widths;
+    int widths[MAX_WIDTHS], n_widths;
     if (a.resume) {
+        /* Checked before copying: the model reader holds to the same limit,
+         * but widths[] must not depend on that. */
+        if (nnc_net_layers(model.net) > NNC_MAX_LAYERS) {
+            cli_error("train", "%s has %d layers, more than the %d a network may have",
+                      a.resume, nnc_net_layers(model.net), NNC_MAX_LAYERS);
+            goto done;
+        }
         n_widths = nnc_net_layers(model.net) + 1;
         widths[0] = nnc_net_inputs(model.net);
         for (int l = 0; l < n_widths - 1; l++)
@@ -806,13 +877,29 @@ int cmd_train(int argc, char **argv)
         goto done;
     }
     if (a.resume) {
+        /* The shuffle order carries on, so other data is taken only when it
+         * has as many training rows; said once, before anything is done. */
         const char *was = nnc_model_get_meta(&model, "train_sha256");
-        if (was && data.sha256[0] && strcmp(was, data.sha256) != 0)
+        int other = was && data.sha256[0] && strcmp(was, data.sha256) != 0;
+        int n_train, n_valid, ipe;
+        long ck;
+        if (nnc_train_schedule(nnc_dataset_rows(data.train), &a.opt, &n_train, &n_valid, &ipe,
+                               &ck) == NNC_OK &&
+            n_train != model.state.n_order) {
+            cli_error("train", "%s was trained on %s of %d training rows; this data has %d "
+                      "(%d rows less the %d validation rows). --resume carries on the "
+                      "model's shuffle order, so it takes only data of as many training "
+                      "rows", a.resume, other ? "other data" : "data", model.state.n_order,
+                      n_train, n_train + n_valid, n_valid);
+            goto done;
+        }
+        if (other)
             fprintf(stderr, "nnc train: note: %s was trained on other data (SHA-256 %.12s..., "
-                    "now %.12s...); carrying on with this data\n", a.resume, was, data.sha256);
+                    "now %.12s...) of as many training rows; carrying on with this data\n",
+                    a.resume, was, data.sha256);
     }
     int n_layers = n_widths - 1;
-    nnc_layer_spec specs[MAX_WIDTHS + 1];
+    nnc_layer_spec specs[NNC_MAX_LAYERS];
     if (!a.resume && !build_specs(&a, widths, n_layers, specs))
         goto done;
     if (!scale_data(&a, &data, &model))
@@ -858,6 +945,11 @@ int cmd_train(int argc, char **argv)
             int k = snprintf(name, sizeof name, "%s_", data.name);
             for (int i = 0; i < n_widths && k < (int)sizeof name; i++)
                 k += snprintf(name + k, sizeof name - (size_t)k, "%d", widths[i]);
+            /* From a file's name: a control character (a newline) has no
+             * place in a folder's. */
+            for (char *c = name; *c; c++)
+                if ((unsigned char)*c < 0x20 || *c == 0x7f)
+                    *c = '_';
         }
         dir_ok = snprintf(dir, sizeof dir, "%s/%s", a.out, name) < (int)sizeof dir;
     }
@@ -867,6 +959,26 @@ int cmd_train(int argc, char **argv)
     }
     if (a.save && !cli_check_out_dir("train", "run folder", dir))
         goto done;
+    if (a.resume)
+        a.normalize = model.x_scaling.n > 0; /* as the model was trained */
+    /* Everything that can fail when saving is tried before training, so that
+     * no run is lost to a bad name or folder: that the model file can record
+     * the run's settings, and the run folder, made now and locked for the
+     * whole run so that a second run cannot mix its files into it. */
+    if (a.save) {
+        nnc_model probe = {0};
+        nnc_train_result none = {0};
+        s = describe_model(&probe, &a, &data, widths, n_widths, &none, NNC_OK, NAN);
+        nnc_model_free(&probe);
+        if (s != NNC_OK) {
+            cli_error("train", "%s: the model file could not record this run, so it was "
+                      "not started", nnc_last_error());
+            status = s == NNC_ERR_MEMORY ? CLI_FAILED : CLI_USAGE;
+            goto done;
+        }
+        if (!cli_make_dirs("train", dir) || !cli_lock_dir("train", dir, &lock_fd))
+            goto done;
+    }
 
     int n_train, n_valid, ipe;
     long ck_iter, total_iterations = 0;
@@ -916,9 +1028,13 @@ int cmd_train(int argc, char **argv)
         nnc_net_free(model.net); /* a resumed model's copy for max_batch 1 */
         model.net = net;
         net = NULL;
-        int ok = join_history(&model, &result) && cli_make_dirs("train", dir);
-        ok = ok && save_model(dir, &model, &a, &data, widths, n_widths, &result, ts,
-                              test_accuracy);
+        /* The folder was made before training; made again in case it went
+         * meanwhile.  If the model cannot be written there, save_model
+         * writes it elsewhere and says where. */
+        int ok = join_history(&model, &result);
+        int dir_ok2 = ok && cli_make_dirs("train", dir);
+        ok = ok && save_model(dir, dir_ok2, &model, &a, &data, widths, n_widths,
+                              &result, ts, test_accuracy);
         ok = ok && save_run(dir, &a, model.net, &data, widths, n_widths, &result, test_accuracy,
                             name, log.text_buf ? log.text_buf : "");
         if (!ok)
@@ -928,6 +1044,7 @@ int cmd_train(int argc, char **argv)
                     "history, charts; see report.html)\n", dir, n_layers);
     }
 done:
+    cli_unlock_dir(lock_fd);
     free(log.text_buf);
     nnc_train_result_free(&result);
     nnc_net_free(net);

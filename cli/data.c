@@ -60,22 +60,33 @@ int cli_data_option(const char *cmd, int argc, char **argv, int *i, cli_data_sou
             return 1;
         }
     }
+    int matched;
+    const char *v = cli_option(cmd, argc, argv, i, "--max-memory", &matched, seen);
+    if (matched)
+        return v && cli_parse_size(cmd, "--max-memory", v, &src->max_memory) ? 1 : -1;
     return 0;
 }
 
-/* 1 if the file starts as an IDX file does (00 00 <dtype> <ndim>), or is
+/* A file read once, whole: a pipe ("<(...)", a FIFO) cannot be read twice,
+ * so the format is told from these bytes and the loaders read them. */
+typedef struct input_bytes {
+    unsigned char *bytes;
+    size_t len;
+} input_bytes;
+
+/* Exit status for a failed load: out of memory is a failure while running,
+ * anything else (a --max-memory refusal included) is bad input. */
+static int load_failure(nnc_status s) { return s == NNC_ERR_MEMORY ? CLI_FAILED : CLI_USAGE; }
+
+/* 1 if the bytes start as an IDX file does (00 00 <dtype> <ndim>), or are
  * gzip-compressed (IDX is the one compressed format read here). */
-static int is_idx_file(const char *path)
+static int is_idx_file(const input_bytes *in)
 {
-    unsigned char b[4];
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return 0;
-    size_t n = fread(b, 1, sizeof b, f);
-    fclose(f);
+    const unsigned char *b = in->bytes;
+    size_t n = in->len;
     if (n >= 2 && b[0] == 0x1f && b[1] == 0x8b)
         return 1;
-    return n == 4 && b[0] == 0 && b[1] == 0 &&
+    return n >= 4 && b[0] == 0 && b[1] == 0 &&
            (b[2] == 0x08 || b[2] == 0x09 || b[2] == 0x0B || b[2] == 0x0C || b[2] == 0x0D ||
             b[2] == 0x0E) &&
            b[3] >= 1 && b[3] <= 4;
@@ -101,8 +112,9 @@ static int sibling_labels(const char *images, char *buf, size_t size)
 
 /* Loads an IDX images file and its labels: pixels / 255, one-hot classes
  * 0 … n-1 (n_classes 0: from the labels). */
-static int load_idx(const char *cmd, const char *images, const char *labels, const char *flag,
-                    int n_classes, nnc_dataset **out)
+static int load_idx(const char *cmd, const char *images, const input_bytes *image_bytes,
+                    const char *labels, const char *flag, int n_classes, cli_data *d,
+                    nnc_dataset **out)
 {
     char sibling[4096];
     if (!labels) {
@@ -115,9 +127,17 @@ static int load_idx(const char *cmd, const char *images, const char *labels, con
         }
         labels = sibling;
     }
-    nnc_status s = nnc_dataset_load_idx(out, images, labels, 1 / 255.0, n_classes);
+    size_t limit = d->max_memory;
+    input_bytes lb = {0};
+    nnc_status s = nnc_read_file(labels, limit, &lb.bytes, &lb.len);
+    if (s == NNC_OK)
+        s = nnc_dataset_load_idx_memory(out, image_bytes->bytes, image_bytes->len, images,
+                                        lb.bytes, lb.len, labels, 1 / 255.0, n_classes,
+                                        limit > lb.len ? limit - lb.len : 1);
+    free(lb.bytes);
     if (s != NNC_OK) {
         cli_status_error(cmd, s);
+        d->exit_status = load_failure(s);
         return 0;
     }
     return 1;
@@ -125,9 +145,9 @@ static int load_idx(const char *cmd, const char *images, const char *labels, con
 
 /* Both IDX sets: checks the options that go with them, then loads. */
 static int load_idx_pair(const char *cmd, const cli_data_source *src, nnc_task task,
-                         cli_data *d)
+                         const input_bytes *train, const input_bytes *test, cli_data *d)
 {
-    int train_idx = is_idx_file(src->train_path), test_idx = is_idx_file(src->test_path);
+    int train_idx = is_idx_file(train), test_idx = is_idx_file(test);
     if (train_idx != test_idx) {
         cli_error(cmd, "%s is an IDX file but %s is not: give both sets as IDX files",
                   train_idx ? src->train_path : src->test_path,
@@ -144,7 +164,8 @@ static int load_idx_pair(const char *cmd, const cli_data_source *src, nnc_task t
                        "--train-labels and --test-labels");
         return 0;
     }
-    if (!load_idx(cmd, src->train_path, src->train_labels, "--train-labels", 0, &d->train))
+    if (!load_idx(cmd, src->train_path, train, src->train_labels, "--train-labels", 0, d,
+                  &d->train))
         return 0;
     int classes = nnc_dataset_outputs(d->train);
     if (classes < 2) {
@@ -153,7 +174,8 @@ static int load_idx_pair(const char *cmd, const cli_data_source *src, nnc_task t
                   src->train_labels ? src->train_labels : src->train_path);
         return 0;
     }
-    if (!load_idx(cmd, src->test_path, src->test_labels, "--test-labels", classes, &d->test))
+    if (!load_idx(cmd, src->test_path, test, src->test_labels, "--test-labels", classes, d,
+                  &d->test))
         return 0;
     d->first_label = 0;
     return 1;
@@ -183,12 +205,33 @@ static int parse_labels(const char *cmd, const char *text, int *cols, int *count
     return ok;
 }
 
-static nnc_status load_file(const char *path, const int *labels, int n_labels,
-                            nnc_dataset **out)
+/* A .npz archive by its name or its first bytes (a pipe has no name to go
+ * by), else CSV. */
+static int is_npz(const char *path, const input_bytes *in)
 {
-    if (ends_with(path, ".npz"))
-        return nnc_dataset_load_npz(out, path);
-    return nnc_dataset_load_csv(out, path, NULL, labels, n_labels);
+    return ends_with(path, ".npz") ||
+           (in->len >= 4 && (memcmp(in->bytes, "PK\x03\x04", 4) == 0 ||
+                             memcmp(in->bytes, "PK\x05\x06", 4) == 0));
+}
+
+static nnc_status load_file(const char *path, const input_bytes *in, const int *labels,
+                            int n_labels, size_t limit, nnc_dataset **out)
+{
+    if (is_npz(path, in))
+        return nnc_dataset_load_npz_memory(out, in->bytes, in->len, path, limit);
+    nnc_csv_options opt = {-1, ',', limit};
+    return nnc_dataset_load_csv_memory(out, in->bytes, in->len, path, &opt, labels,
+                                       n_labels);
+}
+
+/* Bytes a data set holds. */
+static size_t dataset_bytes(const nnc_dataset *ds)
+{
+    if (!ds)
+        return 0;
+    return (size_t)nnc_dataset_rows(ds) *
+           ((size_t)nnc_dataset_inputs(ds) + (size_t)nnc_dataset_outputs(ds)) *
+           sizeof(nnc_real);
 }
 
 /* Multiclass labels: class numbers that span at most MAX_CLASSES classes,
@@ -247,12 +290,18 @@ static int one_hot_both(const char *cmd, const char *train_what, const char *tes
     int test_one_hot = nnc_dataset_outputs(d->test) == 1;
     size_t rows = (size_t)nnc_dataset_rows(d->train) +
                   (test_one_hot ? (size_t)nnc_dataset_rows(d->test) : 0);
-    if (rows * (size_t)classes > MAX_ONE_HOT / sizeof(nnc_real)) {
+    /* the one-hot rows replace the label columns: refused before allocating
+     * past MAX_ONE_HOT or what --max-memory leaves beside the data */
+    size_t held = dataset_bytes(d->train) + dataset_bytes(d->test);
+    size_t limit = d->max_memory > held ? d->max_memory - held : 0;
+    if (limit > MAX_ONE_HOT)
+        limit = MAX_ONE_HOT;
+    if (rows * (size_t)classes > limit / sizeof(nnc_real)) {
         cli_error(cmd, "%s: multiclass labels %d to %d make %d classes; their one-hot targets "
-                  "for %zu rows would take %.0f MiB (at most %zu MiB): labels are class "
-                  "numbers (0 to n-1), not identifiers", train_what, first, (int)hi, classes,
-                  rows, (double)rows * classes * sizeof(nnc_real) / (1 << 20),
-                  MAX_ONE_HOT >> 20);
+                  "for %zu rows would take %.0f MiB (at most %zu MiB here; see --max-memory): "
+                  "labels are class numbers (0 to n-1), not identifiers", train_what, first,
+                  (int)hi, classes, rows, (double)rows * classes * sizeof(nnc_real) / (1 << 20),
+                  limit >> 20);
         return 0;
     }
     double lo_hi[2] = {lo, hi};
@@ -271,6 +320,7 @@ static int one_hot_both(const char *cmd, const char *train_what, const char *tes
         if (strncmp(m, tag, strlen(tag)) == 0)
             m += strlen(tag);
         cli_error(cmd, "%s: %s", what, m);
+        d->exit_status = load_failure(s);
         return 0;
     }
     return 1;
@@ -292,43 +342,16 @@ static int binary_labels(const char *cmd, const nnc_dataset *ds, const char *wha
     return 1;
 }
 
-/* SHA-256 of a file's bytes into hex ("" when it cannot be read: the
- * reader has already said why). */
-static void hash_file(const char *path, char hex[65])
-{
-    hex[0] = '\0';
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return;
-    unsigned char *bytes = NULL;
-    size_t len = 0, cap = 0;
-    for (;;) {
-        if (len == cap) {
-            unsigned char *more = cap < ((size_t)1 << 32) ? realloc(bytes, cap ? 2 * cap : 65536)
-                                                         : NULL;
-            if (!more)
-                break;
-            bytes = more;
-            cap = cap ? 2 * cap : 65536;
-        }
-        size_t got = fread(bytes + len, 1, cap - len, f);
-        len += got;
-        if (got == 0) {
-            if (!ferror(f))
-                nnc_sha256_hex(bytes, len, hex);
-            break;
-        }
-    }
-    free(bytes);
-    fclose(f);
-}
-
 int cli_load_data(const char *cmd, const cli_data_source *src, nnc_task task,
                   cli_data *out)
 {
     const char *builtin = src->builtin, *train_path = src->train_path;
     const char *test_path = src->test_path;
     cli_data d = {0};
+    d.exit_status = CLI_USAGE;
+    d.max_memory = src->max_memory ? src->max_memory : nnc_default_max_memory();
+    out->exit_status = CLI_USAGE;
+    input_bytes train = {0}, test = {0};
     nnc_status s;
     int labels[MAX_LABELS] = {-1}, n_labels = 1;
     if (src->label && !parse_labels(cmd, src->label, labels, &n_labels))
@@ -343,29 +366,54 @@ int cli_load_data(const char *cmd, const cli_data_source *src, nnc_task task,
                       builtin);
             return 0;
         }
-        int idx = is_idx_file(train_path) || is_idx_file(test_path);
-        if (!idx && src->label && ends_with(train_path, ".npz") && ends_with(test_path, ".npz")) {
-            cli_error(cmd, "--label picks CSV columns; %s and %s are .npz files, whose labels "
-                      "are their member 'label'", train_path, test_path);
+        /* each file read once; the limit counts what is held */
+        s = nnc_read_file(train_path, d.max_memory, &train.bytes, &train.len);
+        if (s == NNC_OK)
+            s = nnc_read_file(test_path, d.max_memory > train.len ? d.max_memory - train.len : 1,
+                              &test.bytes, &test.len);
+        if (s != NNC_OK) {
+            cli_status_error(cmd, s);
+            out->exit_status = load_failure(s);
+            free(train.bytes);
+            free(test.bytes);
             return 0;
         }
-        if (!idx && (src->train_labels || src->test_labels)) {
+        int idx = is_idx_file(&train) || is_idx_file(&test);
+        int ok = 1;
+        if (!idx && src->label && is_npz(train_path, &train) && is_npz(test_path, &test)) {
+            cli_error(cmd, "--label picks CSV columns; %s and %s are .npz files, whose labels "
+                      "are their member 'label'", train_path, test_path);
+            ok = 0;
+        } else if (!idx && (src->train_labels || src->test_labels)) {
             cli_error(cmd, "%s is for IDX image files; %s is not one",
                       src->train_labels ? "--train-labels" : "--test-labels",
                       src->train_labels ? train_path : test_path);
+            ok = 0;
+        }
+        size_t held = train.len + test.len;
+        s = NNC_OK;
+        if (ok && idx) {
+            d.max_memory = d.max_memory > held ? d.max_memory - held : 1;
+            ok = load_idx_pair(cmd, src, task, &train, &test, &d);
+        } else if (ok) {
+            s = load_file(train_path, &train, labels, n_labels,
+                          d.max_memory > held ? d.max_memory - held : 1, &d.train);
+            held += dataset_bytes(d.train);
+            if (s == NNC_OK)
+                s = load_file(test_path, &test, labels, n_labels,
+                              d.max_memory > held ? d.max_memory - held : 1, &d.test);
+        }
+        if (ok && s == NNC_OK)
+            nnc_sha256_hex(train.bytes, train.len, d.sha256);
+        free(train.bytes);
+        free(test.bytes);
+        if (!ok) {
+            out->exit_status = d.exit_status;
+            cli_free_data(&d);
             return 0;
         }
-        if (idx) {
-            if (!load_idx_pair(cmd, src, task, &d)) {
-                cli_free_data(&d);
-                return 0;
-            }
-            s = NNC_OK;
-        } else {
-            s = load_file(train_path, labels, n_labels, &d.train);
-            if (s == NNC_OK)
-                s = load_file(test_path, labels, n_labels, &d.test);
-        }
+        /* the files are freed: the one-hot labels may take the whole limit */
+        d.max_memory = src->max_memory ? src->max_memory : nnc_default_max_memory();
         /* The run's name: the training file's name up to its first dot; for
          * MNIST-named IDX files (train-images-idx3-ubyte.gz) their folder's
          * name (fashion-mnist) when there is one. */
@@ -387,8 +435,6 @@ int cli_load_data(const char *cmd, const cli_data_source *src, nnc_task task,
             len = sizeof d.stem - 1;
         memcpy(d.stem, base, len);
         d.stem[len] = '\0';
-        if (s == NNC_OK)
-            hash_file(train_path, d.sha256);
     } else {
         if (src->train_labels || src->test_labels) {
             cli_error(cmd, "%s goes with IDX images given by --train and --test",
@@ -406,15 +452,18 @@ int cli_load_data(const char *cmd, const cli_data_source *src, nnc_task task,
                       "set %s has its own labels", b->name);
             return 0;
         }
-        s = nnc_dataset_load_npz_memory(&d.train, b->train, *b->train_size, b->train_file);
+        s = nnc_dataset_load_npz_memory(&d.train, b->train, *b->train_size, b->train_file,
+                                        d.max_memory);
         if (s == NNC_OK)
-            s = nnc_dataset_load_npz_memory(&d.test, b->test, *b->test_size, b->test_file);
+            s = nnc_dataset_load_npz_memory(&d.test, b->test, *b->test_size, b->test_file,
+                                            d.max_memory);
         snprintf(d.stem, sizeof d.stem, "%s", b->name);
         nnc_sha256_hex(b->train, *b->train_size, d.sha256);
     }
     d.name = d.stem;
     if (s != NNC_OK) {
         cli_status_error(cmd, s);
+        out->exit_status = load_failure(s);
         cli_free_data(&d);
         return 0;
     }
@@ -427,6 +476,7 @@ int cli_load_data(const char *cmd, const cli_data_source *src, nnc_task task,
     if (task == NNC_TASK_MULTICLASS &&
         !one_hot_both(cmd, builtin ? builtin : train_path ? train_path : "sin",
                       builtin ? builtin : test_path ? test_path : "sin", &d)) {
+        out->exit_status = d.exit_status;
         cli_free_data(&d);
         return 0;
     }

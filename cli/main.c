@@ -1,8 +1,10 @@
 /* nnc: the command-line tool.  A small dispatcher over the subcommands. */
 #include "cli.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 typedef struct command {
     const char *name;
@@ -33,7 +35,32 @@ static void usage(FILE *to)
     fprintf(to, "\n  nnc --version   prints the version\n");
 }
 
-int main(int argc, char **argv)
+/* Output that could not be written is a failure, not a success: stdout is
+ * flushed and closed here, once for every command, and an error on it turns
+ * a successful status into 2 (a command that failed keeps its own). */
+static int finish_stdout(const char *cmd, int status)
+{
+    errno = 0;
+    int failed = fflush(stdout) != 0, e = errno;
+    if (ferror(stdout) && !failed) {
+        /* An earlier write failed and its errno is gone: ask the descriptor
+         * again with an empty write, which reports a full device (or a
+         * closed one); else the error is unknown. */
+        failed = 1;
+        e = write(STDOUT_FILENO, "", 0) < 0 ? errno : EIO;
+    }
+    if (fclose(stdout) != 0 && !failed) {
+        failed = 1;
+        e = errno;
+    }
+    if (!failed)
+        return status;
+    fprintf(stderr, "nnc%s%s: cannot write standard output: %s\n", cmd ? " " : "",
+            cmd ? cmd : "", strerror(e ? e : EIO));
+    return status == CLI_OK ? CLI_FAILED : status;
+}
+
+static int run_main(int argc, char **argv, const char **cmd)
 {
     if (argc < 2) {
         usage(stderr);
@@ -54,6 +81,7 @@ int main(int argc, char **argv)
                 if (strcmp(commands[i].name, argv[2]) == 0) {
                     char help[] = "--help";
                     char *args[] = {argv[2], help, NULL};
+                    *cmd = commands[i].name;
                     return commands[i].run(2, args);
                 }
             }
@@ -68,9 +96,18 @@ int main(int argc, char **argv)
         return CLI_OK;
     }
     for (int i = 0; i < COMMAND_COUNT; i++)
-        if (strcmp(commands[i].name, name) == 0)
+        if (strcmp(commands[i].name, name) == 0) {
+            *cmd = commands[i].name;
             return commands[i].run(argc - 1, argv + 1);
+        }
     fprintf(stderr, "nnc: unknown command '%s'\n\n", name);
     usage(stderr);
     return CLI_USAGE;
+}
+
+int main(int argc, char **argv)
+{
+    const char *cmd = NULL;
+    int status = run_main(argc, argv, &cmd);
+    return finish_stdout(cmd, status);
 }

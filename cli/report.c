@@ -22,7 +22,20 @@ static void put_escaped(FILE *f, const char *text, size_t len)
     }
 }
 
-static void put_text(FILE *f, const char *text) { put_escaped(f, text, strlen(text)); }
+/* A value from outside (the run's name): controls and bytes that are not
+ * UTF-8 as visible escapes (cli_escape_value), then HTML-escaped. */
+static void put_text(FILE *f, const char *text)
+{
+    size_t need = cli_escape_value(NULL, 0, text, NULL) + 1;
+    char *buf = malloc(need);
+    if (!buf) {
+        fputs("?", f);
+        return;
+    }
+    cli_escape_value(buf, need, text, NULL);
+    put_escaped(f, buf, strlen(buf));
+    free(buf);
+}
 
 /* "key = value" lines (comments and blanks skipped) as table rows. */
 static void put_settings(FILE *f, const char *settings)
@@ -116,7 +129,7 @@ int report_write(const char *path, const report_info *r)
         fputs("</figcaption>\n</figure>\n", f);
     }
     fputs("<h2>Log</h2>\n<pre>", f);
-    put_text(f, r->log);
+    put_escaped(f, r->log, strlen(r->log)); /* lines nnc printed itself */
     fputs("</pre>\n</body>\n</html>\n", f);
     if (fclose(f) != 0 || !html) {
         free(html);

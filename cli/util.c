@@ -2,6 +2,8 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <float.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -32,7 +34,19 @@ int cli_parse_double(const char *cmd, const char *flag, const char *text, double
     char *end;
     errno = 0;
     double v = strtod(text, &end);
-    if (end == text || *end != '\0' || errno == ERANGE || !isfinite(v)) {
+    /* strtod says ERANGE for results too large (HUGE_VAL) and too small to
+     * be a normal double (0 or subnormal): numbers, but not usable ones. */
+    int range = end != text && *end == '\0' &&
+                (errno == ERANGE || (v != 0 && isfinite(v) && fabs(v) < DBL_MIN));
+    if (range) {
+        int small = !isinf(v);
+        char lim[32];
+        cli_format_shortest(lim, sizeof lim, small ? DBL_MIN : DBL_MAX);
+        cli_error(cmd, "%s: '%s' is too %s (the %s magnitude is %s)", flag, text,
+                  small ? "small" : "large", small ? "smallest" : "largest", lim);
+        return 0;
+    }
+    if (end == text || *end != '\0' || !isfinite(v)) {
         cli_error(cmd, "%s: '%s' is not a finite number", flag, text);
         return 0;
     }
@@ -68,6 +82,36 @@ int cli_parse_seed(const char *cmd, const char *text, uint64_t *out)
         return 0;
     }
     *out = (uint64_t)v;
+    return 1;
+}
+
+int cli_parse_size(const char *cmd, const char *flag, const char *text, size_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(text, &end, 10);
+    int shift = 0;
+    if (end != text && *end) {
+        switch (*end == 'k' ? 'K' : *end) {
+        case 'K': shift = 10; break;
+        case 'M': shift = 20; break;
+        case 'G': shift = 30; break;
+        case 'T': shift = 40; break;
+        default: shift = -1; break;
+        }
+        end++;
+        if (*end == 'B' || *end == 'b') /* "256MB" reads as "256M" */
+            end++;
+    }
+    if (end == text || *end || errno || text[0] == '-' || text[0] == '+' || shift < 0 ||
+        v == 0 || v > (unsigned long long)SIZE_MAX >> shift) {
+        cli_error(cmd,
+                  "%s: '%s' is not a size (a whole number of bytes > 0, or with a suffix "
+                  "K, M, G or T for powers of 1024: 256M, 4G)",
+                  flag, text);
+        return 0;
+    }
+    *out = (size_t)v << shift;
     return 1;
 }
 
@@ -367,7 +411,9 @@ int cli_parse_widths(const char *cmd, const char *flag, const char *text, int *w
     }
     for (int i = 0; i < n; i++) {
         if (v[i] != floor(v[i]) || v[i] < 1 || v[i] > 1e6) {
-            cli_error(cmd, "%s: '%g' is not a width from 1 to 1000000", flag, v[i]);
+            char num[32];
+            cli_format_number(num, sizeof num, v[i]);
+            cli_error(cmd, "%s: '%s' is not a width from 1 to 1000000", flag, num);
             free(v);
             return 0;
         }
@@ -449,7 +495,10 @@ int cli_make_dirs(const char *cmd, const char *dir)
             cli_error(cmd, "%s: cannot create folder: %s", path, strerror(errno));
             ok = 0;
         } else if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode)) {
-            cli_error(cmd, "%s: is not a folder", path);
+            if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode))
+                cli_error(cmd, "%s: is a symbolic link to no folder (dangling)", path);
+            else
+                cli_error(cmd, "%s: is not a folder", path);
             ok = 0;
         }
         path[i] = c;
@@ -482,8 +531,13 @@ int cli_write_history(const char *cmd, const char *path, const nnc_checkpoint *h
     fprintf(f, "epoch,total_iteration,loss_train,accuracy_train,loss_valid,accuracy_valid\n");
     for (size_t i = 0; i < count; i++) {
         const nnc_checkpoint *c = &history[i];
-        fprintf(f, "%d,%ld,%.17g,%.17g,%.17g,%.17g\n", c->epoch, c->total_iteration,
-                c->loss_train, c->accuracy_train, c->loss_valid, c->accuracy_valid);
+        char v[4][32];
+        cli_format_shortest(v[0], sizeof v[0], c->loss_train);
+        cli_format_shortest(v[1], sizeof v[1], c->accuracy_train);
+        cli_format_shortest(v[2], sizeof v[2], c->loss_valid);
+        cli_format_shortest(v[3], sizeof v[3], c->accuracy_valid);
+        fprintf(f, "%d,%ld,%s,%s,%s,%s\n", c->epoch, c->total_iteration, v[0], v[1], v[2],
+                v[3]);
     }
     fclose(f);
     return cli_write_text(cmd, path, text, len);
@@ -542,4 +596,121 @@ int cli_parse_activation_list(const char *cmd, const char *text, int n_hidden,
         }
     }
     return 1;
+}
+
+/* The length of the valid UTF-8 sequence at s (1 to 4 bytes, not an
+ * overlong form, a surrogate or above U+10FFFF), or 0. */
+static int utf8_length(const unsigned char *s)
+{
+    unsigned c = s[0];
+    int n = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3
+                                            : (c & 0xf8) == 0xf0 ? 4 : 0;
+    if (!n)
+        return 0;
+    unsigned long cp = n == 1 ? c : n == 2 ? (c & 0x1f) : n == 3 ? (c & 0x0f) : (c & 0x07);
+    for (int k = 1; k < n; k++) {
+        if ((s[k] & 0xc0) != 0x80)
+            return 0;
+        cp = cp << 6 | (s[k] & 0x3f);
+    }
+    static const unsigned long least[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (cp < least[n] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+        return 0;
+    return n;
+}
+
+size_t cli_escape_value(char *out, size_t size, const char *text, const char *also)
+{
+    const unsigned char *s = (const unsigned char *)text;
+    size_t j = 0, written = 0;
+    for (size_t i = 0; s[i];) {
+        char piece[16];
+        int n = utf8_length(s + i), len;
+        /* C0 and C1 controls, DEL, the escape character itself, the
+         * caller's specials and bytes that are not UTF-8 are written as
+         * escapes; the rest as they are. */
+        int control = n == 1 ? s[i] < 0x20 || s[i] == 0x7f
+                             : n == 2 && s[i] == 0xc2 && s[i + 1] < 0xa0;
+        if (n == 1 && (s[i] == '\\' || (also && strchr(also, s[i])))) {
+            len = snprintf(piece, sizeof piece, "\\%c", s[i]);
+        } else if (n == 1 && s[i] == '\n') {
+            len = snprintf(piece, sizeof piece, "\\n");
+        } else if (n == 1 && s[i] == '\t') {
+            len = snprintf(piece, sizeof piece, "\\t");
+        } else if (n == 1 && s[i] == '\r') {
+            len = snprintf(piece, sizeof piece, "\\r");
+        } else if (!n || control) {
+            n = n ? n : 1;
+            len = 0;
+            for (int k = 0; k < n; k++)
+                len += snprintf(piece + len, sizeof piece - (size_t)len, "\\x%02x", s[i + k]);
+        } else {
+            memcpy(piece, s + i, (size_t)n);
+            len = n;
+        }
+        if (out && j == written && j + (size_t)len < size) {
+            memcpy(out + j, piece, (size_t)len); /* whole pieces only */
+            written += (size_t)len;
+        }
+        j += (size_t)len;
+        i += (size_t)n;
+    }
+    if (out && size)
+        out[written] = '\0';
+    return j;
+}
+
+void cli_put_value(FILE *f, const char *text, const char *also)
+{
+    size_t need = cli_escape_value(NULL, 0, text, also) + 1;
+    char small[512];
+    char *buf = need <= sizeof small ? small : malloc(need);
+    if (!buf) {
+        fputs("?", f); /* out of memory: the value is left out, not written raw */
+        return;
+    }
+    cli_escape_value(buf, need, text, also);
+    fputs(buf, f);
+    if (buf != small)
+        free(buf);
+}
+
+int cli_lock_dir(const char *cmd, const char *dir, int *fd)
+{
+    char path[4200];
+    if (snprintf(path, sizeof path, "%s/" CLI_LOCK_FILE, dir) >= (int)sizeof path) {
+        cli_error(cmd, "%s: path too long", dir);
+        return 0;
+    }
+    int d = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+    if (d < 0) {
+        cli_error(cmd, "%s: cannot create the lock file: %s", path, strerror(errno));
+        return 0;
+    }
+    /* An fcntl lock: advisory, released by the kernel when the process ends
+     * however it ends, and honoured across NFS. */
+    struct flock lk = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+    if (fcntl(d, F_SETLK, &lk) == 0) {
+        *fd = d;
+        return 1;
+    }
+    int e = errno;
+    if (e == EACCES || e == EAGAIN) {
+        struct flock who = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+        char pid[48] = "";
+        if (fcntl(d, F_GETLK, &who) == 0 && who.l_type != F_UNLCK && who.l_pid > 0)
+            snprintf(pid, sizeof pid, " (process %ld)", (long)who.l_pid);
+        cli_error(cmd, "%s is in use by another nnc run%s; wait for it to end, or write "
+                  "elsewhere (--out, --name)", dir, pid);
+    } else {
+        cli_error(cmd, "%s: cannot lock: %s", path, strerror(e));
+    }
+    close(d);
+    return 0;
+}
+
+void cli_unlock_dir(int fd)
+{
+    if (fd >= 0)
+        close(fd);
 }

@@ -12,7 +12,7 @@ int main(int argc, char **argv)
     nnc_rng_seed(&rng, 1);
     nnc_train_options opt = nnc_train_options_default(); /* eta 0.5, batch 10 */
     nnc_train_result result;
-    if (nnc_dataset_load_npz(&data, file) != NNC_OK ||
+    if (nnc_dataset_load_npz(&data, file, 0) != NNC_OK ||
         nnc_net_create(&net, NNC_TASK_FITTING, 1, 2, layers, opt.batch_size) != NNC_OK) {
         fprintf(stderr, "%s\n", nnc_last_error());
         return 1;

@@ -16,7 +16,7 @@ int main(int argc, char **argv)
     nnc_train_options opt = nnc_train_options_default();
     opt.max_epoch = 100;
     nnc_train_result result;
-    if (nnc_dataset_load_npz(&data, file) != NNC_OK ||
+    if (nnc_dataset_load_npz(&data, file, 0) != NNC_OK ||
         nnc_net_create(&model.net, NNC_TASK_FITTING, 1, 2, layers, opt.batch_size) != NNC_OK ||
         nnc_net_init(model.net, NNC_INIT_XAVIER, &rng) != NNC_OK ||
         nnc_train(model.net, data, &opt, NULL, NULL, &result) != NNC_OK)

@@ -7,6 +7,10 @@
 
 #include "internal.h" /* nnc.h, and nnc_clear_error() */
 
+/* What a reader may allocate: well under libFuzzer's 2 GB RSS limit, so an
+ * input that asks for more is refused as it would be by --max-memory. */
+#define FUZZ_MAX_MEMORY ((size_t)256 << 20)
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void one(const uint8_t *data, size_t size, const nnc_csv_options *opt)
@@ -31,7 +35,7 @@ static void one(const uint8_t *data, size_t size, const nnc_csv_options *opt)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    nnc_csv_options detect = {-1, ','}, tabs = {1, '\t'};
+    nnc_csv_options detect = {-1, ',', FUZZ_MAX_MEMORY}, tabs = {1, '\t', FUZZ_MAX_MEMORY};
     one(data, size, &detect);
     one(data, size, &tabs);
     return 0;

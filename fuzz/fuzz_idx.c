@@ -9,6 +9,10 @@
 
 #include "internal.h" /* nnc.h, and nnc_clear_error() */
 
+/* What a reader may allocate: well under libFuzzer's 2 GB RSS limit, so an
+ * input that asks for more is refused as it would be by --max-memory. */
+#define FUZZ_MAX_MEMORY ((size_t)256 << 20)
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static volatile double fuzz_sink; /* every value is read (ASan checks the bounds) */
@@ -17,7 +21,7 @@ static void one(const uint8_t *data, size_t size)
 {
     nnc_array a;
     nnc_clear_error();
-    if (nnc_idx_read_memory(data, size, "fuzz.idx", &a) != NNC_OK) {
+    if (nnc_idx_read_memory(data, size, "fuzz.idx", &a, FUZZ_MAX_MEMORY) != NNC_OK) {
         if (!nnc_last_error()[0])
             abort();
         return;

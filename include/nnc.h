@@ -61,6 +61,9 @@ const char *nnc_version(void);
 /* Random numbers: PCG32, one explicit object per use                  */
 /* ------------------------------------------------------------------ */
 
+/* inc is the stream: PCG needs it odd (nnc_rng_seed makes it so; the
+ * generator treats an even inc as inc | 1, and the model reader refuses
+ * one), which gives every generator the full period of 2^64 draws. */
 typedef struct nnc_rng {
     uint64_t state;
     uint64_t inc;
@@ -72,7 +75,7 @@ uint32_t nnc_rng_u32(nnc_rng *rng);
 double nnc_rng_uniform(nnc_rng *rng);
 /* Standard normal N(0, 1) (Box–Muller, no cached state). */
 double nnc_rng_normal(nnc_rng *rng);
-/* Uniform integer in [0, n), unbiased; n > 0. */
+/* Uniform integer in [0, n), unbiased; n > 0 (0 for n = 0). */
 uint32_t nnc_rng_below(nnc_rng *rng, uint32_t n);
 /* Fisher–Yates shuffle of idx[0..n). */
 void nnc_rng_shuffle(nnc_rng *rng, uint32_t *idx, size_t n);
@@ -191,16 +194,34 @@ typedef struct nnc_array {
 
 void nnc_array_free(nnc_array *array);
 
+/* Memory limit of the readers.  Every reader that allocates from its input
+ * takes a `max_memory` in bytes (0: this default, half the physical
+ * memory), computes what the input will occupy once decompressed and
+ * converted (the file itself when it reads one, the doubles, a data set's
+ * values and one-hot labels) and refuses it with NNC_ERR_FORMAT, naming the
+ * file and the size, before allocating more than that. */
+size_t nnc_default_max_memory(void);
+/* Reads a whole file into a malloc'ed buffer (*bytes, *len), at most
+ * max_memory bytes (0: the default).  Regular files and pipes (FIFOs,
+ * "<(...)") only: devices and folders are refused.  A pipe can be read only
+ * once, so read an input with this and sniff its format from the bytes. */
+nnc_status nnc_read_file(const char *path, size_t max_memory, unsigned char **bytes,
+                         size_t *len);
+
 /* .npy v1/v2/v3, dtype <f8/<f4 (also <i8 <i4 <u1 |u1 |b1 …, converted to
  * double), C order.  `what` names the source in error messages. */
 nnc_status nnc_npy_read_memory(const void *bytes, size_t len, const char *what,
-                               nnc_array *out);
-nnc_status nnc_npy_read_file(const char *path, nnc_array *out);
-/* One member ("<key>.npy") of a .npz archive, stored or deflated; a missing
- * member gives NNC_ERR_NOT_FOUND with the keys present in the message. */
+                               nnc_array *out, size_t max_memory);
+nnc_status nnc_npy_read_file(const char *path, nnc_array *out, size_t max_memory);
+/* One member ("<key>.npy") of a .npz archive, stored or deflated (narrow
+ * types converted as they are inflated); a missing member gives
+ * NNC_ERR_NOT_FOUND with the keys present in the message.  A member name
+ * given twice, or a local header whose name differs from the central
+ * directory's, is refused. */
 nnc_status nnc_npz_read_memory(const void *bytes, size_t len, const char *what,
-                               const char *key, nnc_array *out);
-nnc_status nnc_npz_read_file(const char *path, const char *key, nnc_array *out);
+                               const char *key, nnc_array *out, size_t max_memory);
+nnc_status nnc_npz_read_file(const char *path, const char *key, nnc_array *out,
+                             size_t max_memory);
 /* Writes an uncompressed .npz of float64 arrays, as numpy.savez does.
  * Written to a temporary file in the same folder, then renamed. */
 nnc_status nnc_npz_write_file(const char *path, int count, const char *const *keys,
@@ -209,6 +230,7 @@ nnc_status nnc_npz_write_file(const char *path, int count, const char *const *ke
 typedef struct nnc_csv_options {
     int header;          /* 1: first line is a header; -1: detect (default) */
     char delimiter;      /* ',' by default */
+    size_t max_memory;   /* memory limit in bytes; 0: nnc_default_max_memory() */
 } nnc_csv_options;
 
 /* Reads a numeric CSV file into a 2-D array (rows, columns). */
@@ -225,8 +247,8 @@ nnc_status nnc_csv_read_memory(const void *bytes, size_t len, const char *what,
  * magic 0x0000 <dtype> <ndim>, big-endian u32 dimensions, then the values
  * (u8, i8, i16, i32, f32, f64; big-endian), converted to double. */
 nnc_status nnc_idx_read_memory(const void *bytes, size_t len, const char *what,
-                               nnc_array *out);
-nnc_status nnc_idx_read_file(const char *path, nnc_array *out);
+                               nnc_array *out, size_t max_memory);
+nnc_status nnc_idx_read_file(const char *path, nnc_array *out, size_t max_memory);
 
 /* ------------------------------------------------------------------ */
 /* Datasets                                                            */
@@ -242,14 +264,18 @@ nnc_status nnc_dataset_create(nnc_dataset **out, const nnc_real *X, const nnc_re
 nnc_status nnc_dataset_from_arrays(nnc_dataset **out, const nnc_array *data,
                                    const nnc_array *label, const char *what);
 /* A textbook .npz with keys "data" and "label". */
-nnc_status nnc_dataset_load_npz(nnc_dataset **out, const char *path);
+nnc_status nnc_dataset_load_npz(nnc_dataset **out, const char *path, size_t max_memory);
 nnc_status nnc_dataset_load_npz_memory(nnc_dataset **out, const void *bytes,
-                                       size_t len, const char *what);
+                                       size_t len, const char *what, size_t max_memory);
 /* A numeric CSV; label_columns lists the target columns (0-based; negative
  * counts from the end, -1 = last), the other columns are inputs. */
 nnc_status nnc_dataset_load_csv(nnc_dataset **out, const char *path,
                                 const nnc_csv_options *options,
                                 const int *label_columns, int n_label_columns);
+/* The same from bytes in memory; `what` names the source. */
+nnc_status nnc_dataset_load_csv_memory(nnc_dataset **out, const void *bytes, size_t len,
+                                       const char *what, const nnc_csv_options *options,
+                                       const int *label_columns, int n_label_columns);
 void nnc_dataset_free(nnc_dataset *ds);
 
 int nnc_dataset_rows(const nnc_dataset *ds);
@@ -271,7 +297,14 @@ nnc_status nnc_dataset_one_hot(nnc_dataset *ds, int first_label, int n_classes);
  * one more than the largest label).  Decoded straight into nnc_real, with no
  * double-precision copy of the images. */
 nnc_status nnc_dataset_load_idx(nnc_dataset **out, const char *images_path,
-                                const char *labels_path, double scale, int n_classes);
+                                const char *labels_path, double scale, int n_classes,
+                                size_t max_memory);
+/* The same from the two files' bytes (e.g. read once from pipes). */
+nnc_status nnc_dataset_load_idx_memory(nnc_dataset **out, const void *images,
+                                       size_t images_len, const char *images_what,
+                                       const void *labels, size_t labels_len,
+                                       const char *labels_what, double scale, int n_classes,
+                                       size_t max_memory);
 
 /* Per-column affine scaling: network value = (raw − offset) / scale.  The
  * textbook's min–max normalisation has offset = column minimum and scale =
@@ -319,8 +352,14 @@ typedef struct nnc_layer_spec {
 
 typedef struct nnc_net nnc_net;
 
-/* A network of n_layers dense layers on n_inputs inputs; its work buffers
- * hold up to max_batch rows (larger inputs are processed in chunks). */
+/* The most layers a network may have.  nnc_net_create, the model file's
+ * reader and writer, the textbook folder's reader and writer and every
+ * command hold to it, so whatever one of them writes the others read. */
+#define NNC_MAX_LAYERS 64
+
+/* A network of n_layers (1 to NNC_MAX_LAYERS) dense layers on n_inputs
+ * inputs; its work buffers hold up to max_batch rows (larger inputs are
+ * processed in chunks). */
 nnc_status nnc_net_create(nnc_net **out, nnc_task task, int n_inputs, int n_layers,
                           const nnc_layer_spec *layers, int max_batch);
 void nnc_net_free(nnc_net *net);
@@ -531,7 +570,9 @@ nnc_status nnc_net_save_textbook(const nnc_net *net, const char *dir);
 /* Loads wb1.npz … into net; shapes must match. */
 nnc_status nnc_net_load_textbook(nnc_net *net, const char *dir);
 /* Reads the layer widths stored in dir/wb1.npz …: widths[0] = inputs, then
- * each layer's units; *n_layers set to the number of files found. */
+ * each layer's units; *n_layers set to the number of files found.  A folder
+ * of more than NNC_MAX_LAYERS files, or more than max_widths - 1, is
+ * refused. */
 nnc_status nnc_textbook_shape(const char *dir, int *widths, int max_widths,
                               int *n_layers);
 /* Loads the textbook's initial weights w_<in>_<out>_<Init>_init.npz
@@ -558,7 +599,8 @@ typedef struct nnc_model {
     nnc_net *net;              /* architecture and weights (owned) */
     nnc_scaling x_scaling;     /* raw inputs → network inputs (n = 0: none) */
     nnc_scaling y_scaling;     /* network outputs → raw outputs (n = 0: none) */
-    int label_base;            /* classifiers: class k is reported as label_base + k */
+    int label_base;            /* classifiers: class k is reported as label_base + k;
+                                * |label_base| + classes must fit an int */
     int has_state;             /* state below is valid */
     nnc_train_state state;     /* where training stood, for resuming (owned) */
     nnc_checkpoint *history;   /* every check of the training so far (owned) */
@@ -649,9 +691,11 @@ nnc_status nnc_chart_history(nnc_plot **out, const nnc_checkpoint *history, size
 nnc_status nnc_chart_fit(nnc_plot **out, nnc_net *net, const nnc_dataset *train,
                      const nnc_dataset *test, const char *title);
 /* For 2 inputs and a classifier: the decision regions over the samples'
- * bounding box, with the samples drawn by class. */
+ * bounding box, with the samples drawn by class, each region in the colour
+ * of its class's samples.  Class k is named "label <first_label + k>", the
+ * label nnc_model's label_base gives it (0 for 0/1 labels). */
 nnc_status nnc_chart_decision(nnc_plot **out, nnc_net *net, const nnc_dataset *data,
-                          const char *title);
+                              int first_label, const char *title);
 /* Figures 8-2, 8-3: f and f' over the row's plot range (200 points), axes
  * "input : z" and "output : a", grid. */
 nnc_status nnc_chart_activation(nnc_plot **out, const nnc_activation_info *info, double param);

@@ -41,6 +41,9 @@ if [ "${1:-}" = "bench" ]; then
 fi
 
 PACKAGES="build-essential cmake zlib1g-dev pkg-config libopenblas-dev valgrind clang libclang-rt-dev"
+# tests/test_locale.c writes under a decimal-comma locale (generated below);
+# tests/cli_plot.sh renders the charts with rsvg-convert.
+PACKAGES="$PACKAGES locales librsvg2-bin"
 # CI also renders the HTML report in a real browser (tests/cli_report.sh).
 if [ "${CI:-}" = "true" ]; then
     PACKAGES="$PACKAGES chromium"
@@ -92,3 +95,7 @@ echo "install-deps: installing $PACKAGES" >&2
 APT_WAIT="-o DPkg::Lock::Timeout=900"
 $SUDO apt-get $APT_WAIT update -qq
 DEBIAN_FRONTEND=noninteractive $SUDO apt-get $APT_WAIT install -y -qq $PACKAGES >/dev/null
+if ! locale -a 2>/dev/null | grep -q -i '^de_DE\.utf-\?8$'; then
+    $SUDO localedef -i de_DE -f UTF-8 de_DE.UTF-8 ||
+        echo "install-deps: could not generate de_DE.UTF-8; test_locale skips" >&2
+fi

@@ -157,7 +157,7 @@ static int class_of(const nnc_real *row, int n)
 }
 
 nnc_status nnc_chart_decision(nnc_plot **out, nnc_net *net, const nnc_dataset *data,
-                          const char *title)
+                              int first_label, const char *title)
 {
     if (!out || !net || !data)
         return nnc_fail(NNC_ERR_ARGUMENT, "nnc_chart_decision: NULL argument");
@@ -225,7 +225,10 @@ nnc_status nnc_chart_decision(nnc_plot **out, nnc_net *net, const nnc_dataset *d
         s = nnc_plot_axes(p, 0, title, "x1", "x2", 0);
     if (s == NNC_OK)
         s = nnc_plot_grid(p, 0, x0, x1, y0, y1, G, G, values, 0);
-    /* the samples, one series per class */
+    if (s == NNC_OK)
+        s = nnc_plot_grid_by_series(p, 0);
+    /* the samples, series c for class c, named by their label as predict
+     * prints it */
     double *sy = sx + (m > 0 ? m : 1);
     for (int c = 0; c < n_classes && s == NNC_OK; c++) {
         size_t k = 0;
@@ -235,8 +238,8 @@ nnc_status nnc_chart_decision(nnc_plot **out, nnc_net *net, const nnc_dataset *d
                 sy[k] = X[2 * i + 1];
                 k++;
             }
-        char label[32];
-        snprintf(label, sizeof label, "class %d", c);
+        char label[48];
+        snprintf(label, sizeof label, "label %lld", (long long)first_label + c);
         s = nnc_plot_series(p, 0, label, sx, sy, k, NNC_PLOT_MARKERS);
     }
 done:
@@ -256,8 +259,10 @@ done:
 static void activation_title(const nnc_activation_info *info, double param, char *buf,
                              size_t size)
 {
+    char value[48];
+    nnc_format_number(value, sizeof value, 'g', 6, param);
     if (info->param_name)
-        snprintf(buf, size, "%s (%s=%g)", info->name, info->param_name, param);
+        snprintf(buf, size, "%s (%s=%s)", info->name, info->param_name, value);
     else
         snprintf(buf, size, "%s", info->name);
 }

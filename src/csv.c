@@ -31,12 +31,13 @@
 
 #define CSV_MAX_FILE ((size_t)1 << 30)
 
+/* The names share one block, owned by names[0]. */
 void nnc_csv_free_names(char **names, size_t count)
 {
     if (!names)
         return;
-    for (size_t i = 0; i < count; i++)
-        free(names[i]);
+    if (count > 0)
+        free(names[0]);
     free(names);
 }
 
@@ -56,6 +57,8 @@ typedef struct csv_parser {
     size_t scratch_cap;
     csv_field *fields;
     size_t n_fields, fields_cap;
+    size_t limit;        /* memory limit in bytes */
+    size_t held;         /* bytes held besides the buffers above */
 } csv_parser;
 
 static int is_blank(char ch, char delim) { return (ch == ' ' || ch == '\t') && ch != delim; }
@@ -78,8 +81,34 @@ static int next_line(csv_parser *ps, nnc_status *status)
     for (const char *q = ls; q < le && ps->blank; q++)
         ps->blank = is_blank(*q, ps->delim);
 
-    /* scratch needs at most the line's length plus one NUL per field */
-    size_t need = 2 * (size_t)(le - ls) + 2;
+    /* Every field's text is at most its bytes in the line and ends with
+     * one NUL, which takes the place of the delimiter after it: the line's
+     * length plus one.  A line has at most one field more than it has
+     * delimiters: the field list is sized once, not doubled. */
+    size_t need = (size_t)(le - ls) + 1, max_fields = 1;
+    for (const char *d = ls; (d = memchr(d, ps->delim, (size_t)(le - d))) != NULL; d++)
+        max_fields++;
+    size_t new_scratch = need > ps->scratch_cap ? need : ps->scratch_cap;
+    size_t new_fields = max_fields > ps->fields_cap ? max_fields : ps->fields_cap;
+    if (new_fields > SIZE_MAX / sizeof(csv_field) / 2 ||
+        new_scratch + new_fields * sizeof(csv_field) > ps->limit ||
+        ps->held > ps->limit - new_scratch - new_fields * sizeof(csv_field)) {
+        char line[40];
+        snprintf(line, sizeof line, "line %zu", ps->line);
+        *status = nnc_refuse_size(ps->path, line,
+                                  ps->held + new_scratch + new_fields * sizeof(csv_field),
+                                  ps->limit);
+        return -1;
+    }
+    if (max_fields > ps->fields_cap) {
+        csv_field *nf = realloc(ps->fields, max_fields * sizeof *nf);
+        if (!nf) {
+            *status = nnc_fail(NNC_ERR_MEMORY, "%s: out of memory", ps->path);
+            return -1;
+        }
+        ps->fields = nf;
+        ps->fields_cap = max_fields;
+    }
     if (need > ps->scratch_cap) {
         char *ns = realloc(ps->scratch, need);
         if (!ns) {
@@ -131,16 +160,6 @@ static int next_line(csv_parser *ps, nnc_status *status)
                 out--;
         }
         *out++ = '\0';
-        if (ps->n_fields == ps->fields_cap) {
-            size_t nc = ps->fields_cap ? ps->fields_cap * 2 : 16;
-            csv_field *nf = realloc(ps->fields, nc * sizeof *nf);
-            if (!nf) {
-                *status = nnc_fail(NNC_ERR_MEMORY, "%s: out of memory", ps->path);
-                return -1;
-            }
-            ps->fields = nf;
-            ps->fields_cap = nc;
-        }
         ps->fields[ps->n_fields].text = start;
         ps->fields[ps->n_fields].len = (size_t)(out - 1 - start);
         ps->n_fields++;
@@ -305,12 +324,18 @@ nnc_status nnc_csv_read_file(const char *path, const nnc_csv_options *options,
 {
     if (!path || !out)
         return nnc_fail(NNC_ERR_ARGUMENT, "nnc_csv_read_file: NULL argument");
+    size_t limit = nnc_memory_limit(options ? options->max_memory : 0);
     unsigned char *bytes;
     size_t len;
-    nnc_status s = nnc_read_file(path, CSV_MAX_FILE, &bytes, &len);
+    nnc_status s = nnc_read_file(path, limit < CSV_MAX_FILE ? limit : CSV_MAX_FILE, &bytes,
+                                 &len);
     if (s != NNC_OK)
         return s;
-    s = nnc_csv_read_memory(bytes, len, path, options, out, column_names);
+    nnc_csv_options o = {-1, ',', 0};
+    if (options)
+        o = *options;
+    o.max_memory = nnc_memory_left(limit, len); /* the file stays held */
+    s = nnc_csv_read_memory(bytes, len, path, &o, out, column_names);
     free(bytes);
     return s;
 }
@@ -343,6 +368,7 @@ nnc_status nnc_csv_read_memory(const void *data_bytes, size_t len, const char *p
     ps.p = (const char *)bytes;
     ps.end = ps.p + len;
     ps.delim = delim;
+    ps.limit = nnc_memory_limit(options ? options->max_memory : 0);
     if (len >= 3 && bytes[0] == 0xef && bytes[1] == 0xbb && bytes[2] == 0xbf)
         ps.p += 3;
 
@@ -372,22 +398,36 @@ nnc_status nnc_csv_read_memory(const void *data_bytes, size_t len, const char *p
                 }
             }
             if (is_header) {
-                names = calloc(cols, sizeof *names);
-                if (!names) {
+                /* one block for all the names (not one allocation per
+                 * name: a line of commas would cost 32 bytes per byte) */
+                size_t text = 0;
+                for (size_t i = 0; i < cols; i++)
+                    text += ps.fields[i].len + 1;
+                size_t need = cols * sizeof *names + text;
+                if (need > ps.limit || ps.scratch_cap + ps.fields_cap * sizeof(csv_field) >
+                                           ps.limit - need) {
+                    s = nnc_refuse_size(path, "the header's names",
+                                        need + ps.scratch_cap +
+                                            ps.fields_cap * sizeof(csv_field),
+                                        ps.limit);
+                    break;
+                }
+                names = malloc(cols * sizeof *names);
+                char *block = malloc(text);
+                if (!names || !block) {
+                    free(names);
+                    free(block);
+                    names = NULL;
                     s = nnc_fail(NNC_ERR_MEMORY, "%s: out of memory", path);
                     break;
                 }
                 n_names = cols;
                 for (size_t i = 0; i < cols; i++) {
-                    names[i] = malloc(ps.fields[i].len + 1);
-                    if (!names[i]) {
-                        s = nnc_fail(NNC_ERR_MEMORY, "%s: out of memory", path);
-                        break;
-                    }
-                    memcpy(names[i], ps.fields[i].text, ps.fields[i].len + 1);
+                    names[i] = block;
+                    memcpy(block, ps.fields[i].text, ps.fields[i].len + 1);
+                    block += ps.fields[i].len + 1;
                 }
-                if (s != NNC_OK)
-                    break;
+                ps.held = need;
                 continue;
             }
         }
@@ -399,13 +439,22 @@ nnc_status nnc_csv_read_memory(const void *data_bytes, size_t len, const char *p
             break;
         }
         if (size + cols > cap) {
+            /* the values grow by doubling, but never past the memory
+             * limit: what the other buffers leave of it */
+            size_t other = ps.held + ps.scratch_cap + ps.fields_cap * sizeof(csv_field);
+            size_t room = ps.limit > other ? (ps.limit - other) / sizeof(double) : 0;
+            if (size + cols > room) {
+                char line[40];
+                snprintf(line, sizeof line, "the values up to line %zu", ps.line);
+                s = nnc_refuse_size(path, line, other + (size + cols) * sizeof(double),
+                                    ps.limit);
+                break;
+            }
             size_t nc = cap ? cap * 2 : 1024;
             while (nc < size + cols)
                 nc *= 2;
-            if (nc > SIZE_MAX / sizeof(double)) {
-                s = nnc_fail(NNC_ERR_MEMORY, "%s: too many values", path);
-                break;
-            }
+            if (nc > room)
+                nc = room;
             double *nd = realloc(data, nc * sizeof *nd);
             if (!nd) {
                 s = nnc_fail(NNC_ERR_MEMORY, "%s: out of memory", path);

@@ -8,6 +8,7 @@
 
 #include <limits.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -151,15 +152,16 @@ static long convert(const double *src, nnc_real *dst, size_t rows, size_t width)
 
 /* Notes the first one-column target whose nnc_real is an integer other than
  * the value read (see rounded_row). */
-static void note_rounded_labels(nnc_dataset *ds, const double *label)
+static void note_rounded_labels(nnc_dataset *ds, const double *label, size_t stride)
 {
     if (ds->n_outputs != 1)
         return;
     for (int r = 0; r < ds->rows; r++) {
         double y = (double)ds->Y[r];
-        if (y != label[r] && y == floor(y)) {
+        double read = label[(size_t)r * stride];
+        if (y != read && y == floor(y)) {
             ds->rounded_row = (long)r + 1;
-            ds->rounded_label = label[r];
+            ds->rounded_label = read;
             return;
         }
     }
@@ -206,44 +208,66 @@ nnc_status nnc_dataset_from_arrays(nnc_dataset **out, const nnc_array *data,
                         sizeof(nnc_real) < sizeof(double) ? " (or a value beyond float)"
                                                           : "");
     }
-    note_rounded_labels(ds, label->data);
+    note_rounded_labels(ds, label->data, 1);
     *out = ds;
     return NNC_OK;
 }
 
+/* A data set of rows x (n_in + n_out) values must fit in limit bytes. */
+static nnc_status dataset_fits(const char *what, size_t rows, size_t n_in, size_t n_out,
+                               size_t limit)
+{
+    size_t width = n_in + n_out;
+    if (width != 0 && rows > SIZE_MAX / sizeof(nnc_real) / width)
+        return nnc_refuse_size(what, "the data set", SIZE_MAX, limit);
+    size_t need = rows * width * sizeof(nnc_real);
+    return need > limit ? nnc_refuse_size(what, "the data set", need, limit) : NNC_OK;
+}
+
+static size_t array_bytes(const nnc_array *a) { return a->size * sizeof(double); }
+
 nnc_status nnc_dataset_load_npz_memory(nnc_dataset **out, const void *bytes, size_t len,
-                                       const char *what)
+                                       const char *what, size_t max_memory)
 {
     if (!what)
         what = ".npz data";
     if (!out || !bytes)
         return nnc_fail(NNC_ERR_ARGUMENT, "%s: nnc_dataset_load_npz_memory: NULL argument",
                         what);
+    size_t limit = nnc_memory_limit(max_memory);
     nnc_array data, label;
-    nnc_status s = nnc_npz_read_memory(bytes, len, what, "data", &data);
+    nnc_status s = nnc_npz_read_memory(bytes, len, what, "data", &data, limit);
     if (s != NNC_OK)
         return s;
-    s = nnc_npz_read_memory(bytes, len, what, "label", &label);
+    size_t held = array_bytes(&data);
+    s = nnc_npz_read_memory(bytes, len, what, "label", &label, nnc_memory_left(limit, held));
     if (s != NNC_OK) {
         nnc_array_free(&data);
         return s;
     }
-    s = nnc_dataset_from_arrays(out, &data, &label, what);
+    held += array_bytes(&label);
+    size_t rows = data.ndim >= 1 ? data.shape[0] : 0;
+    s = dataset_fits(what, rows, data.size / (rows ? rows : 1),
+                     label.size / (rows ? rows : 1), nnc_memory_left(limit, held));
+    if (s == NNC_OK)
+        s = nnc_dataset_from_arrays(out, &data, &label, what);
     nnc_array_free(&data);
     nnc_array_free(&label);
     return s;
 }
 
-nnc_status nnc_dataset_load_npz(nnc_dataset **out, const char *path)
+nnc_status nnc_dataset_load_npz(nnc_dataset **out, const char *path, size_t max_memory)
 {
     if (!out || !path)
         return nnc_fail(NNC_ERR_ARGUMENT, "nnc_dataset_load_npz: NULL argument");
+    size_t limit = nnc_memory_limit(max_memory);
     unsigned char *bytes;
     size_t len;
-    nnc_status s = nnc_read_file(path, NPZ_MAX_FILE, &bytes, &len);
+    nnc_status s = nnc_read_file(path, limit < NPZ_MAX_FILE ? limit : NPZ_MAX_FILE, &bytes,
+                                 &len);
     if (s != NNC_OK)
         return s;
-    s = nnc_dataset_load_npz_memory(out, bytes, len, path);
+    s = nnc_dataset_load_npz_memory(out, bytes, len, path, nnc_memory_left(limit, len));
     free(bytes);
     return s;
 }
@@ -255,8 +279,35 @@ nnc_status nnc_dataset_load_csv(nnc_dataset **out, const char *path,
     if (!out || !path || !label_columns || n_label_columns <= 0)
         return nnc_fail(NNC_ERR_ARGUMENT,
                         "nnc_dataset_load_csv: NULL argument or no label column");
+    size_t limit = nnc_memory_limit(options ? options->max_memory : 0);
+    unsigned char *bytes;
+    size_t len;
+    nnc_status s = nnc_read_file(path, limit, &bytes, &len);
+    if (s != NNC_OK)
+        return s;
+    nnc_csv_options o = {-1, ',', 0};
+    if (options)
+        o = *options;
+    o.max_memory = nnc_memory_left(limit, len);
+    s = nnc_dataset_load_csv_memory(out, bytes, len, path, &o, label_columns,
+                                    n_label_columns);
+    free(bytes);
+    return s;
+}
+
+nnc_status nnc_dataset_load_csv_memory(nnc_dataset **out, const void *bytes, size_t len,
+                                       const char *path, const nnc_csv_options *options,
+                                       const int *label_columns, int n_label_columns)
+{
+    if (!path)
+        path = "CSV data";
+    if (!out || !label_columns || n_label_columns <= 0)
+        return nnc_fail(NNC_ERR_ARGUMENT,
+                        "%s: nnc_dataset_load_csv_memory: NULL argument or no label column",
+                        path);
+    size_t limit = nnc_memory_limit(options ? options->max_memory : 0);
     nnc_array a;
-    nnc_status s = nnc_csv_read_file(path, options, &a, NULL);
+    nnc_status s = nnc_csv_read_memory(bytes, len, path, options, &a, NULL);
     if (s != NNC_OK)
         return s;
     size_t rows = a.shape[0], cols = a.shape[1];
@@ -295,39 +346,47 @@ nnc_status nnc_dataset_load_csv(nnc_dataset **out, const char *path,
         }
     }
     size_t n_in = cols - (size_t)n_label_columns, n_out = (size_t)n_label_columns;
-    nnc_array data, label;
-    memset(&data, 0, sizeof data);
-    memset(&label, 0, sizeof label);
+    if (s == NNC_OK && (!sizes_ok((long long)rows, (long long)n_in) ||
+                        !sizes_ok((long long)rows, (long long)n_out)))
+        s = nnc_fail(NNC_ERR_ARGUMENT,
+                     "%s: unusable sizes: %zu rows, %zu inputs, %zu outputs (each > 0, "
+                     "rows x width < 2^31)",
+                     path, rows, n_in, n_out);
+    if (s == NNC_OK)
+        s = dataset_fits(path, rows, n_in, n_out, nnc_memory_left(limit, array_bytes(&a)));
+    nnc_dataset *ds = NULL;
+    if (s == NNC_OK)
+        s = nnc_dataset_alloc(&ds, (int)rows, (int)n_in, (int)n_out, path);
     if (s == NNC_OK) {
-        data.data = malloc(rows * n_in * sizeof(double));
-        label.data = malloc(rows * n_out * sizeof(double));
-        if (!data.data || !label.data)
-            s = nnc_fail(NNC_ERR_MEMORY, "%s: out of memory", path);
-    }
-    if (s == NNC_OK) {
-        data.ndim = label.ndim = 2;
-        data.shape[0] = label.shape[0] = rows;
-        data.shape[1] = n_in;
-        label.shape[1] = n_out;
-        data.size = rows * n_in;
-        label.size = rows * n_out;
-        for (size_t r = 0; r < rows; r++) {
+        /* straight from the parsed values into nnc_real, columns split */
+        for (size_t r = 0; r < rows && s == NNC_OK; r++) {
             const double *src = a.data + r * cols;
-            double *dx = data.data + r * n_in;
+            nnc_real *dx = ds->X + r * n_in, *dy = ds->Y + r * n_out;
             size_t j = 0;
             for (size_t c = 0; c < cols; c++)
                 if (!is_label[c])
-                    dx[j++] = src[c];
+                    dx[j++] = (nnc_real)src[c];
             for (size_t k = 0; k < n_out; k++)
-                label.data[r * n_out + k] = src[lcol[k]];
+                dy[k] = (nnc_real)src[lcol[k]];
+            if (bad_row(dx, 1, (int)n_in) >= 0 || bad_row(dy, 1, (int)n_out) >= 0)
+                s = nnc_fail(NNC_ERR_FORMAT,
+                             "%s: row %zu of '%s' holds NaN or infinity%s", path, r + 1,
+                             bad_row(dx, 1, (int)n_in) >= 0 ? "data" : "label",
+                             sizeof(nnc_real) < sizeof(double) ? " (or a value beyond float)"
+                                                               : "");
         }
-        s = nnc_dataset_from_arrays(out, &data, &label, path);
+        if (s == NNC_OK)
+            note_rounded_labels(ds, a.data + lcol[0], cols);
+        if (s != NNC_OK) {
+            nnc_dataset_free(ds);
+            ds = NULL;
+        }
     }
     free(is_label);
     free(lcol);
-    free(data.data);
-    free(label.data);
     nnc_array_free(&a);
+    if (s == NNC_OK)
+        *out = ds;
     return s;
 }
 

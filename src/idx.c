@@ -14,7 +14,8 @@
  * a bad CRC are refused.  The declared size is checked before anything is
  * allocated, against nnc's limit and against what the compressed bytes can
  * possibly hold (deflate expands at most 1032 : 1), so a deflate bomb is
- * refused at once.
+ * refused at once.  A gzip file may hold several members one after the
+ * other (`cat a.gz b.gz`): their data is read as one, as zcat does.
  */
 #include "internal.h"
 
@@ -102,6 +103,14 @@ static nnc_status src_read(idx_source *s, unsigned char *dst, size_t n, size_t *
         *got += k;
         s->produced += k;
         if (rc == Z_STREAM_END) {
+            /* another gzip member follows: go on with it */
+            size_t rest = s->zs.avail_in + s->in_left;
+            const unsigned char *next = s->zs.next_in;
+            if (rest >= 2 && next[0] == 0x1f && next[1] == 0x8b) {
+                if (inflateReset(&s->zs) != Z_OK)
+                    return nnc_fail(NNC_ERR_FORMAT, "%s: cannot restart inflate", s->what);
+                continue;
+            }
             s->ended = 1;
         } else if (rc == Z_BUF_ERROR && s->zs.avail_in == 0 && s->in_left == 0) {
             return nnc_fail(NNC_ERR_FORMAT,
@@ -360,7 +369,7 @@ static nnc_status decode(idx_source *s, const idx_header *h, double *dd, nnc_rea
 }
 
 nnc_status nnc_idx_read_memory(const void *bytes, size_t len, const char *what,
-                               nnc_array *out)
+                               nnc_array *out, size_t max_memory)
 {
     if (!what)
         what = "IDX data";
@@ -372,8 +381,11 @@ nnc_status nnc_idx_read_memory(const void *bytes, size_t len, const char *what,
     if (st == NNC_OK)
         st = read_header(&s, &h);
     double *data = NULL;
+    size_t limit = nnc_memory_limit(max_memory);
+    if (st == NNC_OK && h.count > limit / sizeof *data)
+        st = nnc_refuse_size(what, "the values as doubles", h.count * sizeof *data, limit);
     if (st == NNC_OK) {
-        data = h.count <= SIZE_MAX / sizeof *data ? malloc(h.count * sizeof *data) : NULL;
+        data = malloc(h.count * sizeof *data); /* no overflow: count <= 2^31 */
         if (!data)
             st = nnc_fail(NNC_ERR_MEMORY, "%s: out of memory for %zu values", what, h.count);
     }
@@ -393,16 +405,18 @@ nnc_status nnc_idx_read_memory(const void *bytes, size_t len, const char *what,
     return NNC_OK;
 }
 
-nnc_status nnc_idx_read_file(const char *path, nnc_array *out)
+nnc_status nnc_idx_read_file(const char *path, nnc_array *out, size_t max_memory)
 {
     if (!path || !out)
         return nnc_fail(NNC_ERR_ARGUMENT, "nnc_idx_read_file: NULL argument");
+    size_t limit = nnc_memory_limit(max_memory);
     unsigned char *bytes;
     size_t len;
-    nnc_status st = nnc_read_file(path, IDX_MAX_FILE, &bytes, &len);
+    nnc_status st =
+        nnc_read_file(path, limit < IDX_MAX_FILE ? limit : IDX_MAX_FILE, &bytes, &len);
     if (st != NNC_OK)
         return st;
-    st = nnc_idx_read_memory(bytes, len, path, out);
+    st = nnc_idx_read_memory(bytes, len, path, out, nnc_memory_left(limit, len));
     free(bytes);
     return st;
 }
@@ -435,10 +449,41 @@ static nnc_status check_labels(const nnc_array *lab, const char *path, int n_cla
 }
 
 nnc_status nnc_dataset_load_idx(nnc_dataset **out, const char *images_path,
-                                const char *labels_path, double scale, int n_classes)
+                                const char *labels_path, double scale, int n_classes,
+                                size_t max_memory)
 {
     if (!out || !images_path || !labels_path)
         return nnc_fail(NNC_ERR_ARGUMENT, "nnc_dataset_load_idx: NULL argument");
+    size_t limit = nnc_memory_limit(max_memory);
+    unsigned char *lbytes = NULL, *ibytes = NULL;
+    size_t llen = 0, ilen = 0;
+    nnc_status st =
+        nnc_read_file(labels_path, limit < IDX_MAX_FILE ? limit : IDX_MAX_FILE, &lbytes, &llen);
+    if (st != NNC_OK)
+        return st;
+    size_t left = nnc_memory_left(limit, llen);
+    st = nnc_read_file(images_path, left < IDX_MAX_FILE ? left : IDX_MAX_FILE, &ibytes, &ilen);
+    if (st == NNC_OK)
+        st = nnc_dataset_load_idx_memory(out, ibytes, ilen, images_path, lbytes, llen,
+                                         labels_path, scale, n_classes,
+                                         nnc_memory_left(left, ilen));
+    free(lbytes);
+    free(ibytes);
+    return st;
+}
+
+nnc_status nnc_dataset_load_idx_memory(nnc_dataset **out, const void *images,
+                                       size_t images_len, const char *images_path,
+                                       const void *labels, size_t labels_len,
+                                       const char *labels_path, double scale, int n_classes,
+                                       size_t max_memory)
+{
+    if (!images_path)
+        images_path = "IDX images";
+    if (!labels_path)
+        labels_path = "IDX labels";
+    if (!out || (!images && images_len > 0) || (!labels && labels_len > 0))
+        return nnc_fail(NNC_ERR_ARGUMENT, "nnc_dataset_load_idx_memory: NULL argument");
     if (!isfinite(scale))
         return nnc_fail(NNC_ERR_ARGUMENT, "%s: the scale of the pixels is not finite",
                         images_path);
@@ -446,8 +491,9 @@ nnc_status nnc_dataset_load_idx(nnc_dataset **out, const char *images_path,
         return nnc_fail(NNC_ERR_ARGUMENT,
                         "%s: %d classes (give 1 to %d, or 0: the largest label + 1)",
                         labels_path, n_classes, IDX_MAX_CLASSES);
+    size_t limit = nnc_memory_limit(max_memory);
     nnc_array lab;
-    nnc_status st = nnc_idx_read_file(labels_path, &lab);
+    nnc_status st = nnc_idx_read_memory(labels, labels_len, labels_path, &lab, limit);
     if (st != NNC_OK)
         return st;
     int classes = 0;
@@ -457,17 +503,10 @@ nnc_status nnc_dataset_load_idx(nnc_dataset **out, const char *images_path,
         return st;
     }
 
-    unsigned char *bytes = NULL;
-    size_t len = 0;
-    st = nnc_read_file(images_path, IDX_MAX_FILE, &bytes, &len);
-    if (st != NNC_OK) {
-        nnc_array_free(&lab);
-        return st;
-    }
     idx_source s;
     idx_header h;
     nnc_dataset *ds = NULL;
-    st = src_open(&s, bytes, len, images_path);
+    st = src_open(&s, images, images_len, images_path);
     if (st == NNC_OK)
         st = read_header(&s, &h);
     size_t rows = 0, width = 1;
@@ -485,6 +524,18 @@ nnc_status nnc_dataset_load_idx(nnc_dataset **out, const char *images_path,
                           "dataset (rows x width < 2^31)",
                           images_path, rows, width, classes);
     }
+    if (st == NNC_OK) {
+        /* the pixels and the one-hot labels, beside the labels read */
+        size_t need = rows * (width + (size_t)classes) * sizeof(nnc_real);
+        size_t held = lab.size * sizeof(double);
+        if (need > nnc_memory_left(limit, held)) {
+            char thing[120];
+            snprintf(thing, sizeof thing,
+                     "%zu images of %zu values with one-hot labels of %d classes", rows,
+                     width, classes);
+            st = nnc_refuse_size(images_path, thing, need + held, limit);
+        }
+    }
     if (st == NNC_OK)
         st = nnc_dataset_alloc(&ds, (int)rows, (int)width, classes, images_path);
     if (st == NNC_OK) {
@@ -497,7 +548,6 @@ nnc_status nnc_dataset_load_idx(nnc_dataset **out, const char *images_path,
         }
     }
     src_close(&s);
-    free(bytes);
     nnc_array_free(&lab);
     if (st != NNC_OK) {
         nnc_dataset_free(ds);

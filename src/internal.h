@@ -15,13 +15,37 @@ nnc_status nnc_fail(nnc_status status, const char *fmt, ...) NNC_PRINTF(2, 3);
 /* Forgets the previous detail message. */
 void nnc_clear_error(void);
 
+/* One number as printf's "%.<prec>f" (conv 'f'), "%.<prec>g" or "%.<prec>e"
+ * writes it in the C locale ('.' as decimal point), whatever locale the
+ * program has set: every number the library writes as text goes through it
+ * (src/plot.c).  prec: 0 to 40.  Returns the length, truncated to fit size
+ * like snprintf. */
+int nnc_format_number(char *buf, size_t size, char conv, int prec, double v);
+
+/* Colours panel p's grid (nnc_plot_grid) by class: a cell holding k = 0, 1,
+ * ... takes the colour of the panel's series k, so that decision regions
+ * match the points of the same class (src/plot.c). */
+nnc_status nnc_plot_grid_by_series(nnc_plot *plot, int p);
+
 /* Copies untrusted text s[0..n) into buf for an error message: control
  * characters become '?', bytes >= 0x80 are kept only with keep_utf8, and a
  * long text is shortened with "...".  Returns buf. */
 const char *nnc_printable(const void *s, size_t n, int keep_utf8, char *buf, size_t size);
-/* Reads a whole file into a malloc'ed buffer (bounded by max_len). */
-nnc_status nnc_read_file(const char *path, size_t max_len, unsigned char **bytes,
-                         size_t *len);
+/* The memory limit a reader applies: max_memory, or 0 for
+ * nnc_default_max_memory(). */
+size_t nnc_memory_limit(size_t max_memory);
+/* What is left of limit once used bytes are held, at least 1 (0 would
+ * mean the default limit to the readers). */
+static inline size_t nnc_memory_left(size_t limit, size_t used)
+{
+    return limit > used ? limit - used : 1;
+}
+/* "884 MB" (powers of 1024) into buf; returns buf. */
+const char *nnc_format_size(size_t n, char *buf, size_t size);
+/* The refusal of an input that would occupy more than the memory limit:
+ * "<what>: <thing> would need 884 MB (limit 256 MB; see --max-memory)",
+ * NNC_ERR_FORMAT (bad input, not a failure of the machine). */
+nnc_status nnc_refuse_size(const char *what, const char *thing, size_t need, size_t limit);
 
 /* An uninitialised dataset of rows × (n_in, n_out), sizes already checked
  * (positive, rows·width within int); readers fill it in place through the

@@ -347,6 +347,12 @@ static int all_finite(const nnc_real *v, size_t n)
     return 1;
 }
 
+/* A scale divides: finite, nonzero and normal, since dividing by a
+ * subnormal one overflows (1 / 5e-324 is inf). */
+static int scale_ok(double scale) { return isnormal(scale); }
+#define SCALE_RULE "is not a normal number (finite, nonzero, not subnormal): dividing by it " \
+                   "could overflow"
+
 static nnc_status check_scaling(const nnc_scaling *s, const char *name, int width,
                                 const char *width_name)
 {
@@ -356,14 +362,26 @@ static nnc_status check_scaling(const nnc_scaling *s, const char *name, int widt
         return nnc_fail(NNC_ERR_SHAPE,
                         "nnc_model_encode: %s has %d columns but the network has %d %s",
                         name, s->n, width, width_name);
-    for (int i = 0; i < s->n; i++)
-        if (!isfinite(s->offset[i]) || !isfinite(s->scale[i]) || s->scale[i] == 0)
+    for (int i = 0; i < s->n; i++) {
+        if (!isfinite(s->offset[i]))
             return nnc_fail(NNC_ERR_ARGUMENT,
-                            "nnc_model_encode: %s column %d: offset %g and scale %g must be "
-                            "finite and the scale nonzero",
-                            name, i, s->offset[i], s->scale[i]);
+                            "nnc_model_encode: %s column %d: offset %g is not finite", name,
+                            i, s->offset[i]);
+        if (!scale_ok(s->scale[i]))
+            return nnc_fail(NNC_ERR_ARGUMENT,
+                            "nnc_model_encode: %s column %d: scale %g %s", name, i,
+                            s->scale[i], SCALE_RULE);
+    }
     return NNC_OK;
 }
+
+/* |label_base| + classes within int, so that no reported label overflows. */
+static int label_base_ok(const nnc_net *net, long long label_base)
+{
+    long long classes = nnc_net_task(net) == NNC_TASK_MULTICLASS ? nnc_net_outputs(net) : 2;
+    return (label_base < 0 ? -label_base : label_base) <= (long long)INT_MAX - classes;
+}
+#define LABEL_BASE_RULE "|label_base| + the number of classes must fit an int"
 
 /* Everything the reader would refuse is refused here too, so a file this
  * library writes is always one it reads back. */
@@ -375,6 +393,13 @@ static nnc_status check_model(const nnc_model *m)
         s = check_scaling(&m->y_scaling, "y_scaling", nnc_net_outputs(net), "outputs");
     if (s != NNC_OK)
         return s;
+    if (nnc_net_layers(net) > NNC_MAX_LAYERS)
+        return nnc_fail(NNC_ERR_ARGUMENT,
+                        "nnc_model_encode: the network has %d layers, more than the %d a "
+                        "model may have", nnc_net_layers(net), NNC_MAX_LAYERS);
+    if (!label_base_ok(net, m->label_base))
+        return nnc_fail(NNC_ERR_ARGUMENT, "nnc_model_encode: label_base %d is out of range: "
+                        LABEL_BASE_RULE, m->label_base);
     int n_in = nnc_net_inputs(net);
     for (int l = 0; l < nnc_net_layers(net); l++) {
         nnc_layer_spec spec = nnc_net_layer(net, l);
@@ -398,6 +423,10 @@ static nnc_status check_model(const nnc_model *m)
                             "nnc_model_encode: the training state is inconsistent (epoch %d, "
                             "iteration %d, total_iteration %ld, %d rows in order)",
                             st->epoch, st->iteration, st->total_iteration, st->n_order);
+        if (!(st->rng.inc & 1u))
+            return nnc_fail(NNC_ERR_ARGUMENT,
+                            "nnc_model_encode: the training state's rng_inc %llu is even (a "
+                            "PCG stream is odd)", (unsigned long long)st->rng.inc);
         for (int i = 0; i < st->n_order; i++)
             if (st->order[i] > (uint32_t)INT32_MAX)
                 return nnc_fail(NNC_ERR_ARGUMENT,
@@ -774,6 +803,11 @@ static nnc_status read_arch(rd *r, nnc_model *m, int max_batch)
         s = rd_fail(r, NNC_ERR_FORMAT, "n_layers is 0");
         goto done;
     }
+    if (n_layers > NNC_MAX_LAYERS) {
+        s = rd_fail(r, NNC_ERR_FORMAT, "n_layers = %lu is more than the %d layers a model "
+                    "may have", (unsigned long)n_layers, NNC_MAX_LAYERS);
+        goto done;
+    }
     TRY(check_count(r, "n_layers", n_layers, LAYER_MIN_BYTES, INT_MAX));
     specs = malloc((size_t)n_layers * sizeof *specs);
     if (!specs) {
@@ -837,6 +871,14 @@ static nnc_status read_arch(rd *r, nnc_model *m, int max_batch)
         s = rd_fail(r, s, "cannot build the network: %s", why);
         goto done;
     }
+    if (!label_base_ok(m->net, label_base)) {
+        s = rd_fail(r, NNC_ERR_FORMAT, "label_base = %ld is out of range for a %s model of "
+                    "%d outputs: " LABEL_BASE_RULE, (long)label_base, nnc_task_name(task),
+                    nnc_net_outputs(m->net));
+        nnc_net_free(m->net);
+        m->net = NULL;
+        goto done;
+    }
     m->label_base = label_base;
 done:
     free(specs);
@@ -866,10 +908,14 @@ static nnc_status read_scaling(rd *r, nnc_scaling *out)
     for (uint32_t i = 0; i < n; i++)
         TRY(get_f64(r, "scale", &sc.scale[i]));
     for (uint32_t i = 0; i < n; i++) {
-        if (!isfinite(sc.offset[i]) || !isfinite(sc.scale[i]) || sc.scale[i] == 0) {
-            s = rd_fail(r, NNC_ERR_FORMAT,
-                        "column %lu: offset %g, scale %g (both must be finite, the scale "
-                        "nonzero)", (unsigned long)i, sc.offset[i], sc.scale[i]);
+        if (!isfinite(sc.offset[i])) {
+            s = rd_fail(r, NNC_ERR_FORMAT, "column %lu: field 'offset' is %g, not finite",
+                        (unsigned long)i, sc.offset[i]);
+            goto done;
+        }
+        if (!scale_ok(sc.scale[i])) {
+            s = rd_fail(r, NNC_ERR_FORMAT, "column %lu: field 'scale' is %g, which " SCALE_RULE,
+                        (unsigned long)i, sc.scale[i]);
             goto done;
         }
     }
@@ -965,6 +1011,14 @@ static nnc_status read_state(rd *r, nnc_train_state *out)
     st.total_iteration = (long)total;
     TRY(get_u64(r, "rng_state", &st.rng.state));
     TRY(get_u64(r, "rng_inc", &st.rng.inc));
+    if (!(st.rng.inc & 1u)) {
+        /* An even increment can leave PCG stuck on one value (state 0,
+         * inc 0 draws 0 forever); nnc_rng_seed always makes it odd. */
+        s = rd_fail(r, NNC_ERR_FORMAT, "field 'rng_inc' at offset %zu is %llu, an even "
+                    "number: the shuffle generator's stream must be odd", r->pos - 8,
+                    (unsigned long long)st.rng.inc);
+        goto done;
+    }
     TRY(get_u32(r, "n_order", &n_order));
     TRY(check_count(r, "n_order", n_order, 4, INT_MAX));
     st.n_order = (int)n_order;

@@ -64,6 +64,10 @@ nnc_status nnc_net_create(nnc_net **out, nnc_task task, int n_inputs, int n_laye
         return nnc_fail(NNC_ERR_ARGUMENT,
                         "nnc_net_create: inputs (%d), layers (%d) and max_batch (%d) "
                         "must be positive", n_inputs, n_layers, max_batch);
+    if (n_layers > NNC_MAX_LAYERS)
+        return nnc_fail(NNC_ERR_ARGUMENT,
+                        "nnc_net_create: %d layers, more than the %d a network may have",
+                        n_layers, NNC_MAX_LAYERS);
     size_t n_params = 0, n_work = 0, widest = (size_t)n_inputs, wt = 0;
     int n_in = n_inputs;
     for (int l = 0; l < n_layers; l++) {

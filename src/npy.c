@@ -313,47 +313,67 @@ static double load_element(const unsigned char *p, npy_kind kind, size_t item)
     return 0.0;
 }
 
-nnc_status nnc_npy_read_memory(const void *bytes, size_t len, const char *what,
-                               nnc_array *out)
+/* A parsed and checked .npy header. */
+typedef struct npy_info {
+    npy_header h;
+    npy_kind kind;
+    size_t item;   /* bytes per element */
+    size_t size;   /* elements */
+    size_t dstart; /* offset of the data */
+} npy_info;
+
+/* The header's total length (magic to the end of the dict) from the first
+ * bytes: 0 with a message when they are not a .npy start. */
+static nnc_status npy_header_end(const unsigned char *b, size_t len, const char *what,
+                                 size_t *hstart, size_t *hend)
 {
-    if (!what)
-        what = ".npy data";
-    if (!out || (!bytes && len > 0))
-        return nnc_fail(NNC_ERR_ARGUMENT, "%s: nnc_npy_read_memory: NULL argument", what);
-    const unsigned char *b = bytes;
     if (len < 10 || memcmp(b, "\x93NUMPY", 6) != 0)
         return nnc_fail(NNC_ERR_FORMAT, "%s: not a .npy file (bad magic)", what);
     unsigned major = b[6], minor = b[7];
-    size_t hstart, hlen;
+    size_t hlen;
     if (major == 1) {
-        hstart = 10;
+        *hstart = 10;
         hlen = rd16(b + 8);
     } else if (major == 2 || major == 3) {
         if (len < 12)
             return nnc_fail(NNC_ERR_FORMAT, "%s: truncated .npy header", what);
-        hstart = 12;
+        *hstart = 12;
         hlen = nnc_get_le32(b + 8);
     } else {
         return nnc_fail(NNC_ERR_FORMAT,
                         "%s: unsupported .npy version %u.%u (nnc reads 1.0, 2.0, 3.0)",
                         what, major, minor);
     }
-    if (hlen > len - hstart)
+    *hend = *hstart + hlen;
+    return NNC_OK;
+}
+
+/* Parses and checks the header in b[0..len), which holds at least the
+ * header (len: all the bytes there are, for the truncation message). */
+static nnc_status npy_parse(const unsigned char *b, size_t len, const char *what,
+                            npy_info *inf)
+{
+    memset(inf, 0, sizeof *inf);
+    size_t hstart, hend;
+    nnc_status st = npy_header_end(b, len, what, &hstart, &hend);
+    if (st != NNC_OK)
+        return st;
+    if (hend > len)
         return nnc_fail(NNC_ERR_FORMAT,
                         "%s: truncated .npy header (%zu bytes declared, %zu present)",
-                        what, hlen, len - hstart);
+                        what, hend - hstart, len - hstart);
 
-    npy_header h;
+    npy_header *h = &inf->h;
     char why[160];
-    cursor c = {b + hstart, b + hstart + hlen};
-    if (!parse_header(&c, &h, why, sizeof why))
+    cursor c = {b + hstart, b + hend};
+    if (!parse_header(&c, h, why, sizeof why))
         return nnc_fail(NNC_ERR_FORMAT, "%s: %s", what, why);
 
     /* dtype: byte order, kind, item size, e.g. "<f8" */
-    const char *d = h.descr;
+    const char *d = h->descr;
     npy_kind kind;
     size_t item = 0;
-    int ok = h.descr_len == 3 && (d[0] == '<' || d[0] == '>' || d[0] == '|' || d[0] == '=');
+    int ok = h->descr_len == 3 && (d[0] == '<' || d[0] == '>' || d[0] == '|' || d[0] == '=');
     if (ok) {
         item = d[2] == '1' ? 1 : d[2] == '2' ? 2 : d[2] == '4' ? 4 : d[2] == '8' ? 8 : 0;
         switch (d[1]) {
@@ -370,15 +390,15 @@ nnc_status nnc_npy_read_memory(const void *bytes, size_t len, const char *what,
         return nnc_fail(NNC_ERR_FORMAT,
                         "%s: unsupported dtype '%s' (nnc reads float, integer and bool "
                         "numbers: f4 f8 i1 i2 i4 i8 u1 u2 u4 u8 b1)",
-                        what, h.descr);
+                        what, h->descr);
     if (d[0] == '>' && item > 1)
         return nnc_fail(NNC_ERR_FORMAT,
                         "%s: unsupported dtype '%s' (nnc reads little-endian numbers)", what,
-                        h.descr);
-    if (h.fortran) {
+                        h->descr);
+    if (h->fortran) {
         int trivial = 0; /* at most one dimension longer than 1: same layout */
-        for (int i = 0; i < h.ndim; i++)
-            trivial += h.shape[i] > 1;
+        for (int i = 0; i < h->ndim; i++)
+            trivial += h->shape[i] > 1;
         if (trivial > 1)
             return nnc_fail(NNC_ERR_FORMAT,
                             "%s: unsupported 'fortran_order': True (nnc reads C-order "
@@ -386,48 +406,106 @@ nnc_status nnc_npy_read_memory(const void *bytes, size_t len, const char *what,
                             what);
     }
 
-    size_t size = 1;
-    for (int i = 0; i < h.ndim; i++) {
-        if (h.shape[i] != 0 && size > SIZE_MAX / h.shape[i])
+    /* The product of the dimensions, and of the nonzero ones: an empty
+     * array of (0, 2^62) is no more usable than a full one (its rows would
+     * be 2^65 bytes wide), so both must fit in memory as doubles. */
+    size_t size = 1, nonzero = 1;
+    for (int i = 0; i < h->ndim; i++) {
+        size_t dim = h->shape[i];
+        if (dim != 0 && size > SIZE_MAX / dim)
             return nnc_fail(NNC_ERR_FORMAT, "%s: 'shape' is too large (size overflows)",
                             what);
-        size *= h.shape[i];
+        size *= dim;
+        if (dim != 0 && nonzero > SIZE_MAX / sizeof(double) / dim)
+            return nnc_fail(NNC_ERR_FORMAT,
+                            "%s: 'shape' is too large (a dimension of %zu values cannot "
+                            "be held in memory)",
+                            what, dim);
+        if (dim != 0)
+            nonzero *= dim;
     }
-    size_t dstart = hstart + hlen;
-    size_t avail = len - dstart;
-    if (size > avail / item)
-        return nnc_fail(NNC_ERR_FORMAT,
-                        "%s: truncated data: shape needs %zu elements of %zu bytes, only "
-                        "%zu bytes present (from byte offset %zu)",
-                        what, size, item, avail, dstart);
-    if (size > SIZE_MAX / sizeof(double))
-        return nnc_fail(NNC_ERR_FORMAT, "%s: array too large", what);
-    double *data = malloc(size > 0 ? size * sizeof(double) : 1);
-    if (!data)
-        return nnc_fail(NNC_ERR_MEMORY, "%s: out of memory for %zu numbers", what, size);
-    const unsigned char *src = b + dstart;
-    for (size_t i = 0; i < size; i++)
-        data[i] = load_element(src + i * item, kind, item);
-
-    memset(out, 0, sizeof *out);
-    out->ndim = h.ndim;
-    for (int i = 0; i < h.ndim; i++)
-        out->shape[i] = h.shape[i];
-    out->size = size;
-    out->data = data;
+    inf->kind = kind;
+    inf->item = item;
+    inf->size = size;
+    inf->dstart = hend;
     return NNC_OK;
 }
 
-nnc_status nnc_npy_read_file(const char *path, nnc_array *out)
+/* Room for the doubles of a parsed array, within limit bytes; refuse_what
+ * and thing name it in the refusal. */
+static nnc_status npy_alloc(const npy_info *inf, const char *refuse_what, const char *thing,
+                            size_t limit, double **data)
+{
+    size_t bytes = inf->size * sizeof(double); /* no overflow: checked by npy_parse */
+    if (bytes > limit)
+        return nnc_refuse_size(refuse_what, thing, bytes, limit);
+    *data = malloc(bytes > 0 ? bytes : 1);
+    if (!*data)
+        return nnc_fail(NNC_ERR_MEMORY, "%s: out of memory for %zu numbers", refuse_what,
+                        inf->size);
+    return NNC_OK;
+}
+
+static void npy_finish(const npy_info *inf, double *data, nnc_array *out)
+{
+    memset(out, 0, sizeof *out);
+    out->ndim = inf->h.ndim;
+    for (int i = 0; i < inf->h.ndim; i++)
+        out->shape[i] = inf->h.shape[i];
+    out->size = inf->size;
+    out->data = data;
+}
+
+/* The whole .npy in b[0..len): messages name `what`, a refusal for its size
+ * names refuse_what and thing. */
+static nnc_status npy_read(const unsigned char *b, size_t len, const char *what,
+                           const char *refuse_what, const char *thing, size_t limit,
+                           nnc_array *out)
+{
+    npy_info inf;
+    nnc_status st = npy_parse(b, len, what, &inf);
+    if (st != NNC_OK)
+        return st;
+    size_t avail = len - inf.dstart;
+    if (inf.size > avail / inf.item)
+        return nnc_fail(NNC_ERR_FORMAT,
+                        "%s: truncated data: shape needs %zu elements of %zu bytes, only "
+                        "%zu bytes present (from byte offset %zu)",
+                        what, inf.size, inf.item, avail, inf.dstart);
+    double *data;
+    st = npy_alloc(&inf, refuse_what, thing, limit, &data);
+    if (st != NNC_OK)
+        return st;
+    const unsigned char *src = b + inf.dstart;
+    for (size_t i = 0; i < inf.size; i++)
+        data[i] = load_element(src + i * inf.item, inf.kind, inf.item);
+    npy_finish(&inf, data, out);
+    return NNC_OK;
+}
+
+nnc_status nnc_npy_read_memory(const void *bytes, size_t len, const char *what,
+                               nnc_array *out, size_t max_memory)
+{
+    if (!what)
+        what = ".npy data";
+    if (!out || (!bytes && len > 0))
+        return nnc_fail(NNC_ERR_ARGUMENT, "%s: nnc_npy_read_memory: NULL argument", what);
+    return npy_read(bytes, len, what, what, "the array", nnc_memory_limit(max_memory), out);
+}
+
+nnc_status nnc_npy_read_file(const char *path, nnc_array *out, size_t max_memory)
 {
     if (!path || !out)
         return nnc_fail(NNC_ERR_ARGUMENT, "nnc_npy_read_file: NULL argument");
+    size_t limit = nnc_memory_limit(max_memory);
     unsigned char *bytes;
     size_t len;
-    nnc_status s = nnc_read_file(path, NPY_MAX_FILE, &bytes, &len);
+    nnc_status s = nnc_read_file(path, limit < NPY_MAX_FILE ? limit : NPY_MAX_FILE, &bytes,
+                                 &len);
     if (s != NNC_OK)
         return s;
-    s = nnc_npy_read_memory(bytes, len, path, out);
+    /* the file's bytes stay held while the doubles are made */
+    s = npy_read(bytes, len, path, path, "the array", nnc_memory_left(limit, len), out);
     free(bytes);
     return s;
 }
@@ -556,56 +634,236 @@ static void list_key(char *buf, size_t size, const zip_entry *e)
     snprintf(buf + used, size - used, "%s'%s'", used ? ", " : "", tmp);
 }
 
-static nnc_status inflate_member(const unsigned char *src, uint64_t csize, unsigned char *dst,
-                                 size_t usize, const char *what)
-{
+/* A deflated member inflated as a stream: never more than its recorded
+ * size, with the CRC-32 of what came out. */
+typedef struct zin {
     z_stream zs;
-    memset(&zs, 0, sizeof zs);
-    if (inflateInit2(&zs, -MAX_WBITS) != Z_OK)
+    int live, ended;
+    uint64_t in_left; /* compressed bytes not yet given to zlib */
+    size_t produced;
+    uLong crc;
+    const char *what;
+} zin;
+
+static nnc_status zin_open(zin *z, const unsigned char *src, uint64_t csize, const char *what)
+{
+    memset(z, 0, sizeof *z);
+    z->what = what;
+    if (inflateInit2(&z->zs, -MAX_WBITS) != Z_OK)
         return nnc_fail(NNC_ERR_MEMORY, "%s: cannot start zlib's inflate", what);
-    uint64_t in_left = csize;
-    size_t out_left = usize + 1; /* one spare byte catches oversize output */
-    zs.next_in = (Bytef *)(uintptr_t)src; /* zlib does not write through it */
-    zs.next_out = dst;
-    int rc = Z_OK;
-    while (rc == Z_OK) {
-        if (zs.avail_in == 0 && in_left > 0) {
-            zs.avail_in = in_left > (1u << 30) ? (1u << 30) : (uInt)in_left;
-            in_left -= zs.avail_in;
+    z->live = 1;
+    z->zs.next_in = (Bytef *)(uintptr_t)src; /* zlib does not write through it */
+    z->in_left = csize;
+    z->crc = crc32(0L, Z_NULL, 0);
+    return NNC_OK;
+}
+
+static void zin_close(zin *z)
+{
+    if (z->live)
+        inflateEnd(&z->zs);
+    z->live = 0;
+}
+
+/* Up to n bytes into dst; *got < n only at the end of the stream. */
+static nnc_status zin_read(zin *z, unsigned char *dst, size_t n, size_t *got)
+{
+    *got = 0;
+    while (n > 0 && !z->ended) {
+        if (z->zs.avail_in == 0 && z->in_left > 0) {
+            z->zs.avail_in = z->in_left > (1u << 30) ? (1u << 30) : (uInt)z->in_left;
+            z->in_left -= z->zs.avail_in;
         }
-        if (zs.avail_out == 0 && out_left > 0) {
-            zs.avail_out = out_left > (1u << 30) ? (1u << 30) : (uInt)out_left;
-            out_left -= zs.avail_out;
+        uInt ask = n > (1u << 30) ? (1u << 30) : (uInt)n;
+        z->zs.next_out = dst;
+        z->zs.avail_out = ask;
+        int rc = inflate(&z->zs, Z_NO_FLUSH);
+        size_t k = ask - z->zs.avail_out;
+        z->crc = crc32(z->crc, dst, (uInt)k);
+        dst += k;
+        n -= k;
+        *got += k;
+        z->produced += k;
+        if (rc == Z_STREAM_END)
+            z->ended = 1;
+        else if (rc == Z_MEM_ERROR)
+            return nnc_fail(NNC_ERR_MEMORY, "%s: out of memory in inflate", z->what);
+        else if (rc == Z_BUF_ERROR && z->zs.avail_in == 0 && z->in_left == 0)
+            return nnc_fail(NNC_ERR_FORMAT, "%s: truncated deflate data", z->what);
+        else if (rc == Z_DATA_ERROR)
+            return nnc_fail(NNC_ERR_FORMAT, "%s: corrupt deflate data: %s", z->what,
+                            z->zs.msg ? z->zs.msg : "invalid stream");
+        else if (rc != Z_OK && !(rc == Z_BUF_ERROR && k > 0))
+            return nnc_fail(NNC_ERR_FORMAT, "%s: corrupt deflate data", z->what);
+    }
+    return NNC_OK;
+}
+
+/* Converts .npy data bytes as they arrive into data[], an element split
+ * between two pieces carried over. */
+typedef struct npy_sink {
+    const npy_info *inf;
+    double *data;
+    size_t done;
+    unsigned char part[8];
+    size_t part_len;
+} npy_sink;
+
+static void sink_feed(npy_sink *k, const unsigned char *p, size_t n)
+{
+    size_t item = k->inf->item;
+    while (n > 0 && k->done < k->inf->size) {
+        if (k->part_len > 0 || n < item) {
+            size_t take = item - k->part_len < n ? item - k->part_len : n;
+            memcpy(k->part + k->part_len, p, take);
+            k->part_len += take;
+            p += take;
+            n -= take;
+            if (k->part_len == item) {
+                k->data[k->done++] = load_element(k->part, k->inf->kind, item);
+                k->part_len = 0;
+            }
+            continue;
         }
-        rc = inflate(&zs, Z_NO_FLUSH);
-        if (rc == Z_BUF_ERROR && zs.avail_in == 0 && in_left == 0)
-            break; /* input exhausted without an end of stream */
-        if (rc == Z_BUF_ERROR && zs.avail_out == 0 && out_left == 0)
+        size_t whole = n / item;
+        if (whole > k->inf->size - k->done)
+            whole = k->inf->size - k->done;
+        for (size_t i = 0; i < whole; i++)
+            k->data[k->done + i] = load_element(p + i * item, k->inf->kind, item);
+        k->done += whole;
+        p += whole * item;
+        n -= whole * item;
+    }
+}
+
+enum { NPY_MAX_HEADER = 1 << 20, NPZ_CHUNK = 1 << 16 };
+
+/* Inflates the rest of the member through buf (cap bytes) and checks that
+ * it is exactly usize bytes long: a wrong size in the directory is the
+ * first thing to report, before what the bytes hold. */
+static nnc_status zin_check_size(zin *z, unsigned char *buf, size_t cap, size_t usize)
+{
+    size_t got = 0;
+    nnc_status st = NNC_OK;
+    while (st == NNC_OK && z->produced <= usize && !z->ended) {
+        size_t ask = usize - z->produced < cap ? usize - z->produced + 1 : cap;
+        st = zin_read(z, buf, ask, &got);
+        if (got == 0)
             break;
     }
-    size_t produced = (size_t)zs.total_out;
-    inflateEnd(&zs);
-    if (rc == Z_STREAM_END && produced == usize)
-        return NNC_OK;
-    if (rc == Z_STREAM_END || produced > usize)
-        return nnc_fail(NNC_ERR_FORMAT,
-                        "%s: inflated size differs from the %zu bytes the directory records",
-                        what, usize);
-    if (rc == Z_DATA_ERROR)
-        return nnc_fail(NNC_ERR_FORMAT, "%s: corrupt deflate data: %s", what,
-                        zs.msg ? zs.msg : "invalid stream");
-    if (rc == Z_MEM_ERROR)
-        return nnc_fail(NNC_ERR_MEMORY, "%s: out of memory in inflate", what);
-    return nnc_fail(NNC_ERR_FORMAT, "%s: truncated deflate data", what);
+    if (st == NNC_OK && (z->produced != usize || !z->ended))
+        st = nnc_fail(NNC_ERR_FORMAT,
+                      "%s: inflated size differs from the %zu bytes the directory records",
+                      z->what, usize);
+    return st;
+}
+
+/* A deflated member: its header inflated first, checked and its array
+ * refused or allocated, then its data converted chunk by chunk, with no
+ * copy of the whole inflated member. */
+static nnc_status npz_inflate(const unsigned char *src, const zip_entry *e, const char *mwhat,
+                              const char *what, const char *thing, size_t limit,
+                              nnc_array *out)
+{
+    size_t usize = (size_t)e->usize;
+    zin z;
+    nnc_status st = zin_open(&z, src, e->csize, mwhat);
+    if (st != NNC_OK)
+        return st;
+    size_t cap = usize < NPZ_CHUNK ? usize : NPZ_CHUNK, have = 0, got;
+    unsigned char *buf = malloc(cap > 0 ? cap : 1);
+    double *data = NULL;
+    npy_info inf;
+    if (!buf)
+        st = nnc_fail(NNC_ERR_MEMORY, "%s: out of memory", mwhat);
+    if (st == NNC_OK)
+        st = zin_read(&z, buf, cap, &have);
+    /* the whole header, however long it says it is (up to 1 MB) */
+    size_t hstart = 0, hend = 0;
+    if (st == NNC_OK && have == cap &&
+        npy_header_end(buf, have, mwhat, &hstart, &hend) == NNC_OK && hend > have &&
+        hend <= usize) {
+        if (hend - hstart > NPY_MAX_HEADER) {
+            st = nnc_fail(NNC_ERR_FORMAT, "%s: a .npy header of %zu bytes (nnc reads up to %d)",
+                          mwhat, hend - hstart, NPY_MAX_HEADER);
+        } else {
+            unsigned char *nb = realloc(buf, hend);
+            if (!nb) {
+                st = nnc_fail(NNC_ERR_MEMORY, "%s: out of memory", mwhat);
+            } else {
+                buf = nb;
+                cap = hend;
+                st = zin_read(&z, buf + have, hend - have, &got);
+                have += got;
+            }
+        }
+    }
+    if (st == NNC_OK && have < cap)
+        st = nnc_fail(NNC_ERR_FORMAT,
+                      "%s: inflated size differs from the %zu bytes the directory records",
+                      mwhat, usize);
+    if (st == NNC_OK)
+        st = npy_parse(buf, usize < have ? usize : have, mwhat, &inf);
+    if (st == NNC_OK && inf.size > (usize - inf.dstart) / inf.item)
+        st = zin_check_size(&z, buf, cap, usize);
+    if (st == NNC_OK && inf.size > (usize - inf.dstart) / inf.item)
+        st = nnc_fail(NNC_ERR_FORMAT,
+                      "%s: truncated data: shape needs %zu elements of %zu bytes, only "
+                      "%zu bytes present (from byte offset %zu)",
+                      mwhat, inf.size, inf.item, usize - inf.dstart, inf.dstart);
+    if (st == NNC_OK)
+        st = npy_alloc(&inf, what, thing, limit, &data);
+    if (st == NNC_OK) {
+        npy_sink k = {&inf, data, 0, {0}, 0};
+        sink_feed(&k, buf + inf.dstart, have - inf.dstart);
+        while (st == NNC_OK && z.produced < usize) {
+            size_t ask = usize - z.produced < cap ? usize - z.produced : cap;
+            st = zin_read(&z, buf, ask, &got);
+            if (st == NNC_OK && got < ask)
+                st = nnc_fail(NNC_ERR_FORMAT,
+                              "%s: inflated size differs from the %zu bytes the directory "
+                              "records",
+                              mwhat, usize);
+            if (st == NNC_OK)
+                sink_feed(&k, buf, got);
+        }
+        unsigned char extra;
+        if (st == NNC_OK)
+            st = zin_read(&z, &extra, 1, &got);
+        if (st == NNC_OK && got > 0)
+            st = nnc_fail(NNC_ERR_FORMAT,
+                          "%s: inflated size differs from the %zu bytes the directory records",
+                          mwhat, usize);
+        if (st == NNC_OK && (uint32_t)z.crc != e->crc)
+            st = nnc_fail(NNC_ERR_FORMAT,
+                          "%s: CRC-32 mismatch (computed %08x, archive says %08x): the file "
+                          "is corrupt",
+                          mwhat, (unsigned)z.crc, (unsigned)e->crc);
+    }
+    zin_close(&z);
+    free(buf);
+    if (st != NNC_OK) {
+        free(data);
+        return st;
+    }
+    npy_finish(&inf, data, out);
+    return NNC_OK;
+}
+
+/* The same name, as bytes. */
+static int same_name(const unsigned char *a, size_t an, const unsigned char *b, size_t bn)
+{
+    return an == bn && memcmp(a, b, an) == 0;
 }
 
 nnc_status nnc_npz_read_memory(const void *bytes, size_t len, const char *what,
-                               const char *key, nnc_array *out)
+                               const char *key, nnc_array *out, size_t max_memory)
 {
     if (!what)
         what = ".npz data";
     if (!out || !key || (!bytes && len > 0))
         return nnc_fail(NNC_ERR_ARGUMENT, "%s: nnc_npz_read_memory: NULL argument", what);
+    size_t limit = nnc_memory_limit(max_memory);
     const unsigned char *b = bytes;
     zip_dir dir;
     memset(&dir, 0, sizeof dir);
@@ -619,24 +877,34 @@ nnc_status nnc_npz_read_memory(const void *bytes, size_t len, const char *what,
     char keys[400] = "";
     zip_entry e, found;
     memset(&found, 0, sizeof found);
-    int have = 0;
+    uint64_t have = 0;
     for (uint64_t i = 0; i < dir.entries; i++) {
         s = read_entry(cd, cd_len, &pos, what, &e);
         if (s != NNC_OK)
             return s;
         list_key(keys, sizeof keys, &e);
-        if (!have && e.name_len == klen + 4 && memcmp(e.name, key, klen) == 0 &&
+        if (e.name_len == klen + 4 && memcmp(e.name, key, klen) == 0 &&
             memcmp(e.name + klen, ".npy", 4) == 0) {
-            found = e;
-            have = 1;
+            if (!have)
+                found = e;
+            have++;
         }
     }
     if (!have)
         return nnc_fail(NNC_ERR_NOT_FOUND, "%s has no member '%s.npy' (keys present: %s)",
                         what, key, keys[0] ? keys : "none");
 
-    char mwhat[512];
+    char mwhat[512], thing[300], kb[200];
     snprintf(mwhat, sizeof mwhat, "%s:%s.npy", what, key);
+    snprintf(thing, sizeof thing, "member '%s.npy'",
+             nnc_printable(key, klen, 1, kb, sizeof kb));
+    /* zip readers disagree on which one counts (nnc took the first, NumPy
+     * takes the last): an archive that means two things is refused */
+    if (have > 1)
+        return nnc_fail(NNC_ERR_FORMAT,
+                        "%s: the archive holds %llu members named '%s.npy' (ambiguous: "
+                        "readers differ on which one counts)",
+                        what, (unsigned long long)have, kb);
     if (found.flags & 1u)
         return nnc_fail(NNC_ERR_FORMAT, "%s: encrypted zip members are not supported", mwhat);
     if (found.method != 0 && found.method != 8)
@@ -644,74 +912,73 @@ nnc_status nnc_npz_read_memory(const void *bytes, size_t len, const char *what,
                         "%s: unsupported zip compression method %u (nnc reads stored and "
                         "deflate)",
                         mwhat, (unsigned)found.method);
-    /* local header: only its name and extra lengths are used */
+    /* local header: its name must be the directory's (as NumPy's zipfile
+     * checks); its extra length places the data */
     if (found.local > len || len - found.local < 30 || nnc_get_le32(b + found.local) != 0x04034b50u)
         return nnc_fail(NNC_ERR_FORMAT, "%s: bad zip local header", mwhat);
     const unsigned char *lh = b + found.local;
-    uint64_t data_off = found.local + 30 + rd16(lh + 26) + rd16(lh + 28);
+    size_t lname = rd16(lh + 26);
+    if (len - found.local - 30 < lname || !same_name(lh + 30, lname, found.name, found.name_len)) {
+        char nb[80];
+        return nnc_fail(NNC_ERR_FORMAT,
+                        "%s: the local header names the member '%s', the central directory "
+                        "'%s.npy' (a corrupt or forged archive)",
+                        mwhat,
+                        nnc_printable(lh + 30, len - found.local - 30 < lname
+                                                   ? len - found.local - 30
+                                                   : lname,
+                                      0, nb, sizeof nb),
+                        kb);
+    }
+    uint64_t data_off = found.local + 30 + lname + rd16(lh + 28);
     if (data_off > len || found.csize > len - data_off)
         return nnc_fail(NNC_ERR_FORMAT, "%s: truncated zip archive (member data out of bounds)",
                         mwhat);
     const unsigned char *src = b + data_off;
 
-    unsigned char *buf = NULL;
-    const unsigned char *npy;
-    size_t npy_len;
     if (found.method == 0) {
         if (found.csize != found.usize)
             return nnc_fail(NNC_ERR_FORMAT,
                             "%s: stored member with different compressed and real sizes",
                             mwhat);
-        npy = src;
-        npy_len = (size_t)found.usize;
-    } else {
-        if (found.usize > NPZ_MAX_INFLATED)
+        size_t npy_len = (size_t)found.usize;
+        uint32_t crc = nnc_crc32(src, npy_len);
+        if (crc != found.crc)
             return nnc_fail(NNC_ERR_FORMAT,
-                            "%s: member inflates to %llu bytes, more than nnc's limit of "
-                            "%zu",
-                            mwhat, (unsigned long long)found.usize, NPZ_MAX_INFLATED);
-        /* deflate expands at most 1032 : 1: refuse a claim the compressed
-         * bytes cannot hold before allocating it */
-        if (found.usize / 1032 > found.csize + 1)
-            return nnc_fail(NNC_ERR_FORMAT,
-                            "%s: member claims to inflate to %llu bytes, more than its %llu "
-                            "compressed bytes can hold (a deflate bomb?)",
-                            mwhat, (unsigned long long)found.usize,
-                            (unsigned long long)found.csize);
-        npy_len = (size_t)found.usize;
-        buf = malloc(npy_len + 1);
-        if (!buf)
-            return nnc_fail(NNC_ERR_MEMORY, "%s: out of memory", mwhat);
-        s = inflate_member(src, found.csize, buf, npy_len, mwhat);
-        if (s != NNC_OK) {
-            free(buf);
-            return s;
-        }
-        npy = buf;
+                            "%s: CRC-32 mismatch (computed %08x, archive says %08x): the file "
+                            "is corrupt",
+                            mwhat, (unsigned)crc, (unsigned)found.crc);
+        return npy_read(src, npy_len, mwhat, what, thing, limit, out);
     }
-    uint32_t crc = nnc_crc32(npy, npy_len);
-    if (crc != found.crc) {
-        free(buf);
+    if (found.usize > NPZ_MAX_INFLATED)
         return nnc_fail(NNC_ERR_FORMAT,
-                        "%s: CRC-32 mismatch (computed %08x, archive says %08x): the file "
-                        "is corrupt",
-                        mwhat, (unsigned)crc, (unsigned)found.crc);
-    }
-    s = nnc_npy_read_memory(npy, npy_len, mwhat, out);
-    free(buf);
-    return s;
+                        "%s: member inflates to %llu bytes, more than nnc's limit of "
+                        "%zu",
+                        mwhat, (unsigned long long)found.usize, NPZ_MAX_INFLATED);
+    /* deflate expands at most 1032 : 1: refuse a claim the compressed
+     * bytes cannot hold before inflating anything */
+    if (found.usize / 1032 > found.csize + 1)
+        return nnc_fail(NNC_ERR_FORMAT,
+                        "%s: member claims to inflate to %llu bytes, more than its %llu "
+                        "compressed bytes can hold (a deflate bomb?)",
+                        mwhat, (unsigned long long)found.usize,
+                        (unsigned long long)found.csize);
+    return npz_inflate(src, &found, mwhat, what, thing, limit, out);
 }
 
-nnc_status nnc_npz_read_file(const char *path, const char *key, nnc_array *out)
+nnc_status nnc_npz_read_file(const char *path, const char *key, nnc_array *out,
+                             size_t max_memory)
 {
     if (!path || !key || !out)
         return nnc_fail(NNC_ERR_ARGUMENT, "nnc_npz_read_file: NULL argument");
+    size_t limit = nnc_memory_limit(max_memory);
     unsigned char *bytes;
     size_t len;
-    nnc_status s = nnc_read_file(path, NPY_MAX_FILE, &bytes, &len);
+    nnc_status s = nnc_read_file(path, limit < NPY_MAX_FILE ? limit : NPY_MAX_FILE, &bytes,
+                                 &len);
     if (s != NNC_OK)
         return s;
-    s = nnc_npz_read_memory(bytes, len, path, key, out);
+    s = nnc_npz_read_memory(bytes, len, path, key, out, nnc_memory_left(limit, len));
     free(bytes);
     return s;
 }

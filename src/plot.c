@@ -3,6 +3,8 @@
  * regions).  The figure is kept as data and rendered on demand. */
 #include "internal.h"
 
+#include <limits.h>
+#include <locale.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -33,6 +35,7 @@ typedef struct plot_series {
 typedef struct plot_grid {
     double x_min, x_max, y_min, y_max;
     int nx, ny, show_values;
+    int by_series; /* cell value k takes the colour of the panel's series k */
     double *values; /* (ny, nx), row 0 at y_min; NULL: no grid */
 } plot_grid;
 
@@ -173,6 +176,36 @@ static void sb_text(sbuf *b, const char *s)
     }
 }
 
+int nnc_format_number(char *buf, size_t size, char conv, int prec, double v)
+{
+    /* printf writes the decimal point of the thread's LC_NUMERIC (no digit
+     * grouping without the ' flag): format, then put '.' in its place. */
+    char t[400]; /* %.40f of 1e308: 309 digits, the point and 40 decimals */
+    if (prec < 0)
+        prec = 0;
+    if (prec > 40)
+        prec = 40;
+    int n = conv == 'f'   ? snprintf(t, sizeof t, "%.*f", prec, v)
+            : conv == 'e' ? snprintf(t, sizeof t, "%.*e", prec, v)
+                          : snprintf(t, sizeof t, "%.*g", prec, v);
+    if (n < 0 || (size_t)n >= sizeof t) {
+        n = 0;
+        t[0] = '\0';
+    }
+    const struct lconv *lc = localeconv();
+    const char *point = lc && lc->decimal_point && lc->decimal_point[0] ? lc->decimal_point : ".";
+    size_t plen = strlen(point);
+    char *at = strcmp(point, ".") != 0 ? strstr(t, point) : NULL;
+    if (at) {
+        *at = '.';
+        memmove(at + 1, at + plen, strlen(at + plen) + 1);
+        n -= (int)plen - 1;
+    }
+    if (size > 0)
+        snprintf(buf, size, "%s", t);
+    return n;
+}
+
 /* A coordinate: at most 2 decimals, trailing zeros dropped, never "-0",
  * never "nan"; absurd values are clamped. */
 static void sb_num(sbuf *b, double v)
@@ -184,7 +217,7 @@ static void sb_num(sbuf *b, double v)
         v = 1e6;
     if (v < -1e6)
         v = -1e6;
-    snprintf(t, sizeof t, "%.2f", v);
+    nnc_format_number(t, sizeof t, 'f', 2, v);
     size_t len = strlen(t);
     while (len > 0 && t[len - 1] == '0')
         len--;
@@ -237,7 +270,7 @@ static void label_ticks(plot_axis *a, int log_values)
     for (int prec = 6; prec <= 15; prec++) {
         for (int k = 0; k < a->n_ticks; k++) {
             double v = log_values ? pow(10, a->ticks[k]) : a->ticks[k];
-            snprintf(a->labels[k], sizeof a->labels[k], "%.*g", prec, v);
+            nnc_format_number(a->labels[k], sizeof a->labels[k], 'g', prec, v);
             if (strcmp(a->labels[k], "-0") == 0)
                 strcpy(a->labels[k], "0");
         }
@@ -576,7 +609,20 @@ nnc_status nnc_plot_grid(nnc_plot *plot, int p, double x_min, double x_max, doub
     pn->grid.nx = nx;
     pn->grid.ny = ny;
     pn->grid.show_values = show_values != 0;
+    pn->grid.by_series = 0;
     pn->used = 1;
+    return NNC_OK;
+}
+
+nnc_status nnc_plot_grid_by_series(nnc_plot *plot, int p)
+{
+    plot_panel *pn = NULL;
+    nnc_status s = get_panel(plot, p, "nnc_plot_grid_by_series", &pn);
+    if (s != NNC_OK)
+        return s;
+    if (!pn->grid.values)
+        return nnc_fail(NNC_ERR_ARGUMENT, "nnc_plot_grid_by_series: panel %d has no grid", p);
+    pn->grid.by_series = 1;
     return NNC_OK;
 }
 
@@ -704,6 +750,68 @@ static void scale_colour(double t, char out[8])
     snprintf(out, 8, "#%02x%02x%02x", rgb[0] & 0xff, rgb[1] & 0xff, rgb[2] & 0xff);
 }
 
+/* How much of a grid's colour is kept (mixed with white) under series. */
+#define GRID_DIM 0.45
+
+/* "#rrggbb" mixed with white: keep·colour + (1 - keep)·white. */
+static void mix_white(char colour[8], double keep)
+{
+    unsigned long rgb = strtoul(colour + 1, NULL, 16);
+    int c[3] = {(int)(rgb >> 16) & 0xff, (int)(rgb >> 8) & 0xff, (int)rgb & 0xff};
+    for (int k = 0; k < 3; k++)
+        c[k] = (int)lround(255 - (255 - c[k]) * keep);
+    snprintf(colour, 8, "#%02x%02x%02x", c[0], c[1], c[2]);
+}
+
+/* Clips the segment (x0, y0)-(x1, y1) to the area (Liang-Barsky); 0 if
+ * nothing of it is inside. */
+static int clip_segment(const area *ar, double *x0, double *y0, double *x1, double *y1)
+{
+    double dx = *x1 - *x0, dy = *y1 - *y0, t0 = 0, t1 = 1;
+    if (!isfinite(dx) || !isfinite(dy))
+        return 0;
+    const double p[4] = {-dx, dx, -dy, dy};
+    const double q[4] = {*x0 - ar->left, ar->right - *x0, *y0 - ar->top, ar->bottom - *y0};
+    for (int k = 0; k < 4; k++) {
+        if (p[k] == 0) {
+            if (q[k] < 0)
+                return 0;
+            continue;
+        }
+        double t = q[k] / p[k];
+        if (p[k] < 0) {
+            if (t > t1)
+                return 0;
+            if (t > t0)
+                t0 = t;
+        } else {
+            if (t < t0)
+                return 0;
+            if (t < t1)
+                t1 = t;
+        }
+    }
+    double ax = *x0 + t0 * dx, ay = *y0 + t0 * dy, bx = *x0 + t1 * dx, by = *y0 + t1 * dy;
+    if (t0 == 0) { /* exactly the start, so that joined segments stay one path */
+        ax = *x0;
+        ay = *y0;
+    }
+    if (t1 == 1) {
+        bx = *x1;
+        by = *y1;
+    }
+    *x0 = ax;
+    *y0 = ay;
+    *x1 = bx;
+    *y1 = by;
+    return 1;
+}
+
+static int inside(const area *ar, double x, double y)
+{
+    return x >= ar->left && x <= ar->right && y >= ar->top && y <= ar->bottom;
+}
+
 static void render_grid(sbuf *b, const plot_panel *pn, const plot_axis *ax, const plot_axis *ay,
                         const area *ar)
 {
@@ -716,9 +824,10 @@ static void render_grid(sbuf *b, const plot_panel *pn, const plot_axis *ax, cons
         return;
     double span = rv.hi - rv.lo;
     double dx = (g->x_max - g->x_min) / g->nx, dy = (g->y_max - g->y_min) / g->ny;
-    /* dimmed under series so that they stay readable */
-    sb_printf(b, "<g shape-rendering=\"crispEdges\"%s>\n",
-              pn->n_series > 0 ? " fill-opacity=\"0.45\"" : "");
+    /* dimmed under series so that they stay readable: the colour is mixed
+     * with white here, as ImageMagick ignores opacity */
+    int dim = pn->n_series > 0;
+    SB_LIT(b, "<g shape-rendering=\"crispEdges\">\n");
     for (int i = 0; i < g->ny; i++) {
         double y0 = axis_unit(ay, g->y_min + i * dy), y1 = axis_unit(ay, g->y_min + (i + 1) * dy);
         if (!isfinite(y0) || !isfinite(y1))
@@ -736,26 +845,47 @@ static void render_grid(sbuf *b, const plot_panel *pn, const plot_axis *ax, cons
                 continue;
             }
             char colour[8];
-            scale_colour(span > 0 ? (v - rv.lo) / span : 0.5, colour);
-            double px0 = px_x(ax, ar, g->x_min + j * dx);
-            double px1 = px_x(ax, ar, g->x_min + (j + run) * dx);
+            if (g->by_series) {
+                /* a series index: whole, from 0 (checked before the cast) */
+                if (!(v >= 0 && v <= INT_MAX && v == floor(v))) {
+                    j += run;
+                    continue;
+                }
+                snprintf(colour, sizeof colour, "%s", PALETTE[(int)v % PALETTE_SIZE]);
+            } else {
+                scale_colour(span > 0 ? (v - rv.lo) / span : 0.5, colour);
+            }
+            if (dim)
+                mix_white(colour, GRID_DIM);
+            /* the area is the clip: no clipPath, which renderers differ on */
+            double px0 = fmax(px_x(ax, ar, g->x_min + j * dx), ar->left);
+            double px1 = fmin(px_x(ax, ar, g->x_min + (j + run) * dx), ar->right);
+            double cy0 = fmin(py0, ar->bottom), cy1 = fmax(py1, ar->top);
+            if (!(px1 > px0) || !(cy0 > cy1)) {
+                j += run;
+                continue;
+            }
             SB_LIT(b, "<rect x=\"");
             sb_num(b, px0);
             SB_LIT(b, "\" y=\"");
-            sb_num(b, py1);
+            sb_num(b, cy1);
             SB_LIT(b, "\" width=\"");
             sb_num(b, px1 - px0);
             SB_LIT(b, "\" height=\"");
-            sb_num(b, py0 - py1);
+            sb_num(b, cy0 - cy1);
             sb_printf(b, "\" fill=\"%s\"/>\n", colour);
             if (g->show_values) {
                 double t = span > 0 ? (v - rv.lo) / span : 0.5;
                 SB_LIT(b, "<text x=\"");
                 sb_num(b, (px0 + px1) / 2);
                 SB_LIT(b, "\" y=\"");
-                sb_num(b, (py0 + py1) / 2 + FONT_TICK * 0.35);
-                sb_printf(b, "\" text-anchor=\"middle\" font-size=\"%g\" fill=\"%s\">%.3g</text>\n",
-                          FONT_TICK, t > 0.6 ? "#000000" : "#ffffff", v);
+                sb_num(b, (cy0 + cy1) / 2 + FONT_TICK * 0.35);
+                char value[48];
+                nnc_format_number(value, sizeof value, 'g', 3, v);
+                SB_LIT(b, "\" text-anchor=\"middle\" font-size=\"");
+                sb_num(b, FONT_TICK);
+                sb_printf(b, "\" fill=\"%s\">%s</text>\n", t > 0.6 ? "#000000" : "#ffffff",
+                          value);
             }
             j += run;
         }
@@ -801,18 +931,39 @@ static void render_series(sbuf *b, const plot_series *se, const plot_axis *ax, c
         /* one path; a non-finite point starts a new subpath */
         sb_printf(b, "<path fill=\"none\" stroke=\"%s\" stroke-width=\"1.6\" "
                      "stroke-linejoin=\"round\" d=\"", col);
-        int pen_down = 0, any = 0;
+        /* segments clipped to the area (no clipPath: renderers differ on
+         * it); a gap or a part outside starts a new subpath */
+        int have_prev = 0, pen_down = 0, any = 0;
+        double prev_x = 0, prev_y = 0, pen_x = 0, pen_y = 0;
         for (size_t i = 0; i < se->n; i++) {
             double u = axis_unit(ay, se->y[i]);
-            if (!isfinite(se->x[i]) || !isfinite(u)) {
-                pen_down = 0;
+            double x = isfinite(se->x[i]) ? px_x(ax, ar, se->x[i]) : NAN;
+            double y = isfinite(u) ? px_y(ay, ar, u) : NAN;
+            if (!isfinite(x) || !isfinite(y)) {
+                have_prev = 0;
                 continue;
             }
-            sb_put(b, pen_down ? "L" : "M", 1);
-            sb_num(b, px_x(ax, ar, se->x[i]));
-            SB_LIT(b, " ");
-            sb_num(b, px_y(ay, ar, u));
-            pen_down = any = 1;
+            double x0 = prev_x, y0 = prev_y, x1 = x, y1 = y;
+            if (have_prev && clip_segment(ar, &x0, &y0, &x1, &y1)) {
+                if (!pen_down || x0 != pen_x || y0 != pen_y) {
+                    SB_LIT(b, "M");
+                    sb_num(b, x0);
+                    SB_LIT(b, " ");
+                    sb_num(b, y0);
+                }
+                SB_LIT(b, "L");
+                sb_num(b, x1);
+                SB_LIT(b, " ");
+                sb_num(b, y1);
+                pen_down = any = 1;
+                pen_x = x1;
+                pen_y = y1;
+            } else if (have_prev) {
+                pen_down = 0;
+            }
+            prev_x = x;
+            prev_y = y;
+            have_prev = 1;
         }
         if (!any)
             SB_LIT(b, "M0 0");
@@ -826,9 +977,11 @@ static void render_series(sbuf *b, const plot_series *se, const plot_axis *ax, c
                   cross ? "1.3" : "0.5");
         for (size_t i = 0; i < se->n; i++) {
             double u = axis_unit(ay, se->y[i]);
-            if (isfinite(se->x[i]) && isfinite(u))
-                marker_at(b, se->style & ~NNC_PLOT_LINE, px_x(ax, ar, se->x[i]),
-                          px_y(ay, ar, u));
+            if (!isfinite(se->x[i]) || !isfinite(u))
+                continue;
+            double x = px_x(ax, ar, se->x[i]), y = px_y(ay, ar, u);
+            if (inside(ar, x, y))
+                marker_at(b, se->style & ~NNC_PLOT_LINE, x, y);
         }
         SB_LIT(b, "</g>\n");
     }
@@ -892,7 +1045,7 @@ static void render_legend(sbuf *b, const plot_panel *pn, const plot_axis *ax, co
     sb_num(b, w);
     SB_LIT(b, "\" height=\"");
     sb_num(b, h);
-    SB_LIT(b, "\" rx=\"3\" fill=\"#ffffff\" fill-opacity=\"0.85\" stroke=\"#cccccc\"/>\n");
+    SB_LIT(b, "\" rx=\"3\" fill=\"#ffffff\" stroke=\"#cccccc\"/>\n");
     int row = 0;
     for (int s = 0; s < pn->n_series; s++) {
         const plot_series *se = &pn->series[s];
@@ -921,7 +1074,9 @@ static void render_legend(sbuf *b, const plot_panel *pn, const plot_axis *ax, co
         sb_num(b, xs + sample + pad);
         SB_LIT(b, "\" y=\"");
         sb_num(b, y + FONT_TICK * 0.35);
-        sb_printf(b, "\" font-size=\"%g\">", FONT_TICK);
+        SB_LIT(b, "\" font-size=\"");
+        sb_num(b, FONT_TICK);
+        SB_LIT(b, "\">");
         sb_text(b, se->label);
         SB_LIT(b, "</text>\n");
         row++;
@@ -957,9 +1112,21 @@ static void render_panel(sbuf *b, const plot_panel *pn, int index, double cx, do
             ytw = tw;
     }
     area ar;
-    ar.left = cx + 10 + ytw + 8 + (pn->y_label ? FONT_LABEL + 8 : 0);
+    ar.left = cx + 10 + ytw + 8;
     ar.right = cx + cw - 16;
-    ar.top = cy + 10 + (pn->title ? FONT_PANEL + 10 : 0);
+    /* The y label is written level above the axis, at the panel's left
+     * (renderers disagree on rotated text: ImageMagick turns it the other
+     * way): on the title's line when they do not overlap, else on a line
+     * of its own above the plot area. */
+    double y_label_x = cx + 10;
+    int y_label_line = 0;
+    if (pn->y_label && pn->title) {
+        double mid = (ar.left + ar.right) / 2;
+        y_label_line = y_label_x + text_width(pn->y_label, FONT_LABEL) + 8 >
+                       mid - text_width(pn->title, FONT_PANEL) / 2;
+    }
+    ar.top = cy + 10 + (pn->title || pn->y_label ? FONT_PANEL + 10 : 0) +
+             (y_label_line ? FONT_LABEL + 6 : 0);
     ar.bottom = cy + ch - (FONT_TICK + 14) - (pn->x_label ? FONT_LABEL + 8 : 0);
     if (ar.right - ar.left < 10)
         ar.right = ar.left + 10;
@@ -967,22 +1134,11 @@ static void render_panel(sbuf *b, const plot_panel *pn, int index, double cx, do
         ar.bottom = ar.top + 10;
     double w = ar.right - ar.left, h = ar.bottom - ar.top;
 
+    /* Everything inside the plot area is clipped to it here, not with a
+     * clipPath (ImageMagick draws clipped content as nothing). */
     sb_printf(b, "<g class=\"panel\" id=\"panel-%d\">\n", index);
-    sb_printf(b, "<clipPath id=\"clip-%d\"><rect x=\"", index);
-    sb_num(b, ar.left);
-    SB_LIT(b, "\" y=\"");
-    sb_num(b, ar.top);
-    SB_LIT(b, "\" width=\"");
-    sb_num(b, w);
-    SB_LIT(b, "\" height=\"");
-    sb_num(b, h);
-    SB_LIT(b, "\"/></clipPath>\n");
-
-    if (pn->grid.values) {
-        sb_printf(b, "<g clip-path=\"url(#clip-%d)\">\n", index);
+    if (pn->grid.values)
         render_grid(b, pn, &ax, &ay, &ar);
-        SB_LIT(b, "</g>\n");
-    }
 
     /* grid lines: minor (log decades) then major, and tick marks */
     SB_LIT(b, "<g stroke=\"#e6e6e6\" stroke-width=\"0.6\">\n");
@@ -997,10 +1153,8 @@ static void render_panel(sbuf *b, const plot_panel *pn, int index, double cx, do
         grid_line(b, ar.left, px_y(&ay, &ar, ay.ticks[k]), 'H', ar.right);
     SB_LIT(b, "</g>\n");
 
-    sb_printf(b, "<g clip-path=\"url(#clip-%d)\">\n", index);
     for (int s = 0; s < pn->n_series; s++)
         render_series(b, &pn->series[s], &ax, &ay, &ar);
-    SB_LIT(b, "</g>\n");
 
     /* frame, tick marks and labels */
     SB_LIT(b, "<rect x=\"");
@@ -1028,7 +1182,9 @@ static void render_panel(sbuf *b, const plot_panel *pn, int index, double cx, do
         SB_LIT(b, "h-4\"/>\n");
     }
     SB_LIT(b, "</g>\n");
-    sb_printf(b, "<g font-size=\"%g\" fill=\"#333333\">\n", FONT_TICK);
+    SB_LIT(b, "<g font-size=\"");
+    sb_num(b, FONT_TICK);
+    SB_LIT(b, "\" fill=\"#333333\">\n");
     for (int k = 0; k < ax.n_ticks; k++) {
         SB_LIT(b, "<text class=\"xtick\" text-anchor=\"middle\" x=\"");
         sb_num(b, px_x(&ax, &ar, ax.ticks[k]));
@@ -1050,7 +1206,9 @@ static void render_panel(sbuf *b, const plot_panel *pn, int index, double cx, do
     SB_LIT(b, "</g>\n");
 
     if (pn->x_label) {
-        sb_printf(b, "<text text-anchor=\"middle\" font-size=\"%g\" x=\"", FONT_LABEL);
+        SB_LIT(b, "<text text-anchor=\"middle\" font-size=\"");
+        sb_num(b, FONT_LABEL);
+        SB_LIT(b, "\" x=\"");
         sb_num(b, (ar.left + ar.right) / 2);
         SB_LIT(b, "\" y=\"");
         sb_num(b, cy + ch - 8);
@@ -1059,23 +1217,23 @@ static void render_panel(sbuf *b, const plot_panel *pn, int index, double cx, do
         SB_LIT(b, "</text>\n");
     }
     if (pn->y_label) {
-        /* rotated about its own anchor point */
-        double x = cx + 8 + FONT_LABEL, y = (ar.top + ar.bottom) / 2;
-        sb_printf(b, "<text text-anchor=\"middle\" font-size=\"%g\" transform=\"translate(",
-                  FONT_LABEL);
-        sb_num(b, x);
-        SB_LIT(b, " ");
-        sb_num(b, y);
-        SB_LIT(b, ") rotate(-90)\">");
+        SB_LIT(b, "<text class=\"ylabel\" text-anchor=\"start\" font-size=\"");
+        sb_num(b, FONT_LABEL);
+        SB_LIT(b, "\" x=\"");
+        sb_num(b, y_label_x);
+        SB_LIT(b, "\" y=\"");
+        sb_num(b, ar.top - 9);
+        SB_LIT(b, "\">");
         sb_text(b, pn->y_label);
         SB_LIT(b, "</text>\n");
     }
     if (pn->title) {
-        sb_printf(b, "<text text-anchor=\"middle\" font-size=\"%g\" font-weight=\"bold\" x=\"",
-                  FONT_PANEL);
+        SB_LIT(b, "<text text-anchor=\"middle\" font-size=\"");
+        sb_num(b, FONT_PANEL);
+        SB_LIT(b, "\" font-weight=\"bold\" x=\"");
         sb_num(b, (ar.left + ar.right) / 2);
         SB_LIT(b, "\" y=\"");
-        sb_num(b, ar.top - 9);
+        sb_num(b, ar.top - 9 - (y_label_line ? FONT_LABEL + 6 : 0));
         SB_LIT(b, "\">");
         sb_text(b, pn->title);
         SB_LIT(b, "</text>\n");
@@ -1092,7 +1250,8 @@ nnc_status nnc_plot_svg(const nnc_plot *plot, char **svg, size_t *len)
     sb_printf(&b,
               "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
               "<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" width=\"%d\" "
-              "height=\"%d\" viewBox=\"0 0 %d %d\" font-family=\"sans-serif\">\n",
+              "height=\"%d\" viewBox=\"0 0 %d %d\" font-family=\"sans-serif\" "
+              "stroke=\"none\">\n",
               plot->width, plot->height, plot->width, plot->height);
     if (plot->title) {
         SB_LIT(&b, "<title>");
@@ -1104,7 +1263,9 @@ nnc_status nnc_plot_svg(const nnc_plot *plot, char **svg, size_t *len)
     double top = 0;
     if (plot->title) {
         top = FONT_TITLE + 16;
-        sb_printf(&b, "<text text-anchor=\"middle\" font-size=\"%g\" x=\"", FONT_TITLE);
+        SB_LIT(&b, "<text text-anchor=\"middle\" font-size=\"");
+        sb_num(&b, FONT_TITLE);
+        SB_LIT(&b, "\" x=\"");
         sb_num(&b, plot->width / 2.0);
         SB_LIT(&b, "\" y=\"");
         sb_num(&b, FONT_TITLE + 6);

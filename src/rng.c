@@ -7,7 +7,11 @@
 static inline uint32_t pcg32_step(nnc_rng *rng)
 {
     uint64_t old = rng->state;
-    rng->state = old * 6364136223846793005ULL + rng->inc;
+    /* An odd increment gives the LCG its full period of 2^64, over which
+     * every 32-bit output occurs: so below()'s rejection loop ends whatever
+     * a caller (or a crafted file) put in the object.  Seeded generators
+     * are odd already; | 1 changes nothing for them. */
+    rng->state = old * 6364136223846793005ULL + (rng->inc | 1u);
     uint32_t xorshifted = (uint32_t)(((old >> 18u) ^ old) >> 27u);
     uint32_t rot = (uint32_t)(old >> 59u);
     return (xorshifted >> rot) | (xorshifted << ((32u - rot) & 31u));
@@ -43,9 +47,13 @@ double nnc_rng_normal(nnc_rng *rng)
 /* nnc_rng_below's draw, inlined into the shuffle's loop. */
 static inline uint32_t below(nnc_rng *rng, uint32_t n)
 {
+    if (n == 0)
+        return 0; /* no range to draw from; (-n) % n would divide by zero */
     /* Rejects the values below threshold = 2^32 mod n, which would bias
      * r % n.  The threshold is below n, so an r >= n is always kept: the
-     * second division is needed only for the rare small r. */
+     * second division is needed only for the rare small r.  A draw is
+     * rejected with probability below 1/2, and the generator's full
+     * period (see pcg32_step) bounds every run of rejections. */
     for (;;) {
         uint32_t r = pcg32_step(rng);
         if (r >= n || r >= (uint32_t)(-n) % n)

@@ -53,6 +53,12 @@ nnc_status nnc_net_save_textbook(const nnc_net *net, const char *dir)
     if (!net || !dir)
         return nnc_fail(NNC_ERR_ARGUMENT, "nnc_net_save_textbook: NULL argument");
     int layers = nnc_net_layers(net);
+    /* The reader stops at NNC_MAX_LAYERS files: never write a folder it
+     * would refuse. */
+    if (layers > NNC_MAX_LAYERS)
+        return nnc_fail(NNC_ERR_ARGUMENT,
+                        "%s: the network has %d layers, more than the %d a textbook folder "
+                        "may hold", dir, layers, NNC_MAX_LAYERS);
     for (int l = 0; l < layers; l++) {
         int n_in = layer_inputs(net, l), n_out = nnc_net_layer(net, l).units;
         size_t nw = (size_t)n_in * (size_t)n_out;
@@ -109,7 +115,7 @@ static nnc_status read_layer_file(const char *path, int n_in, int n_out, int bia
         return s;
     nnc_array w, b;
     char got[96];
-    s = nnc_npz_read_memory(bytes, len, path, "weights", &w);
+    s = nnc_npz_read_memory(bytes, len, path, "weights", &w, 0);
     if (s != NNC_OK) {
         free(bytes);
         return s;
@@ -121,7 +127,7 @@ static nnc_status read_layer_file(const char *path, int n_in, int n_out, int bia
         free(bytes);
         return s;
     }
-    s = nnc_npz_read_memory(bytes, len, path, "bias", &b);
+    s = nnc_npz_read_memory(bytes, len, path, "bias", &b, 0);
     free(bytes);
     if (s != NNC_OK) {
         if (!(bias_optional && s == NNC_ERR_NOT_FOUND)) {
@@ -267,6 +273,13 @@ nnc_status nnc_textbook_shape(const char *dir, int *widths, int max_widths, int 
             free(path);
             break;
         }
+        if (k > NNC_MAX_LAYERS) {
+            s = nnc_fail(NNC_ERR_FORMAT,
+                         "%s: holds %s, more than the %d layers a network may have", dir,
+                         name, NNC_MAX_LAYERS);
+            free(path);
+            break;
+        }
         if (k + 1 > max_widths) {
             s = nnc_fail(NNC_ERR_ARGUMENT,
                          "%s: more than %d layers (widths holds %d numbers)", dir,
@@ -275,7 +288,7 @@ nnc_status nnc_textbook_shape(const char *dir, int *widths, int max_widths, int 
             break;
         }
         nnc_array w;
-        s = nnc_npz_read_file(path, "weights", &w);
+        s = nnc_npz_read_file(path, "weights", &w, 0);
         if (s != NNC_OK) {
             free(path);
             break;

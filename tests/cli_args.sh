@@ -170,4 +170,28 @@ left=$(cd "$TMP" && ls | grep -v -x -e m -e mc -e one -e file -e dir -e out -e e
 "$NNC" train --help | grep -q 'Each option may be given once' || fail "train --help states the rule"
 "$NNC" steps --help | grep -q 'Each option but --activation' || fail "steps --help states the rule"
 
+# A number out of double's range is a number, just not a usable one: say which
+# way it is out (1e-320 is finite, subnormal; 1e-400 underflows to 0).
+expect_error 1 "--eta: '1e-320' is too small (the smallest magnitude is 2.2" train --eta 1e-320
+expect_error 1 "--eta: '1e-400' is too small" train --eta 1e-400
+expect_error 1 "--eta: '1e400' is too large (the largest magnitude is 1.79" train --eta 1e400
+expect_error 1 "--start: '-1e999' is too large" steps --start -1e999
+
+# Messages quote numbers as given (the shortest text that reads back), not
+# rounded by %g into a value that would have been accepted.
+expect_error 1 "--hidden: '3.0000001' is not a width from 1 to 1000000" train --hidden 3.0000001
+expect_error 1 "--hidden: '2.0000001' is not a whole number from 1" sweep --hidden 2.0000001
+expect_error 1 "--hidden: 10000000 is listed twice" sweep --hidden 1e7,10000000
+
+# Output that cannot be written is a failure (2) named once, never a success.
+for args in "activations" "activations sigmoid --at 0.5" "train sin --epochs 50 --no-save" \
+            "--version" "steps"; do
+    # shellcheck disable=SC2086
+    "$NNC" $args >/dev/full 2>"$TMP/err" </dev/null
+    rc=$?
+    [ $rc = 2 ] || fail "nnc $args >/dev/full: exit status $rc, want 2"
+    grep -q ": cannot write standard output: No space left on device" "$TMP/err" ||
+        fail "nnc $args >/dev/full: message '$(cat "$TMP/err")'"
+done
+
 finish cli_args

@@ -8,6 +8,7 @@ set -uo pipefail
 NNC=$1 DATA=$2 TMP=$3
 rm -rf "$TMP" && mkdir -p "$TMP"
 source "$(dirname "$0")/testlib.sh"
+source "$(dirname "$0")/craft_model.sh"
 SIN="$DATA/ch09-weights/sin_111"
 
 # --- round trip: folder -> model -> folder -> model -> folder ---------------
@@ -114,5 +115,19 @@ head -c 50 "$TMP/a.nnc" >"$TMP/cut.nnc"
 expect_error 1 "$TMP/cut.nnc" convert "$TMP/cut.nnc" "$TMP/E"
 expect_error 1 "$TMP/no/such/dir/x.nnc" convert "$SIN" "$TMP/no/such/dir/x.nnc"
 "$NNC" convert --help | grep -q -- '--label-base' || fail "convert --help"
+
+# --- one layer limit (64): convert writes only folders it reads back -------
+craft_model "$TMP/deep64.nnc" 64
+"$NNC" convert "$TMP/deep64.nnc" "$TMP/F64" 2>"$TMP/err" || fail "64 layers -> folder: $(cat "$TMP/err")"
+[ -s "$TMP/F64/wb64.npz" ] && [ ! -e "$TMP/F64/wb65.npz" ] || fail "F64: $(ls "$TMP/F64" | wc -l) files"
+"$NNC" convert "$TMP/F64" "$TMP/f64.nnc" --activation identity 2>"$TMP/err" ||
+    fail "64-layer folder -> model: $(cat "$TMP/err")"
+"$NNC" eval --model "$TMP/F64" --activation identity >/dev/null 2>"$TMP/err" || fail "eval F64: $(cat "$TMP/err")"
+craft_model "$TMP/deep65.nnc" 65
+expect_error 1 "n_layers = 65 is more than the 64 layers a model may have" convert "$TMP/deep65.nnc" "$TMP/F65"
+[ -e "$TMP/F65" ] && fail "the refused 65-layer conversion wrote $(ls "$TMP/F65" | wc -l) files"
+cp "$TMP/F64/wb1.npz" "$TMP/F64/wb65.npz"
+expect_error 1 "$TMP/F64: holds wb65.npz, more than the 64 layers a network may have" convert "$TMP/F64" "$TMP/x.nnc"
+expect_error 1 "$TMP/F64: holds wb65.npz, more than the 64 layers a network may have" eval --model "$TMP/F64"
 
 finish cli_convert

@@ -236,7 +236,25 @@ grep -q '^void model_predict(const '"$REAL"' \*x, '"$REAL"' \*y)$' "$TMP/stdout.
 grep -q "^static const $REAL model_w1\[1\]" "$TMP/stdout.c" || fail "weights are not $REAL arrays"
 "$NNC" export-c "$TMP/sin_sigmoid.nnc" -o "$TMP/again.c" && cmp -s "$TMP/stdout.c" "$TMP/again.c" ||
     fail "-o FILE and standard output differ"
-ls "$TMP" | grep -q '\.tmp\.' && fail "a temporary file was left in $TMP"
+ls -A "$TMP" | grep -q '^\.nnc-' && fail "a temporary file was left in $TMP"
+
+# --- metadata cannot change how the file compiles ------------------------------
+# A training file whose path holds a comment's end and start, a trigraph (??/
+# is a backslash under -trigraphs, a line splice at the end of a line), a
+# backslash, a quote and a newline: each reaches the heading as provenance.
+EVIL="$TMP/evil/a*/??/*b\\\"q
+x"
+mkdir -p "$(dirname "$EVIL")"
+awk 'BEGIN { print "x,y"; for (i = 0; i < 30; i++) printf "%g,%g\n", i / 30, i / 60 }' >"$EVIL.csv"
+"$NNC" train --train "$EVIL.csv" --test "$EVIL.csv" --epochs 2 --checkpoint 1 --quiet \
+    --out "$TMP/evil/m*" --name "??" >/dev/null 2>"$TMP/err" || fail "evil-named run: $(cat "$TMP/err")"
+"$NNC" export-c "$TMP/evil/m*/??/model.nnc" -o "$TMP/evil.c" 2>"$TMP/err" || fail "export-c evil: $(cat "$TMP/err")"
+for std in c99 c11; do
+    "$CC" -std=$std -Wall -Wextra -Werror -pedantic -trigraphs -c "$TMP/evil.c" -o "$TMP/evil.o" \
+        2>"$TMP/err" || fail "metadata broke the file (-std=$std -trigraphs): $(head -3 "$TMP/err")"
+done
+grep -qF 'train_file: "'"$TMP"'/evil/a\052/\077\077/\052b\134\042q\012x.csv"' "$TMP/evil.c" ||
+    fail "train_file not escaped as a C string: $(grep train_file "$TMP/evil.c")"
 
 # --- bad arguments --------------------------------------------------------------
 M="$TMP/sin_sigmoid.nnc"

@@ -4,7 +4,7 @@
 # given by --train-labels/--test-labels, and the errors around them.
 # Usage: cli_idx.sh NNC DATA_DIR TMP_DIR
 set -uo pipefail
-NNC=$1 TMP=$3
+NNC=$1 DATA=$2 TMP=$3
 rm -rf "$TMP" && mkdir -p "$TMP/d" "$TMP/out"
 source "$(dirname "$0")/testlib.sh"
 
@@ -118,5 +118,78 @@ expect_error "short.img: the header declares 30 x 2 x 2 u8 (120 bytes of data), 
 expect_error "only class 0" \
     --train "$TMP/a.img" --train-labels "$TMP/one.lab" --test "$TMP/b.img" --test-labels "$TMP/b.lab" --task multiclass
 expect_error "--train-labels goes with IDX images" --train-labels "$TMP/a.lab"
+
+# --- inputs read once: pipes, "<(...)" and FIFOs ---------------------------
+# (sniffing the format used to read a pipe's first bytes, so the loader got
+# the rest, or hung on a FIFO whose writer had gone)
+PIPE_ARGS=(--train-labels "$TMP/a.lab" --test "$TMP/b.img" --test-labels "$TMP/b.lab" --task multiclass
+           --hidden 4 --epochs 2 --eps 0 --quiet --no-save)
+timeout 60 "$NNC" train --train <(cat "$TMP/a.img") "${PIPE_ARGS[@]}" >"$TMP/o" 2>"$TMP/e" ||
+    fail "train --train <(cat a.img) exited $?: $(cat "$TMP/e")"
+mkfifo "$TMP/fifo.img"
+cat "$TMP/a.img" >"$TMP/fifo.img" &
+timeout 60 "$NNC" train --train "$TMP/fifo.img" "${PIPE_ARGS[@]}" >"$TMP/o" 2>"$TMP/e" ||
+    fail "train --train FIFO exited $?: $(cat "$TMP/e")"
+wait
+# a CSV data set through pipes too, and predict's input
+awk 'BEGIN { for (i = 0; i < 60; i++) printf "%g,%g\n", i / 60, (i / 60) * (i / 60) }' >"$TMP/sq.csv"
+timeout 60 "$NNC" train --train <(cat "$TMP/sq.csv") --test <(cat "$TMP/sq.csv") --hidden 3 \
+    --epochs 2 --eps 0 --quiet --out "$TMP/sqrun" >"$TMP/o" 2>"$TMP/e" ||
+    fail "train on CSV pipes exited $?: $(cat "$TMP/e")"
+MODEL=$(ls -d "$TMP"/sqrun/*/model.nnc 2>/dev/null | head -1)
+if [ -n "$MODEL" ]; then
+    timeout 60 "$NNC" predict "$MODEL" <(cut -d, -f1 "$TMP/sq.csv") >"$TMP/p1" 2>"$TMP/e" ||
+        fail "predict <(...) exited $?: $(cat "$TMP/e")"
+    [ "$(grep -c . "$TMP/p1")" = 61 ] || fail "predict <(...): $(grep -c . "$TMP/p1") lines, want 61"
+    mkfifo "$TMP/fifo.csv"
+    cut -d, -f1 "$TMP/sq.csv" >"$TMP/fifo.csv" &
+    timeout 60 "$NNC" predict "$MODEL" "$TMP/fifo.csv" >"$TMP/p2" 2>"$TMP/e" ||
+        fail "predict FIFO exited $?: $(cat "$TMP/e")"
+    wait
+    cmp -s "$TMP/p1" "$TMP/p2" || fail "predict: the FIFO and <(...) outputs differ"
+    # a .npz input through a pipe is still told from its bytes
+    timeout 60 "$NNC" predict "$MODEL" <(cat "$DATA/ch08.test.npz") --max-memory 64M \
+        >"$TMP/p3" 2>"$TMP/e" || fail "predict <(npz) exited $?: $(cat "$TMP/e")"
+else
+    fail "train on CSV pipes wrote no model (have: $(ls -R "$TMP/sqrun" 2>&1 | head -5))"
+fi
+# a device is refused at once, not read until memory runs out
+expect_error "/dev/zero: a device or special file, not a regular file or a pipe" \
+    --train /dev/zero --test "$TMP/c.csv"
+
+# --- multi-member gzip (cat a.gz b.gz), as zcat reads it -------------------
+head -c 100 "$TMP/a.img" | gzip -c >"$TMP/multi.img.gz"
+tail -c +101 "$TMP/a.img" | gzip -c >>"$TMP/multi.img.gz"
+"$NNC" train --train "$TMP/multi.img.gz" "${PIPE_ARGS[@]}" >"$TMP/o" 2>"$TMP/e" ||
+    fail "train on a two-member gzip exited $?: $(cat "$TMP/e")"
+
+# --- --max-memory -----------------------------------------------------------
+# 1M labels (one of them 255) and 1M one-pixel images: two 1 KB gzip files
+# whose one-hot labels need 1 GB
+{ bytes 0 0 8 1; be32 1048576; head -c 524288 /dev/zero; bytes 255; head -c 524287 /dev/zero; } |
+    gzip -9 >"$TMP/amp.lab.gz"
+{ bytes 0 0 8 3; be32 1048576; be32 1; be32 1; head -c 1048576 /dev/zero; } | gzip -9 >"$TMP/amp.img.gz"
+[ "$(wc -c <"$TMP/amp.lab.gz")" -lt 4096 ] || fail "amp.lab.gz is not small"
+expect_error "amp.img.gz: 1048576 images of 1 values with one-hot labels of 256 classes would need 1.0 GB (limit " \
+    --train "$TMP/amp.img.gz" --train-labels "$TMP/amp.lab.gz" --test "$TMP/b.img" --test-labels "$TMP/b.lab" \
+    --task multiclass --max-memory 256M
+LIMIT_ARGS=(--train "$TMP/a.img" --train-labels "$TMP/a.lab" --test "$TMP/b.img" --test-labels "$TMP/b.lab"
+            --task multiclass)
+expect_error "a.img: reading the file would need 376 bytes (limit 50 bytes; see --max-memory)"     "${LIMIT_ARGS[@]}" --max-memory 50
+expect_error "--max-memory: '12Q' is not a size" "${LIMIT_ARGS[@]}" --max-memory 12Q
+"$NNC" train --help | grep -q -- "--max-memory SIZE" || fail "train --help lacks --max-memory"
+for c in eval sweep predict plot; do
+    "$NNC" $c --help | grep -q -- "--max-memory SIZE" || fail "$c --help lacks --max-memory"
+done
+# out of memory while loading (not a refusal) is a failure while running:
+# exit 2; only where ulimit -v works (not under AddressSanitizer)
+if (ulimit -v 300000 && "$NNC" --version) >/dev/null 2>&1; then
+    (ulimit -v 300000 && exec "$NNC" train --train "$TMP/amp.img.gz" --train-labels "$TMP/amp.lab.gz" \
+        --test "$TMP/b.img" --test-labels "$TMP/b.lab" --task multiclass --max-memory 4G \
+        --no-save --quiet) >"$TMP/o" 2>"$TMP/e"
+    rc=$?
+    [ $rc = 2 ] || fail "out of memory while loading: exit $rc, want 2 ($(cat "$TMP/e"))"
+    grep -q "out of memory" "$TMP/e" || fail "out of memory while loading: $(cat "$TMP/e")"
+fi
 
 finish cli_idx

@@ -7,6 +7,7 @@ set -uo pipefail
 NNC=$1 DATA=$2 TMP=$3
 rm -rf "$TMP" && mkdir -p "$TMP"
 source "$(dirname "$0")/testlib.sh"
+source "$(dirname "$0")/craft_model.sh"
 # Under valgrind (the nnc-memcheck wrapper) every run is ~50x slower: the
 # heavy cases below are left to the other builds.
 case "$NNC" in *memcheck*) SLOW=1 ;; *) SLOW=0 ;; esac
@@ -15,7 +16,7 @@ case "$NNC" in *memcheck*) SLOW=1 ;; *) SLOW=0 ;; esac
 "$NNC" train sin --epochs 200 --quiet --out "$TMP" --name full >"$TMP/full.log" 2>"$TMP/err" ||
     fail "training exited $?: $(cat "$TMP/err")"
 [ -s "$TMP/full/model.nnc" ] || fail "no model.nnc in the run folder"
-ls "$TMP/full" | grep -q '\.tmp\.' && fail "temporary files left in the run folder"
+ls -A "$TMP/full" | grep -q '^\.nnc-' && fail "temporary files left in the run folder"
 
 # --- resume: 100 + 100 epochs give bitwise the weights of 200 -----------
 "$NNC" train sin --epochs 100 --quiet --out "$TMP" --name half >"$TMP/half.log" 2>"$TMP/err" ||
@@ -34,6 +35,18 @@ grep -q '^resumed_from' <(strings "$TMP/half/model.nnc") || fail "no resumed_fro
 "$NNC" train --resume "$TMP/other/model.nnc" --epochs 40 --quiet --no-save >/dev/null 2>"$TMP/err" ||
     fail "resume on composite exited $?: $(cat "$TMP/err")"
 grep -q "note" "$TMP/err" && fail "same data gave a note: $(cat "$TMP/err")"
+# Other data: taken with a note when it has as many training rows (the
+# shuffle order carries on), else refused in one message, before any note.
+"$NNC" train --resume "$TMP/half/model.nnc" composite --epochs 300 --quiet --no-save >/dev/null 2>"$TMP/err"
+[ $? = 1 ] || fail "resume of a sin model on composite exited 0"
+[ "$(wc -l <"$TMP/err")" = 1 ] && grep -q "was trained on other data of 450 training rows; this data has 900 (1000 rows less the 100 validation rows)" "$TMP/err" ||
+    fail "resume on other data of another size: $(cat "$TMP/err")"
+grep -q "carrying on" "$TMP/err" && fail "refused resume still says it carries on: $(cat "$TMP/err")"
+awk 'BEGIN { print "x,y"; for (i = 0; i < 500; i++) printf "%g,%g\n", i / 500, i / 800 }' >"$TMP/line500.csv"
+"$NNC" train --resume "$TMP/half/model.nnc" --train "$TMP/line500.csv" --test "$TMP/line500.csv" \
+    --epochs 300 --quiet --no-save >/dev/null 2>"$TMP/err" || fail "resume on 500 other rows: $(cat "$TMP/err")"
+grep -q "note: .* was trained on other data (SHA-256 .*) of as many training rows; carrying on with this data" "$TMP/err" ||
+    fail "resume on other data of the same size: no note: $(cat "$TMP/err")"
 # ... and a model trained on files finds them again.
 awk 'BEGIN { print "x,y"; for (i = 0; i < 40; i++) printf "%g,%g\n", i / 40, i / 80 }' >"$TMP/line.csv"
 "$NNC" train --train "$TMP/line.csv" --test "$TMP/line.csv" --epochs 5 --checkpoint 1 --quiet \
@@ -54,6 +67,25 @@ grep -q "train_file = $TMP/line.csv" "$TMP/line/hyperparameters.txt" ||
 printf 'not a model' >"$TMP/junk.nnc"
 "$NNC" train --resume "$TMP/junk.nnc" >/dev/null 2>"$TMP/err"
 [ $? = 1 ] && grep -q "junk.nnc" "$TMP/err" || fail "junk model: $(cat "$TMP/err")"
+
+# --- one layer limit (64): deeper models are refused, not copied ---------
+# (68 layers overflowed --resume's int widths[67]; 10,000 crashed it.)
+for n in 65 68 10000; do
+    craft_model "$TMP/deep$n.nnc" $n
+    expect_error 1 "$TMP/deep$n.nnc: section 'ARCH' at offset 16: n_layers = $n is more than the 64 layers a model may have" \
+        train --resume "$TMP/deep$n.nnc" sin --epochs 5 --no-save
+    expect_error 1 "n_layers = $n is more than the 64 layers" predict "$TMP/deep$n.nnc" "$TMP/line.csv"
+done
+# 64 layers are read (this one then fails on its empty sample order).
+craft_model "$TMP/deep64.nnc" 64
+expect_error 1 "was trained on data of 0 training rows" train --resume "$TMP/deep64.nnc" sin --epochs 5 --no-save
+expect_error 1 "--hidden: at most 63 values" train sin --hidden "$(seq -s, 64)" --no-save
+expect_error 1 "--layers: at most 65 values" train sin --layers "$(seq -s, 66)" --no-save
+expect_error 1 "--layers: at most 65 values" bench --layers "$(seq -s, 66)"
+# --- a training state whose generator would draw one value forever --------
+craft_model "$TMP/rng0.nnc" 2 0 0
+expect_error 1 "field 'rng_inc' at offset 228 is 0, an even number" \
+    train --resume "$TMP/rng0.nnc" sin --epochs 5 --no-save
 
 # --- --normalize: the scaling is kept, so raw inputs predict the same ----
 "$NNC" train composite --normalize minmax --epochs 300 --quiet --out "$TMP" --name norm \
@@ -92,25 +124,34 @@ BIG=(train --train "$TMP/tiny.csv" --test "$TMP/tiny.csv" --hidden 1500,1500 --b
      --epochs 1 --checkpoint 1 --quiet --out "$TMP" --name big)
 "$NNC" "${BIG[@]}" >/dev/null 2>"$TMP/err" || fail "big run exited $?: $(cat "$TMP/err")"
 cp "$TMP/big/model.nnc" "$TMP/first.nnc"
+# The model's temporary: one of the folder's .nnc-<pid>-XXXXXX files that
+# starts as a model file does (the weight files' start with PK).
+model_tmp() {
+    local t
+    for t in "$TMP"/big/.nnc-*-??????; do
+        [ -f "$t" ] && [ "$(head -c 4 "$t" 2>/dev/null | tail -c 3)" = NNC ] && return 0
+    done
+    return 1
+}
 caught=0
 for seed in 2 3 4 5 6 7 8 9; do
     "$NNC" "${BIG[@]}" --seed "$seed" >/dev/null 2>&1 &
     pid=$!
     while kill -0 "$pid" 2>/dev/null; do
-        if compgen -G "$TMP/big/model.nnc.tmp.*" >/dev/null; then
+        if model_tmp; then
             kill -9 "$pid" 2>/dev/null
             break
         fi
     done
     wait "$pid" 2>/dev/null
-    if compgen -G "$TMP/big/model.nnc.tmp.*" >/dev/null; then
+    if model_tmp; then
         # Killed while the new file was half written: the old one is intact.
         caught=$((caught + 1))
         cmp -s "$TMP/big/model.nnc" "$TMP/first.nnc" || fail "model.nnc changed by a killed save (seed $seed)"
-        rm -f "$TMP"/big/model.nnc.tmp.*
     else
         cp "$TMP/big/model.nnc" "$TMP/first.nnc" # the save finished first: the new model stands
     fi
+    rm -f "$TMP"/big/.nnc-*-??????
     "$NNC" predict "$TMP/big/model.nnc" "$TMP/tiny.csv" --label -1 >/dev/null 2>"$TMP/err" ||
         fail "model.nnc unreadable after a kill (seed $seed): $(cat "$TMP/err")"
     [ $caught -ge 2 ] && break
@@ -128,7 +169,7 @@ rc=$?
 [ $rc = 2 ] || fail "full disk: exit $rc (want 2): $(cat "$TMP/err")"
 grep -q "model.nnc" "$TMP/err" || fail "full disk: message names no file: $(cat "$TMP/err")"
 [ -e "$TMP/disk/model.nnc" ] && fail "full disk left a model.nnc"
-compgen -G "$TMP/disk/*.tmp.*" >/dev/null && fail "full disk left temporary files"
+compgen -G "$TMP/disk/.nnc-*-??????" >/dev/null && fail "full disk left temporary files"
 
 # --- too little memory: an error, not a crash -----------------------------
 # (Sanitizer builds reserve terabytes of shadow memory and cannot run under

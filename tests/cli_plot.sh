@@ -111,6 +111,21 @@ if [ "$(cat "$tmp/out")" != "comparison.svg" ]; then
 fi
 check_svg "$tmp/runs/comparison.svg"
 
+# --- decision chart of labels 1..3: named as predict prints them ---
+awk 'BEGIN { print "class,x,y"; for (i = 0; i < 6; i++) for (j = 0; j < 6; j++) {
+    x = (i + 0.5) / 6; y = (j + 0.37) / 6; printf "%d,%.4f,%.4f\n", 1 + int((x + y) * 1.5), x, y } }' >"$tmp/three.csv"
+run train --train "$tmp/three.csv" --test "$tmp/three.csv" --label 0 --task multiclass \
+    --epochs 50 --quiet --out "$tmp/runs" --name mc
+if [ "$rc" -ne 0 ]; then fail "train multiclass exited $rc: $(cat "$tmp/err")"; fi
+dec="$tmp/runs/mc/result.svg"
+check_svg "$dec"
+for k in 1 2 3; do
+    if ! grep -q ">label $k</text>" "$dec"; then fail "decision chart lacks 'label $k'"; fi
+done
+if grep -q -E '>(label 0|class [0-9])</text>' "$dec"; then
+    fail "decision chart names a class other than by its label: $(grep -o -E '>(label 0|class [0-9])<' "$dec" | head -1)"
+fi
+
 # --- errors ---
 run plot "$tmp/nosuch.csv"
 if [ "$rc" -eq 0 ] || ! grep -q nosuch.csv "$tmp/err"; then
@@ -126,6 +141,23 @@ run plot "$tmp/bare.csv"
 if [ "$rc" -ne 1 ] || ! grep -q bare.csv "$tmp/err"; then
     fail "plot of a CSV without a header: rc $rc, stderr '$(cat "$tmp/err")'"
 fi
+# Counts outside int/long: refused before the (undefined) conversion; the
+# sanitizer build's float-cast-overflow would print "runtime error".
+hdr=epoch,total_iteration,loss_train,accuracy_train,loss_valid,accuracy_valid
+for bad in '1e300,10' '-1,10' '2.5,10' '3,1e300' '3,-7'; do
+    printf '%s\n1,10,0.5,0.5,0.5,0.5\n%s,0.4,0.6,0.4,0.6\n' "$hdr" "$bad" >"$tmp/bad_hist.csv"
+    run plot "$tmp/bad_hist.csv" --out "$tmp/bad_hist.svg"
+    if [ "$rc" -ne 1 ] || ! grep -q 'bad_hist.csv: data row 2: ' "$tmp/err" ||
+       grep -q 'runtime error' "$tmp/err"; then
+        fail "plot of a history with '$bad': rc $rc, stderr '$(cat "$tmp/err")'"
+    fi
+done
+printf '%s\n2147483647,9007199254740992,0.5,0.5,0.5,0.5\n' "$hdr" >"$tmp/big_hist.csv"
+run plot "$tmp/big_hist.csv" --out "$tmp/big_hist.svg"
+if [ "$rc" -ne 0 ] || grep -q 'runtime error' "$tmp/err"; then
+    fail "plot of a history at the largest counts: rc $rc, stderr '$(cat "$tmp/err")'"
+fi
+check_svg "$tmp/big_hist.svg"
 run plot
 if [ "$rc" -ne 1 ]; then fail "plot without files exited $rc, want 1"; fi
 run plot "$h1" --bogus

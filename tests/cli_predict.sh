@@ -106,7 +106,7 @@ tail -n +2 "$TMP/grid.csv" >"$TMP/grid_nohead.csv"
 "$NNC" predict "$TMP/sin.nnc" "$TMP/grid.csv" -o - >"$TMP/g8" || fail "predict -o -"
 for g in g2 g3 g4 g5 g6 g8; do cmp -s "$TMP/g1" "$TMP/$g" || fail "$g differs from the file's predictions"; done
 [ -s "$TMP/g5.stdout" ] && fail "predict --out also wrote to standard output"
-ls "$TMP" | grep -q '\.tmp\.' && fail "a temporary file was left in $TMP"
+ls -A "$TMP" | grep -q '^\.nnc-' && fail "a temporary file was left in $TMP"
 "$NNC" predict "$TMP/sin.nnc" "$TMP/grid.csv" --no-header >"$TMP/g7" || fail "predict --no-header"
 cmp -s <(tail -n +2 "$TMP/g1") "$TMP/g7" || fail "--no-header output is not the rows alone"
 # The sigmoid fit of sin_111 is monotonic in x here: a falling line.

@@ -8,7 +8,7 @@ NNC=$1 TMP=$3
 rm -rf "$TMP" && mkdir -p "$TMP"
 source "$(dirname "$0")/testlib.sh"
 
-"$NNC" train sin --epochs 500 --quiet --out "$TMP" >/dev/null 2>"$TMP/err" || fail "training run: $(cat "$TMP/err")"
+"$NNC" train sin --epochs 500 --quiet --out "$TMP" >"$TMP/log" 2>"$TMP/err" || fail "training run: $(cat "$TMP/err")"
 RUN="$TMP/sin_131"
 for f in history.svg result.svg report.html; do
     [ -s "$RUN/$f" ] || fail "run folder lacks $f"
@@ -19,6 +19,12 @@ grep -Eq '(src|href)="https?:' "$html" && fail "report.html loads an external re
 [ "$(grep -c '<svg' "$html")" -ge 2 ] || fail "report.html should inline two charts"
 grep -q 'bz:10,eta:0.5,ne:3' "$html" || fail "report.html lacks the textbook's chart title"
 grep -q 'epoch=499, total_iteration=22499' "$html" || fail "report.html lacks the log"
+# Numbers as the log prints them: the shortest text that reads back, not
+# %.17g's 0.85399999999999998; and --normalize is among the settings.
+acc=$(tail -1 "$TMP/log")
+grep -qF "<tr><th>test_accuracy</th><td>$acc</td></tr>" "$html" ||
+    fail "report.html's test_accuracy is not the log's $acc: $(grep -o '<th>test_accuracy</th><td>[^<]*' "$html")"
+grep -qF '<tr><th>normalize</th><td>none</td></tr>' "$html" || fail "report.html lacks normalize"
 dups=$(grep -o 'id="[^"]*"' "$html" | sort | uniq -d | head -3)
 [ -z "$dups" ] || fail "report.html repeats ids (charts would share clip paths): $dups"
 

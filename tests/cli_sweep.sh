@@ -34,7 +34,7 @@ H="$A/histories/1-2-1_eta0.1_bz10.csv"
 [ "$(head -1 "$H")" = "epoch,total_iteration,loss_train,accuracy_train,loss_valid,accuracy_valid" ] ||
     fail "history header"
 [ "$(wc -l <"$H")" = 11 ] || fail "history should have 10 checks"
-ls -R "$A" | grep -q '\.tmp\.' && fail "a temporary file was left in $A"
+ls -RA "$A" | grep -q '^\.nnc-' && fail "a temporary file was left in $A"
 for chart in loss_by_eta loss_by_batch loss_by_hidden accuracy_heatmap; do
     [ -s "$A/$chart.svg" ] || fail "no $chart.svg"
     grep -q '</svg>' "$A/$chart.svg" || fail "$chart.svg is not a whole SVG"

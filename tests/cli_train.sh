@@ -27,7 +27,7 @@ RUN="$TMP/sin_111"
 for f in wb1.npz wb2.npz history.csv hyperparameters.txt; do
     [ -s "$RUN/$f" ] || fail "run folder lacks $f"
 done
-ls "$RUN" | grep -q '\.tmp\.' && fail "a temporary file was left in $RUN"
+ls -A "$RUN" | grep -q '^\.nnc-' && fail "a temporary file was left in $RUN"
 [ "$(head -1 "$RUN/history.csv")" = "epoch,total_iteration,loss_train,accuracy_train,loss_valid,accuracy_valid" ] ||
     fail "history.csv header"
 [ "$(wc -l <"$RUN/history.csv")" = 101 ] || fail "history.csv should have 100 rows"
@@ -120,7 +120,7 @@ awk 'BEGIN { print "class,x,y"; for (i = 0; i < 20; i++) for (j = 0; j < 20; j++
 awk 'END { exit !($1 >= 0.95) }' "$TMP/bin.log" || fail "binary test accuracy $(tail -1 "$TMP/bin.log") < 0.95"
 [ -s "$TMP/binary_241/wb2.npz" ] || fail "binary run folder binary_241 missing"
 # Two inputs and a classifier: result.svg shows the decision regions.
-grep -q 'class 1' "$TMP/binary_241/result.svg" 2>/dev/null || fail "binary run lacks its decision-region chart"
+grep -q '>label 1<' "$TMP/binary_241/result.svg" 2>/dev/null || fail "binary run lacks its decision-region chart"
 "$NNC" train --train "$TMP/three.csv" --test "$TMP/three.csv" --label 0 --task multiclass \
     --layers 2,8,3 --activation relu --eta 0.1 --epochs 300 --checkpoint 100 --out "$TMP" >"$TMP/mc.log" 2>"$TMP/mc.err" ||
     fail "multiclass CSV run: $(cat "$TMP/mc.err")"
@@ -150,7 +150,7 @@ expect_error "unknown data set 'cosine'" train cosine
 expect_error "valid names" train --activation nosuch
 expect_error "--layers starts with 2" train --layers 2,3,1
 expect_error "w_1_3_Xavier_init.npz" train --init-from "$INIT" --hidden 3
-expect_error "--model DIR is required" eval
+expect_error "--model MODEL is required" eval
 expect_error "wb1.npz" eval --model "$TMP/nowhere"
 expect_error "unknown command" frobnicate
 printf '1,2\n3\n' >"$TMP/ragged.csv"

@@ -13,6 +13,9 @@
 #include "check.h"
 
 #define BAD NNC_DATA_DIR "/../../tests/bad/"
+/* Every reader runs under this --max-memory: the crafted files that ask
+ * for more (amplification) are refused with the size in the message. */
+#define TEST_MAX_MEMORY ((size_t)256 << 20)
 
 typedef struct bad_input {
     const char *file;   /* in tests/bad/ */
@@ -53,6 +56,7 @@ static const bad_input bad_inputs[] = {
     {"fortran.npy", "npy", NNC_ERR_FORMAT, "unsupported 'fortran_order': True"},
     {"five_dims.npy", "npy", NNC_ERR_FORMAT, "'shape' has more than 4 dimensions"},
     {"shape_overflow.npy", "npy", NNC_ERR_FORMAT, "'shape' is too large (size overflows)"},
+    {"shape_empty_overflow.npy", "npy", NNC_ERR_FORMAT, "'shape' is too large (a dimension of 4611686018427387904 values"},
     {"short_data.npy", "npy", NNC_ERR_FORMAT,
      "truncated data: shape needs 3 elements of 8 bytes, only 20 bytes present (from byte offset 68)"},
 
@@ -67,6 +71,9 @@ static const bad_input bad_inputs[] = {
     {"size_mismatch.npz", "npz", NNC_ERR_FORMAT, ":data.npy: inflated size differs from the 91 bytes"},
     {"bzip2_method.npz", "npz", NNC_ERR_FORMAT, ":data.npy: unsupported zip compression method 12"},
     {"encrypted.npz", "npz", NNC_ERR_FORMAT, ":data.npy: encrypted zip members are not supported"},
+    {"duplicate_member.npz", "npz", NNC_ERR_FORMAT, ": the archive holds 2 members named 'data.npy' (ambiguous"},
+    {"local_name_mismatch.npz", "npz", NNC_ERR_FORMAT, ":data.npy: the local header names the member 'dbta.npy', the central directory 'data.npy'"},
+    {"amplify_u8.npz", "npz", NNC_ERR_FORMAT, ": member 'data.npy' would need 259 MB (limit 256 MB; see --max-memory)"},
 
     /* IDX, raw */
     {"bad_magic.idx", "idx", NNC_ERR_FORMAT, "not an IDX file (bytes 0-1 are 00 01, expected 00 00)"},
@@ -101,6 +108,10 @@ static const bad_input bad_inputs[] = {
     {"crc_mismatch.nnc", "model", NNC_ERR_FORMAT, "CRC-32 mismatch (stored 1f090773 at offset 601"},
     {"newer_version.nnc", "model", NNC_ERR_FORMAT, "model format version 2, written by nnc"},
     {"unknown_critical.nnc", "model", NNC_ERR_FORMAT, "section 'FUTR' at offset 589: unknown critical section"},
+    {"too_many_layers.nnc", "model", NNC_ERR_FORMAT, "section 'ARCH' at offset 16: n_layers = 68 is more than the 64 layers a model may have"},
+    {"even_rng_inc.nnc", "model", NNC_ERR_FORMAT, "field 'rng_inc' at offset 228 is 0, an even number"},
+    {"label_base_max.nnc", "model", NNC_ERR_FORMAT, "section 'ARCH' at offset 21: label_base = 2147483647 is out of range"},
+    {"subnormal_scale.nnc", "model", NNC_ERR_FORMAT, "section 'XSCL' at offset 106: column 0: field 'scale' is 4.94066e-324, which is not a normal number"},
 };
 
 /* Runs one reader on one file; frees whatever it returns. */
@@ -117,20 +128,20 @@ static nnc_status run_reader(const char *reader, const char *path, int *known)
             nnc_array_free(&a);
         }
     } else if (strcmp(reader, "npy") == 0) {
-        s = nnc_npy_read_file(path, &a);
+        s = nnc_npy_read_file(path, &a, TEST_MAX_MEMORY);
         if (s == NNC_OK)
             nnc_array_free(&a);
     } else if (strcmp(reader, "npz") == 0) {
-        s = nnc_npz_read_file(path, "data", &a);
+        s = nnc_npz_read_file(path, "data", &a, TEST_MAX_MEMORY);
         if (s == NNC_OK)
             nnc_array_free(&a);
     } else if (strcmp(reader, "idx") == 0) {
-        s = nnc_idx_read_file(path, &a);
+        s = nnc_idx_read_file(path, &a, TEST_MAX_MEMORY);
         if (s == NNC_OK)
             nnc_array_free(&a);
     } else if (strcmp(reader, "idx-labels") == 0) {
         nnc_dataset *ds = NULL;
-        s = nnc_dataset_load_idx(&ds, BAD "images.idx", path, 1.0, 0);
+        s = nnc_dataset_load_idx(&ds, BAD "images.idx", path, 1.0, 0, TEST_MAX_MEMORY);
         nnc_dataset_free(ds);
     } else if (strcmp(reader, "model") == 0) {
         nnc_model m = {0};
@@ -142,6 +153,61 @@ static nnc_status run_reader(const char *reader, const char *path, int *known)
         s = NNC_ERR_ARGUMENT;
     }
     return s;
+}
+
+/* Inputs that are not files in tests/bad/: a device, and a CSV header line
+ * made only of delimiters (every byte a field). */
+static void extra_checks(void)
+{
+    /* /dev/zero never ends: refused at once, not read to the limit */
+    unsigned char *bytes = NULL;
+    size_t len = 0;
+    check_count += 3;
+    nnc_status s = nnc_read_file("/dev/zero", 0, &bytes, &len);
+    if (s != NNC_ERR_IO || !strstr(nnc_last_error(), "/dev/zero: a device or special file, "
+                                                     "not a regular file or a pipe")) {
+        check_failures++;
+        fprintf(stderr, "/dev/zero: %s (%s)\n", nnc_strerror(s), nnc_last_error());
+    }
+    free(bytes);
+    nnc_model m = {0};
+    s = nnc_model_load(&m, "/dev/zero", 1);
+    if (s != NNC_ERR_IO || !strstr(nnc_last_error(), "a device or special file")) {
+        check_failures++;
+        fprintf(stderr, "model /dev/zero: %s (%s)\n", nnc_strerror(s), nnc_last_error());
+    }
+    if (s == NNC_OK)
+        nnc_model_free(&m);
+    /* a 2 MB header of 1M one-letter names: about 30 MB of buffers and
+     * names (it took 60 before), read under a 32 MB limit; under 8 MB it is
+     * refused before the buffers are allocated */
+    size_t cols = (size_t)1 << 20, n = 2 * cols;
+    char *csv = malloc(n);
+    if (!csv) {
+        check_failures++;
+        return;
+    }
+    for (size_t i = 0; i < cols; i++) {
+        csv[2 * i] = 'a';
+        csv[2 * i + 1] = i + 1 < cols ? ',' : '\n';
+    }
+    nnc_array a;
+    char **names = NULL;
+    nnc_csv_options big = {-1, ',', (size_t)32 << 20}, small = {-1, ',', (size_t)8 << 20};
+    s = nnc_csv_read_memory(csv, n, "wide.csv", &big, &a, &names);
+    if (s != NNC_ERR_FORMAT || !strstr(nnc_last_error(), "wide.csv: no data rows after the header")) {
+        check_failures++;
+        fprintf(stderr, "wide.csv, 32 MB: %s (%s)\n", nnc_strerror(s), nnc_last_error());
+    }
+    check_count++;
+    s = nnc_csv_read_memory(csv, n, "wide.csv", &small, &a, &names);
+    if (s != NNC_ERR_FORMAT ||
+        !strstr(nnc_last_error(), "wide.csv: line 1 would need 18 MB (limit 8.0 MB; see "
+                                  "--max-memory)")) {
+        check_failures++;
+        fprintf(stderr, "wide.csv, 8 MB: %s (%s)\n", nnc_strerror(s), nnc_last_error());
+    }
+    free(csv);
 }
 
 int main(void)
@@ -174,6 +240,7 @@ int main(void)
                     b->words);
         }
     }
+    extra_checks();
     printf("test_bad_inputs: %zu files\n", n);
     return check_report("test_bad_inputs");
 }

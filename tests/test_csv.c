@@ -62,7 +62,7 @@ static void test_good(void)
     nnc_array_free(&a);
 
     /* a header with names that look like numbers, when told so; names not wanted */
-    nnc_csv_options opt = {1, ','};
+    nnc_csv_options opt = {1, ',', 0};
     p = WRITE("csv_numhead.csv", "1,2\n3,4\n");
     CHECK_OK(nnc_csv_read_file(p, &opt, &a, NULL));
     CHECK(a.shape[0] == 1 && a.shape[1] == 2 && a.data[0] == 3);
@@ -141,7 +141,7 @@ static void test_bad(void)
     CHECK_STATUS(nnc_csv_read_file(p, NULL, &a, &names), NNC_ERR_FORMAT);
     CHECK_MSG("text after a closing quote");
 
-    nnc_csv_options opt = {0, ','};
+    nnc_csv_options opt = {0, ',', 0};
     p = WRITE("csv_forced.csv", "a,b\n1,2\n");
     CHECK_STATUS(nnc_csv_read_file(p, &opt, &a, &names), NNC_ERR_FORMAT);
     CHECK_MSG("line 1, column 1: 'a' is not a number");
@@ -367,12 +367,12 @@ static void test_locale(void)
         return;
     }
     nnc_array a;
-    CHECK_OK(nnc_csv_read_memory(MEM("x;y\n1.5;2\n"), "l.csv", &(nnc_csv_options){-1, ';'},
+    CHECK_OK(nnc_csv_read_memory(MEM("x;y\n1.5;2\n"), "l.csv", &(nnc_csv_options){-1, ';', 0},
                                  &a, NULL));
     CHECK(a.size == 2 && a.data[0] == 1.5);
     nnc_array_free(&a);
     CHECK_STATUS(nnc_csv_read_memory(MEM("x;y\n1,5;2\n"), "l.csv",
-                                     &(nnc_csv_options){-1, ';'}, &a, NULL),
+                                     &(nnc_csv_options){-1, ';', 0}, &a, NULL),
                  NNC_ERR_FORMAT);
     setlocale(LC_NUMERIC, "C");
 }

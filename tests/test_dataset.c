@@ -110,7 +110,7 @@ static void test_from_arrays(void)
 static void test_npz(void)
 {
     nnc_dataset *ds = NULL;
-    CHECK_OK(nnc_dataset_load_npz(&ds, DATA "ch08.train.npz"));
+    CHECK_OK(nnc_dataset_load_npz(&ds, DATA "ch08.train.npz", 0));
     CHECK(nnc_dataset_rows(ds) == 500 && nnc_dataset_inputs(ds) == 1 &&
           nnc_dataset_outputs(ds) == 1);
     if (ds) {
@@ -126,14 +126,14 @@ static void test_npz(void)
         size_t n = fread(buf, 1, sizeof buf, f);
         fclose(f);
         ds = NULL;
-        CHECK_OK(nnc_dataset_load_npz_memory(&ds, buf, n, "composite test"));
+        CHECK_OK(nnc_dataset_load_npz_memory(&ds, buf, n, "composite test", 0));
         CHECK(nnc_dataset_rows(ds) == 200);
         if (ds) {
             CHECK(nnc_dataset_x(ds)[199] == 1);
             CHECK(nnc_dataset_y(ds)[0] == (nnc_real)-0.29);
         }
         nnc_dataset_free(ds);
-        CHECK_STATUS(nnc_dataset_load_npz_memory(&ds, buf, n / 2, "half"), NNC_ERR_FORMAT);
+        CHECK_STATUS(nnc_dataset_load_npz_memory(&ds, buf, n / 2, "half", 0), NNC_ERR_FORMAT);
     }
 
     /* an archive without "label" */
@@ -141,9 +141,9 @@ static void test_npz(void)
     nnc_array a = make_array(1, 3, 0, v);
     const char *key = "data";
     CHECK_OK(nnc_npz_write_file(TMP "ds_nolabel.npz", 1, &key, &a));
-    CHECK_STATUS(nnc_dataset_load_npz(&ds, TMP "ds_nolabel.npz"), NNC_ERR_NOT_FOUND);
+    CHECK_STATUS(nnc_dataset_load_npz(&ds, TMP "ds_nolabel.npz", 0), NNC_ERR_NOT_FOUND);
     CHECK_MSG("'label.npy'");
-    CHECK_STATUS(nnc_dataset_load_npz(&ds, TMP "ds_missing.npz"), NNC_ERR_IO);
+    CHECK_STATUS(nnc_dataset_load_npz(&ds, TMP "ds_missing.npz", 0), NNC_ERR_IO);
 }
 
 static void test_csv(void)

@@ -97,9 +97,9 @@ static void check_both(const unsigned char *buf, size_t len, int ndim, const uin
         nnc_array a;
         memset(&a, 0, sizeof a);
         if (pass == 0)
-            CHECK_OK(nnc_idx_read_memory(buf, len, "raw", &a));
+            CHECK_OK(nnc_idx_read_memory(buf, len, "raw", &a, 0));
         else
-            CHECK_OK(nnc_idx_read_memory(gz, glen, "gz", &a));
+            CHECK_OK(nnc_idx_read_memory(gz, glen, "gz", &a, 0));
         CHECK(a.ndim == ndim && a.size == n);
         for (int i = 0; i < ndim && i < a.ndim; i++)
             CHECK(a.shape[i] == dims[i]);
@@ -158,7 +158,7 @@ static void test_dtypes(void)
         nnc_array a_;                                                                \
         memset(&a_, 0x5a, sizeof a_);                                                \
         nnc_array keep_ = a_;                                                        \
-        CHECK_STATUS(nnc_idx_read_memory((bytes), (len), "bad.idx", &a_),            \
+        CHECK_STATUS(nnc_idx_read_memory((bytes), (len), "bad.idx", &a_, 0),            \
                      NNC_ERR_FORMAT);                                                \
         CHECK_MSG(words);                                                            \
         CHECK(memcmp(&a_, &keep_, sizeof a_) == 0);                                  \
@@ -225,7 +225,7 @@ static void test_gzip(void)
     gz = gzip(buf, n, &glen);
     for (size_t cut = 1; cut < glen; cut += glen / 7 + 1) {
         nnc_array a;
-        nnc_status s = nnc_idx_read_memory(gz, cut, "cut.gz", &a);
+        nnc_status s = nnc_idx_read_memory(gz, cut, "cut.gz", &a, 0);
         CHECK(s == NNC_ERR_FORMAT);
         CHECK(strncmp(nnc_last_error(), "cut.gz: ", 8) == 0);
     }
@@ -247,7 +247,7 @@ static void test_gzip(void)
     gz[12] ^= 0xff;
     {
         nnc_array a;
-        CHECK_STATUS(nnc_idx_read_memory(gz, glen, "flip.gz", &a), NNC_ERR_FORMAT);
+        CHECK_STATUS(nnc_idx_read_memory(gz, glen, "flip.gz", &a, 0), NNC_ERR_FORMAT);
         CHECK_MSG("flip.gz: ");
     }
     free(gz);
@@ -295,7 +295,7 @@ static void test_bombs(void)
         memset(zeros + 12, 0, legit);
         gz = gzip(zeros, 12 + legit, &glen);
         nnc_array a;
-        CHECK_OK(nnc_idx_read_memory(gz, glen, "zeros.gz", &a));
+        CHECK_OK(nnc_idx_read_memory(gz, glen, "zeros.gz", &a, 0));
         CHECK(a.size == legit && a.data[legit - 1] == 0);
         nnc_array_free(&a);
         free(gz);
@@ -326,18 +326,18 @@ static void test_files_and_dataset(void)
     free(gz);
 
     nnc_array a;
-    CHECK_OK(nnc_idx_read_file(TMP "idx-images-idx3-ubyte.gz", &a));
+    CHECK_OK(nnc_idx_read_file(TMP "idx-images-idx3-ubyte.gz", &a, 0));
     CHECK(a.ndim == 3 && a.shape[0] == 5 && a.shape[2] == 3 && a.data[29] == 232);
     nnc_array_free(&a);
-    CHECK_STATUS(nnc_idx_read_file(TMP "idx-missing", &a), NNC_ERR_IO);
+    CHECK_STATUS(nnc_idx_read_file(TMP "idx-missing", &a, 0), NNC_ERR_IO);
     CHECK_MSG("idx-missing");
-    CHECK_STATUS(nnc_idx_read_file(NULL, &a), NNC_ERR_ARGUMENT);
+    CHECK_STATUS(nnc_idx_read_file(NULL, &a, 0), NNC_ERR_ARGUMENT);
 
     for (int z = 0; z < 2; z++) {
         const char *im = z ? TMP "idx-images-idx3-ubyte.gz" : TMP "idx-images-idx3-ubyte";
         const char *lb = z ? TMP "idx-labels-idx1-ubyte" : TMP "idx-labels-idx1-ubyte.gz";
         nnc_dataset *ds = NULL;
-        CHECK_OK(nnc_dataset_load_idx(&ds, im, lb, 1 / 255.0, 0));
+        CHECK_OK(nnc_dataset_load_idx(&ds, im, lb, 1 / 255.0, 0, 0));
         CHECK(nnc_dataset_rows(ds) == 5 && nnc_dataset_inputs(ds) == 6 &&
               nnc_dataset_outputs(ds) == 3);
         if (ds) {
@@ -350,7 +350,7 @@ static void test_files_and_dataset(void)
         }
         nnc_dataset_free(ds);
         ds = NULL;
-        CHECK_OK(nnc_dataset_load_idx(&ds, im, lb, 1, 10));
+        CHECK_OK(nnc_dataset_load_idx(&ds, im, lb, 1, 10, 0));
         CHECK(nnc_dataset_outputs(ds) == 10 && nnc_dataset_x(ds)[29] == 232);
         nnc_dataset_free(ds);
     }
@@ -358,31 +358,31 @@ static void test_files_and_dataset(void)
     nnc_dataset *keep = (nnc_dataset *)&a, *ds = keep;
     /* label beyond n_classes: names the labels file and the label */
     CHECK_STATUS(nnc_dataset_load_idx(&ds, TMP "idx-images-idx3-ubyte",
-                                      TMP "idx-labels-idx1-ubyte", 1, 2),
+                                      TMP "idx-labels-idx1-ubyte", 1, 2, 0),
                  NNC_ERR_FORMAT);
     CHECK_MSG("idx-labels-idx1-ubyte: label 1 is 2, not a class from 0 to 1");
     CHECK_STATUS(nnc_dataset_load_idx(&ds, TMP "idx-images-idx3-ubyte",
-                                      TMP "idx-labels-idx1-ubyte", 1, -1),
+                                      TMP "idx-labels-idx1-ubyte", 1, -1, 0),
                  NNC_ERR_ARGUMENT);
     CHECK_STATUS(nnc_dataset_load_idx(&ds, TMP "idx-images-idx3-ubyte",
-                                      TMP "idx-labels-idx1-ubyte", NAN, 0),
+                                      TMP "idx-labels-idx1-ubyte", NAN, 0, 0),
                  NNC_ERR_ARGUMENT);
     /* counts that differ name both files */
     n = make_idx(buf, 0x08, 1, (uint32_t[]){4}, lab, 4);
     CHECK(write_file(TMP "idx-labels4", buf, n));
-    CHECK_STATUS(nnc_dataset_load_idx(&ds, TMP "idx-images-idx3-ubyte", TMP "idx-labels4", 1, 0),
+    CHECK_STATUS(nnc_dataset_load_idx(&ds, TMP "idx-images-idx3-ubyte", TMP "idx-labels4", 1, 0, 0),
                  NNC_ERR_SHAPE);
     CHECK_MSG("idx-images-idx3-ubyte has 5 images but ");
     CHECK_MSG("idx-labels4 has 4 labels");
     /* labels in two dimensions, negative, or fractional */
     n = make_idx(buf, 0x08, 2, (uint32_t[]){5, 1}, lab, 5);
     CHECK(write_file(TMP "idx-labels2d", buf, n));
-    CHECK_STATUS(nnc_dataset_load_idx(&ds, TMP "idx-images-idx3-ubyte", TMP "idx-labels2d", 1, 0),
+    CHECK_STATUS(nnc_dataset_load_idx(&ds, TMP "idx-images-idx3-ubyte", TMP "idx-labels2d", 1, 0, 0),
                  NNC_ERR_SHAPE);
     CHECK_MSG("idx-labels2d: labels have 2 dimensions, expected 1");
     n = make_idx(buf, 0x09, 1, (uint32_t[]){5}, "\x01\x01\xff\x00\x00", 5);
     CHECK(write_file(TMP "idx-labelsneg", buf, n));
-    CHECK_STATUS(nnc_dataset_load_idx(&ds, TMP "idx-images-idx3-ubyte", TMP "idx-labelsneg", 1, 0),
+    CHECK_STATUS(nnc_dataset_load_idx(&ds, TMP "idx-images-idx3-ubyte", TMP "idx-labelsneg", 1, 0, 0),
                  NNC_ERR_FORMAT);
     CHECK_MSG("idx-labelsneg: label 3 is -1, not a class");
     unsigned char fl[20];
@@ -391,7 +391,7 @@ static void test_files_and_dataset(void)
     n = make_idx(buf, 0x0D, 1, (uint32_t[]){5}, fl, 20);
     CHECK(write_file(TMP "idx-labelsfrac", buf, n));
     CHECK_STATUS(nnc_dataset_load_idx(&ds, TMP "idx-images-idx3-ubyte", TMP "idx-labelsfrac", 1,
-                                      0),
+                                      0, 0),
                  NNC_ERR_FORMAT);
     CHECK_MSG("label 5 is 0.5");
     /* images that hold NaN, or pass float's range once scaled */
@@ -400,16 +400,16 @@ static void test_files_and_dataset(void)
         put_be(f8 + 8 * i, f64_bits(i == 3 ? NAN : 0.5), 8);
     n = make_idx(buf, 0x0E, 1, (uint32_t[]){5}, f8, 40);
     CHECK(write_file(TMP "idx-imgnan", buf, n));
-    CHECK_STATUS(nnc_dataset_load_idx(&ds, TMP "idx-imgnan", TMP "idx-labels-idx1-ubyte", 1, 0),
+    CHECK_STATUS(nnc_dataset_load_idx(&ds, TMP "idx-imgnan", TMP "idx-labels-idx1-ubyte", 1, 0, 0),
                  NNC_ERR_FORMAT);
     CHECK_MSG("idx-imgnan: image 4 (value at byte offset 32) is NaN or infinite");
     /* the images file broken */
     memcpy(buf, "\x00\x00\x08\x01\x00\x00\x00\x05\x01\x02", 10);
     CHECK(write_file(TMP "idx-short", buf, 10));
-    CHECK_STATUS(nnc_dataset_load_idx(&ds, TMP "idx-short", TMP "idx-labels-idx1-ubyte", 1, 0),
+    CHECK_STATUS(nnc_dataset_load_idx(&ds, TMP "idx-short", TMP "idx-labels-idx1-ubyte", 1, 0, 0),
                  NNC_ERR_FORMAT);
     CHECK_MSG("idx-short: the header declares 5 u8 (5 bytes of data), the file holds 2");
-    CHECK_STATUS(nnc_dataset_load_idx(&ds, TMP "idx-nothing", TMP "idx-labels-idx1-ubyte", 1, 0),
+    CHECK_STATUS(nnc_dataset_load_idx(&ds, TMP "idx-nothing", TMP "idx-labels-idx1-ubyte", 1, 0, 0),
                  NNC_ERR_IO);
     CHECK_MSG("idx-nothing");
     CHECK(ds == keep);
@@ -435,7 +435,7 @@ static void test_fashion_mnist(void)
                  10000}};
     for (int k = 0; k < 2; k++) {
         nnc_dataset *ds = NULL;
-        CHECK_OK(nnc_dataset_load_idx(&ds, sets[k].images, sets[k].labels, 1 / 255.0, 0));
+        CHECK_OK(nnc_dataset_load_idx(&ds, sets[k].images, sets[k].labels, 1 / 255.0, 0, 0));
         if (!ds)
             continue;
         int rows = nnc_dataset_rows(ds);
@@ -462,11 +462,97 @@ static void test_fashion_mnist(void)
         nnc_dataset_free(ds);
     }
     nnc_array lab;
-    CHECK_OK(nnc_idx_read_file(FASHION "t10k-labels-idx1-ubyte.gz", &lab));
+    CHECK_OK(nnc_idx_read_file(FASHION "t10k-labels-idx1-ubyte.gz", &lab, 0));
     CHECK(lab.ndim == 1 && lab.shape[0] == 10000);
     /* the first test labels of Fashion-MNIST: ankle boot, pullover, trouser */
     CHECK(lab.size == 10000 && lab.data[0] == 9 && lab.data[1] == 2 && lab.data[2] == 1);
     nnc_array_free(&lab);
+}
+
+/* Small files that would need a lot of memory are refused under
+ * max_memory before anything large is allocated, naming the size. */
+static void test_memory_limit(void)
+{
+    /* 1M labels, all 0 but one 255, and 1M one-pixel images: a 1 KB gzip
+     * pair whose one-hot labels alone need 1M x 256 values (1 GB in float) */
+    size_t rows = (size_t)1 << 20, glab = 0, gimg = 0;
+    unsigned char *lab = calloc(rows + 8, 1), *img = calloc(rows + 16, 1);
+    CHECK(lab && img);
+    if (!lab || !img) {
+        free(lab);
+        free(img);
+        return;
+    }
+    make_idx(lab, 0x08, 1, (uint32_t[]){(uint32_t)rows}, NULL, 0);
+    lab[8 + rows / 2] = 255;
+    make_idx(img, 0x08, 3, (uint32_t[]){(uint32_t)rows, 1, 1}, NULL, 0);
+    unsigned char *lgz = gzip(lab, rows + 8, &glab), *igz = gzip(img, rows + 16, &gimg);
+    CHECK(lgz && igz && glab < 2048 && gimg < 2048);
+    nnc_dataset *ds = NULL;
+    CHECK_STATUS(nnc_dataset_load_idx_memory(&ds, igz, gimg, "i.gz", lgz, glab, "l.gz", 1, 0,
+                                             (size_t)256 << 20),
+                 NNC_ERR_FORMAT);
+    CHECK_MSG("i.gz: 1048576 images of 1 values with one-hot labels of 256 classes would "
+              "need 1.0 GB (limit 256 MB; see --max-memory)");
+    CHECK(strlen(nnc_last_error()) < 200);
+    CHECK(ds == NULL);
+    /* the labels alone as doubles: 8 MB, refused under 4 MB */
+    nnc_array a;
+    CHECK_STATUS(nnc_idx_read_memory(lgz, glab, "l.gz", &a, (size_t)4 << 20), NNC_ERR_FORMAT);
+    CHECK_MSG("l.gz: the values as doubles would need 8.0 MB (limit 4.0 MB; see "
+              "--max-memory)");
+    CHECK_OK(nnc_idx_read_memory(lgz, glab, "l.gz", &a, (size_t)8 << 20));
+    CHECK(a.size == rows && a.data[rows / 2] == 255 && a.data[0] == 0);
+    nnc_array_free(&a);
+    /* through files: the same refusal */
+    CHECK(write_file(TMP "amp-labels.gz", lgz, glab) && write_file(TMP "amp-images.gz", igz, gimg));
+    CHECK_STATUS(nnc_dataset_load_idx(&ds, TMP "amp-images.gz", TMP "amp-labels.gz", 1, 0,
+                                      (size_t)256 << 20),
+                 NNC_ERR_FORMAT);
+    CHECK_MSG("amp-images.gz: 1048576 images of 1 values with one-hot labels of 256 classes "
+              "would need 1.0 GB (limit ");
+    /* with ten classes it fits in 64 MB: 1M x (1 + 10) floats or doubles */
+    lab[8 + rows / 2] = 9;
+    free(lgz);
+    lgz = gzip(lab, rows + 8, &glab);
+    CHECK_OK(nnc_dataset_load_idx_memory(&ds, igz, gimg, "i.gz", lgz, glab, "l.gz", 1, 0,
+                                         (size_t)128 << 20));
+    CHECK(ds && nnc_dataset_rows(ds) == (int)rows && nnc_dataset_outputs(ds) == 10);
+    nnc_dataset_free(ds);
+    free(lgz);
+    free(igz);
+    free(lab);
+    free(img);
+}
+
+/* A gzip file of several members (cat a.gz b.gz) is read whole, as zcat
+ * reads it. */
+static void test_multi_member(void)
+{
+    unsigned char buf[64];
+    size_t n = make_idx(buf, 0x08, 2, (uint32_t[]){2, 3}, "\x01\x02\x03\x04\x05\x06", 6);
+    size_t cut = 9, g1, g2, g3;
+    unsigned char *a = gzip(buf, cut, &g1), *b = gzip(buf + cut, n - cut - 2, &g2);
+    unsigned char *c = gzip(buf + n - 2, 2, &g3);
+    unsigned char *all = malloc(g1 + g2 + g3);
+    CHECK(a && b && c && all);
+    if (a && b && c && all) {
+        memcpy(all, a, g1);
+        memcpy(all + g1, b, g2);
+        memcpy(all + g1 + g2, c, g3);
+        nnc_array arr;
+        CHECK_OK(nnc_idx_read_memory(all, g1 + g2 + g3, "multi.gz", &arr, 0));
+        CHECK(arr.size == 6 && arr.shape[0] == 2 && arr.shape[1] == 3 && arr.data[0] == 1 &&
+              arr.data[5] == 6);
+        nnc_array_free(&arr);
+        /* garbage after the last member is still refused */
+        memcpy(all + g1 + g2, "\x1f\x00\x00", 3);
+        CHECK_STATUS(nnc_idx_read_memory(all, g1 + g2 + 3, "multi.gz", &arr, 0), NNC_ERR_FORMAT);
+    }
+    free(a);
+    free(b);
+    free(c);
+    free(all);
 }
 
 int main(void)
@@ -475,6 +561,8 @@ int main(void)
     test_bad_headers();
     test_gzip();
     test_bombs();
+    test_memory_limit();
+    test_multi_member();
     test_files_and_dataset();
     test_fashion_mnist();
     return check_report("test_idx");

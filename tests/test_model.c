@@ -7,6 +7,7 @@
 #include "check.h"
 
 #include <float.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -706,7 +707,8 @@ static void test_semantic_checks(void)
     PATCH(a0 + 31, "leaky relu", 10, "is not a name");
     PATCH(a0 + 11, "\0\0\0\0", 4, "n_inputs = 0");
     PATCH(a0 + 19, "\0\0\0\0", 4, "n_layers is 0");
-    PATCH(a0 + 19, "\xff\xff\xff\x7f", 4, "can hold");
+    PATCH(a0 + 19, "\xff\xff\xff\x7f", 4, "n_layers = 2147483647 is more than the 64 layers");
+    PATCH(a0 + 19, "\x41\0\0\0", 4, "n_layers = 65 is more than the 64 layers");
     PATCH(a0 + 23, "\0\0\0\0", 4, "layer 1 has 0 units");
     /* 2^31-1 units: refused before anything that size is allocated */
     PATCH(a0 + 23, "\xff\xff\xff\x7f", 4, "more weights than the file's");
@@ -719,8 +721,20 @@ static void test_semantic_checks(void)
     size_t x0 = (size_t)(xs->data - b);
     PATCH(x0, "\3\0\0\0", 4, "can hold");
     PATCH(x0, "\0\0\0\0", 4, "n is 0");
-    PATCH(x0 + 4 + 16, "\0\0\0\0\0\0\0\0", 8, "scale nonzero");
-    PATCH(x0 + 4, "\0\0\0\0\0\0\xf8\x7f", 8, "finite");
+    PATCH(x0 + 4 + 16, "\0\0\0\0\0\0\0\0", 8, "column 0: field 'scale' is 0, which is not a normal");
+    /* 5e-324: predict would divide by it and print inf */
+    PATCH(x0 + 4 + 16, "\1\0\0\0\0\0\0\0", 8, "field 'scale' is 4.94066e-324, which is not a normal");
+    PATCH(x0 + 4 + 24, "\0\0\0\0\0\0\xf0\x7f", 8, "column 1: field 'scale' is inf");
+    PATCH(x0 + 4, "\0\0\0\0\0\0\xf8\x7f", 8, "column 0: field 'offset' is nan, not finite");
+    /* label_base (at 15): |label_base| + 2 classes must fit an int */
+    PATCH(a0 + 15, "\xfe\xff\xff\x7f", 4, "label_base = 2147483646 is out of range");
+    PATCH(a0 + 15, "\0\0\0\x80", 4, "label_base = -2147483648 is out of range");
+    memcpy(c, b, n);
+    memcpy(c + a0 + 15, "\xfd\xff\xff\x7f", 4); /* INT_MAX - 2: the largest that fits */
+    fix_crc(c, n);
+    CHECK_STATUS(nnc_model_decode(&d, c, n, "top", 4), NNC_OK);
+    CHECK(d.label_base == INT_MAX - 2);
+    nnc_model_free(&d);
     /* weights: dtype, count, values */
     section *w = find_section(&p, "WGHT");
     size_t w0 = (size_t)(w->data - b);
@@ -741,6 +755,10 @@ static void test_semantic_checks(void)
     PATCH(s0 + 72, "\xff\xff\xff\xff", 4, "can hold");
     PATCH(s0 + 40, "\xff\xff\xff\xff", 4, "'epoch' at offset");
     PATCH(s0 + 48, "\0\0\0\0\0\0\0\x80", 8, "total_iteration");
+    /* rng_state (at 56) and rng_inc (at 64) both 0: PCG would draw 0 forever */
+    PATCH(s0 + 56, "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0", 16,
+          "field 'rng_inc' at offset");
+    PATCH(s0 + 64, "\x10", 1, "is 18364758544493064720, an even number");
     PATCH(s0 + 76 + 28 + 4, "xyz", 3, "needs a newer nnc");
     PATCH(s0 + 76 + 28 + 4, "SGD", 3, "optimizer 'SGD'");
     PATCH(s0 + 76 + 28 + 7, "\1", 1, "state arrays");
@@ -764,6 +782,95 @@ static void test_semantic_checks(void)
 #undef PATCH
     free(c);
     free(b);
+}
+
+/* A valid (CRC and all) fitting model of n_layers layers of 1 unit on 1
+ * input, identity throughout, zero weights, with small_full_model's
+ * training state: what no nnc could write, crafted byte by byte. */
+static unsigned char *deep_model(uint32_t n_layers, size_t *len)
+{
+    size_t bn;
+    unsigned char *base = encode_model(small_full_model, &bn);
+    if (!base)
+        return NULL;
+    pieces p;
+    split(base, bn, &p);
+    section *stat = find_section(&p, "STAT");
+    size_t arch_len = 4 + 7 + 4 + 4 + 4 + (size_t)n_layers * (4 + 4 + 8 + 8);
+    size_t wght_len = 1 + 8 + (size_t)n_layers * 2 * 8;
+    unsigned char *arch = calloc(1, arch_len), *wght = calloc(1, wght_len), *w = arch;
+    put_le32(w, 7);
+    memcpy(w + 4, "fitting", 7);
+    put_le32(w + 11, 1); /* n_inputs */
+    put_le32(w + 15, 0); /* label_base */
+    put_le32(w + 19, n_layers);
+    w += 23;
+    for (uint32_t l = 0; l < n_layers; l++, w += 24) {
+        put_le32(w, 1);
+        put_le32(w + 4, 8);
+        memcpy(w + 8, "identity", 8);
+    }
+    wght[0] = 8;
+    put_le64(wght + 1, (uint64_t)n_layers * 2);
+    pieces q;
+    memset(&q, 0, sizeof q);
+    q.head = p.head;
+    q.head_len = p.head_len;
+    q.s[0] = (section){"ARCH", arch, arch_len};
+    q.s[1] = (section){"WGHT", wght, wght_len};
+    q.s[2] = *stat;
+    q.n = 3;
+    unsigned char *out = join(&q, len);
+    free(arch);
+    free(wght);
+    free(base);
+    return out;
+}
+
+/* One layer limit, NNC_MAX_LAYERS, for the network, the model's reader and
+ * writer (nnc train --resume once copied 68 widths into int widths[67]). */
+static void test_layer_limit(void)
+{
+    CHECK(NNC_MAX_LAYERS == 64);
+    size_t n;
+    unsigned char *b = deep_model(NNC_MAX_LAYERS, &n);
+    nnc_model m = {0};
+    CHECK_STATUS(nnc_model_decode(&m, b, n, "deep", 4), NNC_OK);
+    CHECK(m.net && nnc_net_layers(m.net) == NNC_MAX_LAYERS && m.has_state);
+    unsigned char *again = NULL;
+    size_t again_n = 0;
+    CHECK_OK(nnc_model_encode(&m, &again, &again_n));
+    free(again);
+    nnc_model_free(&m);
+    free(b);
+    static const uint32_t too_many[] = {NNC_MAX_LAYERS + 1, 68, 10000};
+    for (size_t i = 0; i < sizeof too_many / sizeof too_many[0]; i++) {
+        char words[96];
+        snprintf(words, sizeof words, "n_layers = %lu is more than the 64 layers a model may have",
+                 (unsigned long)too_many[i]);
+        b = deep_model(too_many[i], &n);
+        REFUSED(b, n, words);
+        /* from a file too, as nnc train --resume and predict read it */
+        FILE *f = fopen(TMP "deep.nnc", "wb");
+        CHECK(f && fwrite(b, 1, n, f) == n);
+        if (f)
+            fclose(f);
+        CHECK_STATUS(nnc_model_load(&m, TMP "deep.nnc", 1), NNC_ERR_FORMAT);
+        CHECK_MSG(words);
+        CHECK(!m.net);
+        free(b);
+    }
+    /* the network itself */
+    nnc_layer_spec specs[NNC_MAX_LAYERS + 1];
+    for (int l = 0; l <= NNC_MAX_LAYERS; l++)
+        specs[l] = (nnc_layer_spec){1, NNC_ACT_IDENTITY, 0};
+    nnc_net *net = NULL;
+    CHECK_STATUS(nnc_net_create(&net, NNC_TASK_FITTING, 1, NNC_MAX_LAYERS + 1, specs, 1),
+                 NNC_ERR_ARGUMENT);
+    CHECK_MSG("65 layers, more than the 64 a network may have");
+    CHECK(!net);
+    CHECK_OK(nnc_net_create(&net, NNC_TASK_FITTING, 1, NNC_MAX_LAYERS, specs, 1));
+    nnc_net_free(net);
 }
 
 /* Weights stored as float64 (the double build's files) decode in either
@@ -984,11 +1091,30 @@ static void test_encode_errors(void)
     m.x_scaling.n = 1;
     m.x_scaling.scale[0] = 0;
     CHECK_STATUS(nnc_model_encode(&m, &b, &n), NNC_ERR_ARGUMENT);
+    CHECK_MSG("x_scaling column 0: scale 0 is not a normal number");
+    m.x_scaling.scale[0] = 5e-324; /* 1 / scale is inf */
+    CHECK_STATUS(nnc_model_encode(&m, &b, &n), NNC_ERR_ARGUMENT);
+    CHECK_MSG("scale 4.94066e-324 is not a normal number");
     m.x_scaling.scale[0] = 1;
+    m.x_scaling.offset[0] = INFINITY;
+    CHECK_STATUS(nnc_model_encode(&m, &b, &n), NNC_ERR_ARGUMENT);
+    CHECK_MSG("x_scaling column 0: offset inf is not finite");
+    m.x_scaling.offset[0] = 0;
+    /* label_base: |label_base| + 2 classes must fit an int */
+    m.label_base = INT_MAX - 1;
+    CHECK_STATUS(nnc_model_encode(&m, &b, &n), NNC_ERR_ARGUMENT);
+    CHECK_MSG("label_base 2147483646 is out of range");
+    m.label_base = INT_MIN;
+    CHECK_STATUS(nnc_model_encode(&m, &b, &n), NNC_ERR_ARGUMENT);
+    m.label_base = 0;
     const uint32_t order[2] = {1, 0x80000000u};
     set_state(&m, order, 2);
     CHECK_STATUS(nnc_model_encode(&m, &b, &n), NNC_ERR_ARGUMENT);
     m.state.order[1] = 2;
+    m.state.rng.inc = 0; /* PCG's stream must be odd: the reader refuses an even one */
+    CHECK_STATUS(nnc_model_encode(&m, &b, &n), NNC_ERR_ARGUMENT);
+    CHECK_MSG("rng_inc 0 is even");
+    m.state.rng.inc = 1;
     CHECK_OK(nnc_model_set_meta(&m, "a", "x"));
     CHECK_OK(nnc_model_set_meta(&m, "b", "y"));
     m.meta[1].key[0] = 'a';
@@ -1015,5 +1141,6 @@ int main(void)
     test_golden();
     test_model_predict();
     test_encode_errors();
+    test_layer_limit();
     return check_report("test_model");
 }

@@ -188,19 +188,19 @@ static size_t make_zip(unsigned char **out, const member *m, int n, const char *
 static void test_textbook_files(void)
 {
     nnc_array a, b;
-    CHECK_OK(nnc_npz_read_file(DATA "ch08.train.npz", "data", &a));
+    CHECK_OK(nnc_npz_read_file(DATA "ch08.train.npz", "data", &a, 0));
     CHECK(a.ndim == 2 && a.shape[0] == 500 && a.shape[1] == 1 && a.size == 500);
     CHECK_NEAR(a.data[0], 0.8262551124313884, 0);
     CHECK_NEAR(a.data[499], 0.15012978372954577, 0);
     nnc_array_free(&a);
     CHECK(a.data == NULL);
-    CHECK_OK(nnc_npz_read_file(DATA "ch08.train.npz", "label", &b));
+    CHECK_OK(nnc_npz_read_file(DATA "ch08.train.npz", "label", &b, 0));
     CHECK(b.ndim == 2 && b.shape[0] == 500 && b.shape[1] == 1);
     CHECK_NEAR(b.data[0], -0.883472143264025, 0);
     nnc_array_free(&b);
 
-    CHECK_OK(nnc_npz_read_file(DATA "ch08.test.npz", "data", &a));
-    CHECK_OK(nnc_npz_read_file(DATA "ch08.test.npz", "label", &b));
+    CHECK_OK(nnc_npz_read_file(DATA "ch08.test.npz", "data", &a, 0));
+    CHECK_OK(nnc_npz_read_file(DATA "ch08.test.npz", "label", &b, 0));
     CHECK(a.shape[0] == 100 && a.shape[1] == 1 && b.shape[0] == 100);
     if (a.size == 100 && b.size == 100) {
         CHECK(a.data[0] == 0.0);
@@ -217,30 +217,30 @@ static void test_textbook_files(void)
     nnc_array_free(&a);
     nnc_array_free(&b);
 
-    CHECK_OK(nnc_npz_read_file(DATA "ch09.train.npz", "data", &a));
+    CHECK_OK(nnc_npz_read_file(DATA "ch09.train.npz", "data", &a, 0));
     CHECK(a.shape[0] == 1000 && a.shape[1] == 1);
     nnc_array_free(&a);
-    CHECK_OK(nnc_npz_read_file(DATA "ch09-weights/sin_111/wb1.npz", "weights", &a));
+    CHECK_OK(nnc_npz_read_file(DATA "ch09-weights/sin_111/wb1.npz", "weights", &a, 0));
     CHECK(a.ndim == 2 && a.shape[0] == 1 && a.shape[1] == 1);
     CHECK_NEAR(a.data[0], -18.785038592589334, 0);
     nnc_array_free(&a);
     CHECK_OK(nnc_npz_read_file(DATA "ch09-weights/sin_111/w_2_1_Xavier_init.npz", "weights",
-                               &a));
+                               &a, 0));
     CHECK(a.ndim == 2 && a.shape[0] == 2 && a.shape[1] == 1);
     CHECK_NEAR(a.data[1], -0.5531507343462596, 0);
     nnc_array_free(&a);
 
     /* missing key: the message lists what is there */
     a.data = (double *)&a; /* must stay untouched */
-    CHECK_STATUS(nnc_npz_read_file(DATA "ch08.train.npz", "x", &a), NNC_ERR_NOT_FOUND);
+    CHECK_STATUS(nnc_npz_read_file(DATA "ch08.train.npz", "x", &a, 0), NNC_ERR_NOT_FOUND);
     CHECK_MSG("'x.npy'");
     CHECK_MSG("'data', 'label'");
     CHECK_MSG("ch08.train.npz");
     CHECK(a.data == (double *)&a);
-    CHECK_STATUS(nnc_npz_read_file(DATA "no-such-file.npz", "data", &a), NNC_ERR_IO);
+    CHECK_STATUS(nnc_npz_read_file(DATA "no-such-file.npz", "data", &a, 0), NNC_ERR_IO);
     CHECK_MSG("no-such-file.npz");
     /* a .npz given where a .npy is expected, and the other way round */
-    CHECK_STATUS(nnc_npy_read_file(DATA "ch08.train.npz", &a), NNC_ERR_FORMAT);
+    CHECK_STATUS(nnc_npy_read_file(DATA "ch08.train.npz", &a, 0), NNC_ERR_FORMAT);
     CHECK_MSG("magic");
 }
 
@@ -251,8 +251,8 @@ static void test_write_like_numpy(void)
     unsigned char *ref = read_all(DATA "ch09-weights/sin_111/wb1.npz", &len_ref);
     CHECK(ref != NULL);
     nnc_array arr[2];
-    CHECK_OK(nnc_npz_read_file(DATA "ch09-weights/sin_111/wb1.npz", "weights", &arr[0]));
-    CHECK_OK(nnc_npz_read_file(DATA "ch09-weights/sin_111/wb1.npz", "bias", &arr[1]));
+    CHECK_OK(nnc_npz_read_file(DATA "ch09-weights/sin_111/wb1.npz", "weights", &arr[0], 0));
+    CHECK_OK(nnc_npz_read_file(DATA "ch09-weights/sin_111/wb1.npz", "bias", &arr[1], 0));
     const char *keys[2] = {"weights", "bias"};
     CHECK_OK(nnc_npz_write_file(TMP "npy_wb1.npz", 2, keys, arr));
     unsigned char *mine = read_all(TMP "npy_wb1.npz", &len_new);
@@ -306,7 +306,7 @@ static void test_round_trip(void)
     CHECK_OK(nnc_npz_write_file(TMP "npy_round.npz", 5, keys, in));
     for (int k = 0; k < 5; k++) {
         nnc_array out;
-        CHECK_OK(nnc_npz_read_file(TMP "npy_round.npz", keys[k], &out));
+        CHECK_OK(nnc_npz_read_file(TMP "npy_round.npz", keys[k], &out, 0));
         CHECK(out.ndim == in[k].ndim && out.size == in[k].size);
         for (int d = 0; d < in[k].ndim; d++)
             CHECK(out.shape[d] == in[k].shape[d]);
@@ -329,7 +329,7 @@ static void test_round_trip(void)
     /* an empty archive */
     CHECK_OK(nnc_npz_write_file(TMP "npy_none.npz", 0, NULL, NULL));
     nnc_array out;
-    CHECK_STATUS(nnc_npz_read_file(TMP "npy_none.npz", "a", &out), NNC_ERR_NOT_FOUND);
+    CHECK_STATUS(nnc_npz_read_file(TMP "npy_none.npz", "a", &out, 0), NNC_ERR_NOT_FOUND);
     CHECK_MSG("keys present: none");
 
     /* bad writer arguments */
@@ -356,30 +356,30 @@ static void test_npy_variants(void)
         put_f64(data + 8 * i, i + 0.5);
     n = make_npy(buf, 1, "{ \"shape\" : ( 3 , ) ,'fortran_order':False,'descr':'<f8'}\n",
                  data, 24);
-    CHECK_OK(nnc_npy_read_memory(buf, n, "v1", &a));
+    CHECK_OK(nnc_npy_read_memory(buf, n, "v1", &a, 0));
     CHECK(a.ndim == 1 && a.shape[0] == 3 && a.size == 3);
     CHECK_NEAR(a.data[2], 2.5, 0);
     nnc_array_free(&a);
     n = make_npy(buf, 2, "{'descr': '<f8', 'fortran_order': False, 'shape': (), }   \n",
                  data, 8);
-    CHECK_OK(nnc_npy_read_memory(buf, n, "v2", &a));
+    CHECK_OK(nnc_npy_read_memory(buf, n, "v2", &a, 0));
     CHECK(a.ndim == 0 && a.size == 1 && a.data[0] == 0.5);
     nnc_array_free(&a);
     n = make_npy(buf, 3, "{'descr': '=f8', 'fortran_order': False, 'shape': (3, 1), }\n",
                  data, 24);
-    CHECK_OK(nnc_npy_read_memory(buf, n, "v3", &a));
+    CHECK_OK(nnc_npy_read_memory(buf, n, "v3", &a, 0));
     CHECK(a.ndim == 2 && a.shape[0] == 3 && a.shape[1] == 1 && a.data[1] == 1.5);
     nnc_array_free(&a);
     /* shape (0,): no data at all */
     n = make_npy(buf, 1, "{'descr': '<f8', 'fortran_order': False, 'shape': (0,), }\n", NULL,
                  0);
-    CHECK_OK(nnc_npy_read_memory(buf, n, "empty", &a));
+    CHECK_OK(nnc_npy_read_memory(buf, n, "empty", &a, 0));
     CHECK(a.ndim == 1 && a.size == 0 && a.data != NULL);
     nnc_array_free(&a);
     /* fortran_order True with a single non-trivial axis has C layout too */
     n = make_npy(buf, 1, "{'descr': '<f8', 'fortran_order': True, 'shape': (3, 1), }\n", data,
                  24);
-    CHECK_OK(nnc_npy_read_memory(buf, n, "column", &a));
+    CHECK_OK(nnc_npy_read_memory(buf, n, "column", &a, 0));
     CHECK(a.size == 3 && a.data[2] == 2.5);
     nnc_array_free(&a);
 
@@ -407,7 +407,7 @@ static void test_npy_variants(void)
                  "{'descr': '%s', 'fortran_order': False, 'shape': (1,), }\n",
                  kinds[k].descr);
         n = make_npy(buf, 1, header, kinds[k].bytes, (size_t)(kinds[k].descr[2] - '0'));
-        nnc_status s = nnc_npy_read_memory(buf, n, kinds[k].descr, &a);
+        nnc_status s = nnc_npy_read_memory(buf, n, kinds[k].descr, &a, 0);
         CHECK_OK(s);
         if (s == NNC_OK) {
             CHECK_NEAR(a.data[0], kinds[k].want, 0);
@@ -423,10 +423,10 @@ static void test_npy_variants(void)
     if (f) {
         fwrite(buf, 1, n, f);
         fclose(f);
-        CHECK_OK(nnc_npy_read_file(TMP "npy_file.npy", &a));
+        CHECK_OK(nnc_npy_read_file(TMP "npy_file.npy", &a, 0));
         CHECK(a.size == 3 && a.data[1] == 1.5);
         nnc_array_free(&a);
-        CHECK_STATUS(nnc_npz_read_file(TMP "npy_file.npy", "data", &a), NNC_ERR_FORMAT);
+        CHECK_STATUS(nnc_npz_read_file(TMP "npy_file.npy", "data", &a, 0), NNC_ERR_FORMAT);
         CHECK_MSG("not a .npz");
     }
 }
@@ -443,22 +443,22 @@ static void test_npy_errors(void)
 
     n = make_npy(buf, 1, ok_header, data, 32);
     buf[1] = 'M';
-    CHECK_STATUS(nnc_npy_read_memory(buf, n, "m", &a), NNC_ERR_FORMAT);
+    CHECK_STATUS(nnc_npy_read_memory(buf, n, "m", &a, 0), NNC_ERR_FORMAT);
     CHECK_MSG("magic");
     CHECK(memcmp(&a, &keep, sizeof a) == 0);
 
     n = make_npy(buf, 1, ok_header, data, 32);
     buf[6] = 4;
-    CHECK_STATUS(nnc_npy_read_memory(buf, n, "m", &a), NNC_ERR_FORMAT);
+    CHECK_STATUS(nnc_npy_read_memory(buf, n, "m", &a, 0), NNC_ERR_FORMAT);
     CHECK_MSG("version 4.0");
 
     n = make_npy(buf, 1, ok_header, data, 32);
-    CHECK_STATUS(nnc_npy_read_memory(buf, n - 1, "short", &a), NNC_ERR_FORMAT);
+    CHECK_STATUS(nnc_npy_read_memory(buf, n - 1, "short", &a, 0), NNC_ERR_FORMAT);
     CHECK_MSG("truncated data");
-    CHECK_STATUS(nnc_npy_read_memory(buf, 30, "short", &a), NNC_ERR_FORMAT);
+    CHECK_STATUS(nnc_npy_read_memory(buf, 30, "short", &a, 0), NNC_ERR_FORMAT);
     CHECK_MSG("truncated .npy header");
-    CHECK_STATUS(nnc_npy_read_memory(buf, 5, "tiny", &a), NNC_ERR_FORMAT);
-    CHECK_STATUS(nnc_npy_read_memory(NULL, 0, "null", &a), NNC_ERR_FORMAT);
+    CHECK_STATUS(nnc_npy_read_memory(buf, 5, "tiny", &a, 0), NNC_ERR_FORMAT);
+    CHECK_STATUS(nnc_npy_read_memory(NULL, 0, "null", &a, 0), NNC_ERR_FORMAT);
     CHECK(memcmp(&a, &keep, sizeof a) == 0);
 
     static const struct {
@@ -496,7 +496,7 @@ static void test_npy_errors(void)
     };
     for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
         n = make_npy(buf, 1, bad[k].header, data, 32);
-        nnc_status s = nnc_npy_read_memory(buf, n, "x.npz:data.npy", &a);
+        nnc_status s = nnc_npy_read_memory(buf, n, "x.npz:data.npy", &a, 0);
         CHECK(s == NNC_ERR_FORMAT);
         if (!strstr(nnc_last_error(), bad[k].words)) {
             check_failures++;
@@ -508,23 +508,23 @@ static void test_npy_errors(void)
     /* header length beyond the file */
     n = make_npy(buf, 1, ok_header, data, 32);
     put16(buf + 8, 2000);
-    CHECK_STATUS(nnc_npy_read_memory(buf, n, "long", &a), NNC_ERR_FORMAT);
+    CHECK_STATUS(nnc_npy_read_memory(buf, n, "long", &a, 0), NNC_ERR_FORMAT);
     CHECK_MSG("truncated .npy header");
     n = make_npy(buf, 2, ok_header, data, 32);
     put32(buf + 8, 0xffffffffu);
-    CHECK_STATUS(nnc_npy_read_memory(buf, n, "long", &a), NNC_ERR_FORMAT);
+    CHECK_STATUS(nnc_npy_read_memory(buf, n, "long", &a, 0), NNC_ERR_FORMAT);
 
     /* every prefix and every single-byte change of a valid file: no crash */
     n = make_npy(buf, 1, ok_header, data, 32);
     for (size_t cut = 0; cut < n; cut++) {
-        nnc_status s = nnc_npy_read_memory(buf, cut, "cut", &a);
+        nnc_status s = nnc_npy_read_memory(buf, cut, "cut", &a, 0);
         CHECK(s == NNC_ERR_FORMAT);
     }
     for (size_t i = 0; i < n; i++) {
         for (int v = 0; v < 256; v += 51) {
             unsigned char c = buf[i];
             buf[i] = (unsigned char)v;
-            if (nnc_npy_read_memory(buf, n, "mut", &a) == NNC_OK)
+            if (nnc_npy_read_memory(buf, n, "mut", &a, 0) == NNC_OK)
                 nnc_array_free(&a);
             buf[i] = c;
         }
@@ -545,13 +545,13 @@ static void test_npz_variants(void)
     unsigned char *zip;
     size_t zlen = make_zip(&zip, m, 2, "a comment at the end");
     nnc_array a;
-    CHECK_OK(nnc_npz_read_memory(zip, zlen, "mem.npz", "big", &a));
+    CHECK_OK(nnc_npz_read_memory(zip, zlen, "mem.npz", "big", &a, 0));
     CHECK(a.ndim == 2 && a.shape[0] == 64 && a.shape[1] == 4);
     if (a.size == 256)
         for (int i = 0; i < 256; i += 17)
             CHECK_NEAR(a.data[i], sin(i * 0.1), 0);
     nnc_array_free(&a);
-    CHECK_OK(nnc_npz_read_memory(zip, zlen, "mem.npz", "small", &a));
+    CHECK_OK(nnc_npz_read_memory(zip, zlen, "mem.npz", "small", &a, 0));
     CHECK(a.size == 2 && a.data[1] == sin(0.1));
     nnc_array_free(&a);
 
@@ -559,19 +559,19 @@ static void test_npz_variants(void)
     size_t big_off = 30 + 9 + n1;
     CHECK(zip[big_off + 8] == 8);
     zip[big_off + 14] ^= 1; /* local CRC is not used ... */
-    CHECK_OK(nnc_npz_read_memory(zip, zlen, "mem.npz", "big", &a));
+    CHECK_OK(nnc_npz_read_memory(zip, zlen, "mem.npz", "big", &a, 0));
     nnc_array_free(&a);
     zip[big_off + 14] ^= 1;
     size_t cd_off = zlen - 22 - strlen("a comment at the end") - (46 + 9) - (46 + 7);
     CHECK(zip[cd_off] == 'P' && zip[cd_off + 1] == 'K' && zip[cd_off + 2] == 1);
     zip[cd_off + 16] ^= 1; /* ... the directory's is */
-    CHECK_STATUS(nnc_npz_read_memory(zip, zlen, "mem.npz", "small", &a), NNC_ERR_FORMAT);
+    CHECK_STATUS(nnc_npz_read_memory(zip, zlen, "mem.npz", "small", &a, 0), NNC_ERR_FORMAT);
     CHECK_MSG("mem.npz:small.npy: CRC-32 mismatch");
     zip[cd_off + 16] ^= 1;
     /* corrupt deflate data */
     unsigned char keep = zip[big_off + 30 + 7 + 3];
     zip[big_off + 30 + 7 + 3] ^= 0xff;
-    nnc_status s = nnc_npz_read_memory(zip, zlen, "mem.npz", "big", &a);
+    nnc_status s = nnc_npz_read_memory(zip, zlen, "mem.npz", "big", &a, 0);
     CHECK(s == NNC_ERR_FORMAT);
     if (s == NNC_OK)
         nnc_array_free(&a);
@@ -579,29 +579,29 @@ static void test_npz_variants(void)
     /* a size in the directory that disagrees with the stream */
     size_t cd_big = cd_off + 46 + 9;
     put32(zip + cd_big + 24, (uint32_t)(n2 - 8));
-    CHECK_STATUS(nnc_npz_read_memory(zip, zlen, "mem.npz", "big", &a), NNC_ERR_FORMAT);
+    CHECK_STATUS(nnc_npz_read_memory(zip, zlen, "mem.npz", "big", &a, 0), NNC_ERR_FORMAT);
     CHECK_MSG("size differs");
     put32(zip + cd_big + 24, (uint32_t)(n2 + 8));
-    CHECK_STATUS(nnc_npz_read_memory(zip, zlen, "mem.npz", "big", &a), NNC_ERR_FORMAT);
+    CHECK_STATUS(nnc_npz_read_memory(zip, zlen, "mem.npz", "big", &a, 0), NNC_ERR_FORMAT);
     /* a "deflate bomb": the directory promises 3 GiB */
     put32(zip + cd_big + 24, 0xc0000000u);
-    CHECK_STATUS(nnc_npz_read_memory(zip, zlen, "mem.npz", "big", &a), NNC_ERR_FORMAT);
+    CHECK_STATUS(nnc_npz_read_memory(zip, zlen, "mem.npz", "big", &a, 0), NNC_ERR_FORMAT);
     CHECK_MSG("limit");
     put32(zip + cd_big + 24, (uint32_t)n2);
-    CHECK_OK(nnc_npz_read_memory(zip, zlen, "mem.npz", "big", &a));
+    CHECK_OK(nnc_npz_read_memory(zip, zlen, "mem.npz", "big", &a, 0));
     nnc_array_free(&a);
     /* unsupported method, encryption */
     put16(zip + cd_big + 10, 12);
-    CHECK_STATUS(nnc_npz_read_memory(zip, zlen, "mem.npz", "big", &a), NNC_ERR_FORMAT);
+    CHECK_STATUS(nnc_npz_read_memory(zip, zlen, "mem.npz", "big", &a, 0), NNC_ERR_FORMAT);
     CHECK_MSG("method 12");
     put16(zip + cd_big + 10, 8);
     put16(zip + cd_big + 8, 1);
-    CHECK_STATUS(nnc_npz_read_memory(zip, zlen, "mem.npz", "big", &a), NNC_ERR_FORMAT);
+    CHECK_STATUS(nnc_npz_read_memory(zip, zlen, "mem.npz", "big", &a, 0), NNC_ERR_FORMAT);
     CHECK_MSG("encrypted");
     put16(zip + cd_big + 8, 0);
     /* every truncation fails cleanly (the comment can be cut: not found) */
     for (size_t cut = 0; cut + 22 + 20 < zlen; cut++) {
-        s = nnc_npz_read_memory(zip, cut, "cut.npz", "big", &a);
+        s = nnc_npz_read_memory(zip, cut, "cut.npz", "big", &a, 0);
         CHECK(s == NNC_ERR_FORMAT);
         if (s == NNC_OK)
             nnc_array_free(&a);
@@ -610,9 +610,9 @@ static void test_npz_variants(void)
     for (size_t i = 0; i < zlen; i++) {
         unsigned char c = zip[i];
         zip[i] = (unsigned char)(c ^ 0xa5);
-        if (nnc_npz_read_memory(zip, zlen, "mut.npz", "big", &a) == NNC_OK)
+        if (nnc_npz_read_memory(zip, zlen, "mut.npz", "big", &a, 0) == NNC_OK)
             nnc_array_free(&a);
-        if (nnc_npz_read_memory(zip, zlen, "mut.npz", "small", &a) == NNC_OK)
+        if (nnc_npz_read_memory(zip, zlen, "mut.npz", "small", &a, 0) == NNC_OK)
             nnc_array_free(&a);
         zip[i] = c;
     }
@@ -621,7 +621,7 @@ static void test_npz_variants(void)
     /* numpy >= 1.15's local headers: 0xffffffff sizes and a zip64 extra */
     member z[1] = {{"data.npy", npy1, n1, 0, 1}};
     zlen = make_zip(&zip, z, 1, NULL);
-    CHECK_OK(nnc_npz_read_memory(zip, zlen, "z64.npz", "data", &a));
+    CHECK_OK(nnc_npz_read_memory(zip, zlen, "z64.npz", "data", &a, 0));
     CHECK(a.size == 2);
     nnc_array_free(&a);
     free(zip);

@@ -270,7 +270,8 @@ static void test_content(void)
         CHECK(strstr(svg, ">valid&lt;ation&gt;</text>") != NULL);
         CHECK(strstr(svg, ">crosses</text>") != NULL);
         CHECK(strstr(svg, ">epoch</text>") != NULL);
-        CHECK(strstr(svg, "clipPath") != NULL);
+        CHECK(strstr(svg, "clipPath") == NULL && strstr(svg, "opacity") == NULL);
+        CHECK(strstr(svg, "rotate(") == NULL && strstr(svg, ">loss</text>") != NULL);
         CHECK(strstr(svg, "font-family=\"sans-serif\"") != NULL);
         CHECK(strstr(svg, "width=\"900\" height=\"400\" viewBox=\"0 0 900 400\"") != NULL);
         /* the NaN at x = 2 breaks the first line into two subpaths */
@@ -406,6 +407,155 @@ static void test_save(void)
     nnc_plot_free(p);
 }
 
+/* The fill colour of the legend entry whose text is `label` (the <g fill=...>
+ * just before it), into colour[8]; 0 if absent. */
+static int legend_colour(const char *svg, const char *label, char colour[8])
+{
+    char text[64];
+    snprintf(text, sizeof text, ">%s</text>", label);
+    const char *t = strstr(svg, text), *g = NULL;
+    if (!t)
+        return 0;
+    for (const char *q = strstr(svg, "<g fill=\"#"); q && q < t; q = strstr(q + 1, "<g fill=\"#"))
+        g = q;
+    if (!g)
+        return 0;
+    memcpy(colour, g + 9, 7);
+    colour[7] = '\0';
+    return 1;
+}
+
+/* The fill of the region rect whose x is smallest (which = 'l') or largest
+ * ('r') or that covers x_px ('m'), from the grid group. */
+static int region_colour(const char *svg, char which, double x_px, char colour[8])
+{
+    const char *g = strstr(svg, "<g shape-rendering=\"crispEdges\"");
+    const char *end = g ? strstr(g, "</g>") : NULL;
+    if (!g || !end)
+        return 0;
+    double best = which == 'l' ? 1e9 : -1e9;
+    int found = 0;
+    for (const char *r = strstr(g, "<rect x=\""); r && r < end; r = strstr(r + 1, "<rect x=\"")) {
+        double x = strtod(r + 9, NULL);
+        const char *w = strstr(r, "width=\""), *f = strstr(r, "fill=\"");
+        if (!w || !f)
+            return 0;
+        double width = strtod(w + 7, NULL);
+        int take = which == 'l' ? x < best : which == 'r' ? x > best
+                                                            : x <= x_px && x_px <= x + width;
+        if (take) {
+            best = x;
+            memcpy(colour, f + 6, 7);
+            colour[7] = '\0';
+            found = 1;
+        }
+    }
+    return found;
+}
+
+/* A point colour as its region shows it: 45% of it over white (the
+ * regions are dimmed under the points; mixed by the library, as ImageMagick
+ * ignores opacity). */
+static void dimmed(const char *hex, char out[8])
+{
+    unsigned long rgb = strtoul(hex + 1, NULL, 16);
+    int c[3] = {(int)(rgb >> 16) & 0xff, (int)(rgb >> 8) & 0xff, (int)rgb & 0xff};
+    for (int k = 0; k < 3; k++)
+        c[k] = (int)lround(255 - (255 - c[k]) * 0.45);
+    snprintf(out, 8, "#%02x%02x%02x", c[0], c[1], c[2]);
+}
+
+/* Decision chart: classes named by their labels (first_label + k, as
+ * predict prints them), each region in its class's point colour (dimmed). */
+static void test_decision_classes(void)
+{
+    /* one softmax layer: logits (-10·x1 - 5, 0, 10·x1 - 5): class 0 left of
+     * x1 = -0.5, class 2 right of 0.5, class 1 between */
+    nnc_layer_spec spec = {3, NNC_ACT_IDENTITY, 0};
+    nnc_net *net = NULL;
+    CHECK_OK(nnc_net_create(&net, NNC_TASK_MULTICLASS, 2, 1, &spec, 16));
+    if (!net)
+        return;
+    nnc_real *W = nnc_net_weights(net, 0), *B = nnc_net_bias(net, 0);
+    const nnc_real w[6] = {-10, 0, 10, 0, 0, 0}, b[3] = {-5, 0, -5}; /* W (2, 3) */
+    memcpy(W, w, sizeof w);
+    memcpy(B, b, sizeof b);
+    nnc_real X[6] = {-1, 0, 0, 0.5f, 1, -0.5f};
+    nnc_real Y[9] = {1, 0, 0, 0, 1, 0, 0, 0, 1};
+    nnc_dataset *ds = NULL;
+    CHECK_OK(nnc_dataset_create(&ds, X, Y, 3, 2, 3));
+    nnc_plot *p = NULL;
+    if (ds)
+        CHECK_OK(nnc_chart_decision(&p, net, ds, 1, "regions"));
+    char *svg = NULL;
+    if (p)
+        CHECK_OK(nnc_plot_svg(p, &svg, NULL));
+    if (svg) {
+        CHECK(strstr(svg, "label 0") == NULL && strstr(svg, ">class ") == NULL);
+        char c1[8], c2[8], c3[8], left[8], mid[8], right[8];
+        CHECK(legend_colour(svg, "label 1", c1) && legend_colour(svg, "label 2", c2) &&
+              legend_colour(svg, "label 3", c3));
+        CHECK(strcmp(c1, c2) != 0 && strcmp(c2, c3) != 0 && strcmp(c1, c3) != 0);
+        /* the middle of the figure's plot area is x1 = 0 (data -1..1) */
+        const char *frame = strstr(svg, "fill=\"none\" stroke=\"#333333\"");
+        double x_mid = 0;
+        const char *r = frame;
+        while (r && r > svg && strncmp(r, "<rect x=\"", 9) != 0)
+            r--;
+        if (r && frame) {
+            double x = strtod(r + 9, NULL), w_px = strtod(strstr(r, "width=\"") + 7, NULL);
+            x_mid = x + w_px / 2;
+        }
+        CHECK(x_mid > 0);
+        CHECK(region_colour(svg, 'l', 0, left) && region_colour(svg, 'm', x_mid, mid) &&
+              region_colour(svg, 'r', 0, right));
+        /* the points of each class are drawn in the legend's colour */
+        char want[64];
+        snprintf(want, sizeof want, "<g fill=\"%s\" stroke=\"#ffffff\"", c2);
+        CHECK(strstr(svg, want) != NULL);
+        dimmed(c1, c1);
+        dimmed(c2, c2);
+        dimmed(c3, c3);
+        CHECK(strcmp(left, c1) == 0);
+        CHECK(strcmp(mid, c2) == 0);
+        CHECK(strcmp(right, c3) == 0);
+        free(svg);
+    }
+    nnc_plot_free(p);
+
+    /* binary: labels 0 and 1 (first_label 0), regions in their colours */
+    nnc_layer_spec bspec = {1, NNC_ACT_IDENTITY, 0};
+    nnc_net *bin = NULL;
+    CHECK_OK(nnc_net_create(&bin, NNC_TASK_BINARY, 2, 1, &bspec, 16));
+    nnc_real BY[3] = {0, 1, 1};
+    nnc_dataset *bds = NULL;
+    CHECK_OK(nnc_dataset_create(&bds, X, BY, 3, 2, 1));
+    if (bin && bds) {
+        nnc_real bw[2] = {10, 0}, bb[1] = {0}; /* class 1 right of x1 = 0 */
+        memcpy(nnc_net_weights(bin, 0), bw, sizeof bw);
+        memcpy(nnc_net_bias(bin, 0), bb, sizeof bb);
+        p = NULL;
+        svg = NULL;
+        CHECK_OK(nnc_chart_decision(&p, bin, bds, 0, "binary"));
+        if (p)
+            CHECK_OK(nnc_plot_svg(p, &svg, NULL));
+        char c0[8], c1[8], left[8], right[8];
+        CHECK(svg && legend_colour(svg, "label 0", c0) && legend_colour(svg, "label 1", c1));
+        CHECK(svg && region_colour(svg, 'l', 0, left) && region_colour(svg, 'r', 0, right));
+        if (svg) {
+            dimmed(c0, c0);
+            dimmed(c1, c1);
+            CHECK(strcmp(left, c0) == 0 && strcmp(right, c1) == 0);
+        }
+        free(svg);
+        nnc_plot_free(p);
+    }
+    nnc_dataset_free(bds);
+    nnc_net_free(bin);
+    nnc_dataset_free(ds);
+    nnc_net_free(net);
+}
+
 int main(void)
 {
     test_ticks();
@@ -413,5 +563,6 @@ int main(void)
     test_degenerate();
     test_errors();
     test_save();
+    test_decision_classes();
     return check_report("test_plot");
 }

@@ -113,5 +113,32 @@ int main(void)
         CHECK(nnc_rng_shuffle_part(&many, parts, left, piece) == left); /* done: no draw */
         CHECK(one.state == many.state);
     }
+
+    /* A generator filled by hand (or from a crafted file) with an even
+     * increment: state 0, inc 0 would draw 0 forever, and nnc_rng_below's
+     * rejection loop (threshold 2^32 mod n > 0) would never end.  It is
+     * treated as inc | 1, so the draws move on and stay in range. */
+    {
+        nnc_rng z = {0, 0}, odd = {0, 1};
+        uint32_t seen_nonzero = 0;
+        for (int i = 0; i < 1000; i++) {
+            uint32_t v = nnc_rng_below(&z, 3); /* 2^32 mod 3 = 1: rejects 0 */
+            CHECK(v < 3);
+            seen_nonzero |= v;
+        }
+        CHECK(seen_nonzero != 0);
+        for (int i = 0; i < 1000; i++)
+            (void)nnc_rng_below(&odd, 3);
+        CHECK(z.state == odd.state); /* inc 0 draws as inc 1 */
+        nnc_rng e = {12345, 6}, o = {12345, 7};
+        CHECK(nnc_rng_u32(&e) == nnc_rng_u32(&o));
+        CHECK(e.state == o.state);
+        /* n = 0 has no value to draw: 0, without dividing by zero. */
+        CHECK(nnc_rng_below(&z, 0) == 0);
+        /* A seeded generator's stream is odd: the guard leaves it as it was. */
+        nnc_rng s1;
+        nnc_rng_seed(&s1, 42);
+        CHECK((s1.inc & 1u) == 1u);
+    }
     return check_report("test_rng");
 }

@@ -23,7 +23,7 @@ static nnc_real file_value(const char *dir, const char *name, const char *key, s
     char path[512];
     snprintf(path, sizeof path, "%s/%s", dir, name);
     nnc_array a;
-    nnc_status s = nnc_npz_read_file(path, key, &a);
+    nnc_status s = nnc_npz_read_file(path, key, &a, 0);
     CHECK_OK(s);
     if (s != NNC_OK || i >= a.size)
         return (nnc_real)NAN;
@@ -56,7 +56,7 @@ static void test_load_save(void)
         nnc_array a;
         char path[512];
         snprintf(path, sizeof path, TMP "textbook_111/%s", name);
-        CHECK_OK(nnc_npz_read_file(path, "bias", &a));
+        CHECK_OK(nnc_npz_read_file(path, "bias", &a, 0));
         CHECK(a.ndim == 2 && a.shape[0] == 1 && a.shape[1] == 1);
         nnc_array_free(&a);
     }
@@ -126,7 +126,7 @@ static void test_shapes(void)
     CHECK_OK(nnc_textbook_shape(TMP "textbook_121", widths, 5, &n));
     CHECK(n == 2 && widths[0] == 1 && widths[1] == 2 && widths[2] == 1);
     nnc_array w;
-    CHECK_OK(nnc_npz_read_file(TMP "textbook_121/wb1.npz", "weights", &w));
+    CHECK_OK(nnc_npz_read_file(TMP "textbook_121/wb1.npz", "weights", &w, 0));
     CHECK(w.ndim == 2 && w.shape[0] == 1 && w.shape[1] == 2 && w.size == 2);
     nnc_array_free(&w);
     double v[3] = {1, 2, 3}, b[1] = {0};

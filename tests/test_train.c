@@ -29,7 +29,7 @@ static const char *data_path(const char *file)
 static nnc_dataset *load(const char *file)
 {
     nnc_dataset *ds = NULL;
-    CHECK_OK(nnc_dataset_load_npz(&ds, data_path(file)));
+    CHECK_OK(nnc_dataset_load_npz(&ds, data_path(file), 0));
     return ds;
 }
 

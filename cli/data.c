@@ -240,18 +240,25 @@ static size_t dataset_bytes(const nnc_dataset *ds)
 enum { MAX_CLASSES = 100000 };
 #define MAX_ONE_HOT ((size_t)1 << 30)
 
-/* Every label of ds an integer in int's range (so a cast to int is
- * defined), and with lo_hi set, within [lo_hi[0], lo_hi[1]]; else says
- * which row of `what` holds what. */
+/* The largest label magnitude: the first label becomes the model's label
+ * base, and a model holds |label_base| + classes within an int; with at
+ * most MAX_CLASSES classes, +-2e9 keeps that (and every cast to int)
+ * defined, so a run is never refused at saving, after its training. */
+#define MAX_LABEL 2000000000
+
+/* Every label of ds an integer within +-MAX_LABEL, and with lo_hi set,
+ * within [lo_hi[0], lo_hi[1]]; else says which row of `what` holds what. */
 static int class_labels_ok(const char *cmd, const nnc_dataset *ds, const char *what,
                            const double *lo_hi)
 {
     const nnc_real *y = nnc_dataset_y(ds);
     for (int r = 0; r < nnc_dataset_rows(ds); r++) {
         double v = (double)y[r];
-        if (v != floor(v) || v < INT_MIN || v > INT_MAX) {
-            cli_error(cmd, "%s: row %d: label %.17g: multiclass labels must be integers "
-                      "from %d to %d (class numbers)", what, r + 1, v, INT_MIN, INT_MAX);
+        if (v != floor(v) || v < -MAX_LABEL || v > MAX_LABEL) {
+            int rounded = sizeof(nnc_real) < sizeof(double) && fabs(v) > 16777216;
+            cli_error(cmd, "%s: row %d: label %.17g%s: multiclass labels must be integers "
+                      "from %d to %d (class numbers)", what, r + 1, v,
+                      rounded ? " (as float holds it)" : "", -MAX_LABEL, MAX_LABEL);
             return 0;
         }
         if (lo_hi && (v < lo_hi[0] || v > lo_hi[1])) {

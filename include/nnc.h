@@ -286,7 +286,9 @@ const nnc_real *nnc_dataset_y(const nnc_dataset *ds);
 
 /* Replaces a single column of integer class labels by one-hot rows of
  * n_classes columns; label `first_label` becomes class 0 (the textbook's
- * labels may start at 1).  Non-integer or out-of-range labels fail. */
+ * labels may start at 1).  Non-integer or out-of-range labels fail, and so
+ * do labels that nnc_real rounded to another integer when the data set was
+ * made from doubles (above 2^24 in float: 16777217 would merge with 16777216). */
 nnc_status nnc_dataset_one_hot(nnc_dataset *ds, int first_label, int n_classes);
 
 /* An IDX pair: images (n, d1, d2, ...) flattened to rows of d1·d2·... inputs

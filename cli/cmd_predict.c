@@ -183,7 +183,7 @@ static int parse_label_columns(const char *text, int *cols, int *count)
         return 0;
     int ok = n <= MAX_LABELS;
     for (int i = 0; ok && i < n; i++) {
-        ok = v[i] == (double)(int)v[i] && v[i] > -1e6 && v[i] < 1e6;
+        ok = v[i] > -1e6 && v[i] < 1e6 && v[i] == (double)(int)v[i]; /* range first */
         if (ok)
             cols[i] = (int)v[i];
     }

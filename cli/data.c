@@ -170,7 +170,7 @@ static int parse_labels(const char *cmd, const char *text, int *cols, int *count
         return 0;
     int ok = n <= MAX_LABELS;
     for (int k = 0; ok && k < n; k++) {
-        ok = v[k] == (int)v[k] && v[k] > -100000 && v[k] < 100000;
+        ok = v[k] > -100000 && v[k] < 100000 && v[k] == (int)v[k]; /* range first */
         cols[k] = ok ? (int)v[k] : 0;
     }
     free(v);

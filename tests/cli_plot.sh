@@ -140,7 +140,7 @@ for f in $charts; do
 done
 im=""
 for c in $(type -ap magick convert); do
-    if "$c" -list format 2>/dev/null | grep -q MSVG; then im=$c; break; fi
+    if "$c" -list format 2>/dev/null | grep MSVG >/dev/null; then im=$c; break; fi
 done
 if ! command -v rsvg-convert >/dev/null 2>&1; then
     echo "cli_plot: no rsvg-convert (Debian: librsvg2-bin): the rendering check is skipped"
@@ -264,6 +264,16 @@ for bad in '1e300,10' '-1,10' '2.5,10' '3,1e300' '3,-7'; do
         fail "plot of a history with '$bad': rc $rc, stderr '$(cat "$tmp/err")'"
     fi
 done
+# The same check before the cast for column numbers elsewhere (--label of
+# train and predict).
+run train --train "$tmp/bad_hist.csv" --label 1e300 --epochs 1 --out "$tmp/nolabel"
+if [ "$rc" -ne 1 ] || ! grep -q -- '--label' "$tmp/err" || grep -q 'runtime error' "$tmp/err"; then
+    fail "train --label 1e300: rc $rc, stderr '$(cat "$tmp/err")'"
+fi
+run predict "$tmp/runs/sin_131/model.nnc" "$tmp/bad_hist.csv" --label 1e300
+if [ "$rc" -ne 1 ] || ! grep -q -- '--label' "$tmp/err" || grep -q 'runtime error' "$tmp/err"; then
+    fail "predict --label 1e300: rc $rc, stderr '$(cat "$tmp/err")'"
+fi
 printf '%s\n2147483647,9007199254740992,0.5,0.5,0.5,0.5\n' "$hdr" >"$tmp/big_hist.csv"
 run plot "$tmp/big_hist.csv" --out "$tmp/big_hist.svg"
 if [ "$rc" -ne 0 ] || grep -q 'runtime error' "$tmp/err"; then

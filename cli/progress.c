@@ -40,8 +40,10 @@ void sparkline(char *buf, size_t size, const double *values, int count)
     buf[0] = '\0';
     for (int i = 0; i < count && n + 4 < size; i++) {
         int level = 0;
-        if (isfinite(values[i]) && hi > lo)
-            level = (int)((values[i] - lo) / (hi - lo) * 7.999);
+        /* halves: hi - lo may overflow, and (int) of NaN is undefined */
+        double t = hi > lo ? (values[i] / 2 - lo / 2) / (hi / 2 - lo / 2) : 0;
+        if (isfinite(values[i]) && t >= 0 && t <= 1)
+            level = (int)(t * 7.999);
         memcpy(buf + n, blocks[level], 3); /* each block is 3 bytes of UTF-8 */
         n += 3;
         buf[n] = '\0';
@@ -50,7 +52,7 @@ void sparkline(char *buf, size_t size, const double *values, int count)
 
 static void format_duration(char *buf, size_t size, double seconds)
 {
-    if (!isfinite(seconds) || seconds < 0)
+    if (!isfinite(seconds) || seconds < 0 || seconds > 3600.0 * 1e6) /* (int) below */
         snprintf(buf, size, "--:--");
     else if (seconds < 3600)
         snprintf(buf, size, "%d:%02d", (int)seconds / 60, (int)seconds % 60);

@@ -47,6 +47,8 @@ PACKAGES="$PACKAGES locales librsvg2-bin"
 # CI also renders the HTML report in a real browser (tests/cli_report.sh).
 if [ "${CI:-}" = "true" ]; then
     PACKAGES="$PACKAGES chromium"
+    # tests/cli_plot.sh compares ImageMagick's SVG renderer with rsvg-convert.
+    PACKAGES="$PACKAGES imagemagick"
     # tests/test_idx.c loads it when present (/usr/share/datasets/fashion-mnist).
     PACKAGES="$PACKAGES dataset-fashion-mnist"
 fi

@@ -126,6 +126,118 @@ if grep -q -E '>(label 0|class [0-9])</text>' "$dec"; then
     fail "decision chart names a class other than by its label: $(grep -o -E '>(label 0|class [0-9])<' "$dec" | head -1)"
 fi
 
+# --- the charts render alike in every renderer ---
+# No clipPath, opacity or rotated text (ImageMagick draws clipped content as
+# nothing, ignores opacity and turns rotated text the other way).  Rendered
+# with rsvg-convert, every panel's plot area holds coloured pixels (the
+# data); rendered with ImageMagick's own renderer too where it is installed,
+# the coloured pixels of each panel match rsvg's in number and place.
+charts="$tmp/runs/sin_131/history.svg $tmp/runs/sin_131/result.svg $dec $tmp/act/deep/activations.svg"
+for f in $charts; do
+    if grep -q -E 'clipPath|clip-path|opacity|rotate\(' "$f"; then
+        fail "$f uses $(grep -o -E 'clipPath|clip-path|opacity|rotate\(' "$f" | head -1), which renderers disagree on"
+    fi
+done
+im=""
+for c in $(type -ap magick convert); do
+    if "$c" -list format 2>/dev/null | grep MSVG >/dev/null; then im=$c; break; fi
+done
+if ! command -v rsvg-convert >/dev/null 2>&1; then
+    echo "cli_plot: no rsvg-convert (Debian: librsvg2-bin): the rendering check is skipped"
+elif ! command -v python3 >/dev/null 2>&1; then
+    echo "cli_plot: no python3: the rendering check is skipped"
+else
+    [ -n "$im" ] || echo "cli_plot: no ImageMagick with its MSVG renderer: only rsvg-convert is checked"
+    k=0
+    for f in $charts; do
+        k=$((k + 1))
+        if ! rsvg-convert -f png -o "$tmp/render$k.png" "$f" 2>"$tmp/rsvg.err"; then
+            fail "rsvg-convert $f: $(cat "$tmp/rsvg.err")"
+            continue
+        fi
+        ppm=""
+        if [ -n "$im" ] && $im "MSVG:$f" -depth 8 "ppm:$tmp/render$k.ppm" 2>"$tmp/im.err"; then ppm="$tmp/render$k.ppm"; fi
+        python3 - "$f" "$tmp/render$k.png" $ppm <<'EOF' || fail "rendering of $f (above)"
+import re, struct, sys, zlib
+
+def read_png(path):
+    data = open(path, 'rb').read()
+    assert data[:8] == b'\x89PNG\r\n\x1a\n', path + ': not a PNG'
+    pos, idat = 8, []
+    while pos < len(data):
+        n, kind = struct.unpack('>I4s', data[pos:pos + 8])
+        body = data[pos + 8:pos + 8 + n]
+        pos += 12 + n
+        if kind == b'IHDR':
+            w, h, depth, ctype, _, _, interlace = struct.unpack('>IIBBBBB', body)
+            assert depth == 8 and ctype in (2, 6) and not interlace, 'PNG type not handled'
+            bpp = 4 if ctype == 6 else 3
+        elif kind == b'IDAT':
+            idat.append(body)
+    raw, stride = zlib.decompress(b''.join(idat)), w * bpp
+    rows, prev = [], bytearray(stride)
+    for y in range(h):
+        f, line = raw[y * (stride + 1)], bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
+        for i in range(stride) if f else ():
+            a = line[i - bpp] if i >= bpp else 0
+            b, c = prev[i], prev[i - bpp] if i >= bpp else 0
+            if f == 1: pred = a
+            elif f == 2: pred = b
+            elif f == 3: pred = (a + b) >> 1
+            else:
+                p = a + b - c
+                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+                pred = a if pa <= pb and pa <= pc else b if pb <= pc else c
+            line[i] = (line[i] + pred) & 255
+        rows.append(line)
+        prev = line
+    # over white where transparent
+    px = lambda x, y: tuple(255 - (255 - v) * rows[y][x * bpp + 3] // 255 if bpp == 4 else v
+                            for v in rows[y][x * bpp:x * bpp + 3])
+    return w, h, px
+
+def read_ppm(path):
+    data = open(path, 'rb').read()
+    m = re.match(rb'P6\s+(\d+)\s+(\d+)\s+(\d+)\s', data)
+    assert m and m.group(3) == b'255', path + ': not an 8-bit PPM'
+    w, h, off = int(m.group(1)), int(m.group(2)), m.end()
+    return w, h, lambda x, y: tuple(data[off + 3 * (y * w + x):off + 3 * (y * w + x) + 3])
+
+svg = open(sys.argv[1]).read()
+frames = [tuple(float(v) for v in m) for m in re.findall(
+    r'<rect x="([-\d.]+)" y="([-\d.]+)" width="([\d.]+)" height="([\d.]+)" fill="none" stroke="#333333"', svg)]
+assert frames, 'no plot area found in the SVG'
+
+def panels(img):
+    w, h, px = img
+    out = []
+    for x0, y0, fw, fh in frames:
+        n = sx = sy = 0  # every other pixel: enough, and 4 times faster
+        for y in range(int(y0) + 2, min(int(y0 + fh) - 1, h), 2):
+            for x in range(int(x0) + 2, min(int(x0 + fw) - 1, w), 2):
+                r, g, b = px(x, y)
+                if max(r, g, b) - min(r, g, b) > 50:  # data colours, not the grey grid
+                    n, sx, sy = n + 1, sx + x, sy + y
+        out.append((n, sx / n if n else 0, sy / n if n else 0))
+    return out
+
+ok = True
+ref = panels(read_png(sys.argv[2]))
+for k, (n, cx, cy) in enumerate(ref):
+    if n < 20:
+        print('rsvg-convert: panel %d of %s: plot area blank (%d coloured pixels)' % (k, sys.argv[1], n))
+        ok = False
+if len(sys.argv) > 3:
+    for k, ((n, cx, cy), (m, mx, my), fr) in enumerate(zip(ref, panels(read_ppm(sys.argv[3])), frames)):
+        if not (0.5 * n <= m <= 2 * n) or abs(cx - mx) > 0.05 * fr[2] or abs(cy - my) > 0.05 * fr[3]:
+            print('ImageMagick: panel %d of %s differs from rsvg-convert: %d coloured pixels '
+                  'centred at (%.0f, %.0f), rsvg %d at (%.0f, %.0f)' % (k, sys.argv[1], m, mx, my, n, cx, cy))
+            ok = False
+sys.exit(0 if ok else 1)
+EOF
+    done
+fi
+
 # --- errors ---
 run plot "$tmp/nosuch.csv"
 if [ "$rc" -eq 0 ] || ! grep -q nosuch.csv "$tmp/err"; then
@@ -152,6 +264,16 @@ for bad in '1e300,10' '-1,10' '2.5,10' '3,1e300' '3,-7'; do
         fail "plot of a history with '$bad': rc $rc, stderr '$(cat "$tmp/err")'"
     fi
 done
+# The same check before the cast for column numbers elsewhere (--label of
+# train and predict).
+run train --train "$tmp/bad_hist.csv" --label 1e300 --epochs 1 --out "$tmp/nolabel"
+if [ "$rc" -ne 1 ] || ! grep -q -- '--label' "$tmp/err" || grep -q 'runtime error' "$tmp/err"; then
+    fail "train --label 1e300: rc $rc, stderr '$(cat "$tmp/err")'"
+fi
+run predict "$tmp/runs/sin_131/model.nnc" "$tmp/bad_hist.csv" --label 1e300
+if [ "$rc" -ne 1 ] || ! grep -q -- '--label' "$tmp/err" || grep -q 'runtime error' "$tmp/err"; then
+    fail "predict --label 1e300: rc $rc, stderr '$(cat "$tmp/err")'"
+fi
 printf '%s\n2147483647,9007199254740992,0.5,0.5,0.5,0.5\n' "$hdr" >"$tmp/big_hist.csv"
 run plot "$tmp/big_hist.csv" --out "$tmp/big_hist.svg"
 if [ "$rc" -ne 0 ] || grep -q 'runtime error' "$tmp/err"; then

@@ -342,6 +342,54 @@ static void test_degenerate(void)
     nnc_plot_free(p);
 }
 
+/* What lies outside the plot area is cut off by the library itself (no
+ * clipPath: renderers disagree on it): a line leaving the area ends on its
+ * edge, markers outside are left out. */
+static void test_clipping(void)
+{
+    nnc_plot *p;
+    CHECK_OK(nnc_plot_create(&p, 400, 300, 1, 1, NULL));
+    const char *names[3] = {"a", "b", "c"}; /* x axis fixed to [-0.5, 2.5] */
+    double x[3] = {-2, 1, 4}, y[3] = {0, 1, 0};
+    CHECK_OK(nnc_plot_categories(p, 0, 'x', names, 3));
+    CHECK_OK(nnc_plot_series(p, 0, NULL, x, y, 3, NNC_PLOT_LINE | NNC_PLOT_MARKERS));
+    char *svg = render_checked(p, "clipping");
+    if (svg) {
+        CHECK(strstr(svg, "clip") == NULL);
+        const char *fr = strstr(svg, "fill=\"none\" stroke=\"#333333\"");
+        const char *r = fr;
+        while (r && r > svg && strncmp(r, "<rect x=\"", 9) != 0)
+            r--;
+        double fx = 0, fy = 0, fw = 0, fh = 0;
+        if (r && fr && sscanf(r, "<rect x=\"%lf\" y=\"%lf\" width=\"%lf\" height=\"%lf\"", &fx,
+                              &fy, &fw, &fh) == 4) {
+            const char *d = strstr(svg, "<path fill=\"none\"");
+            d = d ? strstr(d, " d=\"") : NULL;
+            int points = 0, outside = 0;
+            for (const char *q = d ? d + 4 : NULL; q && *q != '"';) {
+                double px, py;
+                int n = 0;
+                if (sscanf(q + 1, "%lf %lf%n", &px, &py, &n) != 2)
+                    break;
+                points++;
+                outside += px < fx - 0.01 || px > fx + fw + 0.01 || py < fy - 0.01 ||
+                           py > fy + fh + 0.01;
+                q += 1 + n;
+            }
+            CHECK(points == 3); /* edge, the middle point, edge */
+            CHECK(outside == 0);
+            int circles = 0;
+            for (const char *q = strstr(svg, "<circle"); q; q = strstr(q + 1, "<circle"))
+                circles++;
+            CHECK(circles == 1);
+        } else {
+            CHECK(!"no plot frame found");
+        }
+    }
+    free(svg);
+    nnc_plot_free(p);
+}
+
 static void test_errors(void)
 {
     nnc_plot *p = NULL, *q = (nnc_plot *)&p;
@@ -564,5 +612,6 @@ int main(void)
     test_errors();
     test_save();
     test_decision_classes();
+    test_clipping();
     return check_report("test_plot");
 }

@@ -405,6 +405,8 @@ int cmd_predict(int argc, char **argv)
     }
 
     nnc_model model = {0};
+    if (!cli_check_model_memory("predict", model_path, max_memory))
+        return CLI_USAGE;
     int rc = cli_load_model("predict", model_path, 256, &model);
     if (rc != CLI_OK)
         return rc;

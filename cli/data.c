@@ -256,10 +256,12 @@ static int one_hot_both(const char *cmd, cli_data *d)
     size_t held = dataset_bytes(d->train) + dataset_bytes(d->test);
     double need = (double)rows * classes * sizeof(nnc_real);
     if (held + need > (double)d->max_memory) {
+        char a[32], b[32];
         cli_error(cmd,
-                  "one-hot labels of %d classes for %zu rows would need %.0f MB (limit %.0f "
-                  "MB; see --max-memory)",
-                  classes, rows, need / 1048576, (double)d->max_memory / 1048576);
+                  "one-hot labels of %d classes for %zu rows would need %s (limit %s; see "
+                  "--max-memory)",
+                  classes, rows, cli_format_size(held + need, a, sizeof a),
+                  cli_format_size((double)d->max_memory, b, sizeof b));
         return 0;
     }
     nnc_status s = nnc_dataset_one_hot(d->train, first, classes);

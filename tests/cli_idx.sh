@@ -170,9 +170,10 @@ tail -c +101 "$TMP/a.img" | gzip -c >>"$TMP/multi.img.gz"
     gzip -9 >"$TMP/amp.lab.gz"
 { bytes 0 0 8 3; be32 1048576; be32 1; be32 1; head -c 1048576 /dev/zero; } | gzip -9 >"$TMP/amp.img.gz"
 [ "$(wc -c <"$TMP/amp.lab.gz")" -lt 4096 ] || fail "amp.lab.gz is not small"
-expect_error "amp.img.gz: 1048576 images of 1 values with one-hot labels of 256 classes would need 1.0 GB (limit " \
+expect_error "amp.img.gz: 1048576 images of 1 values with one-hot labels of 256 classes would need " \
     --train "$TMP/amp.img.gz" --train-labels "$TMP/amp.lab.gz" --test "$TMP/b.img" --test-labels "$TMP/b.lab" \
     --task multiclass --max-memory 256M
+grep -qF "GB (limit 256 MB; see --max-memory)" "$TMP/e" || fail "amp.img.gz: $(cat "$TMP/e")"
 LIMIT_ARGS=(--train "$TMP/a.img" --train-labels "$TMP/a.lab" --test "$TMP/b.img" --test-labels "$TMP/b.lab"
             --task multiclass)
 expect_error "a.img: reading the file would need 376 bytes (limit 50 bytes; see --max-memory)"     "${LIMIT_ARGS[@]}" --max-memory 50

@@ -147,6 +147,11 @@ if [ -n "$MODEL" ]; then
         fail "predict FIFO exited $?: $(cat "$TMP/e")"
     wait
     cmp -s "$TMP/p1" "$TMP/p2" || fail "predict: the FIFO and <(...) outputs differ"
+    # standard input is bounded too
+    seq 1 20000 | "$NNC" predict "$MODEL" --max-memory 64K >"$TMP/p4" 2>"$TMP/e"
+    rc=$?
+    [ $rc = 1 ] && grep -qF "standard input: more than 64 KB (see --max-memory)" "$TMP/e" ||
+        fail "predict of 109 KB on stdin under --max-memory 64K: exit $rc: $(cat "$TMP/e")"
     # a .npz input through a pipe is still told from its bytes
     timeout 60 "$NNC" predict "$MODEL" <(cat "$DATA/ch08.test.npz") --max-memory 64M \
         >"$TMP/p3" 2>"$TMP/e" || fail "predict <(npz) exited $?: $(cat "$TMP/e")"

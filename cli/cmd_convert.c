@@ -29,6 +29,7 @@ static const char convert_usage[] =
     "  --activation NAME[:P]   hidden activation, or one per hidden layer separated\n"
     "                          by commas (default: sigmoid; see `nnc activations`)\n"
     "  --label-base N          classifiers: the label of class 0 (default: 0)\n"
+    CLI_MAX_MEMORY_HELP
     "  -h, --help              this text\n"
     "Each option may be given once.\n";
 
@@ -173,6 +174,7 @@ int cmd_convert(int argc, char **argv)
     const char *task_text = NULL, *base_text = NULL;
     nnc_task task = NNC_TASK_FITTING;
     int label_base = 0;
+    size_t max_memory = 0;
     cli_seen seen = {0};
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i], *v;
@@ -190,6 +192,9 @@ int cmd_convert(int argc, char **argv)
             task_text = v;
         } else if (OPTION("--activation")) {
             activation = v;
+        } else if (OPTION("--max-memory")) {
+            if (v && !cli_parse_size("convert", "--max-memory", v, &max_memory))
+                return CLI_USAGE;
         } else if (OPTION("--label-base")) {
             if (v && !cli_parse_int("convert", "--label-base", v, -1000000000, 1000000000,
                                     &label_base))
@@ -244,7 +249,8 @@ int cmd_convert(int argc, char **argv)
                                                                       : "--label-base");
         return CLI_USAGE;
     }
-    if (!cli_check_out_dir("convert", "OUT", out))
+    if (!cli_check_out_dir("convert", "OUT", out) ||
+        !cli_check_model_memory("convert", in, max_memory))
         return CLI_USAGE;
     return model_to_textbook(in, out);
 }

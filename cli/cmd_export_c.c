@@ -47,6 +47,7 @@ static const char export_usage[] =
     "  --prefix NAME           prefix of every name in the file: a C identifier of at\n"
     "                          most 64 letters, digits and underscores, starting with\n"
     "                          a letter (default: model)\n"
+    CLI_MAX_MEMORY_HELP
     "  -h, --help              this text\n"
     "Each option may be given once.\n";
 
@@ -358,6 +359,7 @@ int cmd_export_c(int argc, char **argv)
 {
     const char *model_path = NULL, *out = NULL, *prefix = "model";
     cli_seen seen = {0};
+    size_t max_memory = 0;
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i], *v;
         int m = 0;
@@ -370,6 +372,9 @@ int cmd_export_c(int argc, char **argv)
             if (v && strcmp(v, "-") != 0 && !cli_check_out_file("export-c", "--out", v))
                 return CLI_USAGE;
             out = v;
+        } else if (OPTION("--max-memory")) {
+            if (v && !cli_parse_size("export-c", "--max-memory", v, &max_memory))
+                return CLI_USAGE;
         } else if (OPTION("--prefix")) {
             if (v && !valid_prefix(v)) {
                 cli_error("export-c", "--prefix: '%s' is not a C identifier of 1 to %d "
@@ -400,6 +405,8 @@ int cmd_export_c(int argc, char **argv)
         cli_error("export-c", "no MODEL given (see nnc export-c --help)");
         return CLI_USAGE;
     }
+    if (!cli_check_model_memory("export-c", model_path, max_memory))
+        return CLI_USAGE;
     nnc_model model = {0};
     int rc = cli_load_model("export-c", model_path, 1, &model);
     if (rc != CLI_OK)

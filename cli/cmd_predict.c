@@ -79,10 +79,12 @@ int cli_load_model(const char *cmd, const char *path, int max_batch, nnc_model *
     return CLI_OK;
 }
 
-/* Standard input, all of it (at most 1 GiB). */
-static int read_stdin(unsigned char **bytes, size_t *len)
+/* Standard input, all of it: at most limit bytes (and 1 GiB). */
+static int read_stdin(unsigned char **bytes, size_t *len, size_t limit)
 {
-    size_t cap = 1 << 16, n = 0;
+    if (limit > ((size_t)1 << 30))
+        limit = (size_t)1 << 30;
+    size_t cap = limit < ((size_t)1 << 16) ? limit : (size_t)1 << 16, n = 0;
     unsigned char *buf = malloc(cap);
     if (!buf) {
         cli_error("predict", "out of memory");
@@ -90,19 +92,25 @@ static int read_stdin(unsigned char **bytes, size_t *len)
     }
     for (;;) {
         if (n == cap) {
-            if (cap >= ((size_t)1 << 30)) {
+            if (cap >= limit) {
+                int more = getc(stdin); /* a full buffer, or the end too? */
+                if (more == EOF && !ferror(stdin))
+                    break;
+                char lim[32];
                 free(buf);
-                cli_error("predict", "standard input: more than 1 GiB");
+                cli_error("predict", "standard input: more than %s (see --max-memory)",
+                          cli_format_size((double)limit, lim, sizeof lim));
                 return CLI_USAGE;
             }
-            unsigned char *grown = realloc(buf, cap * 2);
+            size_t grow = cap > limit / 2 ? limit : cap * 2;
+            unsigned char *grown = realloc(buf, grow);
             if (!grown) {
                 free(buf);
                 cli_error("predict", "out of memory");
                 return CLI_FAILED;
             }
             buf = grown;
-            cap *= 2;
+            cap = grow;
         }
         size_t got = fread(buf + n, 1, cap - n, stdin);
         n += got;
@@ -151,7 +159,8 @@ static int read_input(const char *path, const char *key, size_t max_memory, nnc_
         if (isatty(STDIN_FILENO))
             fprintf(stderr, "nnc predict: reading CSV samples from the terminal; end with "
                     "Ctrl-D (or give INPUT: see nnc predict --help)\n");
-        int rc = read_stdin(&bytes, &len);
+        size_t limit = max_memory ? max_memory : nnc_default_max_memory();
+        int rc = read_stdin(&bytes, &len, limit);
         if (rc != CLI_OK)
             return rc;
         *what = "standard input";
@@ -452,6 +461,8 @@ int cmd_predict(int argc, char **argv)
     }
 
     nnc_model model = {0};
+    if (!cli_check_model_memory("predict", model_path, max_memory))
+        return CLI_USAGE;
     int rc = cli_load_model("predict", model_path, 256, &model);
     if (rc != CLI_OK)
         return rc;

@@ -147,6 +147,11 @@ if [ -n "$MODEL" ]; then
         fail "predict FIFO exited $?: $(cat "$TMP/e")"
     wait
     cmp -s "$TMP/p1" "$TMP/p2" || fail "predict: the FIFO and <(...) outputs differ"
+    # standard input is bounded too
+    seq 1 20000 | "$NNC" predict "$MODEL" --max-memory 64K >"$TMP/p4" 2>"$TMP/e"
+    rc=$?
+    [ $rc = 1 ] && grep -qF "standard input: more than 64 KB (see --max-memory)" "$TMP/e" ||
+        fail "predict of 109 KB on stdin under --max-memory 64K: exit $rc: $(cat "$TMP/e")"
     # a .npz input through a pipe is still told from its bytes
     timeout 60 "$NNC" predict "$MODEL" <(cat "$DATA/ch08.test.npz") --max-memory 64M \
         >"$TMP/p3" 2>"$TMP/e" || fail "predict <(npz) exited $?: $(cat "$TMP/e")"
@@ -170,9 +175,10 @@ tail -c +101 "$TMP/a.img" | gzip -c >>"$TMP/multi.img.gz"
     gzip -9 >"$TMP/amp.lab.gz"
 { bytes 0 0 8 3; be32 1048576; be32 1; be32 1; head -c 1048576 /dev/zero; } | gzip -9 >"$TMP/amp.img.gz"
 [ "$(wc -c <"$TMP/amp.lab.gz")" -lt 4096 ] || fail "amp.lab.gz is not small"
-expect_error "amp.img.gz: 1048576 images of 1 values with one-hot labels of 256 classes would need 1.0 GB (limit " \
+expect_error "amp.img.gz: 1048576 images of 1 values with one-hot labels of 256 classes would need " \
     --train "$TMP/amp.img.gz" --train-labels "$TMP/amp.lab.gz" --test "$TMP/b.img" --test-labels "$TMP/b.lab" \
     --task multiclass --max-memory 256M
+grep -qF "GB (limit 256 MB; see --max-memory)" "$TMP/e" || fail "amp.img.gz: $(cat "$TMP/e")"
 LIMIT_ARGS=(--train "$TMP/a.img" --train-labels "$TMP/a.lab" --test "$TMP/b.img" --test-labels "$TMP/b.lab"
             --task multiclass)
 expect_error "a.img: reading the file would need 376 bytes (limit 50 bytes; see --max-memory)"     "${LIMIT_ARGS[@]}" --max-memory 50

@@ -627,6 +627,70 @@ static void test_npz_variants(void)
     free(zip);
 }
 
+/* Deflated members are converted as they are inflated, in chunks: values
+ * split across chunks come out exact, and the limit counts the doubles. */
+static void test_npz_streaming(void)
+{
+    size_t count = 100003, dlen = count * 8;
+    unsigned char *npy = malloc(dlen + 256), *data = malloc(dlen);
+    CHECK(npy && data);
+    if (!npy || !data) {
+        free(npy);
+        free(data);
+        return;
+    }
+    for (size_t i = 0; i < count; i++)
+        put_f64(data + 8 * i, (double)i * 0.5 - 7.25);
+    /* an unpadded header: the data starts at an odd offset, so elements
+     * straddle the inflate chunks */
+    size_t n = make_npy(npy, 1, "{'descr': '<f8', 'fortran_order': False, 'shape': (100003,), }\n",
+                        data, dlen);
+    CHECK(n % 2 == 1);
+    member m[1] = {{"data.npy", npy, n, 1, 0}};
+    unsigned char *zip;
+    size_t zlen = make_zip(&zip, m, 1, NULL);
+    nnc_array a;
+    CHECK_OK(nnc_npz_read_memory(zip, zlen, "s.npz", "data", &a, (size_t)1 << 20));
+    CHECK(a.size == count);
+    int exact = a.size == count;
+    for (size_t i = 0; exact && i < count; i++)
+        exact = a.data[i] == (double)i * 0.5 - 7.25;
+    CHECK(exact);
+    nnc_array_free(&a);
+    /* 800 KB of doubles under a 512 KB limit */
+    CHECK_STATUS(nnc_npz_read_memory(zip, zlen, "s.npz", "data", &a, (size_t)512 << 10),
+                 NNC_ERR_FORMAT);
+    CHECK_MSG("s.npz: member 'data.npy' would need 781 KB (limit 512 KB; see --max-memory)");
+    free(zip);
+
+    /* uint8 pixels: one byte each in the file, eight as doubles */
+    for (size_t i = 0; i < count; i++)
+        data[i] = (unsigned char)(i * 7);
+    n = make_npy(npy, 1, "{'descr': '|u1', 'fortran_order': False, 'shape': (100003,), }\n",
+                 data, count);
+    m[0].len = n;
+    zlen = make_zip(&zip, m, 1, NULL);
+    CHECK_OK(nnc_npz_read_memory(zip, zlen, "u.npz", "data", &a, 0));
+    exact = a.size == count;
+    for (size_t i = 0; exact && i < count; i++)
+        exact = a.data[i] == (double)(unsigned char)(i * 7);
+    CHECK(exact);
+    nnc_array_free(&a);
+    CHECK_STATUS(nnc_npz_read_memory(zip, zlen, "u.npz", "data", &a, (size_t)400 << 10),
+                 NNC_ERR_FORMAT);
+    CHECK_MSG("u.npz: member 'data.npy' would need 781 KB (limit 400 KB");
+    free(zip);
+
+    /* an empty array of (0, 2^62): no values, but no such rows either */
+    n = make_npy(npy, 1,
+                 "{'descr': '<f8', 'fortran_order': False, 'shape': (0, 4611686018427387904), }\n",
+                 NULL, 0);
+    CHECK_STATUS(nnc_npy_read_memory(npy, n, "e.npy", &a, 0), NNC_ERR_FORMAT);
+    CHECK_MSG("e.npy: 'shape' is too large");
+    free(npy);
+    free(data);
+}
+
 int main(void)
 {
     test_textbook_files();
@@ -635,5 +699,6 @@ int main(void)
     test_npy_variants();
     test_npy_errors();
     test_npz_variants();
+    test_npz_streaming();
     return check_report("test_npy");
 }

@@ -161,8 +161,9 @@ static int eval_model_file(const eval_args *a, const char *file)
                 recorded ? recorded : "unnamed", was, data.name ? data.name : "", data.sha256);
     if (task == NNC_TASK_MULTICLASS && data.first_label != model.label_base) {
         cli_error("eval", "%s numbers its classes from label %d, but the smallest training "
-                  "label here is %d: every class would shift by %d", file, model.label_base,
-                  data.first_label, data.first_label - model.label_base);
+                  "label here is %d: every class would shift by %lld", file,
+                  model.label_base, data.first_label,
+                  (long long)data.first_label - model.label_base);
         goto done;
     }
     if (!shapes_match(file, net, &data))

@@ -872,8 +872,9 @@ int cmd_train(int argc, char **argv)
     }
     if (a.resume && a.task == NNC_TASK_MULTICLASS && data.first_label != model.label_base) {
         cli_error("train", "%s numbers its classes from label %d, but the smallest training "
-                  "label here is %d: every class would shift by %d", a.resume,
-                  model.label_base, data.first_label, data.first_label - model.label_base);
+                  "label here is %d: every class would shift by %lld", a.resume,
+                  model.label_base, data.first_label,
+                  (long long)data.first_label - model.label_base);
         goto done;
     }
     if (a.resume) {

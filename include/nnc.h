@@ -600,7 +600,7 @@ typedef struct nnc_model {
     nnc_scaling x_scaling;     /* raw inputs → network inputs (n = 0: none) */
     nnc_scaling y_scaling;     /* network outputs → raw outputs (n = 0: none) */
     int label_base;            /* classifiers: class k is reported as label_base + k;
-                                * |label_base| + classes must fit an int */
+                                * |label_base| + classes - 1 must fit an int */
     int has_state;             /* state below is valid */
     nnc_train_state state;     /* where training stood, for resuming (owned) */
     nnc_checkpoint *history;   /* every check of the training so far (owned) */

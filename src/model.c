@@ -375,13 +375,14 @@ static nnc_status check_scaling(const nnc_scaling *s, const char *name, int widt
     return NNC_OK;
 }
 
-/* |label_base| + classes within int, so that no reported label overflows. */
+/* The largest label, label_base + classes - 1, must fit an int, and so
+ * must -label_base (callers subtract label bases). */
 static int label_base_ok(const nnc_net *net, long long label_base)
 {
     long long classes = nnc_net_task(net) == NNC_TASK_MULTICLASS ? nnc_net_outputs(net) : 2;
-    return (label_base < 0 ? -label_base : label_base) <= (long long)INT_MAX - classes;
+    return (label_base < 0 ? -label_base : label_base) <= (long long)INT_MAX - (classes - 1);
 }
-#define LABEL_BASE_RULE "|label_base| + the number of classes must fit an int"
+#define LABEL_BASE_RULE "|label_base| + the number of classes - 1 must not exceed 2147483647"
 
 /* Everything the reader would refuse is refused here too, so a file this
  * library writes is always one it reads back. */

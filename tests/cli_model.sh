@@ -30,7 +30,7 @@ done
 head -1 "$TMP/rest.log" | grep -qx 'epoch=149, total_iteration=6749' ||
     fail "resumed log starts with '$(head -1 "$TMP/rest.log")'"
 grep -q '^resumed_from' <(strings "$TMP/half/model.nnc") || fail "no resumed_from in the model's provenance"
-# Carrying on with other data works, with a note that says so.
+# Resuming on the data the model names itself gives no note.
 "$NNC" train composite --epochs 20 --quiet --out "$TMP" --name other >/dev/null 2>&1
 "$NNC" train --resume "$TMP/other/model.nnc" --epochs 40 --quiet --no-save >/dev/null 2>"$TMP/err" ||
     fail "resume on composite exited $?: $(cat "$TMP/err")"

@@ -235,7 +235,7 @@ static void test_npz(void)
     const char *keys[1] = {"data"};
     CHECK_OK(nnc_npz_write_file(TMP "a.npz", 1, keys, &a));
     nnc_array back = {0};
-    CHECK_OK(nnc_npz_read_file(TMP "a.npz", "data", &back));
+    CHECK_OK(nnc_npz_read_file(TMP "a.npz", "data", &back, 0));
     CHECK(back.ndim == 2 && back.shape[0] == 2 && back.shape[1] == 3 && back.size == 6 &&
           back.data && memcmp(back.data, d, sizeof d) == 0);
     nnc_array_free(&back);

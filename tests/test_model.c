@@ -726,14 +726,14 @@ static void test_semantic_checks(void)
     PATCH(x0 + 4 + 16, "\1\0\0\0\0\0\0\0", 8, "field 'scale' is 4.94066e-324, which is not a normal");
     PATCH(x0 + 4 + 24, "\0\0\0\0\0\0\xf0\x7f", 8, "column 1: field 'scale' is inf");
     PATCH(x0 + 4, "\0\0\0\0\0\0\xf8\x7f", 8, "column 0: field 'offset' is nan, not finite");
-    /* label_base (at 15): |label_base| + 2 classes must fit an int */
-    PATCH(a0 + 15, "\xfe\xff\xff\x7f", 4, "label_base = 2147483646 is out of range");
+    /* label_base (at 15): |label_base| + 2 classes - 1 must fit an int */
+    PATCH(a0 + 15, "\xff\xff\xff\x7f", 4, "label_base = 2147483647 is out of range");
     PATCH(a0 + 15, "\0\0\0\x80", 4, "label_base = -2147483648 is out of range");
     memcpy(c, b, n);
-    memcpy(c + a0 + 15, "\xfd\xff\xff\x7f", 4); /* INT_MAX - 2: the largest that fits */
+    memcpy(c + a0 + 15, "\xfe\xff\xff\x7f", 4); /* INT_MAX - 1: labels up to INT_MAX */
     fix_crc(c, n);
     CHECK_STATUS(nnc_model_decode(&d, c, n, "top", 4), NNC_OK);
-    CHECK(d.label_base == INT_MAX - 2);
+    CHECK(d.label_base == INT_MAX - 1);
     nnc_model_free(&d);
     /* weights: dtype, count, values */
     section *w = find_section(&p, "WGHT");
@@ -1101,9 +1101,9 @@ static void test_encode_errors(void)
     CHECK_MSG("x_scaling column 0: offset inf is not finite");
     m.x_scaling.offset[0] = 0;
     /* label_base: |label_base| + 2 classes must fit an int */
-    m.label_base = INT_MAX - 1;
+    m.label_base = INT_MAX;
     CHECK_STATUS(nnc_model_encode(&m, &b, &n), NNC_ERR_ARGUMENT);
-    CHECK_MSG("label_base 2147483646 is out of range");
+    CHECK_MSG("label_base 2147483647 is out of range");
     m.label_base = INT_MIN;
     CHECK_STATUS(nnc_model_encode(&m, &b, &n), NNC_ERR_ARGUMENT);
     m.label_base = 0;

@@ -240,11 +240,12 @@ static size_t dataset_bytes(const nnc_dataset *ds)
 enum { MAX_CLASSES = 100000 };
 #define MAX_ONE_HOT ((size_t)1 << 30)
 
-/* The largest label magnitude: the first label becomes the model's label
- * base, and a model holds |label_base| + classes within an int; with at
- * most MAX_CLASSES classes, +-2e9 keeps that (and every cast to int)
- * defined, so a run is never refused at saving, after its training. */
-#define MAX_LABEL 2000000000
+/* The largest label magnitude: every label an int, and so is its negation
+ * (INT_MIN is not), so that each cast to int is defined.  The first label
+ * also becomes the model's label base, which a model holds with
+ * |label_base| + classes - 1 within an int: one_hot_both checks that before
+ * training, so a run is never refused at saving, after its training. */
+#define MAX_LABEL INT_MAX
 
 /* Every label of ds an integer within +-MAX_LABEL, and with lo_hi set,
  * within [lo_hi[0], lo_hi[1]]; else says which row of `what` holds what. */
@@ -254,7 +255,7 @@ static int class_labels_ok(const char *cmd, const nnc_dataset *ds, const char *w
     const nnc_real *y = nnc_dataset_y(ds);
     for (int r = 0; r < nnc_dataset_rows(ds); r++) {
         double v = (double)y[r];
-        if (v != floor(v) || v < -MAX_LABEL || v > MAX_LABEL) {
+        if (v != floor(v) || v < -(double)MAX_LABEL || v > MAX_LABEL) {
             int rounded = sizeof(nnc_real) < sizeof(double) && fabs(v) > 16777216;
             cli_error(cmd, "%s: row %d: label %.17g%s: multiclass labels must be integers "
                       "from %d to %d (class numbers)", what, r + 1, v,
@@ -284,6 +285,12 @@ static int one_hot_both(const char *cmd, const char *train_what, const char *tes
     for (int i = 1; i < nnc_dataset_rows(d->train); i++) {
         lo = y[i] < lo ? y[i] : lo;
         hi = y[i] > hi ? y[i] : hi;
+    }
+    if (hi - lo < MAX_CLASSES && -lo + (hi - lo) > INT_MAX) {
+        cli_error(cmd, "%s: multiclass labels %.0f to %.0f: a model numbers its classes from "
+                  "its first label, and |first label| + classes - 1 must fit an int "
+                  "(%d here); number the classes from 0", train_what, lo, hi, INT_MAX);
+        return 0;
     }
     if (hi - lo >= MAX_CLASSES) {
         cli_error(cmd, "%s: multiclass labels %.0f to %.0f make %.0f classes, more than %d: "

@@ -261,15 +261,27 @@ fi
 printf 'x,label\n0.1,2147483649\n0.2,2147483648\n0.3,2147483649\n' >"$TMP/int_labels.csv"
 mc_train int "$TMP/int_labels.csv" >"$TMP/out" 2>"$TMP/err" && fail "trained on labels 2147483648, 2147483649"
 grep -qF "$TMP/int_labels.csv: row 1: label 214748364" "$TMP/err" &&
-    grep -qF "multiclass labels must be integers from -2000000000 to 2000000000" "$TMP/err" ||
+    grep -qF "multiclass labels must be integers from -2147483647 to 2147483647" "$TMP/err" ||
     fail "label 2147483648: message '$(cat "$TMP/err")'"
-# a first label whose model could not be saved (|label_base| + classes beyond
-# int): refused before training, not after it (exact in float: 2^31, 2^31 - 256)
+# labels whose model could not be saved (|label_base| + classes - 1 beyond
+# int): refused before training, not after it (all exact in float)
 awk 'BEGIN { print "x,label"; for (i = 0; i < 12; i++) printf "%.2f,%.0f\n", i / 12, -2147483648 + 256 * (i % 2) }' >"$TMP/neg_labels.csv"
 mc_train neg "$TMP/neg_labels.csv" >"$TMP/out" 2>"$TMP/err" && fail "trained on labels -2147483648, -2147483392"
-grep -qF "$TMP/neg_labels.csv: row 1: label -2147483648" "$TMP/err" && grep -qF "multiclass labels must be integers from -2000000000 to 2000000000" "$TMP/err" ||
+grep -qF "$TMP/neg_labels.csv: row 1: label -2147483648" "$TMP/err" && grep -qF "multiclass labels must be integers from -2147483647 to 2147483647" "$TMP/err" ||
     fail "label -2147483648: message '$(cat "$TMP/err")'"
 [ -e "$TMP/neg" ] && fail "a refused run left $TMP/neg"
+awk 'BEGIN { print "x,label"; for (i = 0; i < 12; i++) printf "%.2f,%.0f\n", i / 12, -2147483392 + 256 * (i % 2) }' >"$TMP/neg2_labels.csv"
+mc_train neg2 "$TMP/neg2_labels.csv" >"$TMP/out" 2>"$TMP/err" && fail "trained on labels -2147483392, -2147483136"
+grep -qF "$TMP/neg2_labels.csv: multiclass labels -2147483392 to -2147483136: a model numbers its classes from its first label, and |first label| + classes - 1 must fit an int" "$TMP/err" ||
+    fail "labels -2147483392, -2147483136: message '$(cat "$TMP/err")'"
+[ -e "$TMP/neg2" ] && fail "a refused run left $TMP/neg2"
+# ... and labels up to int's end are kept exact (float: 2^31 - 128 is its largest below)
+awk 'BEGIN { print "x,label"; for (i = 0; i < 12; i++) printf "%.2f,%.0f\n", i / 12, 2147483392 + 128 * (i % 2) }' >"$TMP/top_labels.csv"
+mc_train top "$TMP/top_labels.csv" >"$TMP/out" 2>"$TMP/err" || fail "train on labels 2147483392, 2147483520: $(cat "$TMP/err")"
+"$NNC" predict "$TMP/top/model.nnc" "$TMP/top_labels.csv" --label -1 >"$TMP/top.out" 2>"$TMP/err" || fail "predict top labels: $(cat "$TMP/err")"
+head -1 "$TMP/top.out" | grep -q '^label,p2147483392,p2147483393,.*,p2147483520$' || fail "top labels header: $(head -1 "$TMP/top.out" | cut -c 1-80)"
+awk -F, 'NR > 1 && ($1 !~ /^[0-9]+$/ || $1 < 2147483392 || $1 > 2147483520) { bad = 1 } END { exit bad || NR != 13 }' "$TMP/top.out" ||
+    fail "top labels: $(sed -n 2,3p "$TMP/top.out" | cut -c 1-40)"
 # ids, not classes: a class count or one-hot size refused before allocating
 awk 'BEGIN { print "x,label"; for (i = 0; i < 12; i++) printf "%.2f,%d\n", i / 12, i ? i % 3 : 100000 }' >"$TMP/ids.csv"
 mc_train ids "$TMP/ids.csv" >"$TMP/out" 2>"$TMP/err" && fail "trained on 100001 classes"

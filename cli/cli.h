@@ -206,4 +206,11 @@ void cli_put_value(FILE *f, const char *text, const char *also);
 int cli_lock_dir(const char *cmd, const char *dir, int *fd);
 void cli_unlock_dir(int fd);
 
+/* Output that could not be written is a failure, not a success: flushes and
+ * closes stdout, and on an error says "nnc <cmd>: cannot write standard
+ * output: <reason>" and turns a successful status into 2 (a failed command
+ * keeps its own).  main calls it once after every command; a command that
+ * ends early with exit() calls it first. */
+int cli_finish_stdout(const char *cmd, int status);
+
 #endif

@@ -200,7 +200,7 @@ static int parse_args(int argc, char **argv, sweep_args *a)
         int m = 0;
         if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0) {
             fputs(sweep_usage, stdout);
-            exit(CLI_OK);
+            exit(cli_finish_stdout(CMD, CLI_OK));
         }
         if (cli_is_flag(arg, "--quiet|-q")) {
             if (!cli_once(CMD, &seen, "--quiet|-q"))

@@ -123,7 +123,7 @@ static int parse_args(int argc, char **argv, train_args *a)
         int m = 0;
         if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0) {
             printf(train_usage, CLI_DEFAULT_THREADS_MAX);
-            exit(CLI_OK);
+            exit(cli_finish_stdout("train", CLI_OK));
         }
         if (cli_is_flag(arg, "--no-save")) {
             if (!cli_once("train", &seen, "--no-save"))

@@ -35,10 +35,7 @@ static void usage(FILE *to)
     fprintf(to, "\n  nnc --version   prints the version\n");
 }
 
-/* Output that could not be written is a failure, not a success: stdout is
- * flushed and closed here, once for every command, and an error on it turns
- * a successful status into 2 (a command that failed keeps its own). */
-static int finish_stdout(const char *cmd, int status)
+int cli_finish_stdout(const char *cmd, int status)
 {
     errno = 0;
     int failed = fflush(stdout) != 0, e = errno;
@@ -109,5 +106,5 @@ int main(int argc, char **argv)
 {
     const char *cmd = NULL;
     int status = run_main(argc, argv, &cmd);
-    return finish_stdout(cmd, status);
+    return cli_finish_stdout(cmd, status);
 }

@@ -280,7 +280,7 @@ static int create_tmp(const char *dir, size_t dlen, char *tmp)
             x ^= x >> 12;
             x ^= x << 25;
             x ^= x >> 27;
-            tag[k] = letters[(x * 0x2545f4914f6cdd1du) >> 58];
+            tag[k] = letters[((x * 0x2545f4914f6cdd1du) >> 32) % (sizeof letters - 1)];
         }
         tag[TMP_TAG_LEN] = '\0';
         snprintf(tmp, dlen + 32, "%.*s" TMP_PREFIX "%ld-%s", (int)dlen, dir, (long)getpid(),

@@ -114,7 +114,7 @@ awk -F, 'NR > 1 { for (i = 3; i <= 6; i++) { s = $i; sub(/^-/, "", s); sub(/e.*/
 for args in "eval --model perm/r --train d.csv --test d.csv" \
             "plot perm/r/history.csv --out full.svg" \
             "sweep --train d.csv --test d.csv --hidden 2 --eta 0.1 --batch 10 --epochs 5 --checkpoint 5 --quiet --out full" \
-            "train ${QUICK[*]} --out full --name t"; do
+            "train ${QUICK[*]} --out full --name t" "train --help" "sweep --help"; do
     # shellcheck disable=SC2086
     "$NNC" $args >/dev/full 2>err </dev/null
     rc=$?

@@ -247,12 +247,19 @@ x"
 mkdir -p "$(dirname "$EVIL")"
 awk 'BEGIN { print "x,y"; for (i = 0; i < 30; i++) printf "%g,%g\n", i / 30, i / 60 }' >"$EVIL.csv"
 "$NNC" train --train "$EVIL.csv" --test "$EVIL.csv" --epochs 2 --checkpoint 1 --quiet \
-    --out "$TMP/evil/m*" --name "??" >/dev/null 2>"$TMP/err" || fail "evil-named run: $(cat "$TMP/err")"
-"$NNC" export-c "$TMP/evil/m*/??/model.nnc" -o "$TMP/evil.c" 2>"$TMP/err" || fail "export-c evil: $(cat "$TMP/err")"
-for std in c99 c11; do
-    "$CC" -std=$std -Wall -Wextra -Werror -pedantic -trigraphs -c "$TMP/evil.c" -o "$TMP/evil.o" \
-        2>"$TMP/err" || fail "metadata broke the file (-std=$std -trigraphs): $(head -3 "$TMP/err")"
+    --out "$TMP/evil/m*/x/*y" --name "??" >/dev/null 2>"$TMP/err" || fail "evil-named run: $(cat "$TMP/err")"
+# converted_from is the folder as given: here ending in ??/ (a line splice).
+"$NNC" convert "$TMP/evil/m*/x/*y/??/" "$TMP/evil/conv.nnc" >/dev/null 2>"$TMP/err" ||
+    fail "convert evil: $(cat "$TMP/err")"
+for m in "$TMP/evil/m*/x/*y/??/model.nnc" "$TMP/evil/conv.nnc"; do
+    "$NNC" export-c "$m" -o "$TMP/evil.c" 2>"$TMP/err" || fail "export-c $m: $(cat "$TMP/err")"
+    for std in c99 c11; do
+        "$CC" -std=$std -Wall -Wextra -Werror -pedantic -trigraphs -c "$TMP/evil.c" -o "$TMP/evil.o" \
+            2>"$TMP/err" || fail "metadata of $m broke the file (-std=$std -trigraphs): $(head -3 "$TMP/err")"
+    done
 done
+grep -qF '/\077\077/"' "$TMP/evil.c" || fail "converted_from not escaped: $(grep converted_from "$TMP/evil.c")"
+"$NNC" export-c "$TMP/evil/m*/x/*y/??/model.nnc" -o "$TMP/evil.c" 2>"$TMP/err"
 grep -qF 'train_file: "'"$TMP"'/evil/a\052/\077\077/\052b\134\042q\012x.csv"' "$TMP/evil.c" ||
     fail "train_file not escaped as a C string: $(grep train_file "$TMP/evil.c")"
 

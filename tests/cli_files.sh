@@ -30,6 +30,10 @@ done
 long=$(printf 'n%.0s' $(seq 250))
 "$NNC" train "${QUICK[@]}" --out longname --name "$long" >/dev/null 2>err || fail "250-byte --name: $(cat err)"
 [ -s "longname/$long/model.nnc" ] || fail "no model under a 250-byte name"
+# A 250-byte file name: its temporary must not be longer than the longest name.
+file250=$(printf 'f%.0s' $(seq 248)).c
+"$NNC" export-c perm/r/model.nnc -o "longname/$file250" 2>err || fail "export-c -o a 250-byte name: $(cat err)"
+[ -s "longname/$file250" ] || fail "no file under a 250-byte name"
 
 # --- stale temporaries of a killed writer go when the folder is next written ---
 mkdir -p stale/r
@@ -71,6 +75,10 @@ rescued=$(sed -n 's/.* so it was saved as \(.*\) instead .*/\1/p' lock.err)
 rm -f nnc-rescued-*.nnc
 
 # --- every output check before training --------------------------------------
+# (a run that got as far as training would take hours: the timeout makes such
+# a regression a failure, not a hang)
+printf '#!/bin/sh\nexec timeout 120 "%s" "$@"\n' "$NNC" >nnc-timed && chmod +x nnc-timed
+UNTIMED=$NNC NNC=$TMP/nnc-timed
 expect_error 1 "/proc/nope: cannot create folder" train "${BIG[@]}" --out /proc/nope
 ln -s "$TMP/nowhere/x" dangling
 expect_error 1 "dangling: is a symbolic link to no folder (dangling)" train "${BIG[@]}" --out . --name dangling
@@ -79,6 +87,7 @@ expect_error 1 "is not valid UTF-8 text: the model file could not record this ru
     train --train "$(printf 'bad\377name.csv')" --test d.csv --epochs 100000000 --checkpoint 100000 --quiet
 expect_error 1 "--name: a folder name may not hold control characters" \
     train "${BIG[@]}" --name "$(printf 'a\nb')"
+NNC=$UNTIMED
 
 # --- text outputs: a newline in a file's name cannot forge a line -------------
 forged=$(printf 'nl\ntest_accuracy = 1.0\nx.csv')

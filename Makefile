@@ -6,7 +6,7 @@ MAKEFLAGS += --no-print-directory
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CTEST = ctest --output-on-failure -j$(JOBS)
 
-.PHONY: all deps build demo test check test-float test-double test-sanitize test-valgrind fuzz test-fuzz bench install clean
+.PHONY: all deps build demo docs test check test-float test-double test-sanitize test-valgrind fuzz test-fuzz bench install clean
 
 all: build
 
@@ -66,6 +66,12 @@ test-fuzz:
 bench: build
 	@sh scripts/install-deps.sh bench
 	/usr/bin/python3 bench/run.py $(BUILD)
+
+# Rewrites the command outputs quoted in README.md and docs/*.md with what
+# the Release build's nnc prints (scripts/docs.sh; tests/cli_docs.sh checks
+# them in the float build).  Review the diff before committing it.
+docs: build
+	bash scripts/docs.sh --update --nnc $(BUILD)/nnc
 
 # The quick loop while working: the float build only.
 check: deps test-float

@@ -24,8 +24,11 @@ demo: build
 
 # Every test in four builds: float (-Werror), double, float under
 # AddressSanitizer + UndefinedBehaviorSanitizer, and float under valgrind;
-# then a short fuzzing run of every reader.
-test: deps test-float test-double test-sanitize test-valgrind test-fuzz
+# and a short fuzzing run of every reader.  They run JOBS at a time, the
+# longest first, so that every core stays busy while one build waits on its
+# slowest test; each one's output is shown whole when it ends.
+test: deps
+	@$(MAKE) -j$(JOBS) --output-sync=target test-valgrind test-sanitize test-fuzz test-float test-double
 
 test-float:
 	cmake -S . -B $(BUILD)/test-float -DCMAKE_BUILD_TYPE=Release >/dev/null
@@ -44,8 +47,12 @@ test-sanitize:
 
 # Every test again with each test program, and the CLI, under valgrind
 # memcheck: any invalid access, uninitialised read or leak fails the test.
+# The long arithmetic sweeps (test_kernels, test_threads, test_vmath) take
+# reduced sets there (NNC_TEST_MEMCHECK), except in CI (CI=true), which
+# runs them whole (NNC_VALGRIND_FULL).
 test-valgrind:
-	cmake -S . -B $(BUILD)/test-valgrind -DCMAKE_BUILD_TYPE=RelWithDebInfo -DNNC_VALGRIND=ON >/dev/null
+	cmake -S . -B $(BUILD)/test-valgrind -DCMAKE_BUILD_TYPE=RelWithDebInfo -DNNC_VALGRIND=ON \
+	    -DNNC_VALGRIND_FULL=$(if $(filter true,$(CI)),ON,OFF) >/dev/null
 	cmake --build $(BUILD)/test-valgrind -j$(JOBS)
 	cd $(BUILD)/test-valgrind && $(CTEST)
 

@@ -5,6 +5,8 @@ BUILD ?= build
 MAKEFLAGS += --no-print-directory
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CTEST = ctest --output-on-failure -j$(JOBS)
+# CI (CI=true) runs the sanitizer and valgrind builds' tests whole.
+TESTS_FULL = -DNNC_TESTS_FULL=$(if $(filter true,$(CI)),ON,OFF)
 
 .PHONY: all deps build demo docs test check test-float test-double test-sanitize test-valgrind fuzz test-fuzz bench install clean
 
@@ -41,18 +43,20 @@ test-double:
 	cd $(BUILD)/test-double && $(CTEST)
 
 test-sanitize:
-	cmake -S . -B $(BUILD)/test-sanitize -DCMAKE_BUILD_TYPE=RelWithDebInfo -DNNC_SANITIZE=ON >/dev/null
+	cmake -S . -B $(BUILD)/test-sanitize -DCMAKE_BUILD_TYPE=RelWithDebInfo -DNNC_SANITIZE=ON \
+	    $(TESTS_FULL) >/dev/null
 	cmake --build $(BUILD)/test-sanitize -j$(JOBS)
 	cd $(BUILD)/test-sanitize && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 $(CTEST)
 
 # Every test again with each test program, and the CLI, under valgrind
 # memcheck: any invalid access, uninitialised read or leak fails the test.
 # The long arithmetic sweeps (test_kernels, test_threads, test_vmath) take
-# reduced sets there (NNC_TEST_MEMCHECK), except in CI (CI=true), which
-# runs them whole (NNC_VALGRIND_FULL).
+# reduced sets there and in the sanitizer build (NNC_TEST_MEMCHECK), except
+# in CI (CI=true), which runs them whole (NNC_TESTS_FULL) and has memcheck
+# name where each uninitialised value came from.
 test-valgrind:
 	cmake -S . -B $(BUILD)/test-valgrind -DCMAKE_BUILD_TYPE=RelWithDebInfo -DNNC_VALGRIND=ON \
-	    -DNNC_VALGRIND_FULL=$(if $(filter true,$(CI)),ON,OFF) >/dev/null
+	    $(TESTS_FULL) >/dev/null
 	cmake --build $(BUILD)/test-valgrind -j$(JOBS)
 	cd $(BUILD)/test-valgrind && $(CTEST)
 

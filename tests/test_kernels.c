@@ -18,12 +18,12 @@
 
 static nnc_rng rng;
 
-/* memcheck (the valgrind build, NNC_TEST_MEMCHECK) runs this ~130x slower,
- * and only the portable and AVX2 paths: there every loop keeps its edge
- * cases (each size of the list as m and as n, each split among threads) but
- * not every combination, and the 784-wide shapes give way to smaller ones
- * that are still cut among threads.  CI's valgrind run (NNC_VALGRIND_FULL)
- * and the other builds run everything. */
+/* memcheck (the valgrind build) runs this ~130x slower, the sanitizers ~3x:
+ * there (NNC_TEST_MEMCHECK) every loop keeps its edge cases (each size of
+ * the list as m and as n, each kernel path, a split among threads) but not
+ * every combination, and the 784-wide shapes give way to smaller ones that
+ * are still cut among threads.  The float and double builds, and CI's runs
+ * (NNC_TESTS_FULL), run everything. */
 #ifdef NNC_TEST_MEMCHECK
 enum { MEMCHECK = 1 };
 #else

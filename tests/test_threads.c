@@ -171,10 +171,11 @@ static void check_errors(void)
     nnc_net_free(net); /* with its pool */
 }
 
-/* memcheck runs every thread ~130x slower and one at a time: there each
- * case trains one epoch of three batches, the last one partial after the
- * validation rows are taken (CI's full valgrind run, NNC_VALGRIND_FULL, and
- * the other builds train them all). */
+/* memcheck runs every thread ~130x slower and one at a time, the
+ * sanitizers ~3x: there (NNC_TEST_MEMCHECK) each case trains one epoch of
+ * three batches, the last one partial after the validation rows are taken
+ * (the float and double builds, and CI's runs with NNC_TESTS_FULL, train
+ * them all). */
 #ifdef NNC_TEST_MEMCHECK
 #define EPOCHS(n) 1
 #define ROWS(n, batch) (3 * (batch))

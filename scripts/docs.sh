@@ -24,6 +24,12 @@
 # Markers, HTML comments on their own line, invisible on the rendered page:
 #   <!-- docs: skip -->   the next fenced block is not run: illustrative
 #                         commands, timings, outputs that differ run to run.
+#   <!-- docs: stdout follows, times vary -->
+#                         the next fenced block is a command (no "$ "); the
+#                         text after the block, through its first table, is
+#                         what it writes on stdout, blank lines aside, with
+#                         the seconds masked ("in 0.6 s", and a table's last
+#                         column when its header says "time").
 #   <!-- docs: setup      a shell script (the lines up to "-->"), run at
 #   CMD ...               that point in the document's scratch folder: the
 #   -->                   input files that a later block needs.
@@ -61,6 +67,68 @@ mkdir -p "$WORK/bin"
 ln -s "$NNC" "$WORK/bin/nnc"
 
 differ=0 commands=0
+
+# mask_times: stdin to stdout with the seconds of a run replaced by "#".
+mask_times() {
+    sed -E 's/[0-9]+(\.[0-9]+)? s\b/# s/g' | awk -F'|' '
+        /^\|/ && NR > 0 && !t { t = 1; timed = ($(NF - 1) ~ /time/) }
+        /^\|/ && timed && $(NF - 1) ~ /^ *[0-9.]+ *$/ { $(NF - 1) = " # "; print; next }
+        { print }' OFS='|'
+}
+
+# do_stdout FILE LINE CMD: runs CMD; compares its stdout with the quoted
+# text that starts at doc line $i + 1 (through the first table); appends
+# the quoted (or, with --update, the printed) text to $out and leaves $i on
+# its last line.
+do_stdout() {
+    local file=$1 line=$2 cmd=$3 j=$((i + 1)) intable=0 quoted=()
+    while [ $j -lt $n ]; do
+        local q=${doc[$j]}
+        if [ "${q:0:1}" = '|' ]; then
+            intable=1
+        elif [ $intable = 1 ]; then
+            break
+        fi
+        quoted+=("$q")
+        j=$((j + 1))
+    done
+    (cd "$scratch" && PATH=$WORK/bin:$PATH LC_ALL=C.UTF-8 bash -c "$cmd") \
+        >"$WORK/actual" 2>"$WORK/stderr" </dev/null
+    local rc=$?
+    commands=$((commands + 1))
+    lines ${quoted[@]+"${quoted[@]}"} | grep -v '^$' | mask_times >"$WORK/want"
+    grep -v '^$' "$WORK/actual" | mask_times >"$WORK/got"
+    if [ $rc != 0 ]; then
+        echo "${file#"$ROOT"/}:$line: $cmd: exit status $rc"
+        sed 's/^/    /' "$WORK/stderr" | head -20
+        differ=$((differ + 1))
+    elif ! cmp -s "$WORK/want" "$WORK/got" && [ $update = 0 ]; then
+        echo "${file#"$ROOT"/}:$line: $cmd: the output differs (- quoted, + printed; seconds masked):"
+        diff "$WORK/want" "$WORK/got" | sed -n 's/^< /    - /p; s/^> /    + /p'
+        differ=$((differ + 1))
+    fi
+    if [ $update = 1 ] && [ $rc = 0 ]; then
+        # The printed lines, laid out as quoted (a blank line before the
+        # text and before the table); a line that differs only in its
+        # seconds stays as quoted, so that timings change with the results.
+        local prev=x a k=0 want=() got=() old=()
+        mapfile -t want <"$WORK/want"
+        mapfile -t got <"$WORK/got"
+        mapfile -t old < <(lines ${quoted[@]+"${quoted[@]}"} | grep -v '^$')
+        out+=("")
+        while IFS= read -r a; do
+            [ -z "$a" ] && continue
+            [ "${got[$k]}" = "${want[$k]:-}" ] && a=${old[$k]}
+            k=$((k + 1))
+            [ "${a:0:1}" = '|' ] && [ "${prev:0:1}" != '|' ] && [ "$prev" != x ] && out+=("")
+            out+=("$a")
+            prev=$a
+        done <"$WORK/actual"
+    else
+        out+=(${quoted[@]+"${quoted[@]}"})
+    fi
+    i=$((j - 1))
+}
 
 # lines ARGS...: one a line (nothing for none).
 lines() { [ $# -eq 0 ] || printf '%s\n' "$@"; }
@@ -176,6 +244,8 @@ for file in "${files[@]}"; do
         case $l in
             '<!-- docs: skip -->')
                 skip=1 ;;
+            '<!-- docs: stdout follows, times vary -->')
+                skip=2 ;;
             '<!-- docs: setup'*)
                 out+=("$l")
                 at=$((i + 1)) script=""
@@ -203,6 +273,13 @@ for file in "${files[@]}"; do
                 done
                 session=0
                 for b in "${block[@]}"; do [ "${b:0:2}" = '$ ' ] && session=1 && break; done
+                if [ $skip = 2 ]; then
+                    out+=("${block[@]}" "${doc[$i]:-}")
+                    skip=0
+                    do_stdout "$file" "$first" "$(lines "${block[@]}")"
+                    i=$((i + 1))
+                    continue
+                fi
                 if [ $session = 1 ] && [ $skip = 0 ]; then
                     do_block "$file" "$first" "${block[@]}"
                 else

@@ -5,8 +5,10 @@ BUILD ?= build
 MAKEFLAGS += --no-print-directory
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CTEST = ctest --output-on-failure -j$(JOBS)
+# CI (CI=true) runs the sanitizer and valgrind builds' tests whole.
+TESTS_FULL = -DNNC_TESTS_FULL=$(if $(filter true,$(CI)),ON,OFF)
 
-.PHONY: all deps build demo test check test-float test-double test-sanitize test-valgrind fuzz test-fuzz bench install clean
+.PHONY: all deps build demo docs test check test-float test-double test-sanitize test-valgrind fuzz test-fuzz bench install clean
 
 all: build
 
@@ -24,8 +26,11 @@ demo: build
 
 # Every test in four builds: float (-Werror), double, float under
 # AddressSanitizer + UndefinedBehaviorSanitizer, and float under valgrind;
-# then a short fuzzing run of every reader.
-test: deps test-float test-double test-sanitize test-valgrind test-fuzz
+# and a short fuzzing run of every reader.  They run JOBS at a time, the
+# longest first, so that every core stays busy while one build waits on its
+# slowest test; each one's output is shown whole when it ends.
+test: deps
+	@$(MAKE) -j$(JOBS) --output-sync=target test-valgrind test-sanitize test-fuzz test-float test-double
 
 test-float:
 	cmake -S . -B $(BUILD)/test-float -DCMAKE_BUILD_TYPE=Release >/dev/null
@@ -38,14 +43,20 @@ test-double:
 	cd $(BUILD)/test-double && $(CTEST)
 
 test-sanitize:
-	cmake -S . -B $(BUILD)/test-sanitize -DCMAKE_BUILD_TYPE=RelWithDebInfo -DNNC_SANITIZE=ON >/dev/null
+	cmake -S . -B $(BUILD)/test-sanitize -DCMAKE_BUILD_TYPE=RelWithDebInfo -DNNC_SANITIZE=ON \
+	    $(TESTS_FULL) >/dev/null
 	cmake --build $(BUILD)/test-sanitize -j$(JOBS)
 	cd $(BUILD)/test-sanitize && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 $(CTEST)
 
 # Every test again with each test program, and the CLI, under valgrind
 # memcheck: any invalid access, uninitialised read or leak fails the test.
+# The long arithmetic sweeps (test_kernels, test_threads, test_vmath) take
+# reduced sets there and in the sanitizer build (NNC_TEST_MEMCHECK), except
+# in CI (CI=true), which runs them whole (NNC_TESTS_FULL) and has memcheck
+# name where each uninitialised value came from.
 test-valgrind:
-	cmake -S . -B $(BUILD)/test-valgrind -DCMAKE_BUILD_TYPE=RelWithDebInfo -DNNC_VALGRIND=ON >/dev/null
+	cmake -S . -B $(BUILD)/test-valgrind -DCMAKE_BUILD_TYPE=RelWithDebInfo -DNNC_VALGRIND=ON \
+	    $(TESTS_FULL) >/dev/null
 	cmake --build $(BUILD)/test-valgrind -j$(JOBS)
 	cd $(BUILD)/test-valgrind && $(CTEST)
 
@@ -66,6 +77,12 @@ test-fuzz:
 bench: build
 	@sh scripts/install-deps.sh bench
 	/usr/bin/python3 bench/run.py $(BUILD)
+
+# Rewrites the command outputs quoted in README.md and docs/*.md with what
+# the Release build's nnc prints (scripts/docs.sh; tests/cli_docs.sh checks
+# them in the float build).  Review the diff before committing it.
+docs: build
+	bash scripts/docs.sh --update --nnc $(BUILD)/nnc
 
 # The quick loop while working: the float build only.
 check: deps test-float

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Fuzzes nnc's readers: builds every libFuzzer target fuzz/fuzz_*.c with
-# clang (ASan + UBSan, leak detection) into $FUZZ_BUILD, then runs each for
-# FUZZ_SECONDS seconds on a scratch copy of its seed corpus
-# fuzz/corpus/<name>/ (fuzz_csv: fuzz/corpus/csv/), with fuzz/<target>.dict
-# when there is one.  The repository is never written to.
+# clang (ASan + UBSan with float-cast-overflow, leak detection) into
+# $FUZZ_BUILD, then runs each for FUZZ_SECONDS seconds on a scratch copy of
+# its seed corpus fuzz/corpus/<name>/ (fuzz_csv: fuzz/corpus/csv/), with
+# fuzz/<target>.dict when there is one.  The repository is never written to.
 #
 # Fails (exit 1), naming the target and the file that reproduces it, on any
 # crash, sanitizer report, leak, timeout (-timeout=10) or out-of-memory

@@ -9,10 +9,18 @@ cmake --install "$BUILD" --prefix "$TMP/prefix" >/dev/null
 PC=$(dirname "$(find "$TMP/prefix" -name nnc.pc | head -1)")
 [ -f "$PC/nnc.pc" ] || { echo "FAIL: no nnc.pc installed"; exit 1; }
 [ -f "$TMP/prefix/include/nnc.h" ] || { echo "FAIL: no nnc.h installed"; exit 1; }
-# The installed .pc names the prefix given at configure time; point it here.
-sed "s#^prefix=.*#prefix=$TMP/prefix#" "$PC/nnc.pc" >"$TMP/nnc.pc"
-export PKG_CONFIG_PATH=$TMP
-SAN=$(case "$(cat "$BUILD/CMakeCache.txt")" in *NNC_SANITIZE:BOOL=ON*) echo -fsanitize=address,undefined ;; esac)
+# The installed nnc.pc must name the prefix given to `cmake --install
+# --prefix`, not the one the build was configured with: it is used as is.
+export PKG_CONFIG_PATH=$PC
+got=$(pkg-config --variable=prefix nnc)
+[ "$got" = "$TMP/prefix" ] ||
+    { echo "FAIL: the installed nnc.pc says prefix=$got, not the install prefix $TMP/prefix"; exit 1; }
+SAN=
+if grep -q '^NNC_SANITIZE:BOOL=ON' "$BUILD/CMakeCache.txt"; then
+    SAN=-fsanitize=address,undefined
+    grep -q '^NNC_HAVE_FLOAT_CAST_OVERFLOW:INTERNAL=1' "$BUILD/CMakeCache.txt" &&
+        SAN=$SAN,float-cast-overflow
+fi
 LIBDIR=$(pkg-config --variable=libdir nnc)
 # Shared: exactly what pkg-config says.  Static: the archive, plus the
 # private dependencies that `pkg-config --static` lists.

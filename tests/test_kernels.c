@@ -18,6 +18,18 @@
 
 static nnc_rng rng;
 
+/* memcheck (the valgrind build) runs this ~130x slower, the sanitizers ~3x:
+ * there (NNC_TEST_MEMCHECK) every loop keeps its edge cases (each size of
+ * the list as m and as n, each kernel path, a split among threads) but not
+ * every combination, and the 784-wide shapes give way to smaller ones that
+ * are still cut among threads.  The float and double builds, and CI's runs
+ * (NNC_TESTS_FULL), run everything. */
+#ifdef NNC_TEST_MEMCHECK
+enum { MEMCHECK = 1 };
+#else
+enum { MEMCHECK = 0 };
+#endif
+
 static nnc_real *random_matrix(size_t count)
 {
     nnc_real *v = malloc((count ? count : 1) * sizeof *v);
@@ -573,12 +585,16 @@ static void check_general_steps(void)
     for (int path = 0; path < NNC_PATH_COUNT; path++) {
         if (!nnc_kernel_path_available(path))
             continue;
-        for (int threads = 1; threads <= 3; threads++) {
-            check_general_step(path, threads, NNC_TASK_MULTICLASS, 784, 128, 64, 10, 64);
+        for (int threads = 1; threads <= 3; threads += MEMCHECK ? 2 : 1) {
+            if (!MEMCHECK)
+                check_general_step(path, threads, NNC_TASK_MULTICLASS, 784, 128, 64, 10, 64);
+            else if (threads == 3) /* products of 2.6M multiply-adds: cut */
+                check_general_step(path, threads, NNC_TASK_MULTICLASS, 200, 200, 64, 10, 64);
             check_general_step(path, threads, NNC_TASK_FITTING, 5, 17, 9, 3, 23);
             check_general_step(path, threads, NNC_TASK_BINARY, 33, 40, 16, 1, 7);
-            check_general_step(path, threads, NNC_TASK_MULTICLASS, 300, 31, 17, 4, 300);
-            cases += 4;
+            if (!MEMCHECK || threads == 3)
+                check_general_step(path, threads, NNC_TASK_MULTICLASS, 300, 31, 17, 4, 300);
+            cases += !MEMCHECK || threads == 3 ? 4 : 2;
         }
     }
     printf("general steps: %d cases, bit for bit\n", cases);
@@ -732,14 +748,16 @@ int main(void)
         int before = check_failures;
         /* Every m and n over the list (they cover the tile edges), with a
          * few depths; then the shapes of a 784-128-64-10 network. */
+        const int b_step = MEMCHECK ? 6 : 1; /* memcheck: every 6th n, another per m */
         for (int a = 0; a < n_sizes; a++)
-            for (int b = 0; b < n_sizes; b++)
+            for (int b = MEMCHECK ? a % b_step : 0; b < n_sizes; b += b_step)
                 check_shape(path, sizes[a],
                             sizes[(a + b) % 5 == 0 ? b : (a * 7 + b) % n_sizes], sizes[b]);
         for (int a = 0; a < n_sizes; a++)
-            for (int b = 0; b < n_sizes; b++)
+            for (int b = MEMCHECK ? (a + 3) % b_step : 0; b < n_sizes; b += b_step)
                 check_shape(path, sizes[a], 1 + (a * 31 + b * 17) % 100, sizes[b]);
-        check_shape(path, 64, 784, 128);
+        if (!MEMCHECK)
+            check_shape(path, 64, 784, 128);
         check_shape(path, 64, 128, 64);
         check_shape(path, 64, 64, 10);
         check_shape(path, 10, 1, 3);
@@ -750,11 +768,14 @@ int main(void)
         check_panels_on(path, NULL, 23, 50, 70, 32);
         check_panels_on(path, NULL, 5, 9, 3, 2);
         CHECK(nnc_gemm_panel((nnc_exec){path, NULL, 0}, 64, 784, 128) == 0);
-        /* Large enough to be cut among threads: rows split at every count. */
-        for (int threads = 2; threads <= 4; threads++) {
+        /* Large enough to be cut among threads: rows split at every count
+         * (under memcheck, 3 threads on the best path). */
+        const int splits = !MEMCHECK || path == nnc_kernel_best_path();
+        for (int threads = MEMCHECK ? 3 : 2; splits && threads <= (MEMCHECK ? 3 : 4); threads++) {
             nnc_pool *pool;
             CHECK_OK(nnc_pool_create(&pool, threads));
-            check_shape_on(path, pool, 64, 784, 128);
+            if (!MEMCHECK)
+                check_shape_on(path, pool, 64, 784, 128);
             check_shape_on(path, pool, 37, 300, 200);
             check_shape_on(path, pool, 5, 1000, 500);
             /* Weights in panels: the width a net would take, and uneven
@@ -763,7 +784,8 @@ int main(void)
             const int pw = nnc_gemm_panel(ex, 64, 784, 128);
             CHECK(pw > 0 && pw % (int)(128 / sizeof(nnc_real)) == 0 &&
                   (128 + pw - 1) / pw >= 2 && (128 + pw - 1) / pw <= threads);
-            check_panels_on(path, pool, 64, 784, 128, pw);
+            if (!MEMCHECK)
+                check_panels_on(path, pool, 64, 784, 128, pw);
             check_panels_on(path, pool, 37, 300, 100, 48);
             check_panels_on(path, pool, 64, 128, 64, 16);
             CHECK(nnc_gemm_panel(ex, 10, 3, 64) == 0); /* too small to split */
@@ -776,7 +798,8 @@ int main(void)
     CHECK(nnc_kernel_path_available(NNC_PATH_PORTABLE));
     CHECK(nnc_kernel_path_available(nnc_kernel_best_path()));
     CHECK(!nnc_kernel_path_available(-1) && !nnc_kernel_path_available(NNC_PATH_COUNT));
-    check_fma_matters();
+    if (!MEMCHECK) /* arithmetic only, and 13M multiply-adds */
+        check_fma_matters();
     check_net_paths(1, 3, 2, 1, 10);
     check_net_paths(5, 17, 9, 3, 23);
     check_net_paths(33, 40, 16, 2, 7);

@@ -11,6 +11,23 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* memcheck runs every thread ~130x slower and one at a time, the
+ * sanitizers ~3x: there (NNC_TEST_MEMCHECK) each case trains one epoch of
+ * three batches (the last one partial once the validation rows are taken)
+ * on the best path only (test_kernels checks every path's products), on 1
+ * and 3 threads (an uneven split), and the thread count changes after
+ * every step.  The float and double builds, and CI's runs with
+ * NNC_TESTS_FULL, run them all. */
+#ifdef NNC_TEST_MEMCHECK
+enum { MEMCHECK = 1 };
+#define EPOCHS(n) 1
+#define ROWS(n, batch) (3 * (batch))
+#else
+enum { MEMCHECK = 0 };
+#define EPOCHS(n) (n)
+#define ROWS(n, batch) (n)
+#endif
+
 /* A synthetic set: inputs in [0, 1), multiclass targets one-hot from a
  * fixed rule of the inputs, fitting targets a smooth function of them. */
 static nnc_dataset *make_data(int rows, int n_in, int n_out, nnc_task task)
@@ -88,7 +105,7 @@ static void check_case(const net_case *c)
 {
     nnc_dataset *ds = make_data(c->rows, c->n_in, c->specs[c->n_layers - 1].units, c->task);
     for (int path = 0; path < NNC_PATH_COUNT; path++) {
-        if (!nnc_kernel_path_available(path))
+        if (!nnc_kernel_path_available(path) || (MEMCHECK && path != nnc_kernel_best_path()))
             continue;
         int epochs = path == nnc_kernel_best_path() ? c->epochs : 1;
         nnc_net *ref = train(c, ds, path, 1, epochs);
@@ -96,7 +113,7 @@ static void check_case(const net_case *c)
         if (!ref)
             continue;
         int before = check_failures;
-        for (int threads = 2; threads <= 4; threads++) {
+        for (int threads = MEMCHECK ? 3 : 2; threads <= (MEMCHECK ? 3 : 4); threads++) {
             nnc_net *net = train(c, ds, path, threads, epochs);
             int ok = net && same_params(net, ref);
             if (!ok)
@@ -114,7 +131,9 @@ static void check_case(const net_case *c)
             nnc_net_free(net);
         }
         printf("%s, path %s, %d epochs: %s\n", c->name, nnc_kernel_path_name(path), epochs,
-               check_failures == before ? "1-4 threads bit for bit" : "MISMATCH");
+               check_failures == before ? MEMCHECK ? "1 and 3 threads bit for bit"
+                                                   : "1-4 threads bit for bit"
+                                        : "MISMATCH");
         nnc_net_free(ref);
     }
     nnc_dataset_free(ds);
@@ -133,9 +152,10 @@ static void check_changing_threads(const net_case *c)
         nnc_rng r;
         nnc_rng_seed(&r, 3);
         CHECK_OK(nnc_net_init(nets[k], NNC_INIT_XAVIER, &r));
-        for (int step = 0; step < 12; step++) {
+        const int per_count = MEMCHECK ? 1 : 2; /* steps on each count */
+        for (int step = 0; step < 6 * per_count; step++) {
             if (k == 1)
-                CHECK_OK(nnc_net_set_threads(nets[k], counts[step / 2]));
+                CHECK_OK(nnc_net_set_threads(nets[k], counts[step / per_count]));
             CHECK_OK(nnc_net_forward(nets[k], nnc_dataset_x(ds), c->batch));
             CHECK_OK(nnc_net_backward(nets[k], nnc_dataset_x(ds), nnc_dataset_y(ds), c->batch));
             nnc_net_sgd_update(nets[k], 0.01);
@@ -171,13 +191,6 @@ static void check_errors(void)
     nnc_net_free(net); /* with its pool */
 }
 
-/* memcheck runs every thread ~50x slower and one at a time: there each case
- * trains one epoch (the other builds train them all). */
-#ifdef NNC_TEST_MEMCHECK
-#define EPOCHS(n) 1
-#else
-#define EPOCHS(n) (n)
-#endif
 
 int main(void)
 {
@@ -188,11 +201,11 @@ int main(void)
     const net_case multiclass = {
         "200-256-64-10 relu multiclass", NNC_TASK_MULTICLASS, 200, 3,
         {{256, NNC_ACT_RELU, 0}, {64, NNC_ACT_RELU, 0}, {10, NNC_ACT_IDENTITY, 0}},
-        1000, 64, EPOCHS(20)};
+        ROWS(1000, 64), 64, EPOCHS(20)};
     const net_case fitting = {
         "8-256-64-1 sigmoid/tanh fitting", NNC_TASK_FITTING, 8, 3,
         {{256, NNC_ACT_SIGMOID, 0}, {64, NNC_ACT_TANH, 0}, {1, NNC_ACT_IDENTITY, 0}},
-        1500, 128, EPOCHS(10)};
+        ROWS(1500, 128), 128, EPOCHS(10)};
     check_errors();
     check_case(&multiclass);
     check_case(&fitting);

@@ -40,8 +40,6 @@ int cli_parse_int(const char *cmd, const char *flag, const char *text, long min,
 int cli_parse_seed(const char *cmd, const char *text, uint64_t *out);
 /* --max-memory SIZE: bytes, or K, M, G, T (powers of 1024): "256M", "4G". */
 int cli_parse_size(const char *cmd, const char *flag, const char *text, size_t *out);
-/* "884 MB" (powers of 1024, as the library's messages write sizes). */
-const char *cli_format_size(double n, char *buf, size_t size);
 /* A model file (twice its size: its bytes and its values) within --max-memory
  * (0: the default); 1 if so, else 0 after an error. */
 int cli_check_model_memory(const char *cmd, const char *path, size_t max_memory);

@@ -99,7 +99,7 @@ static int read_stdin(unsigned char **bytes, size_t *len, size_t limit)
                 char lim[32];
                 free(buf);
                 cli_error("predict", "standard input: more than %s (see --max-memory)",
-                          cli_format_size((double)limit, lim, sizeof lim));
+                          nnc_format_size(limit, lim, sizeof lim));
                 return CLI_USAGE;
             }
             size_t grow = cap > limit / 2 ? limit : cap * 2;

@@ -115,23 +115,6 @@ int cli_parse_size(const char *cmd, const char *flag, const char *text, size_t *
     return 1;
 }
 
-const char *cli_format_size(double n, char *buf, size_t size)
-{
-    static const char *const units[] = {"KB", "MB", "GB", "TB", "PB", "EB"};
-    if (n < 1024) {
-        snprintf(buf, size, "%.0f bytes", n);
-        return buf;
-    }
-    double v = n / 1024;
-    int u = 0;
-    while (v >= 1024 && u < 5) {
-        v /= 1024;
-        u++;
-    }
-    snprintf(buf, size, v < 10 ? "%.1f %s" : "%.0f %s", v, units[u]);
-    return buf;
-}
-
 int cli_check_model_memory(const char *cmd, const char *path, size_t max_memory)
 {
     struct stat st;
@@ -139,11 +122,11 @@ int cli_check_model_memory(const char *cmd, const char *path, size_t max_memory)
         return 1; /* the loader says why, or refuses a device */
     size_t limit = max_memory ? max_memory : nnc_default_max_memory();
     /* the file's bytes, then the model's values: about as many again */
-    double need = 2.0 * (double)st.st_size;
-    if (need > (double)limit) {
+    size_t size = (size_t)st.st_size, need = size > SIZE_MAX / 2 ? SIZE_MAX : 2 * size;
+    if (need > limit) {
         char a[32], b[32];
         cli_error(cmd, "%s: the model would need %s (limit %s; see --max-memory)", path,
-                  cli_format_size(need, a, sizeof a), cli_format_size((double)limit, b, sizeof b));
+                  nnc_format_size(need, a, sizeof a), nnc_format_size(limit, b, sizeof b));
         return 0;
     }
     return 1;

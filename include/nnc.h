@@ -201,6 +201,9 @@ void nnc_array_free(nnc_array *array);
  * values and one-hot labels) and refuses it with NNC_ERR_FORMAT, naming the
  * file and the size, before allocating more than that. */
 size_t nnc_default_max_memory(void);
+/* A size as the limit's messages write it, "884 MB" or "376 bytes" (powers
+ * of 1024), into buf; returns buf. */
+const char *nnc_format_size(size_t n, char *buf, size_t size);
 /* Reads a whole file into a malloc'ed buffer (*bytes, *len), at most
  * max_memory bytes (0: the default).  Regular files and pipes (FIFOs,
  * "<(...)") only: devices and folders are refused.  A pipe can be read only

@@ -40,8 +40,6 @@ static inline size_t nnc_memory_left(size_t limit, size_t used)
 {
     return limit > used ? limit - used : 1;
 }
-/* "884 MB" (powers of 1024) into buf; returns buf. */
-const char *nnc_format_size(size_t n, char *buf, size_t size);
 /* The refusal of an input that would occupy more than the memory limit:
  * "<what>: <thing> would need 884 MB (limit 256 MB; see --max-memory)",
  * NNC_ERR_FORMAT (bad input, not a failure of the machine). */

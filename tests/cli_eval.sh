@@ -78,6 +78,6 @@ expect_error 1 "$TMP/none: no such model file or folder" eval --model "$TMP/none
 expect_error 1 "--model MODEL is required" eval sin
 printf "not a model file" >"$TMP/junk.nnc"
 expect_error 1 "$TMP/junk.nnc: not an nnc model file" eval --model "$TMP/junk.nnc"
-"$NNC" eval --help | grep -q "a run folder of nnc train" || fail "eval --help says nothing of run folders"
+"$NNC" eval --help | grep "a run folder of nnc train" >/dev/null || fail "eval --help says nothing of run folders"
 
 finish cli_eval

@@ -21,7 +21,7 @@ if ! command -v "$CC" >/dev/null; then
     exit 0
 fi
 STRICT=(-std=c99 -Wall -Wextra -Werror -pedantic)
-if "$NNC" --version | grep -q double; then REAL=double; else REAL=float; fi
+if "$NNC" --version | grep double >/dev/null; then REAL=double; else REAL=float; fi
 # Every row of the catalogue, as `nnc activations` lists it.
 ACTS=$("$NNC" activations | awk 'NR > 1 && NF { print $1 }' | tr '\n' ' ')
 [ "$(echo $ACTS | wc -w)" -ge 17 ] || fail "nnc activations lists $(echo $ACTS | wc -w) functions, not 17: $ACTS"
@@ -276,6 +276,6 @@ expect_error 1 "$TMP/none.nnc" export-c "$TMP/none.nnc"
 expect_error 1 "$TMP/no/such/dir/m.c" export-c "$M" -o "$TMP/no/such/dir/m.c"
 head -c 100 "$M" >"$TMP/cut.nnc"
 expect_error 1 "$TMP/cut.nnc" export-c "$TMP/cut.nnc"
-"$NNC" export-c --help | grep -q -- '--prefix' || fail "export-c --help"
+"$NNC" export-c --help | grep -- '--prefix' >/dev/null || fail "export-c --help"
 
 finish cli_export

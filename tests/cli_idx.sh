@@ -183,9 +183,9 @@ LIMIT_ARGS=(--train "$TMP/a.img" --train-labels "$TMP/a.lab" --test "$TMP/b.img"
             --task multiclass)
 expect_error "a.img: reading the file would need 376 bytes (limit 50 bytes; see --max-memory)"     "${LIMIT_ARGS[@]}" --max-memory 50
 expect_error "--max-memory: '12Q' is not a size" "${LIMIT_ARGS[@]}" --max-memory 12Q
-"$NNC" train --help | grep -q -- "--max-memory SIZE" || fail "train --help lacks --max-memory"
+"$NNC" train --help | grep -- "--max-memory SIZE" >/dev/null || fail "train --help lacks --max-memory"
 for c in eval sweep predict plot; do
-    "$NNC" $c --help | grep -q -- "--max-memory SIZE" || fail "$c --help lacks --max-memory"
+    "$NNC" $c --help | grep -- "--max-memory SIZE" >/dev/null || fail "$c --help lacks --max-memory"
 done
 # out of memory while loading (not a refusal) is a failure while running:
 # exit 2; only where ulimit -v works (not under AddressSanitizer)

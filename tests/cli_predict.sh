@@ -8,7 +8,7 @@ set -uo pipefail
 NNC=$1 DATA=$2 TMP=$3
 rm -rf "$TMP" && mkdir -p "$TMP"
 source "$(dirname "$0")/testlib.sh"
-if "$NNC" --version | grep -q double; then REAL=double; else REAL=float; fi
+if "$NNC" --version | grep double >/dev/null; then REAL=double; else REAL=float; fi
 PY=
 if command -v python3 >/dev/null; then PY=python3; else echo "cli_predict: no python3: independent checks skipped"; fi
 
@@ -331,7 +331,7 @@ if [ -n "$PY" ]; then
     expect_error 1 "1-D array of" predict "$MC" "$TMP/x1.npy"
 fi
 expect_error 1 "$TMP/no/such/dir/p.csv" predict "$TMP/sin.nnc" "$TMP/grid.csv" --out "$TMP/no/such/dir/p.csv"
-"$NNC" predict --help | grep -q -- '--no-header' || fail "predict --help"
-"$NNC" --help | grep -q 'predict' || fail "nnc --help lacks predict"
+"$NNC" predict --help | grep -- '--no-header' >/dev/null || fail "predict --help"
+"$NNC" --help | grep 'predict' >/dev/null || fail "nnc --help lacks predict"
 
 finish cli_predict

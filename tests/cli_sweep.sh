@@ -90,6 +90,6 @@ expect_error "unknown option '--bogus'" sweep --bogus
 expect_error "unknown data set 'cosine'" sweep cosine
 [ -e "$TMP/x" ] && fail "a failed sweep wrote $TMP/x"
 
-"$NNC" sweep --help | grep -q -- '--jobs' || fail "sweep --help"
+"$NNC" sweep --help | grep -- '--jobs' >/dev/null || fail "sweep --help"
 
 finish cli_sweep

@@ -75,7 +75,17 @@ have_openblas() {
     pkg-config --exists openblas 2>/dev/null
 }
 
-if [ "${CI:-}" != "true" ] && have_all && have_openblas; then
+have_comma_locale() {
+    locale -a 2>/dev/null | grep -q -i '^de_DE\.utf-\?8$'
+}
+
+# What some tests use and skip without: rsvg-convert and a decimal-comma
+# locale; a machine that lacks them installs them too.
+have_test_tools() {
+    command -v rsvg-convert >/dev/null 2>&1 && have_comma_locale
+}
+
+if [ "${CI:-}" != "true" ] && have_all && have_openblas && have_test_tools; then
     exit 0
 fi
 if ! command -v apt-get >/dev/null 2>&1; then
@@ -97,7 +107,7 @@ echo "install-deps: installing $PACKAGES" >&2
 APT_WAIT="-o DPkg::Lock::Timeout=900"
 $SUDO apt-get $APT_WAIT update -qq
 DEBIAN_FRONTEND=noninteractive $SUDO apt-get $APT_WAIT install -y -qq $PACKAGES >/dev/null
-if ! locale -a 2>/dev/null | grep -q -i '^de_DE\.utf-\?8$'; then
+if ! have_comma_locale; then
     $SUDO localedef -i de_DE -f UTF-8 de_DE.UTF-8 ||
         echo "install-deps: could not generate de_DE.UTF-8; test_locale skips" >&2
 fi

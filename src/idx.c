@@ -17,6 +17,7 @@
  * refused at once.  A gzip file may hold several members one after the
  * other (`cat a.gz b.gz`): their data is read as one, as zcat does.
  */
+#include "inflate.h"
 #include "internal.h"
 
 #include <limits.h>
@@ -25,7 +26,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zlib.h>
 
 #define IDX_MAX_DATA ((size_t)1 << 31)   /* bytes of values after the header */
 #define IDX_MAX_FILE (IDX_MAX_DATA + 64) /* a raw file: header + values */
@@ -43,9 +43,7 @@ typedef struct idx_source {
     size_t len;
     int gz;
     size_t pos;        /* raw: the next byte */
-    z_stream zs;       /* gz */
-    int zs_live, ended;
-    size_t in_left;    /* gz: compressed bytes not yet given to zlib */
+    nnc_inflate z;     /* gz: the stream, its members read as one */
     size_t produced;   /* bytes of IDX data delivered so far */
 } idx_source;
 
@@ -61,20 +59,11 @@ static nnc_status src_open(idx_source *s, const void *bytes, size_t len, const c
     s->gz = len >= 2 && s->b[0] == 0x1f && s->b[1] == 0x8b;
     if (!s->gz)
         return NNC_OK;
-    if (inflateInit2(&s->zs, 16 + MAX_WBITS) != Z_OK)
-        return nnc_fail(NNC_ERR_MEMORY, "%s: cannot start zlib's inflate", what);
-    s->zs_live = 1;
-    s->zs.next_in = (Bytef *)(uintptr_t)s->b; /* zlib does not write through it */
-    s->in_left = len;
-    return NNC_OK;
+    return nnc_inflate_open(&s->z, s->b, len, NNC_INFLATE_GZIP | NNC_INFLATE_MEMBERS, what);
 }
 
-static void src_close(idx_source *s)
-{
-    if (s->zs_live)
-        inflateEnd(&s->zs);
-    s->zs_live = 0;
-}
+/* (a raw file's z is all zeros: nothing to close) */
+static void src_close(idx_source *s) { nnc_inflate_close(&s->z); }
 
 /* Up to n bytes into dst; *got < n only at the end of the data. */
 static nnc_status src_read(idx_source *s, unsigned char *dst, size_t n, size_t *got)
@@ -88,46 +77,19 @@ static nnc_status src_read(idx_source *s, unsigned char *dst, size_t n, size_t *
         *got = k;
         return NNC_OK;
     }
-    while (n > 0 && !s->ended) {
-        if (s->zs.avail_in == 0 && s->in_left > 0) {
-            s->zs.avail_in = s->in_left > (1u << 30) ? (1u << 30) : (uInt)s->in_left;
-            s->in_left -= s->zs.avail_in;
-        }
-        uInt ask = n > (1u << 30) ? (1u << 30) : (uInt)n;
-        s->zs.next_out = dst;
-        s->zs.avail_out = ask;
-        int rc = inflate(&s->zs, Z_NO_FLUSH);
-        size_t k = ask - s->zs.avail_out;
-        dst += k;
-        n -= k;
-        *got += k;
-        s->produced += k;
-        if (rc == Z_STREAM_END) {
-            /* another gzip member follows: go on with it */
-            size_t rest = s->zs.avail_in + s->in_left;
-            const unsigned char *next = s->zs.next_in;
-            if (rest >= 2 && next[0] == 0x1f && next[1] == 0x8b) {
-                if (inflateReset(&s->zs) != Z_OK)
-                    return nnc_fail(NNC_ERR_FORMAT, "%s: cannot restart inflate", s->what);
-                continue;
-            }
-            s->ended = 1;
-        } else if (rc == Z_BUF_ERROR && s->zs.avail_in == 0 && s->in_left == 0) {
-            return nnc_fail(NNC_ERR_FORMAT,
-                            "%s: truncated gzip file (the stream stops after %zu bytes of "
-                            "inflated data)",
-                            s->what, s->produced);
-        } else if (rc == Z_MEM_ERROR) {
-            return nnc_fail(NNC_ERR_MEMORY, "%s: out of memory in inflate", s->what);
-        } else if ((rc != Z_OK && rc != Z_BUF_ERROR) || (rc == Z_BUF_ERROR && k == 0)) {
-            /* (no progress with input and room left: never loop on it) */
-            return nnc_fail(NNC_ERR_FORMAT,
-                            "%s: corrupt gzip data: %s (at byte offset %zu of the inflated "
-                            "data)",
-                            s->what, s->zs.msg ? s->zs.msg : "invalid stream", s->produced);
-        }
-    }
-    return NNC_OK;
+    nnc_status st = nnc_inflate_read(&s->z, dst, n, got);
+    s->produced += *got;
+    if (st != NNC_OK && s->z.fault == NNC_INFLATE_TRUNCATED)
+        return nnc_fail(NNC_ERR_FORMAT,
+                        "%s: truncated gzip file (the stream stops after %zu bytes of "
+                        "inflated data)",
+                        s->what, s->produced);
+    if (st != NNC_OK && s->z.fault == NNC_INFLATE_CORRUPT)
+        return nnc_fail(NNC_ERR_FORMAT,
+                        "%s: corrupt gzip data: %s (at byte offset %zu of the inflated "
+                        "data)",
+                        s->what, s->z.zmsg ? s->z.zmsg : "invalid stream", s->produced);
+    return st;
 }
 
 /* After the declared data: nothing more may follow. */
@@ -151,7 +113,7 @@ static nnc_status src_finish(idx_source *s)
                         "%s: the inflated data goes on past byte offset %zu, where the "
                         "data the header declares ends",
                         s->what, s->produced - 1);
-    size_t rest = s->zs.avail_in + s->in_left;
+    size_t rest = (size_t)nnc_inflate_unread(&s->z);
     if (rest)
         return nnc_fail(NNC_ERR_FORMAT,
                         "%s: %zu bytes after the end of the gzip stream (from byte offset "

@@ -32,6 +32,7 @@
  *   puts 0xffffffff plus a zip64 extra field in the local header, and
  *   streaming writers put zeros there (flag bit 3).
  */
+#include "inflate.h"
 #include "internal.h"
 
 #include <stdint.h>
@@ -634,69 +635,20 @@ static void list_key(char *buf, size_t size, const zip_entry *e)
     snprintf(buf + used, size - used, "%s'%s'", used ? ", " : "", tmp);
 }
 
-/* A deflated member inflated as a stream: never more than its recorded
- * size, with the CRC-32 of what came out. */
-typedef struct zin {
-    z_stream zs;
-    int live, ended;
-    uint64_t in_left; /* compressed bytes not yet given to zlib */
-    size_t produced;
-    uLong crc;
-    const char *what;
-} zin;
-
-static nnc_status zin_open(zin *z, const unsigned char *src, uint64_t csize, const char *what)
+/* A deflated member is inflated as a stream (nnc_inflate): never more than
+ * its recorded size, with the CRC-32 of what came out.  Up to n bytes into
+ * dst; *got < n only at the end of the stream. */
+static nnc_status zin_read(nnc_inflate *z, unsigned char *dst, size_t n, size_t *got)
 {
-    memset(z, 0, sizeof *z);
-    z->what = what;
-    if (inflateInit2(&z->zs, -MAX_WBITS) != Z_OK)
-        return nnc_fail(NNC_ERR_MEMORY, "%s: cannot start zlib's inflate", what);
-    z->live = 1;
-    z->zs.next_in = (Bytef *)(uintptr_t)src; /* zlib does not write through it */
-    z->in_left = csize;
-    z->crc = crc32(0L, Z_NULL, 0);
-    return NNC_OK;
-}
-
-static void zin_close(zin *z)
-{
-    if (z->live)
-        inflateEnd(&z->zs);
-    z->live = 0;
-}
-
-/* Up to n bytes into dst; *got < n only at the end of the stream. */
-static nnc_status zin_read(zin *z, unsigned char *dst, size_t n, size_t *got)
-{
-    *got = 0;
-    while (n > 0 && !z->ended) {
-        if (z->zs.avail_in == 0 && z->in_left > 0) {
-            z->zs.avail_in = z->in_left > (1u << 30) ? (1u << 30) : (uInt)z->in_left;
-            z->in_left -= z->zs.avail_in;
-        }
-        uInt ask = n > (1u << 30) ? (1u << 30) : (uInt)n;
-        z->zs.next_out = dst;
-        z->zs.avail_out = ask;
-        int rc = inflate(&z->zs, Z_NO_FLUSH);
-        size_t k = ask - z->zs.avail_out;
-        z->crc = crc32(z->crc, dst, (uInt)k);
-        dst += k;
-        n -= k;
-        *got += k;
-        z->produced += k;
-        if (rc == Z_STREAM_END)
-            z->ended = 1;
-        else if (rc == Z_MEM_ERROR)
-            return nnc_fail(NNC_ERR_MEMORY, "%s: out of memory in inflate", z->what);
-        else if (rc == Z_BUF_ERROR && z->zs.avail_in == 0 && z->in_left == 0)
-            return nnc_fail(NNC_ERR_FORMAT, "%s: truncated deflate data", z->what);
-        else if (rc == Z_DATA_ERROR)
-            return nnc_fail(NNC_ERR_FORMAT, "%s: corrupt deflate data: %s", z->what,
-                            z->zs.msg ? z->zs.msg : "invalid stream");
-        else if (rc != Z_OK && !(rc == Z_BUF_ERROR && k > 0))
-            return nnc_fail(NNC_ERR_FORMAT, "%s: corrupt deflate data", z->what);
-    }
-    return NNC_OK;
+    nnc_status st = nnc_inflate_read(z, dst, n, got);
+    if (st != NNC_OK && z->fault == NNC_INFLATE_TRUNCATED)
+        return nnc_fail(NNC_ERR_FORMAT, "%s: truncated deflate data", z->what);
+    if (st != NNC_OK && z->fault == NNC_INFLATE_CORRUPT && z->zrc == Z_DATA_ERROR)
+        return nnc_fail(NNC_ERR_FORMAT, "%s: corrupt deflate data: %s", z->what,
+                        z->zmsg ? z->zmsg : "invalid stream");
+    if (st != NNC_OK && z->fault == NNC_INFLATE_CORRUPT)
+        return nnc_fail(NNC_ERR_FORMAT, "%s: corrupt deflate data", z->what);
+    return st;
 }
 
 /* Converts .npy data bytes as they arrive into data[], an element split
@@ -741,7 +693,7 @@ enum { NPY_MAX_HEADER = 1 << 20, NPZ_CHUNK = 1 << 16 };
 /* Inflates the rest of the member through buf (cap bytes) and checks that
  * it is exactly usize bytes long: a wrong size in the directory is the
  * first thing to report, before what the bytes hold. */
-static nnc_status zin_check_size(zin *z, unsigned char *buf, size_t cap, size_t usize)
+static nnc_status zin_check_size(nnc_inflate *z, unsigned char *buf, size_t cap, size_t usize)
 {
     size_t got = 0;
     nnc_status st = NNC_OK;
@@ -766,8 +718,8 @@ static nnc_status npz_inflate(const unsigned char *src, const zip_entry *e, cons
                               nnc_array *out)
 {
     size_t usize = (size_t)e->usize;
-    zin z;
-    nnc_status st = zin_open(&z, src, e->csize, mwhat);
+    nnc_inflate z;
+    nnc_status st = nnc_inflate_open(&z, src, e->csize, NNC_INFLATE_CRC, mwhat);
     if (st != NNC_OK)
         return st;
     size_t cap = usize < NPZ_CHUNK ? usize : NPZ_CHUNK, have = 0, got;
@@ -840,7 +792,7 @@ static nnc_status npz_inflate(const unsigned char *src, const zip_entry *e, cons
                           "is corrupt",
                           mwhat, (unsigned)z.crc, (unsigned)e->crc);
     }
-    zin_close(&z);
+    nnc_inflate_close(&z);
     free(buf);
     if (st != NNC_OK) {
         free(data);

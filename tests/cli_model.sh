@@ -174,7 +174,7 @@ compgen -G "$TMP/disk/.nnc-*-??????" >/dev/null && fail "full disk left temporar
 # --- too little memory: an error, not a crash -----------------------------
 # (Sanitizer builds reserve terabytes of shadow memory and cannot run under
 # a memory limit at all; the probe run tells.)
-if (ulimit -v 400000; "$NNC" --version) >/dev/null 2>&1; then
+if (ulimit -v 400000; timeout 60 "$NNC" --version) >/dev/null 2>&1; then
     (ulimit -v 400000; exec "$NNC" train sin --hidden 20000,20000 --epochs 1 --no-save) \
         >/dev/null 2>"$TMP/err"
     rc=$?

@@ -9,7 +9,7 @@
  * its backend against the exact products, to rounding. */
 #include "check.h"
 #include "internal.h"
-#include "kernels.h"
+#include "kernels/kernels.h"
 
 #include <float.h>
 #include <math.h>

@@ -6,7 +6,7 @@
  * thread count changed between steps changes nothing either; and the
  * argument errors. */
 #include "check.h"
-#include "kernels.h"
+#include "kernels/kernels.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,4 +1,4 @@
-/* src/vmath.h (nnc's float exp, expm1, tanh and log1p) against double-precision
+/* src/kernels/vmath.h (nnc's float exp, expm1, tanh and log1p) against double-precision
  * libm, and the activation kernels on every kernel path, bit for bit.
  *
  * Accuracy: every 97th float bit pattern (both signs, about 44 million
@@ -15,8 +15,8 @@
  * and wide-ranging values), must give the portable path's bits, also when
  * run in place. */
 #include "check.h"
-#include "kernels.h"
-#include "vmath.h"
+#include "kernels/kernels.h"
+#include "kernels/vmath.h"
 
 #include <float.h>
 #include <stdint.h>

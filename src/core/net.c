@@ -2,7 +2,7 @@
  * W then B), gradients in a block of the same layout, and the per-layer
  * work buffers (Z, A, dZ) are sized once for max_batch rows. */
 #include "internal.h"
-#include "kernels.h"
+#include "kernels/kernels.h"
 
 #include <limits.h>
 #include <math.h>

@@ -1,5 +1,5 @@
 /* The fully-connected layer: dense_forward / dense_backward pairs. */
-#include "kernels.h"
+#include "kernels/kernels.h"
 
 /* The most values of the transposed input that dense_backward copies (on
  * the stack) to compute dW and dB in one product. */

@@ -1,7 +1,7 @@
 /* Output functions (identity, logistic, softmax), the fused loss gradient,
  * and the textbook's loss and "accuracy" for each task. */
 #include "internal.h"
-#include "real_math.h"
+#include "kernels/real_math.h"
 
 #include <math.h>
 #include <string.h>

@@ -11,7 +11,7 @@
  * a and f'(z) in float and double, with the right limits for large |z|
  * (checked in tests/test_activation.c for |z| up to 1e4). */
 #include "internal.h"
-#include "kernels.h"
+#include "kernels/kernels.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -20,7 +20,7 @@
 /* The kernels, compiled here for the portable path. */
 #define ACT_TARGET
 #define ACT_KERNEL_TABLE nnc_act_kernels_portable
-#include "activation_kernels.h"
+#include "kernels/activation_kernels.h"
 
 /* The copy of the kernels compiled for path, or the portable one. */
 static const nnc_act_kernels *kernels_on(int path, nnc_activation id)

@@ -557,6 +557,23 @@ nnc_status nnc_train(nnc_net *net, const nnc_dataset *data,
 /* Frees the history and the state's order. */
 void nnc_train_result_free(nnc_train_result *result);
 
+/* How nnc_train splits and schedules a run over `rows` rows: every rule
+ * the caller might otherwise re-derive, in one place. */
+typedef struct nnc_train_plan {
+    int n_train, n_valid;      /* validation: the first n_valid = int(rows/10) rows */
+    int batch;                 /* rows per mini-batch: batch_size, at most n_train */
+    int iterations_per_epoch;  /* ceil(n_train / batch) */
+    long checkpoint_iteration; /* updates between checks: int(ipe·checkpoint), >= 1 */
+    long total_iterations;     /* updates of a whole run: max_epoch · ipe */
+    long checks;               /* checks from update done_iterations to the end */
+} nnc_train_plan;
+
+/* Fills *plan for a run over `rows` rows with options, `done_iterations`
+ * updates already made (a resumed run; 0 for a fresh one).  The same
+ * refusals as nnc_train for the split and schedule. */
+nnc_status nnc_train_plan_for(int rows, const nnc_train_options *options,
+                              long done_iterations, nnc_train_plan *plan);
+
 /* The checkpoint arithmetic on its own: iterations per epoch
  * ceil(n_train/batch) and the check interval int(ipe·checkpoint) (>= 1). */
 nnc_status nnc_train_schedule(int rows, const nnc_train_options *options,

@@ -69,6 +69,30 @@ static void schedule(void)
     CHECK_STATUS(nnc_train_schedule(500, &o, &nt, &nv, &ipe, &ck), NNC_ERR_ARGUMENT);
 }
 
+/* The plan: the schedule's numbers, the clamped batch and the count of
+ * checks nnc_train makes, fresh and resumed. */
+static void plan(void)
+{
+    nnc_train_options o = nnc_train_options_default();
+    nnc_train_plan p;
+    CHECK_OK(nnc_train_plan_for(500, &o, 0, &p));
+    CHECK(p.n_train == 450 && p.n_valid == 50 && p.batch == 10 && p.iterations_per_epoch == 45);
+    CHECK(p.checkpoint_iteration == 2250 && p.total_iterations == 450000 && p.checks == 200);
+    CHECK_OK(nnc_train_plan_for(500, &o, 4500, &p)); /* two checks made */
+    CHECK(p.checks == 198);
+    o.batch_size = 1000; /* larger than the training set: the whole of it */
+    o.max_epoch = 7;
+    o.checkpoint = 2;
+    CHECK_OK(nnc_train_plan_for(500, &o, 0, &p));
+    CHECK(p.batch == 450 && p.iterations_per_epoch == 1 && p.checks == 3);
+    CHECK_OK(nnc_train_plan_for(500, &o, 9, &p)); /* past the end: none left */
+    CHECK(p.checks == 0);
+    CHECK_STATUS(nnc_train_plan_for(9, &o, 0, &p), NNC_ERR_ARGUMENT);
+    o.max_epoch = 0;
+    CHECK_STATUS(nnc_train_plan_for(500, &o, 0, &p), NNC_ERR_ARGUMENT);
+    CHECK_STATUS(nnc_train_plan_for(500, &o, 0, NULL), NNC_ERR_ARGUMENT);
+}
+
 /* The textbook's trained sin_111 weights score exactly what it printed. */
 static void textbook_sin_111_figures(void)
 {
@@ -748,6 +772,7 @@ static void divergence(void)
 int main(void)
 {
     schedule();
+    plan();
     textbook_sin_111_figures();
     textbook_seed_runs();
     determinism();

@@ -53,6 +53,33 @@ nnc_status nnc_train_schedule(int rows, const nnc_train_options *o, int *n_train
     return NNC_OK;
 }
 
+nnc_status nnc_train_plan_for(int rows, const nnc_train_options *o, long done_iterations,
+                              nnc_train_plan *plan)
+{
+    if (!plan)
+        return nnc_fail(NNC_ERR_ARGUMENT, "nnc_train_plan_for: NULL plan");
+    nnc_train_plan p = {0};
+    nnc_status s = nnc_train_schedule(rows, o, &p.n_train, &p.n_valid, &p.iterations_per_epoch,
+                                      &p.checkpoint_iteration);
+    if (s != NNC_OK)
+        return s;
+    if (o->max_epoch <= 0)
+        return nnc_fail(NNC_ERR_ARGUMENT, "max_epoch must be positive (got %d)", o->max_epoch);
+    if ((double)o->max_epoch * p.iterations_per_epoch > 9e18)
+        return nnc_fail(NNC_ERR_ARGUMENT, "too many iterations");
+    if (done_iterations < 0)
+        return nnc_fail(NNC_ERR_ARGUMENT, "nnc_train_plan_for: %ld updates done",
+                        done_iterations);
+    p.batch = o->batch_size == -1 || o->batch_size > p.n_train ? p.n_train : o->batch_size;
+    p.total_iterations = (long)o->max_epoch * p.iterations_per_epoch;
+    /* As nnc_train counts them: one check after every checkpoint_iteration-th
+     * update, up to the end. */
+    const long end = p.total_iterations > done_iterations ? p.total_iterations : done_iterations;
+    p.checks = end / p.checkpoint_iteration - done_iterations / p.checkpoint_iteration;
+    *plan = p;
+    return NNC_OK;
+}
+
 void nnc_train_state_free(nnc_train_state *state)
 {
     if (state) {

@@ -157,19 +157,247 @@ static int overflowing_layer(nnc_net *net, const nnc_real *Xb, int m, const nnc_
     return l;
 }
 
-/* Where a run stands, without its order array. */
+/* Where a run stands, without its order array: the epoch, the next update's
+ * mini-batch in it and the number of updates made; rng is the shuffle
+ * stream once the epoch's order is drawn (at iteration 0 the epoch's
+ * shuffle is still to be drawn from it). */
 typedef struct position {
     int epoch, iteration;
     long total;
     nnc_rng rng;
 } position;
 
+/* An epoch's end is the next one's start: the form a state is saved in. */
+static position settled(position at, int iterations_per_epoch)
+{
+    if (at.iteration == iterations_per_epoch) {
+        at.epoch++;
+        at.iteration = 0;
+    }
+    return at;
+}
+
+/* One nnc_train run: its arguments and plan, the buffers it allocates once
+ * before the loop, where it stands and where its last good check stood. */
+typedef struct trainer {
+    nnc_net *net;
+    const nnc_train_options *o;
+    const nnc_real *X, *Y;
+    nnc_train_plan plan;
+    int n_in, n_out;
+    nnc_real *params; /* the net's, updated in place */
+    size_t n_params;
+    position at;
+    uint32_t *order; /* this epoch's sample order */
+    long to_check;   /* updates left before the next check */
+    /* The next epoch's shuffle, drawn a few picks per update on next_order
+     * with its own copy of the RNG (see next_epoch_order). */
+    uint32_t *next_order;
+    nnc_rng ahead;
+    size_t ahead_left;       /* next_order's positions not yet drawn */
+    int ahead_epoch;         /* the epoch next_order is for (-1: none) */
+    size_t picks_per_update; /* enough that an epoch's updates draw it all */
+    /* The last good check, or the start: what a divergence rolls back to. */
+    nnc_real *good_params;
+    uint32_t *good_order;
+    position good_at;
+    int good_is_check;
+    nnc_real *Xb, *Yb; /* a check's mini-batch, gathered */
+    nnc_train_result r; /* what the run fills in: history, counts, state */
+} trainer;
+
+/* The last update of one take_steps: what its check, the messages and
+ * on_step report.  rows: its mini-batch's. */
+typedef struct last_step {
+    int epoch, iteration;
+    long total;
+    int rows;
+} last_step;
+
+/* Whether p points into *r. */
+static int inside(const void *p, const nnc_train_result *r)
+{
+    uintptr_t a = (uintptr_t)p, lo = (uintptr_t)r;
+    return r && p && a >= lo && a < lo + sizeof *r;
+}
+
+/* Every refusal before the run starts, in the order the messages promise;
+ * *plan gets the split and schedule. */
+static nnc_status check_arguments(const nnc_net *net, const nnc_dataset *data,
+                                  const nnc_train_options *o, nnc_train_result *result,
+                                  nnc_train_plan *plan)
+{
+    /* *result is overwritten: it cannot also hold the options or the state
+     * to resume from (that result is left as it is, still to be freed). */
+    if (inside(o, result) || (o && inside(o->resume, result)))
+        return nnc_fail(NNC_ERR_ARGUMENT,
+                        "nnc_train: the options or the state to resume from lie in the "
+                        "result it is to fill; pass another nnc_train_result");
+    if (result)
+        memset(result, 0, sizeof *result);
+    if (!net || !data || !o)
+        return nnc_fail(NNC_ERR_ARGUMENT, "nnc_train: NULL argument");
+    const int n_in = nnc_dataset_inputs(data), n_out = nnc_dataset_outputs(data);
+    if (n_in != nnc_net_inputs(net) || n_out != nnc_net_outputs(net))
+        return nnc_fail(NNC_ERR_SHAPE,
+                        "data has %d inputs and %d outputs, the network %d and %d", n_in,
+                        n_out, nnc_net_inputs(net), nnc_net_outputs(net));
+    if (!(o->eta > 0) || !isfinite(o->eta))
+        return nnc_fail(NNC_ERR_ARGUMENT, "learning rate must be positive (got %g)", o->eta);
+    /* Before the plan, whose split refusals would come first. */
+    if (o->max_epoch <= 0)
+        return nnc_fail(NNC_ERR_ARGUMENT, "max_epoch must be positive (got %d)",
+                        o->max_epoch);
+    nnc_status s = nnc_train_plan_for(nnc_dataset_rows(data), o, 0, plan);
+    if (s != NNC_OK)
+        return s;
+    if (plan->batch > nnc_net_max_batch(net))
+        return nnc_fail(NNC_ERR_ARGUMENT,
+                        "batch size %d is larger than the network's max_batch %d",
+                        plan->batch, nnc_net_max_batch(net));
+    return NNC_OK;
+}
+
+/* Where the run starts: a fresh shuffle stream from the seed, or the state
+ * it resumes from, checked first against this split and schedule (it may
+ * come from a file). */
+static nnc_status start_position(const nnc_train_options *o, const nnc_train_plan *plan,
+                                 position *at)
+{
+    const nnc_train_state *resume = o->resume;
+    *at = (position){0, 0, 0, {0, 0}};
+    if (!resume) {
+        nnc_rng_seed(&at->rng, o->seed);
+        return NNC_OK;
+    }
+    unsigned char *seen = malloc((size_t)plan->n_train);
+    if (!seen)
+        return nnc_fail(NNC_ERR_MEMORY, "nnc_train: out of memory");
+    nnc_status s = check_resume(resume, plan->n_train, plan->n_valid,
+                                plan->iterations_per_epoch, seen);
+    free(seen);
+    if (s != NNC_OK)
+        return s;
+    at->epoch = resume->epoch;
+    at->iteration = resume->iteration;
+    at->total = resume->total_iteration;
+    at->rng = resume->rng;
+    return NNC_OK;
+}
+
+static void free_buffers(trainer *t)
+{
+    free(t->order), free(t->next_order), free(t->good_order), free(t->Xb), free(t->Yb),
+        free(t->good_params), free(t->r.history);
+}
+
+/* Everything the loop needs, allocated once before it starts: the order,
+ * the next epoch's, the order and weights at the last good check, a
+ * check's mini-batch and the history (room for every check to the end). */
+static nnc_status allocate(trainer *t, size_t max_checks)
+{
+    const size_t n = (size_t)t->plan.n_train, bs = (size_t)t->plan.batch;
+    t->order = malloc(n * sizeof *t->order);
+    t->next_order = malloc(n * sizeof *t->next_order);
+    t->good_order = malloc(n * sizeof *t->good_order);
+    t->Xb = malloc(bs * (size_t)t->n_in * sizeof *t->Xb);
+    t->Yb = malloc(bs * (size_t)t->n_out * sizeof *t->Yb);
+    t->good_params = malloc(t->n_params * sizeof *t->good_params);
+    t->r.history = malloc(max_checks * sizeof *t->r.history);
+    if (!t->order || !t->next_order || !t->good_order || !t->Xb || !t->Yb ||
+        !t->good_params || !t->r.history) {
+        free_buffers(t);
+        return nnc_fail(NNC_ERR_MEMORY, "nnc_train: out of memory");
+    }
+    return NNC_OK;
+}
+
+/* The trainer at the run's start, t->plan and t->at set: its buffers, the
+ * order (the resumed one, or the training rows in file order), the result's
+ * fixed fields, and the start as the first good point. */
+static nnc_status start_run(trainer *t, nnc_net *net, const nnc_dataset *data,
+                            const nnc_train_options *o)
+{
+    const nnc_train_plan *p = &t->plan;
+    t->net = net;
+    t->o = o;
+    t->X = nnc_dataset_x(data);
+    t->Y = nnc_dataset_y(data);
+    t->n_in = nnc_dataset_inputs(data);
+    t->n_out = nnc_dataset_outputs(data);
+    t->params = nnc_net_parameters(net);
+    t->n_params = nnc_net_parameter_count(net);
+    /* The checks from where this run starts, the plan's count from update 0. */
+    nnc_train_plan from_here;
+    nnc_status s = nnc_train_plan_for(p->n_train + p->n_valid, o, t->at.total, &from_here);
+    if (s == NNC_OK)
+        s = allocate(t, (size_t)from_here.checks + 1);
+    if (s != NNC_OK)
+        return s;
+    const size_t order_bytes = (size_t)p->n_train * sizeof *t->order;
+    if (o->resume)
+        memcpy(t->order, o->resume->order, order_bytes);
+    else
+        for (int i = 0; i < p->n_train; i++)
+            t->order[i] = (uint32_t)(p->n_valid + i);
+    nnc_train_result *r = &t->r;
+    r->iterations_per_epoch = p->iterations_per_epoch;
+    r->checkpoint_iteration = p->checkpoint_iteration;
+    r->n_train = p->n_train;
+    r->n_valid = p->n_valid;
+    r->state.options = *o;
+    r->state.options.on_step = NULL;
+    r->state.options.step_user = NULL;
+    r->state.options.resume = NULL;
+    if (o->resume) /* the seed the shuffle stream came from */
+        r->state.options.seed = o->resume->options.seed;
+    r->state.n_order = p->n_train;
+    r->epochs_run = t->at.epoch + (t->at.iteration > 0);
+    memcpy(t->good_params, t->params, t->n_params * sizeof *t->params);
+    memcpy(t->good_order, t->order, order_bytes);
+    t->good_at = t->at;
+    /* A check follows update k when (k + 1) % checkpoint_iteration == 0:
+     * counted down instead of divided every step. */
+    t->to_check = p->checkpoint_iteration - t->at.total % p->checkpoint_iteration;
+    t->ahead = t->at.rng;
+    t->ahead_epoch = -1;
+    t->picks_per_update = ((size_t)p->n_train + (size_t)p->iterations_per_epoch - 1) /
+                          (size_t)p->iterations_per_epoch;
+    return NNC_OK;
+}
+
+/* The epoch's order, at its first update.  The shuffle is drawn ahead, a few
+ * picks per update of the epoch before, on a copy of the order with its own
+ * copy of the RNG, so that its draws overlap the updates' arithmetic; here
+ * the last picks are drawn and the epoch takes it over whole (or, at the
+ * run's first epoch, draws it at once).  Either way the draws are those of
+ * one nnc_rng_shuffle of the previous order.  at.rng and order stay this
+ * epoch's, as a stop or a check records them; the next epoch's look-ahead
+ * starts from them. */
+static void next_epoch_order(trainer *t)
+{
+    const size_t n = (size_t)t->plan.n_train;
+    if (t->ahead_epoch == t->at.epoch) {
+        (void)nnc_rng_shuffle_part(&t->ahead, t->next_order, t->ahead_left, n);
+        uint32_t *drawn = t->next_order;
+        t->next_order = t->order;
+        t->order = drawn;
+        t->at.rng = t->ahead;
+    } else {
+        nnc_rng_shuffle(&t->at.rng, t->order, n);
+    }
+    memcpy(t->next_order, t->order, n * sizeof *t->order);
+    t->ahead = t->at.rng;
+    t->ahead_left = n;
+    t->ahead_epoch = t->at.epoch + 1;
+}
+
 /* What the loop does between the steps of one nnc_net_train_steps call:
- * a share of the next epoch's shuffle (ahead, order, left, picks: see the
- * loop), then the caller's on_step, but not after the call's last step
- * (not_last counts the steps before it), which the loop reports itself
- * after its check.  total is the next step's number; stopped says on_step
- * asked to stop. */
+ * a share of the next epoch's shuffle (ahead, order, left, picks: see
+ * next_epoch_order), then the caller's on_step, but not after the call's
+ * last step (not_last counts the steps before it), which the loop reports
+ * itself after its check.  total is the next step's number; stopped says
+ * on_step asked to stop.  Called after every update: it stays this small. */
 typedef struct between_steps {
     nnc_rng *ahead;
     uint32_t *order;
@@ -191,285 +419,199 @@ static int after_step(void *p)
     return b->stopped;
 }
 
-/* Whether p points into *r. */
-static int inside(const void *p, const nnc_train_result *r)
+static nnc_status stopped_by_caller(const last_step *last)
 {
-    uintptr_t a = (uintptr_t)p, lo = (uintptr_t)r;
-    return r && p && a >= lo && a < lo + sizeof *r;
+    return nnc_fail(NNC_ERR_INTERRUPTED,
+                    "training stopped by the caller at epoch %d, iteration %d of the epoch "
+                    "(total iteration %ld)",
+                    last->epoch, last->iteration, last->total);
+}
+
+/* The full batches up to the next check or the epoch's last full batch in
+ * one nnc_net_train_steps call (with threads, the weights stay split among
+ * them from one step to the next), a short last batch alone.  Stops at an
+ * update that leaves a parameter NaN/Inf (NNC_ERR_DIVERGED) or when on_step
+ * asks between the steps (NNC_ERR_INTERRUPTED); *last: the last update. */
+static nnc_status take_steps(trainer *t, last_step *last)
+{
+    const int n = t->plan.n_train, bs = t->plan.batch, it = t->at.iteration;
+    int m = n - it * bs < bs ? n - it * bs : bs, count = 1;
+    if (m == bs)
+        count = (int)(n / bs - it < t->to_check ? n / bs - it : t->to_check);
+    between_steps b = {.ahead = &t->ahead, .order = t->next_order, .left = t->ahead_left,
+                       .picks = t->picks_per_update, .on_step = t->o->on_step,
+                       .user = t->o->step_user, .epoch = t->at.epoch, .total = t->at.total,
+                       .not_last = count - 1};
+    int bad;
+    const int taken = nnc_net_train_steps(t->net, t->X, t->Y, t->order + it * bs, m, count,
+                                          t->o->eta, after_step, &b, &bad);
+    t->ahead_left = b.left;
+    *last = (last_step){.epoch = t->at.epoch, .iteration = it + taken - 1,
+                        .total = t->at.total + taken - 1, .rows = m};
+    t->at.total += taken;
+    t->at.iteration += taken;
+    t->to_check -= taken;
+    if (b.stopped)
+        return stopped_by_caller(last);
+    if (bad >= 0)
+        return nnc_fail(NNC_ERR_DIVERGED,
+                        "training diverged at epoch %d, iteration %d of the epoch "
+                        "(total iteration %ld): layer %d (%s) is no longer finite",
+                        last->epoch, last->iteration, last->total, bad / 2 + 1,
+                        bad % 2 ? "bias" : "weights");
+    return NNC_OK;
+}
+
+/* A check's losses are NaN/Inf with finite weights: the message names the
+ * layer whose output overflows, or the loss itself.  t->Xb holds the
+ * check's mini-batch. */
+static nnc_status diverged_at_check(trainer *t, const last_step *last,
+                                    const nnc_checkpoint *c)
+{
+    int l = overflowing_layer(t->net, t->Xb, last->rows, t->X, t->plan.n_valid);
+    char where[128];
+    if (l >= 0)
+        snprintf(where, sizeof where, "layer %d (its output) is not", l + 1);
+    else
+        snprintf(where, sizeof where,
+                 "layer %d (the output) gives values too large for the loss",
+                 nnc_net_layers(t->net));
+    return nnc_fail(NNC_ERR_DIVERGED,
+                    "training diverged at epoch %d, iteration %d of the epoch (total "
+                    "iteration %ld): the weights are finite but %s (loss_train=%g, "
+                    "loss_valid=%g)",
+                    last->epoch, last->iteration, last->total, where, c->loss_train,
+                    c->loss_valid);
+}
+
+/* A check after the last update: train metrics on its mini-batch with the
+ * updated weights, validation metrics on the whole validation set.  A good
+ * one goes into the history, may stop the run (the caller's on_check, or
+ * loss_valid <= eps: *stop) and is what a later divergence rolls back to. */
+static nnc_status run_check(trainer *t, const last_step *last, nnc_checkpoint_fn on_check,
+                            void *user, int *stop)
+{
+    t->to_check = t->plan.checkpoint_iteration;
+    nnc_checkpoint c = {.epoch = last->epoch, .total_iteration = last->total};
+    nnc_metric_sums train_sums = {0};
+    const nnc_task task = nnc_net_task(t->net);
+    nnc_gather_rows(t->Xb, t->Yb, t->X, t->Y, t->order + last->iteration * t->plan.batch,
+                    last->rows, t->n_in, t->n_out);
+    nnc_net_forward(t->net, t->Xb, last->rows);
+    nnc_metric_accumulate(task, nnc_net_output(t->net), t->Yb, last->rows, t->n_out,
+                          &train_sums);
+    c.loss_train = nnc_metric_loss(&train_sums);
+    c.accuracy_train = nnc_metric_accuracy(task, &train_sums);
+    nnc_net_evaluate(t->net, t->X, t->Y, t->plan.n_valid, &c.loss_valid, &c.accuracy_valid);
+    if (!isfinite(c.loss_train) || !isfinite(c.loss_valid)) {
+        *stop = 1;
+        return diverged_at_check(t, last, &c);
+    }
+    t->r.history[t->r.history_count++] = c;
+    nnc_status s = NNC_OK;
+    if (on_check && on_check(&c, user)) {
+        s = nnc_fail(NNC_ERR_INTERRUPTED,
+                     "training stopped by the caller at epoch %d, total iteration %ld",
+                     c.epoch, c.total_iteration);
+        *stop = 1;
+    } else if (c.loss_valid <= t->o->eps) {
+        t->r.stopped_early = 1;
+        *stop = 1;
+    }
+    memcpy(t->good_params, t->params, t->n_params * sizeof *t->params);
+    memcpy(t->good_order, t->order, (size_t)t->plan.n_train * sizeof *t->order);
+    t->good_at = settled(t->at, t->plan.iterations_per_epoch);
+    t->good_is_check = 1;
+    return s;
+}
+
+/* After a divergence: the weights of the last good check (or of the start)
+ * back in the net, and the message says which (finish_result puts the state
+ * there too). */
+static nnc_status roll_back(trainer *t)
+{
+    memcpy(t->params, t->good_params, t->n_params * sizeof *t->params);
+    char kept[128];
+    if (t->good_is_check) {
+        const nnc_checkpoint *c = &t->r.history[t->r.history_count - 1];
+        snprintf(kept, sizeof kept,
+                 "the weights of the check at epoch %d (total iteration %ld)", c->epoch,
+                 c->total_iteration);
+    } else if (t->o->resume) {
+        snprintf(kept, sizeof kept,
+                 "the weights it resumed from (epoch %d, iteration %d of the epoch)",
+                 t->good_at.epoch, t->good_at.iteration);
+    } else {
+        snprintf(kept, sizeof kept, "the initial weights");
+    }
+    char what[512];
+    snprintf(what, sizeof what, "%s", nnc_last_error());
+    return nnc_fail(NNC_ERR_DIVERGED, "%s; restored %s", what, kept);
+}
+
+/* Hands the result over (or frees it when result is NULL): the state where
+ * the run stands or, rolled back, where the last good check stood; the
+ * count of updates includes a diverging one. */
+static void finish_result(trainer *t, int rolled_back, nnc_train_result *result)
+{
+    nnc_train_result *r = &t->r;
+    const position *stand = rolled_back ? &t->good_at : &t->at;
+    r->state.epoch = stand->epoch;
+    r->state.iteration = stand->iteration;
+    r->state.total_iteration = stand->total;
+    r->state.rng = stand->rng;
+    r->state.order = rolled_back ? t->good_order : t->order;
+    free(rolled_back ? t->order : t->good_order);
+    free(t->next_order);
+    free(t->Xb), free(t->Yb), free(t->good_params);
+    r->iterations = t->at.total;
+    if (result)
+        *result = *r;
+    else
+        nnc_train_result_free(r);
 }
 
 nnc_status nnc_train(nnc_net *net, const nnc_dataset *data, const nnc_train_options *o,
                      nnc_checkpoint_fn on_check, void *user, nnc_train_result *result)
 {
-    /* *result is overwritten: it cannot also hold the options or the state
-     * to resume from (that result is left as it is, still to be freed). */
-    if (inside(o, result) || (o && inside(o->resume, result)))
-        return nnc_fail(NNC_ERR_ARGUMENT,
-                        "nnc_train: the options or the state to resume from lie in the "
-                        "result it is to fill; pass another nnc_train_result");
-    if (result)
-        memset(result, 0, sizeof *result);
-    if (!net || !data || !o)
-        return nnc_fail(NNC_ERR_ARGUMENT, "nnc_train: NULL argument");
-    const int n_in = nnc_dataset_inputs(data), n_out = nnc_dataset_outputs(data);
-    if (n_in != nnc_net_inputs(net) || n_out != nnc_net_outputs(net))
-        return nnc_fail(NNC_ERR_SHAPE,
-                        "data has %d inputs and %d outputs, the network %d and %d", n_in,
-                        n_out, nnc_net_inputs(net), nnc_net_outputs(net));
-    if (!(o->eta > 0) || !isfinite(o->eta))
-        return nnc_fail(NNC_ERR_ARGUMENT, "learning rate must be positive (got %g)", o->eta);
-    if (o->max_epoch <= 0)
-        return nnc_fail(NNC_ERR_ARGUMENT, "max_epoch must be positive (got %d)",
-                        o->max_epoch);
-    int n_train, n_valid, ipe;
-    long ck_iter;
-    nnc_status s = nnc_train_schedule(nnc_dataset_rows(data), o, &n_train, &n_valid, &ipe,
-                                      &ck_iter);
+    trainer t = {0};
+    nnc_status s = check_arguments(net, data, o, result, &t.plan);
+    if (s == NNC_OK)
+        s = start_position(o, &t.plan, &t.at);
+    if (s == NNC_OK)
+        s = start_run(&t, net, data, o);
     if (s != NNC_OK)
         return s;
-    int bs = o->batch_size == -1 || o->batch_size > n_train ? n_train : o->batch_size;
-    if (bs > nnc_net_max_batch(net))
-        return nnc_fail(NNC_ERR_ARGUMENT,
-                        "batch size %d is larger than the network's max_batch %d", bs,
-                        nnc_net_max_batch(net));
-    if ((double)o->max_epoch * ipe > 9e18)
-        return nnc_fail(NNC_ERR_ARGUMENT, "too many iterations");
-    const nnc_train_state *resume = o->resume;
-    if (resume) {
-        unsigned char *seen = malloc((size_t)n_train);
-        if (!seen)
-            return nnc_fail(NNC_ERR_MEMORY, "nnc_train: out of memory");
-        s = check_resume(resume, n_train, n_valid, ipe, seen);
-        free(seen);
-        if (s != NNC_OK)
-            return s;
-    }
-    /* Where this run starts: a fresh shuffle stream, or the resumed one. */
-    position at = {0, 0, 0, {0, 0}};
-    if (resume) {
-        at.epoch = resume->epoch;
-        at.iteration = resume->iteration;
-        at.total = resume->total_iteration;
-        at.rng = resume->rng;
-    } else {
-        nnc_rng_seed(&at.rng, o->seed);
-    }
-    long end_total = at.epoch < o->max_epoch ? (long)o->max_epoch * ipe : at.total;
-    size_t max_checks = (size_t)(end_total / ck_iter - at.total / ck_iter) + 1;
-    size_t n_params = nnc_net_parameter_count(net);
-
-    /* Everything the loop needs, allocated once before it starts: the order,
-     * the next epoch's, and the order at the last good check, the batch, the
-     * last good weights. */
-    uint32_t *idx = malloc((size_t)n_train * sizeof *idx);
-    uint32_t *next_idx = malloc((size_t)n_train * sizeof *next_idx);
-    uint32_t *good_idx = malloc((size_t)n_train * sizeof *good_idx);
-    nnc_real *Xb = malloc((size_t)bs * n_in * sizeof *Xb);
-    nnc_real *Yb = malloc((size_t)bs * n_out * sizeof *Yb);
-    nnc_real *good = malloc(n_params * sizeof *good);
-    nnc_checkpoint *history = malloc(max_checks * sizeof *history);
-    if (!idx || !next_idx || !good_idx || !Xb || !Yb || !good || !history) {
-        free(idx), free(next_idx), free(good_idx), free(Xb), free(Yb), free(good),
-            free(history);
-        return nnc_fail(NNC_ERR_MEMORY, "nnc_train: out of memory");
-    }
-    const nnc_real *X = nnc_dataset_x(data), *Y = nnc_dataset_y(data);
-    nnc_real *params = nnc_net_parameters(net);
-    if (resume)
-        memcpy(idx, resume->order, (size_t)n_train * sizeof *idx);
-    else
-        for (int i = 0; i < n_train; i++)
-            idx[i] = (uint32_t)(n_valid + i);
-
-    nnc_train_result r = {0};
-    r.iterations_per_epoch = ipe;
-    r.checkpoint_iteration = ck_iter;
-    r.n_train = n_train;
-    r.n_valid = n_valid;
-    r.state.options = *o;
-    r.state.options.on_step = NULL;
-    r.state.options.step_user = NULL;
-    r.state.options.resume = NULL;
-    if (resume) /* the seed the shuffle stream came from */
-        r.state.options.seed = resume->options.seed;
-    r.state.n_order = n_train;
-
-    /* The last good check; the starting point is the first. */
-    position good_at = at;
-    int good_is_check = 0;
-    memcpy(good, params, n_params * sizeof *good);
-    memcpy(good_idx, idx, (size_t)n_train * sizeof *idx);
-
-    const nnc_task task = nnc_net_task(net);
-    int epoch = at.epoch, it = at.iteration;
-    long total = at.total;
-    nnc_rng rng = at.rng;
-    r.epochs_run = epoch + (it > 0);
-    int stop = 0, diverged = 0;
-    /* Updates left before the next check: a check follows update t when
-     * (t + 1) % ck_iter == 0, counted down instead of divided every step. */
-    long to_check = ck_iter - total % ck_iter;
-    /* The next epoch's shuffle is drawn a few picks per update, on a copy of
-     * the order with its own copy of the RNG (`ahead`), so that its draws
-     * overlap the updates' arithmetic; the epoch then takes it over whole.
-     * rng and idx stay this epoch's, as a stop or a check records them.
-     * ahead_epoch: the epoch next_idx is being shuffled for (-1: none). */
-    nnc_rng ahead = rng;
-    size_t ahead_left = 0;
-    int ahead_epoch = -1;
-    const size_t picks_per_update = ((size_t)n_train + (size_t)ipe - 1) / (size_t)ipe;
-    while (!stop && epoch < o->max_epoch) {
-        r.epochs_run = epoch + 1;
-        if (it == 0) {
-            if (ahead_epoch == epoch) {
-                (void)nnc_rng_shuffle_part(&ahead, next_idx, ahead_left, (size_t)n_train);
-                uint32_t *t = idx;
-                idx = next_idx;
-                next_idx = t;
-                rng = ahead;
-            } else {
-                nnc_rng_shuffle(&rng, idx, (size_t)n_train);
-            }
-            memcpy(next_idx, idx, (size_t)n_train * sizeof *idx);
-            ahead = rng;
-            ahead_left = (size_t)n_train;
-            ahead_epoch = epoch + 1;
-        }
-        while (!stop && it < ipe) {
-            /* The full batches up to the next check or the epoch's last
-             * full batch in one call, each step followed by after_step;
-             * a short last batch alone. */
-            int m = n_train - it * bs < bs ? n_train - it * bs : bs, count = 1;
-            if (m == bs)
-                count = (int)(n_train / bs - it < to_check ? n_train / bs - it : to_check);
-            between_steps b = {.ahead = &ahead, .order = next_idx, .left = ahead_left,
-                               .picks = picks_per_update, .on_step = o->on_step,
-                               .user = o->step_user, .epoch = epoch, .total = total,
-                               .not_last = count - 1};
-            int bad;
-            const int taken = nnc_net_train_steps(net, X, Y, idx + it * bs, m, count, o->eta,
-                                                  after_step, &b, &bad);
-            ahead_left = b.left;
-            const long t = total + taken - 1; /* the last update taken, 0-based */
-            const int this_it = it + taken - 1, start = this_it * bs;
-            total += taken;
-            it += taken;
-            to_check -= taken;
-            if (b.stopped) {
-                s = nnc_fail(NNC_ERR_INTERRUPTED,
-                             "training stopped by the caller at epoch %d, iteration %d of "
-                             "the epoch (total iteration %ld)", epoch, this_it, t);
+    int stop = 0;
+    while (!stop && t.at.epoch < o->max_epoch) {
+        t.r.epochs_run = t.at.epoch + 1;
+        if (t.at.iteration == 0)
+            next_epoch_order(&t);
+        while (!stop && t.at.iteration < t.plan.iterations_per_epoch) {
+            last_step last;
+            s = take_steps(&t, &last);
+            if (s != NNC_OK) {
                 stop = 1;
                 break;
             }
-            if (bad >= 0) {
-                s = nnc_fail(NNC_ERR_DIVERGED,
-                             "training diverged at epoch %d, iteration %d of the epoch "
-                             "(total iteration %ld): layer %d (%s) is no longer finite",
-                             epoch, this_it, t, bad / 2 + 1, bad % 2 ? "bias" : "weights");
-                stop = diverged = 1;
-                break;
-            }
-            if (to_check == 0) {
-                to_check = ck_iter;
-                /* A check: train metrics on this (last) mini-batch with the
-                 * updated weights, validation metrics on the whole set. */
-                nnc_checkpoint c = {.epoch = epoch, .total_iteration = t};
-                nnc_metric_sums train_sums = {0};
-                nnc_gather_rows(Xb, Yb, X, Y, idx + start, m, n_in, n_out);
-                nnc_net_forward(net, Xb, m);
-                nnc_metric_accumulate(task, nnc_net_output(net), Yb, m, n_out, &train_sums);
-                c.loss_train = nnc_metric_loss(&train_sums);
-                c.accuracy_train = nnc_metric_accuracy(task, &train_sums);
-                nnc_net_evaluate(net, X, Y, n_valid, &c.loss_valid, &c.accuracy_valid);
-                if (!isfinite(c.loss_train) || !isfinite(c.loss_valid)) {
-                    int l = overflowing_layer(net, Xb, m, X, n_valid);
-                    char where[128];
-                    if (l >= 0)
-                        snprintf(where, sizeof where, "layer %d (its output) is not", l + 1);
-                    else
-                        snprintf(where, sizeof where,
-                                 "layer %d (the output) gives values too large for the "
-                                 "loss", nnc_net_layers(net));
-                    s = nnc_fail(NNC_ERR_DIVERGED,
-                                 "training diverged at epoch %d, iteration %d of the epoch "
-                                 "(total iteration %ld): the weights are finite but %s "
-                                 "(loss_train=%g, loss_valid=%g)",
-                                 epoch, this_it, t, where, c.loss_train, c.loss_valid);
-                    stop = diverged = 1;
+            if (t.to_check == 0) {
+                s = run_check(&t, &last, on_check, user, &stop);
+                if (s == NNC_ERR_DIVERGED)
                     break;
-                }
-                history[r.history_count++] = c;
-                if (on_check && on_check(&c, user)) {
-                    s = nnc_fail(NNC_ERR_INTERRUPTED,
-                                 "training stopped by the caller at epoch %d, total "
-                                 "iteration %ld", epoch, t);
-                    stop = 1;
-                } else if (c.loss_valid <= o->eps) {
-                    r.stopped_early = 1;
-                    stop = 1;
-                }
-                /* A good check: remember where it stands. */
-                memcpy(good, params, n_params * sizeof *good);
-                memcpy(good_idx, idx, (size_t)n_train * sizeof *idx);
-                good_at.epoch = it == ipe ? epoch + 1 : epoch;
-                good_at.iteration = it == ipe ? 0 : it;
-                good_at.total = total;
-                good_at.rng = rng;
-                good_is_check = 1;
             }
-            if (o->on_step && o->on_step(epoch, t, o->step_user) && !stop) {
-                s = nnc_fail(NNC_ERR_INTERRUPTED,
-                             "training stopped by the caller at epoch %d, iteration %d of "
-                             "the epoch (total iteration %ld)", epoch, this_it, t);
+            /* on_step for the last update, after its check (the updates
+             * before it had theirs between the steps); a stop already
+             * decided stands. */
+            if (o->on_step && o->on_step(last.epoch, last.total, o->step_user) && !stop) {
+                s = stopped_by_caller(&last);
                 stop = 1;
             }
         }
-        if (it == ipe) {
-            epoch++;
-            it = 0;
-        }
+        t.at = settled(t.at, t.plan.iterations_per_epoch);
     }
-    if (diverged) {
-        /* Back to the last good check, weights and state alike. */
-        memcpy(params, good, n_params * sizeof *good);
-        char kept[128];
-        if (good_is_check)
-            snprintf(kept, sizeof kept,
-                     "the weights of the check at epoch %d (total iteration %ld)",
-                     history[r.history_count - 1].epoch,
-                     history[r.history_count - 1].total_iteration);
-        else if (resume)
-            snprintf(kept, sizeof kept,
-                     "the weights it resumed from (epoch %d, iteration %d of the epoch)",
-                     good_at.epoch, good_at.iteration);
-        else
-            snprintf(kept, sizeof kept, "the initial weights");
-        char what[512];
-        snprintf(what, sizeof what, "%s", nnc_last_error());
-        s = nnc_fail(NNC_ERR_DIVERGED, "%s; restored %s", what, kept);
-        r.state.epoch = good_at.epoch;
-        r.state.iteration = good_at.iteration;
-        r.state.total_iteration = good_at.total;
-        r.state.rng = good_at.rng;
-        r.state.order = good_idx;
-        free(idx);
-        free(next_idx);
-    } else {
-        r.state.epoch = epoch;
-        r.state.iteration = it;
-        r.state.total_iteration = total;
-        r.state.rng = rng;
-        r.state.order = idx;
-        free(good_idx);
-        free(next_idx);
-    }
-    r.iterations = total;
-    free(Xb), free(Yb), free(good);
-    r.history = history;
-    if (result)
-        *result = r;
-    else
-        nnc_train_result_free(&r);
+    const int diverged = s == NNC_ERR_DIVERGED;
+    if (diverged)
+        s = roll_back(&t);
+    finish_result(&t, diverged, result);
     return s;
 }

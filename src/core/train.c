@@ -221,8 +221,8 @@ static int inside(const void *p, const nnc_train_result *r)
     return r && p && a >= lo && a < lo + sizeof *r;
 }
 
-/* Every refusal before the run starts, in the order the messages promise;
- * *plan gets the split and schedule. */
+/* The refusals of the arguments, the resume state's aside (start_position);
+ * *plan gets the split, the schedule and the checks still to come. */
 static nnc_status check_arguments(const nnc_net *net, const nnc_dataset *data,
                                   const nnc_train_options *o, nnc_train_result *result,
                                   nnc_train_plan *plan)
@@ -248,7 +248,12 @@ static nnc_status check_arguments(const nnc_net *net, const nnc_dataset *data,
     if (o->max_epoch <= 0)
         return nnc_fail(NNC_ERR_ARGUMENT, "max_epoch must be positive (got %d)",
                         o->max_epoch);
-    nnc_status s = nnc_train_plan_for(nnc_dataset_rows(data), o, 0, plan);
+    /* The checks counted from where a resumed run starts: its state is
+     * checked later (start_position), with messages of its own, so a
+     * negative count is not handed to the plan, which would refuse it. */
+    const nnc_train_state *resume = o->resume;
+    const long done = resume && resume->total_iteration > 0 ? resume->total_iteration : 0;
+    nnc_status s = nnc_train_plan_for(nnc_dataset_rows(data), o, done, plan);
     if (s != NNC_OK)
         return s;
     if (plan->batch > nnc_net_max_batch(net))
@@ -327,19 +332,16 @@ static nnc_status start_run(trainer *t, nnc_net *net, const nnc_dataset *data,
     t->n_out = nnc_dataset_outputs(data);
     t->params = nnc_net_parameters(net);
     t->n_params = nnc_net_parameter_count(net);
-    /* The checks from where this run starts, the plan's count from update 0. */
-    nnc_train_plan from_here;
-    nnc_status s = nnc_train_plan_for(p->n_train + p->n_valid, o, t->at.total, &from_here);
-    if (s == NNC_OK)
-        s = allocate(t, (size_t)from_here.checks + 1);
+    nnc_status s = allocate(t, (size_t)p->checks + 1);
     if (s != NNC_OK)
         return s;
     const size_t order_bytes = (size_t)p->n_train * sizeof *t->order;
+    uint32_t *order = t->order; /* a local, which the stores cannot alias */
     if (o->resume)
-        memcpy(t->order, o->resume->order, order_bytes);
+        memcpy(order, o->resume->order, order_bytes);
     else
-        for (int i = 0; i < p->n_train; i++)
-            t->order[i] = (uint32_t)(p->n_valid + i);
+        for (int i = 0, n_train = p->n_train, n_valid = p->n_valid; i < n_train; i++)
+            order[i] = (uint32_t)(n_valid + i);
     nnc_train_result *r = &t->r;
     r->iterations_per_epoch = p->iterations_per_epoch;
     r->checkpoint_iteration = p->checkpoint_iteration;

@@ -570,6 +570,131 @@ static void resume_validation(void)
 }
 
 /* ---------------------------------------------------------------------- */
+/* The loop by hand                                                        */
+/* ---------------------------------------------------------------------- */
+
+/* The textbook's loop written plainly with public calls: the epoch's order
+ * shuffled whole at its start, one nnc_net_train_batch per mini-batch, a
+ * check after every checkpoint_iteration-th update (train metrics on that
+ * mini-batch, validation on the first n_valid rows); no early stop.
+ * nnc_train's look-ahead shuffle and its several steps per call must give
+ * this, bit for bit.  *want gets the history and the state. */
+static void train_by_hand(nnc_net *net, const nnc_dataset *data, const nnc_train_options *o,
+                          nnc_train_result *want)
+{
+    nnc_train_plan p;
+    CHECK_OK(nnc_train_plan_for(nnc_dataset_rows(data), o, 0, &p));
+    memset(want, 0, sizeof *want);
+    want->history = calloc((size_t)p.checks + 1, sizeof *want->history);
+    uint32_t *order = malloc((size_t)p.n_train * sizeof *order);
+    const int n_in = nnc_dataset_inputs(data), n_out = nnc_dataset_outputs(data);
+    nnc_real *Xb = malloc((size_t)p.batch * n_in * sizeof *Xb);
+    nnc_real *Yb = malloc((size_t)p.batch * n_out * sizeof *Yb);
+    const nnc_real *X = nnc_dataset_x(data), *Y = nnc_dataset_y(data);
+    for (int i = 0; i < p.n_train; i++)
+        order[i] = (uint32_t)(p.n_valid + i);
+    nnc_rng rng;
+    nnc_rng_seed(&rng, o->seed);
+    long total = 0;
+    for (int epoch = 0; epoch < o->max_epoch; epoch++) {
+        nnc_rng_shuffle(&rng, order, (size_t)p.n_train);
+        for (int it = 0; it < p.iterations_per_epoch; it++, total++) {
+            const uint32_t *rows = order + (size_t)it * p.batch;
+            const int m = p.n_train - it * p.batch < p.batch ? p.n_train - it * p.batch
+                                                             : p.batch;
+            CHECK_OK(nnc_net_train_batch(net, data, rows, m, o->eta));
+            if ((total + 1) % p.checkpoint_iteration)
+                continue;
+            nnc_checkpoint *c = &want->history[want->history_count++];
+            c->epoch = epoch;
+            c->total_iteration = total;
+            for (int r = 0; r < m; r++) {
+                memcpy(Xb + (size_t)r * n_in, X + (size_t)rows[r] * n_in, n_in * sizeof *Xb);
+                memcpy(Yb + (size_t)r * n_out, Y + (size_t)rows[r] * n_out,
+                       n_out * sizeof *Yb);
+            }
+            CHECK_OK(nnc_net_evaluate(net, Xb, Yb, m, &c->loss_train, &c->accuracy_train));
+            CHECK_OK(nnc_net_evaluate(net, X, Y, p.n_valid, &c->loss_valid,
+                                      &c->accuracy_valid));
+        }
+    }
+    want->iterations = total;
+    want->epochs_run = o->max_epoch;
+    want->state.epoch = o->max_epoch;
+    want->state.total_iteration = total;
+    want->state.rng = rng;
+    want->state.order = order;
+    want->state.n_order = p.n_train;
+    free(Xb);
+    free(Yb);
+}
+
+/* Two histories, field by field, bitwise (the structs' padding aside). */
+static int same_history(const nnc_train_result *a, const nnc_train_result *b)
+{
+    int same = a->history_count == b->history_count;
+    for (size_t i = 0; same && i < a->history_count; i++) {
+        const nnc_checkpoint *x = &a->history[i], *y = &b->history[i];
+        same = x->epoch == y->epoch && x->total_iteration == y->total_iteration &&
+               memcmp(&x->loss_train, &y->loss_train, sizeof x->loss_train) == 0 &&
+               memcmp(&x->accuracy_train, &y->accuracy_train, sizeof x->accuracy_train) ==
+                   0 &&
+               memcmp(&x->loss_valid, &y->loss_valid, sizeof x->loss_valid) == 0 &&
+               memcmp(&x->accuracy_valid, &y->accuracy_valid, sizeof x->accuracy_valid) == 0;
+    }
+    return same;
+}
+
+/* nnc_train equals the loop by hand: weights, history and state, for the
+ * fused 1-h-1 step and the general one (a 1-8-4-1 net), with a short last
+ * mini-batch, checks inside epochs, on short batches, every update, and one
+ * mini-batch an epoch. */
+static void textbook_loop_by_hand(void)
+{
+    nnc_dataset *train = load("ch09.train.npz");
+    const struct {
+        int batch;
+        double checkpoint;
+        int max_epoch;
+    } runs[] = {{7, 1.3, 9}, {10, 2.5, 8}, {16, 0.5, 6}, {10, 0.001, 2}, {-1, 3, 20}};
+    const nnc_layer_spec deep[3] = {{8, NNC_ACT_TANH, 0}, {4, NNC_ACT_RELU, 0},
+                                    {1, NNC_ACT_IDENTITY, 0}};
+    for (size_t i = 0; i < sizeof runs / sizeof runs[0]; i++)
+        for (int general = 0; general < 2; general++) {
+            nnc_train_options o = nnc_train_options_default();
+            o.batch_size = runs[i].batch;
+            o.checkpoint = runs[i].checkpoint;
+            o.max_epoch = runs[i].max_epoch;
+            o.eps = -1;
+            o.seed = 21 + i;
+            o.eta = general ? 0.05 : 0.5;
+            const int max_batch = nnc_dataset_rows(train);
+            nnc_net *nets[2];
+            for (int k = 0; k < 2; k++) {
+                nnc_layer_spec small[2] = {{3, NNC_ACT_SIGMOID, 0}, {1, NNC_ACT_IDENTITY, 0}};
+                CHECK_OK(nnc_net_create(&nets[k], NNC_TASK_FITTING, 1, general ? 3 : 2,
+                                        general ? deep : small, max_batch));
+                nnc_rng rng;
+                nnc_rng_seed(&rng, 9);
+                CHECK_OK(nnc_net_init(nets[k], NNC_INIT_XAVIER, &rng));
+            }
+            nnc_train_result got, want;
+            CHECK_OK(nnc_train(nets[0], train, &o, NULL, NULL, &got));
+            train_by_hand(nets[1], train, &o, &want);
+            CHECK(want.history_count > 0);
+            CHECK(same_params(nets[0], nets[1]));
+            CHECK(same_history(&got, &want));
+            CHECK(same_state(&got.state, &want.state));
+            CHECK(got.iterations == want.iterations && got.epochs_run == want.epochs_run);
+            nnc_train_result_free(&got);
+            nnc_train_result_free(&want);
+            nnc_net_free(nets[0]);
+            nnc_net_free(nets[1]);
+        }
+    nnc_dataset_free(train);
+}
+
+/* ---------------------------------------------------------------------- */
 /* Divergence                                                              */
 /* ---------------------------------------------------------------------- */
 
@@ -782,6 +907,7 @@ int main(void)
     resume_mid_epoch();
     resume_after_early_stop();
     resume_validation();
+    textbook_loop_by_hand();
     checked_update();
     divergence();
     return check_report("test_train");

@@ -894,6 +894,67 @@ static void divergence(void)
     nnc_dataset_free(train);
 }
 
+typedef struct stop_at_check {
+    long total; /* stop at the check after this update */
+} stop_at_check;
+
+static int stop_at_total(const nnc_checkpoint *c, void *user)
+{
+    return c->total_iteration == ((const stop_at_check *)user)->total;
+}
+
+/* A divergence inside a run of several steps in one call, after a check in
+ * the middle of an epoch: the weights, history and state rolled back are
+ * those of a run stopped by the caller at that check.  The rate is raised
+ * until a run diverges that way (where depends on the float type). */
+static void divergence_inside_a_call(void)
+{
+    nnc_dataset *train = load("ch08.train.npz"); /* 45 mini-batches an epoch */
+    nnc_train_options o = nnc_train_options_default();
+    o.checkpoint = 0.4; /* a check every 18 updates */
+    o.max_epoch = 200;
+    o.eps = -1;
+    int found = 0;
+    for (double eta = 0.5; !found && eta < 1e7; eta *= 1.5) {
+        o.eta = eta;
+        nnc_net *net = make_net(8, NNC_ACT_RELU, 10), *ref = make_net(8, NNC_ACT_RELU, 10);
+        nnc_rng rng;
+        nnc_rng_seed(&rng, 2);
+        CHECK_OK(nnc_net_init(net, NNC_INIT_XAVIER, &rng));
+        memcpy(nnc_net_parameters(ref), nnc_net_parameters(net),
+               nnc_net_parameter_count(net) * sizeof(nnc_real));
+        nnc_train_result r;
+        nnc_status s = nnc_train(net, train, &o, NULL, NULL, &r);
+        const nnc_checkpoint *last = r.history_count ? &r.history[r.history_count - 1] : NULL;
+        /* The diverging update is r.iterations - 1; its call began after
+         * the check's update, not at it, and the check is mid-epoch. */
+        found = s == NNC_ERR_DIVERGED && last && strstr(nnc_last_error(), "no longer finite") &&
+                r.iterations - 1 > last->total_iteration + 1 &&
+                (last->total_iteration + 1) % 45 != 0;
+        if (found) {
+            printf("eta %g: %s\n", eta, nnc_last_error());
+            char kept[128];
+            snprintf(kept, sizeof kept, "restored the weights of the check at epoch %d "
+                     "(total iteration %ld)", last->epoch, last->total_iteration);
+            CHECK_MSG(kept);
+            stop_at_check at = {last->total_iteration};
+            nnc_train_result stopped;
+            CHECK_STATUS(nnc_train(ref, train, &o, stop_at_total, &at, &stopped),
+                         NNC_ERR_INTERRUPTED);
+            CHECK(same_params(net, ref));
+            CHECK(same_history(&r, &stopped));
+            CHECK(same_state(&r.state, &stopped.state));
+            CHECK(r.state.iteration > 0 && r.epochs_run == stopped.epochs_run);
+            nnc_train_result_free(&stopped);
+        }
+        nnc_train_result_free(&r);
+        nnc_net_free(net);
+        nnc_net_free(ref);
+    }
+    CHECK(found);
+    nnc_dataset_free(train);
+}
+
 int main(void)
 {
     schedule();
@@ -910,5 +971,6 @@ int main(void)
     textbook_loop_by_hand();
     checked_update();
     divergence();
+    divergence_inside_a_call();
     return check_report("test_train");
 }

@@ -244,7 +244,8 @@ static nnc_status check_arguments(const nnc_net *net, const nnc_dataset *data,
                         n_out, nnc_net_inputs(net), nnc_net_outputs(net));
     if (!(o->eta > 0) || !isfinite(o->eta))
         return nnc_fail(NNC_ERR_ARGUMENT, "learning rate must be positive (got %g)", o->eta);
-    /* Before the plan, whose split refusals would come first. */
+    /* Checked before the plan, which checks the split first: with both
+     * wrong, this is the refusal the caller sees. */
     if (o->max_epoch <= 0)
         return nnc_fail(NNC_ERR_ARGUMENT, "max_epoch must be positive (got %d)",
                         o->max_epoch);
@@ -487,14 +488,13 @@ static nnc_status diverged_at_check(trainer *t, const last_step *last,
 }
 
 /* A check after the last update: train metrics on its mini-batch with the
- * updated weights, validation metrics on the whole validation set.  A good
- * one goes into the history, may stop the run (the caller's on_check, or
- * loss_valid <= eps: *stop) and is what a later divergence rolls back to. */
-static nnc_status run_check(trainer *t, const last_step *last, nnc_checkpoint_fn on_check,
-                            void *user, int *stop)
+ * updated weights, validation metrics on the whole validation set.  Losses
+ * that are NaN/Inf while the weights are finite are a divergence too
+ * (NNC_ERR_DIVERGED). */
+static nnc_status run_check(trainer *t, const last_step *last, nnc_checkpoint *c)
 {
     t->to_check = t->plan.checkpoint_iteration;
-    nnc_checkpoint c = {.epoch = last->epoch, .total_iteration = last->total};
+    *c = (nnc_checkpoint){.epoch = last->epoch, .total_iteration = last->total};
     nnc_metric_sums train_sums = {0};
     const nnc_task task = nnc_net_task(t->net);
     nnc_gather_rows(t->Xb, t->Yb, t->X, t->Y, t->order + last->iteration * t->plan.batch,
@@ -502,29 +502,22 @@ static nnc_status run_check(trainer *t, const last_step *last, nnc_checkpoint_fn
     nnc_net_forward(t->net, t->Xb, last->rows);
     nnc_metric_accumulate(task, nnc_net_output(t->net), t->Yb, last->rows, t->n_out,
                           &train_sums);
-    c.loss_train = nnc_metric_loss(&train_sums);
-    c.accuracy_train = nnc_metric_accuracy(task, &train_sums);
-    nnc_net_evaluate(t->net, t->X, t->Y, t->plan.n_valid, &c.loss_valid, &c.accuracy_valid);
-    if (!isfinite(c.loss_train) || !isfinite(c.loss_valid)) {
-        *stop = 1;
-        return diverged_at_check(t, last, &c);
-    }
-    t->r.history[t->r.history_count++] = c;
-    nnc_status s = NNC_OK;
-    if (on_check && on_check(&c, user)) {
-        s = nnc_fail(NNC_ERR_INTERRUPTED,
-                     "training stopped by the caller at epoch %d, total iteration %ld",
-                     c.epoch, c.total_iteration);
-        *stop = 1;
-    } else if (c.loss_valid <= t->o->eps) {
-        t->r.stopped_early = 1;
-        *stop = 1;
-    }
+    c->loss_train = nnc_metric_loss(&train_sums);
+    c->accuracy_train = nnc_metric_accuracy(task, &train_sums);
+    nnc_net_evaluate(t->net, t->X, t->Y, t->plan.n_valid, &c->loss_valid, &c->accuracy_valid);
+    if (!isfinite(c->loss_train) || !isfinite(c->loss_valid))
+        return diverged_at_check(t, last, c);
+    return NNC_OK;
+}
+
+/* A good check: its weights, order and position are what a later
+ * divergence rolls back to. */
+static void remember_good_check(trainer *t)
+{
     memcpy(t->good_params, t->params, t->n_params * sizeof *t->params);
     memcpy(t->good_order, t->order, (size_t)t->plan.n_train * sizeof *t->order);
     t->good_at = settled(t->at, t->plan.iterations_per_epoch);
     t->good_is_check = 1;
-    return s;
 }
 
 /* After a divergence: the weights of the last good check (or of the start)
@@ -573,6 +566,9 @@ static void finish_result(trainer *t, int rolled_back, nnc_train_result *result)
         nnc_train_result_free(r);
 }
 
+/* The textbook's loop: for each epoch a shuffled order, for each mini-batch
+ * an update, at every checkpoint_iteration-th update a check and the stop
+ * tests; a divergence rolls back to the last good check. */
 nnc_status nnc_train(nnc_net *net, const nnc_dataset *data, const nnc_train_options *o,
                      nnc_checkpoint_fn on_check, void *user, nnc_train_result *result)
 {
@@ -592,14 +588,28 @@ nnc_status nnc_train(nnc_net *net, const nnc_dataset *data, const nnc_train_opti
         while (!stop && t.at.iteration < t.plan.iterations_per_epoch) {
             last_step last;
             s = take_steps(&t, &last);
-            if (s != NNC_OK) {
+            if (s != NNC_OK) { /* diverged, or stopped by on_step */
                 stop = 1;
                 break;
             }
             if (t.to_check == 0) {
-                s = run_check(&t, &last, on_check, user, &stop);
-                if (s == NNC_ERR_DIVERGED)
+                nnc_checkpoint c;
+                s = run_check(&t, &last, &c);
+                if (s != NNC_OK) {
+                    stop = 1;
                     break;
+                }
+                t.r.history[t.r.history_count++] = c;
+                if (on_check && on_check(&c, user)) {
+                    s = nnc_fail(NNC_ERR_INTERRUPTED,
+                                 "training stopped by the caller at epoch %d, total "
+                                 "iteration %ld", c.epoch, c.total_iteration);
+                    stop = 1;
+                } else if (c.loss_valid <= o->eps) {
+                    t.r.stopped_early = 1;
+                    stop = 1;
+                }
+                remember_good_check(&t);
             }
             /* on_step for the last update, after its check (the updates
              * before it had theirs between the steps); a stop already

@@ -337,7 +337,7 @@ static nnc_status start_run(trainer *t, nnc_net *net, const nnc_dataset *data,
     if (s != NNC_OK)
         return s;
     const size_t order_bytes = (size_t)p->n_train * sizeof *t->order;
-    uint32_t *order = t->order; /* a local, which the stores cannot alias */
+    uint32_t *order = t->order; /* a local: the stores cannot alias *p, the loop vectorises */
     if (o->resume)
         memcpy(order, o->resume->order, order_bytes);
     else
@@ -372,8 +372,9 @@ static nnc_status start_run(trainer *t, nnc_net *net, const nnc_dataset *data,
 /* The epoch's order, at its first update.  The shuffle is drawn ahead, a few
  * picks per update of the epoch before, on a copy of the order with its own
  * copy of the RNG, so that its draws overlap the updates' arithmetic; here
- * the last picks are drawn and the epoch takes it over whole (or, at the
- * run's first epoch, draws it at once).  Either way the draws are those of
+ * the last picks are drawn and the epoch takes it over whole (the first
+ * epoch a call shuffles has no epoch before it in the call: it draws its
+ * shuffle at once).  Either way the draws are those of
  * one nnc_rng_shuffle of the previous order.  at.rng and order stay this
  * epoch's, as a stop or a check records them; the next epoch's look-ahead
  * starts from them. */

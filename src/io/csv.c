@@ -10,8 +10,9 @@
  * header when one of its fields is a word, text that does not start as a
  * number does (a sign, a digit or a point).  A field that starts as a
  * number but is not one ("1.5e", "2..3") is a typo in a data row, reported
- * as an error: taking that row for a header would silently drop a sample.  Numbers are read with strtod in the C locale's
- * syntax ('.' as decimal point) whatever locale the program has set: nnc
+ * as an error: taking that row for a header would silently drop a sample.
+ * Numbers are read with strtod in the C locale's syntax ('.' as decimal
+ * point) whatever locale the program has set: nnc
  * never calls setlocale, and a copy of a field gets the current locale's
  * decimal point before strtod sees it.
  *

@@ -872,8 +872,8 @@ static nnc_status find_member(const unsigned char *b, size_t len, const char *wh
     if (!have)
         return nnc_fail(NNC_ERR_NOT_FOUND, "%s has no member '%s.npy' (keys present: %s)",
                         what, key, keys[0] ? keys : "none");
-    /* zip readers disagree on which one counts (nnc took the first, NumPy
-     * takes the last): an archive that means two things is refused */
+    /* zip readers disagree on which one counts (some take the first, NumPy
+     * the last): an archive that means two things is refused */
     if (have > 1)
         return nnc_fail(NNC_ERR_FORMAT,
                         "%s: the archive holds %llu members named '%s.npy' (ambiguous: "

@@ -150,6 +150,18 @@ static int take(cursor *c, unsigned char ch)
     return 0;
 }
 
+/* After an item of a list that `close` ends: 1 when a ',' leads to the next
+ * item, 0 when `close` ends the list, -1 when neither follows. */
+static int after_item(cursor *c, unsigned char close)
+{
+    skip_ws(c);
+    if (take(c, ','))
+        return 1;
+    if (take(c, close))
+        return 0;
+    return -1;
+}
+
 /* The value of 'descr': the dtype string (a list would be a structured record). */
 static int parse_descr(cursor *c, npy_header *h, char *why, size_t why_size)
 {
@@ -232,13 +244,13 @@ static int parse_shape(cursor *c, npy_header *h, char *why, size_t why_size)
             return 0;
         }
         h->shape[nd++] = dim;
-        skip_ws(c);
-        if (take(c, ','))
-            continue;
-        if (take(c, ')'))
+        int more = after_item(c, ')');
+        if (more < 0) {
+            snprintf(why, why_size, "header: 'shape' tuple is not closed");
+            return 0;
+        }
+        if (!more)
             break;
-        snprintf(why, why_size, "header: 'shape' tuple is not closed");
-        return 0;
     }
     /* "(5)" is just 5 in Python, not a tuple, but no writer emits it. */
     h->ndim = nd;
@@ -288,13 +300,13 @@ static int parse_header(cursor *c, npy_header *h, char *why, size_t why_size)
             break;
         if (!parse_entry(c, h, why, why_size))
             return 0;
-        skip_ws(c);
-        if (take(c, ','))
-            continue;
-        if (take(c, '}'))
+        int more = after_item(c, '}');
+        if (more < 0) {
+            snprintf(why, why_size, "header: expected ',' or '}' after a value");
+            return 0;
+        }
+        if (!more)
             break;
-        snprintf(why, why_size, "header: expected ',' or '}' after a value");
-        return 0;
     }
     skip_ws(c);
     if (c->p != c->end) {

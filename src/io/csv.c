@@ -12,9 +12,9 @@
  * number but is not one ("1.5e", "2..3") is a typo in a data row, reported
  * as an error: taking that row for a header would silently drop a sample.
  * Numbers are read with strtod in the C locale's syntax ('.' as decimal
- * point) whatever locale the program has set: nnc
- * never calls setlocale, and a copy of a field gets the current locale's
- * decimal point before strtod sees it.
+ * point) whatever locale the program has set: nnc never calls setlocale,
+ * and a copy of a field gets the current locale's decimal point before
+ * strtod sees it.
  *
  * Refused, with the line, the column (and its header name) or the byte
  * offset: empty fields (missing values), text, NaN and infinity ("nan",

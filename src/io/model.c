@@ -1328,7 +1328,7 @@ static nnc_status decode_v1(nnc_model *out, const unsigned char *b, size_t len,
     if (s != NNC_OK)
         return s;
 
-    /* 3. The sections. */
+    /* The sections, once their framing and the checksum hold. */
     nnc_model m;
     memset(&m, 0, sizeof m);
     int seen = 0;

@@ -80,15 +80,21 @@ bench: build
 
 # Before and after (bench/README.md): BASE, a commit, is exported with `git
 # archive` into $(BUILD)/bench-base/src and built Release with the same flags
-# into $(BUILD)/bench-base; run.py times its bench programs beside the current
-# ones in the same rounds and ends with current/baseline per workload.  Only
-# nnc and the baseline run unless BENCH_PEERS names more peers (say
-# baseline,nnc-2t,baseline-2t), so nothing is installed (M needs
-# dataset-fashion-mnist, which `make bench` installs).
+# into $(BUILD)/bench-base, afresh each time (the archive's files carry the
+# commit's date, older than any object a previous BASE left there); run.py
+# times its bench programs beside the current ones in the same rounds and
+# ends with current/baseline per workload.  Only nnc and the baseline run
+# unless BENCH_PEERS names more peers (say baseline,nnc-2t,baseline-2t), so
+# nothing is installed (M needs dataset-fashion-mnist, which `make bench`
+# installs).
 BENCH_BASE = $(BUILD)/bench-base
+ifneq ($(filter bench-compare,$(MAKECMDGOALS)),)
+ifeq ($(BASE),)
+$(error usage: make bench-compare BASE=<commit>)
+endif
+endif
 bench-compare: build
-	@test -n "$(BASE)" || { echo "usage: make bench-compare BASE=<commit>" >&2; exit 2; }
-	rm -rf $(BENCH_BASE)/src && mkdir -p $(BENCH_BASE)/src
+	rm -rf $(BENCH_BASE) && mkdir -p $(BENCH_BASE)/src
 	git archive --format=tar $(BASE) | tar -x -C $(BENCH_BASE)/src
 	cmake -S $(BENCH_BASE)/src -B $(BENCH_BASE) -DCMAKE_BUILD_TYPE=Release >/dev/null
 	cmake --build $(BENCH_BASE) -j$(JOBS) --target bench_nnc_s bench_nnc_m

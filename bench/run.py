@@ -318,6 +318,8 @@ def main():
                       if has_torch else None)]
         plan[w] = [(p, c) for p, c in cands if c and (not wanted or p in wanted or p == "nnc")]
 
+    if wanted:  # a peer left out by BENCH_PEERS was not asked for: no need to say why
+        skipped = {k: v for k, v in skipped.items() if k in wanted or k.startswith("workload")}
     run_env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1",
                    MKL_NUM_THREADS="1", PYTHONDONTWRITEBYTECODE="1")
     results = {}  # (workload, peer) -> list of (fields, rss)

@@ -8,7 +8,7 @@ CTEST = ctest --output-on-failure -j$(JOBS)
 # CI (CI=true) runs the sanitizer and valgrind builds' tests whole.
 TESTS_FULL = -DNNC_TESTS_FULL=$(if $(filter true,$(CI)),ON,OFF)
 
-.PHONY: all deps build demo docs test check test-float test-double test-sanitize test-valgrind fuzz test-fuzz bench install clean
+.PHONY: all deps build demo docs test check test-float test-double test-sanitize test-valgrind fuzz test-fuzz bench bench-compare install clean
 
 all: build
 
@@ -77,6 +77,29 @@ test-fuzz:
 bench: build
 	@sh scripts/install-deps.sh bench
 	/usr/bin/python3 bench/run.py $(BUILD)
+
+# Before and after (bench/README.md): BASE, a commit, is exported with `git
+# archive` into $(BUILD)/bench-base/src and built Release with the same flags
+# into $(BUILD)/bench-base, afresh each time (the archive's files carry the
+# commit's date, older than any object a previous BASE left there); run.py
+# times its bench programs beside the current ones in the same rounds and
+# ends with current/baseline per workload.  Only nnc and the baseline run
+# unless BENCH_PEERS names more peers (say baseline,nnc-2t,baseline-2t), so
+# nothing is installed (M needs dataset-fashion-mnist, which `make bench`
+# installs).
+BENCH_BASE = $(BUILD)/bench-base
+ifneq ($(filter bench-compare,$(MAKECMDGOALS)),)
+ifeq ($(BASE),)
+$(error usage: make bench-compare BASE=<commit>)
+endif
+endif
+bench-compare: build
+	rm -rf $(BENCH_BASE) && mkdir -p $(BENCH_BASE)/src
+	git archive --format=tar $(BASE) | tar -x -C $(BENCH_BASE)/src
+	cmake -S $(BENCH_BASE)/src -B $(BENCH_BASE) -DCMAKE_BUILD_TYPE=Release >/dev/null
+	cmake --build $(BENCH_BASE) -j$(JOBS) --target bench_nnc_s bench_nnc_m
+	BENCH_BASELINE=$(BENCH_BASE) BENCH_BASELINE_COMMIT=$$(git rev-parse --short $(BASE)) \
+	    BENCH_PEERS=$${BENCH_PEERS:-baseline} /usr/bin/python3 bench/run.py $(BUILD)
 
 # Rewrites the command outputs quoted in README.md and docs/*.md with what
 # the Release build's nnc prints (scripts/docs.sh; tests/cli_docs.sh checks

@@ -15,6 +15,12 @@ a table of medians.  Settings (environment):
   BENCH_PYTHON        the Python with NumPy and PyTorch (/usr/bin/python3)
   BENCH_FASHION       the Fashion-MNIST folder (/usr/share/datasets/fashion-mnist)
   CC                  the C compiler of the C peers (cc)
+  BENCH_BASELINE      the build folder of an earlier nnc (its bench/nnc_s and
+                      bench/nnc_m), timed as the peers "baseline" (and
+                      "baseline-2t" for M) in the same rounds; the table then
+                      ends with current/baseline per workload
+                      (`make bench-compare BASE=<commit>` builds one)
+  BENCH_BASELINE_COMMIT  the name of that build in the table (its folder)
 
 Usage: run.py BUILD_DIR   (BUILD_DIR/bench holds nnc_s and nnc_m)
 """
@@ -184,6 +190,36 @@ def commit():
         return "?"
 
 
+def baseline_table(workloads, plan, results, base_name):
+    """The lines of the before/after table: per workload, the current nnc's
+    median time over the baseline's (each pair timed in the same rounds, the
+    order of the two alternating), whether it is within the 3 % that issue 18
+    allows, and whether their results agree to the digits printed (the same
+    bits give the same digits)."""
+    lines = ["Against the baseline nnc at %s: current/baseline = the current build's "
+             "median time over the baseline's (below 1: the current build is faster)."
+             % base_name, "",
+             "| workload | build | current s | baseline s | current/baseline "
+             "| within 3 % | same loss and accuracy |", "|---|---|---:|---:|---:|---|---|"]
+    for w in workloads:
+        peers = [p for p, _ in plan[w]]
+        for cur, base in (("nnc", "baseline"), ("nnc-2t", "baseline-2t")):
+            if cur not in peers or base not in peers:
+                continue
+            a, b = results.get((w, cur)), results.get((w, base))
+            if not a or not b:
+                lines.append("| %s | %s | failed | | | | |" % (w, cur))
+                continue
+            ta = statistics.median(float(f["seconds"]) for f, _ in a)
+            tb = statistics.median(float(f["seconds"]) for f, _ in b)
+            same = {(f["loss"], f["accuracy"]) for f, _ in a + b}
+            lines.append("| %s | %s | %.4g | %.4g | %.3f | %s | %s |" % (
+                w, cur, ta, tb, ta / tb, "yes" if ta <= 1.03 * tb else "NO",
+                "yes" if len(same) == 1 else
+                "NO: " + ", ".join("loss %s accuracy %s" % kv for kv in sorted(same))))
+    return lines
+
+
 def main():
     if len(sys.argv) != 2:
         sys.exit(__doc__)
@@ -209,7 +245,16 @@ def main():
     for exe in (nnc_s, nnc_m):
         if not os.access(exe, os.X_OK):
             sys.exit("run.py: %s is missing: build first (make bench)" % exe)
-    progs = {"nnc": nnc_s}
+    baseline = env("BENCH_BASELINE", "")
+    base_s = base_m = None
+    if baseline:
+        base_s, base_m = (os.path.join(os.path.abspath(baseline), "bench", n)
+                          for n in ("nnc_s", "nnc_m"))
+        for exe in (base_s, base_m):
+            if not os.access(exe, os.X_OK):
+                sys.exit("run.py: %s is missing: build the baseline first "
+                         "(make bench-compare BASE=<commit>)" % exe)
+    base_name = env("BENCH_BASELINE_COMMIT", baseline)
     straight, why = compile_c(work, "straight_s", [])
     if why:
         skipped["straight_c"] = why
@@ -247,6 +292,7 @@ def main():
         if w.startswith("S"):
             h = int(w[1:])
             cands = [("nnc", [nnc_s] + s_args(h)),
+                     ("baseline", [base_s] + s_args(h) if base_s else None),
                      ("straight_c", [straight] + s_args(h) if straight else None),
                      ("fann", [fann] + s_args(h) if fann else None),
                      ("numpy", [py, os.path.join(HERE, "numpy_s.py")] + s_args(h)
@@ -255,9 +301,12 @@ def main():
                       if has_torch else None)]
         else:
             cands = [("nnc", [nnc_m] + m_args),
+                     ("baseline", [base_m] + m_args if base_m else None),
                      # nnc on two threads (nnc_net_set_threads): the same
                      # bits as one; its ratio below 1 is the gain.
                      ("nnc-2t", [nnc_m] + m_args + ["--threads", "2"]),
+                     ("baseline-2t", [base_m] + m_args + ["--threads", "2"]
+                      if base_m else None),
                      ("openblas", [openblas] + m_args if openblas else None),
                      # nnc with its products on OpenBLAS (--kernels openblas,
                      # one OpenBLAS thread as for the openblas peer).
@@ -269,6 +318,8 @@ def main():
                       if has_torch else None)]
         plan[w] = [(p, c) for p, c in cands if c and (not wanted or p in wanted or p == "nnc")]
 
+    if wanted:  # a peer left out by BENCH_PEERS was not asked for: no need to say why
+        skipped = {k: v for k, v in skipped.items() if k in wanted or k.startswith("workload")}
     run_env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1",
                    MKL_NUM_THREADS="1", PYTHONDONTWRITEBYTECODE="1")
     results = {}  # (workload, peer) -> list of (fields, rss)
@@ -276,6 +327,8 @@ def main():
     nnc_commit = commit()  # the tree nnc was just built from
     print("bench: %s; nnc at %s; %d rounds of %s" % (machine(), nnc_commit, rounds,
                                                   ",".join(workloads)), flush=True)
+    if baseline:
+        print("bench: baseline nnc at %s" % base_name, flush=True)
     for name, why in skipped.items():
         print("bench: skipping %s: %s" % (name, why), flush=True)
     for r in range(rounds):
@@ -321,6 +374,8 @@ def main():
             lines.append("| %s | %s | %.4g | %s | %.4g | %.6g | %.3g | %.1f | %d |" % (
                 w, peer, sec, ratio, med("loss"), med("accuracy"), med("gflops"),
                 statistics.median(rss for _, rss in runs), len(runs)))
+    if baseline:
+        lines += [""] + baseline_table(workloads, plan, results, base_name)
     if "M" in workloads:
         lines += ["", "M: %s epoch(s) per run of 60,000 images; loss and accuracy on the "
                   "10,000 test images." % m_epochs]

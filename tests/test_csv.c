@@ -277,6 +277,35 @@ static void test_memory(void)
     CHECK_MSG("column 1 (t\xc3\xa9): '?' is not a number");
 }
 
+/* The memory limit (nnc_csv_options.max_memory) holds for each buffer the
+ * reader grows: a line's fields, the header's names and the values. */
+static void test_memory_limit(void)
+{
+    nnc_array a;
+    char **names = NULL;
+    nnc_csv_options o = {-1, ',', 60};
+    CHECK_STATUS(nnc_csv_read_memory(MEM("aaaa,bbbb\n1,2\n"), "n.csv", &o, &a, &names),
+                 NNC_ERR_FORMAT);
+    CHECK_MSG("n.csv: the header's names would need 68 bytes (limit 60 bytes; see "
+              "--max-memory)");
+    CHECK(names == NULL);
+    o.max_memory = 40;
+    CHECK_STATUS(nnc_csv_read_memory(MEM("aaaa,bbbb\n1,2\n"), "l.csv", &o, &a, NULL),
+                 NNC_ERR_FORMAT);
+    CHECK_MSG("l.csv: line 1 would need 42 bytes (limit 40 bytes; see --max-memory)");
+    /* 60 rows of 2 values fit in 1000 bytes beside the line's buffers, not 61 */
+    char text[61 * 4 + 1];
+    for (int r = 0; r < 61; r++)
+        memcpy(text + 4 * r, "1,2\n", 4);
+    o.max_memory = 1000;
+    CHECK_OK(nnc_csv_read_memory(text, 60 * 4, "v.csv", &o, &a, NULL));
+    CHECK(a.shape[0] == 60 && a.shape[1] == 2 && a.data[119] == 2);
+    nnc_array_free(&a);
+    CHECK_STATUS(nnc_csv_read_memory(text, 61 * 4, "v.csv", &o, &a, NULL), NNC_ERR_FORMAT);
+    CHECK_MSG("v.csv: the values up to line 61 would need 1012 bytes (limit 1000 bytes; see "
+              "--max-memory)");
+}
+
 /* LF, CRLF and CR-only line ends (the textbook's kc_train.csv ends its lines
  * with CR alone), mixed in one file too; messages count lines the same way. */
 static void test_line_ends(void)
@@ -382,6 +411,7 @@ int main(void)
     test_good();
     test_bad();
     test_memory();
+    test_memory_limit();
     test_line_ends();
     test_header_or_typo();
     test_locale();

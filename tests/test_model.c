@@ -580,6 +580,81 @@ static void test_corruption(void)
     free(b);
 }
 
+/* The framing's refusals word for word (every section whole, then an empty
+ * END, then exactly the CRC), checked before the CRC so that a cut file
+ * says where it ends. */
+static void check_message(const unsigned char *b, size_t len, const char *want, int line)
+{
+    nnc_model m;
+    memset(&m, 0, sizeof m);
+    nnc_status s = nnc_model_decode(&m, b, len, "f.nnc", 4);
+    check_count++;
+    if (s != NNC_ERR_FORMAT || strcmp(nnc_last_error(), want) != 0) {
+        check_failures++;
+        fprintf(stderr, "%s:%d: decode -> %s (%s), want \"%s\"\n", __FILE__, line,
+                nnc_strerror(s), nnc_last_error(), want);
+    }
+    if (s == NNC_OK)
+        nnc_model_free(&m);
+}
+#define MESSAGE(b, len, want) check_message((b), (len), (want), __LINE__)
+
+static void test_framing_messages(void)
+{
+    size_t n;
+    unsigned char *b = encode_model(small_full_model, &n);
+    if (!b)
+        return;
+    unsigned char *c = malloc(n + 8);
+    size_t end = n - 16; /* the END section's offset */
+    char want[300];
+    snprintf(want, sizeof want,
+             "f.nnc: truncated or corrupt at offset %zu: the file ends after section 'META' "
+             "without an END section (0 bytes left, a section header needs 12)", end);
+    MESSAGE(b, end, want);
+    snprintf(want, sizeof want,
+             "f.nnc: truncated at offset %zu: the 4-byte CRC-32 after the END section is "
+             "missing", n - 4);
+    MESSAGE(b, n - 4, want);
+    snprintf(want, sizeof want,
+             "f.nnc: truncated at offset %zu: the 4-byte CRC-32 after the END section is "
+             "cut short", n - 4);
+    MESSAGE(b, n - 2, want);
+    memcpy(c, b, n);
+    memcpy(c + n, "\0\0\0\0", 4);
+    snprintf(want, sizeof want, "f.nnc: 4 unexpected bytes after the CRC-32 at offset %zu",
+             n - 4);
+    MESSAGE(c, n + 4, want);
+    /* an END that claims bytes, with a valid CRC: malformed, not cut */
+    memcpy(c, b, n);
+    put_le64(c + end + 4, 1);
+    fix_crc(c, n);
+    snprintf(want, sizeof want,
+             "f.nnc: malformed (with a valid CRC-32): the END section at offset %zu claims 1 "
+             "bytes; it is empty", end);
+    MESSAGE(c, n, want);
+    /* the first section claims more than the file holds */
+    pieces p;
+    split(b, n, &p);
+    size_t arch = p.head_len;
+    memcpy(c, b, n);
+    put_le64(c + arch + 4, 100000);
+    fix_crc(c, n);
+    snprintf(want, sizeof want,
+             "f.nnc: malformed (with a valid CRC-32): section 'ARCH' at offset %zu claims "
+             "100000 bytes, only %zu follow", arch, n - arch - 12);
+    MESSAGE(c, n, want);
+    /* the framing whole, the checksum wrong */
+    memcpy(c, b, n);
+    c[n - 1] ^= 0xff;
+    snprintf(want, sizeof want,
+             "f.nnc: CRC-32 mismatch (stored %08lx at offset %zu, computed %08lx): the file "
+             "is corrupt", (unsigned long)le32(c + n - 4), n - 4, (unsigned long)le32(b + n - 4));
+    MESSAGE(c, n, want);
+    free(c);
+    free(b);
+}
+
 static void test_versions_and_sections(void)
 {
     nnc_model m;
@@ -1135,6 +1210,7 @@ int main(void)
     test_predict_bitwise();
     test_save_load();
     test_corruption();
+    test_framing_messages();
     test_versions_and_sections();
     test_semantic_checks();
     test_weight_dtypes();

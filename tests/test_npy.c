@@ -531,6 +531,71 @@ static void test_npy_errors(void)
     }
 }
 
+/* Every refusal of the header's dict, word for word: each step of its
+ * parser (the dict, one entry, descr, fortran_order, shape and its
+ * dimensions) says what it expected. */
+static void test_npy_header_messages(void)
+{
+    static const struct {
+        const char *header;
+        const char *message;
+    } bad[] = {
+        {"['descr', '<f8']\n", "h.npy: header does not start with '{'"},
+        {"{1: 2}\n", "h.npy: header: expected a quoted key or '}'"},
+        {"{'descr' '<f8'}\n", "h.npy: header: expected ':' after a key"},
+        {"{'descr': [('a', '<f8')]}\n",
+         "h.npy: unsupported dtype (a structured record; nnc reads plain numbers)"},
+        {"{'descr': f8}\n", "h.npy: header: 'descr' is not a quoted string"},
+        {"{'descr': '<f8', 'fortran_order': Falsey}\n",
+         "h.npy: header: 'fortran_order' is not True or False"},
+        {"{'descr': '<f8', 'fortran_order': False, 'shape': [2]}\n",
+         "h.npy: header: 'shape' is not a tuple"},
+        {"{'descr': '<f8', 'fortran_order': False, 'shape': (2, x)}\n",
+         "h.npy: header: 'shape' holds something other than non-negative integers"},
+        {"{'descr': '<f8', 'fortran_order': False, 'shape': (99999999999999999999999,)}\n",
+         "h.npy: header: a dimension of 'shape' is too large"},
+        {"{'descr': '<f8', 'fortran_order': False, 'shape': (1, 1, 1, 1, 1)}\n",
+         "h.npy: 'shape' has more than 4 dimensions (nnc reads up to 4)"},
+        {"{'descr': '<f8', 'fortran_order': False, 'shape': (2 2)}\n",
+         "h.npy: header: 'shape' tuple is not closed"},
+        {"{'descr': '<f8', 'fortran_order': False, 'shape': (2,) 'x'}\n",
+         "h.npy: header: expected ',' or '}' after a value"},
+        {"{'descr': '<f8', 'fortran_order': False, 'shape': (2,), 'order': 1}\n",
+         "h.npy: header: unexpected key 'order'"},
+        {"{'descr': '<f8', 'fortran_order': False, 'shape': (2,)} }\n",
+         "h.npy: header: unexpected text after the closing '}'"},
+        {"{'descr': '<f8', 'shape': (2,)}\n", "h.npy: header lacks the key 'fortran_order'"},
+        {"{}\n", "h.npy: header lacks the key 'descr'"},
+    };
+    unsigned char buf[1024], data[16];
+    memset(data, 0, sizeof data);
+    for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+        nnc_array a;
+        size_t n = make_npy(buf, 1, bad[k].header, data, 16);
+        CHECK_STATUS(nnc_npy_read_memory(buf, n, "h.npy", &a, 0), NNC_ERR_FORMAT);
+        if (strcmp(nnc_last_error(), bad[k].message) != 0) {
+            check_failures++;
+            fprintf(stderr, "header %zu: message \"%s\", want \"%s\"\n", k,
+                    nnc_last_error(), bad[k].message);
+        }
+    }
+    /* the shape's grammar: a trailing comma, "()" for a scalar, Python 2's 'L' */
+    static const char *good[] = {
+        "{'descr': '<f8', 'fortran_order': False, 'shape': (2,), }\n",
+        "{'descr': '<f8', 'fortran_order': False, 'shape': ( 1 , 2 ) }\n",
+        "{'descr': '<f8', 'fortran_order': False, 'shape': (2L,)}\n",
+        "{'descr': '<f8', 'fortran_order': False, 'shape': ()}\n",
+    };
+    static const size_t good_size[] = {2, 2, 2, 1};
+    for (size_t k = 0; k < sizeof good / sizeof good[0]; k++) {
+        nnc_array a;
+        size_t n = make_npy(buf, 1, good[k], data, 16);
+        CHECK_STATUS(nnc_npy_read_memory(buf, n, "h.npy", &a, 0), NNC_OK);
+        CHECK(a.size == good_size[k]);
+        nnc_array_free(&a);
+    }
+}
+
 static void test_npz_variants(void)
 {
     unsigned char npy1[512], npy2[4096], data[2048];
@@ -698,6 +763,7 @@ int main(void)
     test_round_trip();
     test_npy_variants();
     test_npy_errors();
+    test_npy_header_messages();
     test_npz_variants();
     test_npz_streaming();
     return check_report("test_npy");

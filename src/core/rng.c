@@ -44,7 +44,10 @@ double nnc_rng_normal(nnc_rng *rng)
     return sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2);
 }
 
-/* nnc_rng_below's draw, inlined into the shuffle's loop. */
+/* nnc_rng_below's draw, inlined into the shuffle's loop: training draws the
+ * next epoch's shuffle a few picks between steps, and picks without a call
+ * each overlap the step's chain of dependent operations (bench/README.md,
+ * workload S: the 1-H-1 sine fit). */
 static inline uint32_t below(nnc_rng *rng, uint32_t n)
 {
     if (n == 0)

@@ -10,10 +10,11 @@
  * header when one of its fields is a word, text that does not start as a
  * number does (a sign, a digit or a point).  A field that starts as a
  * number but is not one ("1.5e", "2..3") is a typo in a data row, reported
- * as an error: taking that row for a header would silently drop a sample.  Numbers are read with strtod in the C locale's
- * syntax ('.' as decimal point) whatever locale the program has set: nnc
- * never calls setlocale, and a copy of a field gets the current locale's
- * decimal point before strtod sees it.
+ * as an error: taking that row for a header would silently drop a sample.
+ * Numbers are read with strtod in the C locale's syntax ('.' as decimal
+ * point) whatever locale the program has set: nnc never calls setlocale,
+ * and a copy of a field gets the current locale's decimal point before
+ * strtod sees it.
  *
  * Refused, with the line, the column (and its header name) or the byte
  * offset: empty fields (missing values), text, NaN and infinity ("nan",
@@ -63,24 +64,10 @@ typedef struct csv_parser {
 
 static int is_blank(char ch, char delim) { return (ch == ' ' || ch == '\t') && ch != delim; }
 
-/* Splits the next line into fields.  Returns 1 with a line, 0 at the end of
- * the file, or -1 with an error recorded in *status. */
-static int next_line(csv_parser *ps, nnc_status *status)
+/* Grows the scratch buffer and the field list for the line [ls, le), within
+ * the memory limit.  Returns 1, or -1 with an error recorded in *status. */
+static int reserve_line(csv_parser *ps, const char *ls, const char *le, nnc_status *status)
 {
-    if (ps->p >= ps->end)
-        return 0;
-    const char *ls = ps->p, *le = ls;
-    while (le < ps->end && *le != '\n' && *le != '\r')
-        le++;
-    /* the line end: LF, CR, or CRLF (one end, not a blank line between) */
-    ps->p = le;
-    if (ps->p < ps->end && *ps->p++ == '\r' && ps->p < ps->end && *ps->p == '\n')
-        ps->p++;
-    ps->line++;
-    ps->blank = 1;
-    for (const char *q = ls; q < le && ps->blank; q++)
-        ps->blank = is_blank(*q, ps->delim);
-
     /* Every field's text is at most its bytes in the line and ends with
      * one NUL, which takes the place of the delimiter after it: the line's
      * length plus one.  A line has at most one field more than it has
@@ -118,6 +105,67 @@ static int next_line(csv_parser *ps, nnc_status *status)
         ps->scratch = ns;
         ps->scratch_cap = need;
     }
+    return 1;
+}
+
+/* A quoted field from *qp (its opening quote) up to its delimiter or the
+ * line end le, unquoted into *outp; both advance.  Returns 1, or -1 with an
+ * error recorded in *status. */
+static int read_quoted(csv_parser *ps, const char **qp, const char *le, char **outp,
+                       nnc_status *status)
+{
+    const char *q = *qp + 1;
+    char *out = *outp;
+    for (;;) {
+        if (q >= le) {
+            *status = nnc_fail(NNC_ERR_FORMAT,
+                               "%s: line %zu, column %zu: unterminated quoted field",
+                               ps->path, ps->line, ps->n_fields + 1);
+            return -1;
+        }
+        if (*q == '"') {
+            if (q + 1 < le && q[1] == '"') {
+                *out++ = '"';
+                q += 2;
+                continue;
+            }
+            q++;
+            break;
+        }
+        *out++ = *q++;
+    }
+    while (q < le && is_blank(*q, ps->delim))
+        q++;
+    if (q < le && *q != ps->delim) {
+        *status = nnc_fail(NNC_ERR_FORMAT,
+                           "%s: line %zu, column %zu: text after a closing quote",
+                           ps->path, ps->line, ps->n_fields + 1);
+        return -1;
+    }
+    *qp = q;
+    *outp = out;
+    return 1;
+}
+
+/* Splits the next line into fields.  Returns 1 with a line, 0 at the end of
+ * the file, or -1 with an error recorded in *status. */
+static int next_line(csv_parser *ps, nnc_status *status)
+{
+    if (ps->p >= ps->end)
+        return 0;
+    const char *ls = ps->p, *le = ls;
+    while (le < ps->end && *le != '\n' && *le != '\r')
+        le++;
+    /* the line end: LF, CR, or CRLF (one end, not a blank line between) */
+    ps->p = le;
+    if (ps->p < ps->end && *ps->p++ == '\r' && ps->p < ps->end && *ps->p == '\n')
+        ps->p++;
+    ps->line++;
+    ps->blank = 1;
+    for (const char *q = ls; q < le && ps->blank; q++)
+        ps->blank = is_blank(*q, ps->delim);
+    if (reserve_line(ps, ls, le, status) < 0)
+        return -1;
     char *out = ps->scratch;
     ps->n_fields = 0;
     const char *q = ls;
@@ -126,33 +174,8 @@ static int next_line(csv_parser *ps, nnc_status *status)
             q++;
         char *start = out;
         if (q < le && *q == '"') {
-            q++;
-            for (;;) {
-                if (q >= le) {
-                    *status = nnc_fail(NNC_ERR_FORMAT,
-                                       "%s: line %zu, column %zu: unterminated quoted field",
-                                       ps->path, ps->line, ps->n_fields + 1);
-                    return -1;
-                }
-                if (*q == '"') {
-                    if (q + 1 < le && q[1] == '"') {
-                        *out++ = '"';
-                        q += 2;
-                        continue;
-                    }
-                    q++;
-                    break;
-                }
-                *out++ = *q++;
-            }
-            while (q < le && is_blank(*q, ps->delim))
-                q++;
-            if (q < le && *q != ps->delim) {
-                *status = nnc_fail(NNC_ERR_FORMAT,
-                                   "%s: line %zu, column %zu: text after a closing quote",
-                                   ps->path, ps->line, ps->n_fields + 1);
+            if (read_quoted(ps, &q, le, &out, status) < 0)
                 return -1;
-            }
         } else {
             while (q < le && *q != ps->delim)
                 *out++ = *q++;
@@ -340,6 +363,134 @@ nnc_status nnc_csv_read_file(const char *path, const nnc_csv_options *options,
     return s;
 }
 
+/* Whether the first non-blank line is the header: header option 1 says
+ * so, 0 says not; -1 detects it, as the top of this file says. */
+static int is_header_line(const csv_parser *ps, int header)
+{
+    int is_header = header == 1;
+    if (header == -1) {
+        /* a header when some field is a word: not a number, NaN or
+         * out of range, and not a number with a typo (those are
+         * reported as errors below) */
+        for (size_t i = 0; i < ps->n_fields && !is_header; i++) {
+            double v;
+            const csv_field *f = &ps->fields[i];
+            is_header = parse_number(f->text, f->len, &v) == NUM_BAD &&
+                        !starts_as_number(f->text, f->len);
+        }
+    }
+    return is_header;
+}
+
+/* Copies the current line's fields as the column names (*names, *n_names),
+ * within the memory limit. */
+static nnc_status keep_names(csv_parser *ps, char ***names, size_t *n_names)
+{
+    size_t cols = ps->n_fields;
+    /* one block for all the names (not one allocation per
+     * name: a line of commas would cost 32 bytes per byte) */
+    size_t text = 0;
+    for (size_t i = 0; i < cols; i++)
+        text += ps->fields[i].len + 1;
+    size_t need = cols * sizeof **names + text;
+    if (need > ps->limit || ps->scratch_cap + ps->fields_cap * sizeof(csv_field) >
+                               ps->limit - need)
+        return nnc_refuse_size(ps->path, "the header's names",
+                               need + ps->scratch_cap + ps->fields_cap * sizeof(csv_field),
+                               ps->limit);
+    char **list = malloc(cols * sizeof *list);
+    char *block = malloc(text);
+    if (!list || !block) {
+        free(list);
+        free(block);
+        return nnc_fail(NNC_ERR_MEMORY, "%s: out of memory", ps->path);
+    }
+    for (size_t i = 0; i < cols; i++) {
+        list[i] = block;
+        memcpy(block, ps->fields[i].text, ps->fields[i].len + 1);
+        block += ps->fields[i].len + 1;
+    }
+    *names = list;
+    *n_names = cols;
+    ps->held = need;
+    return NNC_OK;
+}
+
+/* The values read so far: size of cap doubles in data. */
+typedef struct csv_values {
+    double *data;
+    size_t size, cap;
+} csv_values;
+
+/* Room for cols more values in v. */
+static nnc_status grow_values(const csv_parser *ps, csv_values *v, size_t cols)
+{
+    if (v->size + cols <= v->cap)
+        return NNC_OK;
+    /* the values grow by doubling, but never past the memory
+     * limit: what the other buffers leave of it */
+    size_t other = ps->held + ps->scratch_cap + ps->fields_cap * sizeof(csv_field);
+    size_t room = ps->limit > other ? (ps->limit - other) / sizeof(double) : 0;
+    if (v->size + cols > room) {
+        char line[40];
+        snprintf(line, sizeof line, "the values up to line %zu", ps->line);
+        return nnc_refuse_size(ps->path, line, other + (v->size + cols) * sizeof(double),
+                               ps->limit);
+    }
+    size_t nc = v->cap ? v->cap * 2 : 1024;
+    while (nc < v->size + cols)
+        nc *= 2;
+    if (nc > room)
+        nc = room;
+    double *nd = realloc(v->data, nc * sizeof *nd);
+    if (!nd)
+        return nnc_fail(NNC_ERR_MEMORY, "%s: out of memory", ps->path);
+    v->data = nd;
+    v->cap = nc;
+    return NNC_OK;
+}
+
+/* Reads every line of ps into v: the header's names into *names when there
+ * is a header, *cols values a row. */
+static nnc_status read_rows(csv_parser *ps, int header, csv_values *v, size_t *cols,
+                            char ***names, size_t *n_names)
+{
+    size_t cols_line = 0;
+    int first = 1;
+    nnc_status s = NNC_OK;
+    while (next_line(ps, &s) == 1) {
+        if (line_is_blank(ps))
+            continue;
+        if (first) {
+            first = 0;
+            *cols = ps->n_fields;
+            cols_line = ps->line;
+            if (is_header_line(ps, header)) {
+                s = keep_names(ps, names, n_names);
+                if (s != NNC_OK)
+                    return s;
+                continue;
+            }
+        }
+        if (ps->n_fields != *cols)
+            return nnc_fail(NNC_ERR_FORMAT,
+                            "%s: line %zu has %zu fields, expected %zu (as on line %zu%s)",
+                            ps->path, ps->line, ps->n_fields, *cols, cols_line,
+                            *n_names ? ", the header" : "");
+        s = grow_values(ps, v, *cols);
+        if (s != NNC_OK)
+            return s;
+        for (size_t i = 0; i < *cols; i++) {
+            num_kind k = parse_number(ps->fields[i].text, ps->fields[i].len,
+                                      &v->data[v->size + i]);
+            if (k != NUM_OK)
+                return field_error(ps, i, k, *names, *n_names);
+        }
+        v->size += *cols;
+    }
+    return s;
+}
+
 nnc_status nnc_csv_read_memory(const void *data_bytes, size_t len, const char *path,
                                const nnc_csv_options *options, nnc_array *out,
                                char ***column_names)
@@ -372,116 +523,19 @@ nnc_status nnc_csv_read_memory(const void *data_bytes, size_t len, const char *p
     if (len >= 3 && bytes[0] == 0xef && bytes[1] == 0xbb && bytes[2] == 0xbf)
         ps.p += 3;
 
-    double *data = NULL;
-    size_t size = 0, cap = 0, rows = 0, cols = 0, cols_line = 0;
+    csv_values v = {NULL, 0, 0};
+    size_t cols = 0;
     char **names = NULL;
     size_t n_names = 0;
-    int first = 1, r;
-    s = NNC_OK;
-    while ((r = next_line(&ps, &s)) == 1) {
-        if (line_is_blank(&ps))
-            continue;
-        if (first) {
-            first = 0;
-            cols = ps.n_fields;
-            cols_line = ps.line;
-            int is_header = header == 1;
-            if (header == -1) {
-                /* a header when some field is a word: not a number, NaN or
-                 * out of range, and not a number with a typo (those are
-                 * reported as errors below) */
-                for (size_t i = 0; i < ps.n_fields && !is_header; i++) {
-                    double v;
-                    const csv_field *f = &ps.fields[i];
-                    is_header = parse_number(f->text, f->len, &v) == NUM_BAD &&
-                                !starts_as_number(f->text, f->len);
-                }
-            }
-            if (is_header) {
-                /* one block for all the names (not one allocation per
-                 * name: a line of commas would cost 32 bytes per byte) */
-                size_t text = 0;
-                for (size_t i = 0; i < cols; i++)
-                    text += ps.fields[i].len + 1;
-                size_t need = cols * sizeof *names + text;
-                if (need > ps.limit || ps.scratch_cap + ps.fields_cap * sizeof(csv_field) >
-                                           ps.limit - need) {
-                    s = nnc_refuse_size(path, "the header's names",
-                                        need + ps.scratch_cap +
-                                            ps.fields_cap * sizeof(csv_field),
-                                        ps.limit);
-                    break;
-                }
-                names = malloc(cols * sizeof *names);
-                char *block = malloc(text);
-                if (!names || !block) {
-                    free(names);
-                    free(block);
-                    names = NULL;
-                    s = nnc_fail(NNC_ERR_MEMORY, "%s: out of memory", path);
-                    break;
-                }
-                n_names = cols;
-                for (size_t i = 0; i < cols; i++) {
-                    names[i] = block;
-                    memcpy(block, ps.fields[i].text, ps.fields[i].len + 1);
-                    block += ps.fields[i].len + 1;
-                }
-                ps.held = need;
-                continue;
-            }
-        }
-        if (ps.n_fields != cols) {
-            s = nnc_fail(NNC_ERR_FORMAT,
-                         "%s: line %zu has %zu fields, expected %zu (as on line %zu%s)",
-                         path, ps.line, ps.n_fields, cols, cols_line,
-                         n_names ? ", the header" : "");
-            break;
-        }
-        if (size + cols > cap) {
-            /* the values grow by doubling, but never past the memory
-             * limit: what the other buffers leave of it */
-            size_t other = ps.held + ps.scratch_cap + ps.fields_cap * sizeof(csv_field);
-            size_t room = ps.limit > other ? (ps.limit - other) / sizeof(double) : 0;
-            if (size + cols > room) {
-                char line[40];
-                snprintf(line, sizeof line, "the values up to line %zu", ps.line);
-                s = nnc_refuse_size(path, line, other + (size + cols) * sizeof(double),
-                                    ps.limit);
-                break;
-            }
-            size_t nc = cap ? cap * 2 : 1024;
-            while (nc < size + cols)
-                nc *= 2;
-            if (nc > room)
-                nc = room;
-            double *nd = realloc(data, nc * sizeof *nd);
-            if (!nd) {
-                s = nnc_fail(NNC_ERR_MEMORY, "%s: out of memory", path);
-                break;
-            }
-            data = nd;
-            cap = nc;
-        }
-        for (size_t i = 0; i < cols; i++) {
-            num_kind k = parse_number(ps.fields[i].text, ps.fields[i].len, &data[size + i]);
-            if (k != NUM_OK) {
-                s = field_error(&ps, i, k, names, n_names);
-                break;
-            }
-        }
-        if (s != NNC_OK)
-            break;
-        size += cols;
-        rows++;
-    }
+    s = read_rows(&ps, header, &v, &cols, &names, &n_names);
+    size_t rows = cols ? v.size / cols : 0;
     if (s == NNC_OK && rows == 0)
         s = nnc_fail(NNC_ERR_FORMAT, "%s: no data rows%s", path,
                      n_names ? " after the header" : " (empty file)");
     free(ps.scratch);
     free(ps.fields);
     if (s != NNC_OK) {
-        free(data);
+        free(v.data);
         nnc_csv_free_names(names, n_names);
         return s;
     }
@@ -489,8 +543,8 @@ nnc_status nnc_csv_read_memory(const void *data_bytes, size_t len, const char *p
     out->ndim = 2;
     out->shape[0] = rows;
     out->shape[1] = cols;
-    out->size = size;
-    out->data = data;
+    out->size = v.size;
+    out->data = v.data;
     if (column_names)
         *column_names = names;
     else

@@ -27,11 +27,12 @@ struct nnc_dataset {
 
 /* Room for a data set's values, freed with free().  Training reads the
  * rows of a large set in shuffled order, each row on a different page: with
- * 4 KB pages nearly every row costs a TLB miss and a page walk (Fashion-
- * MNIST's 188 MB, batch 64: the gather of the batch rows took twice as
- * long).  So on Linux an array of at least LARGE_PAGE bytes is aligned to
- * 2 MB and asks for transparent huge pages (only a hint: the kernel may
- * decline, and the memory works the same either way). */
+ * 4 KB pages nearly every row costs a TLB miss and a page walk (bench/
+ * README.md measures it on workload M: a 784-128-64-10 net trained on
+ * Fashion-MNIST's 188 MB of float32 pixels, batch 64).  So on Linux an
+ * array of at least LARGE_PAGE bytes is aligned to 2 MB and asks for
+ * transparent huge pages (only a hint: the kernel may decline, and the
+ * memory works the same either way). */
 enum { LARGE_PAGE = 2 << 20 };
 
 static void *alloc_values(size_t bytes)

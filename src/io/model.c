@@ -499,6 +499,96 @@ static void put_reals(wbuf *b, const nnc_real *v, size_t n)
     }
 }
 
+/* ARCH: the task, the inputs, the label base and each layer's units,
+ * activation and its parameter. */
+static void put_arch(wbuf *b, const nnc_model *model)
+{
+    const nnc_net *net = model->net;
+    const int n_layers = nnc_net_layers(net);
+    size_t at = begin_section(b, "ARCH");
+    put_str(b, nnc_task_name(nnc_net_task(net)));
+    put_u32(b, (uint32_t)nnc_net_inputs(net));
+    put_i32(b, model->label_base);
+    put_u32(b, (uint32_t)n_layers);
+    for (int l = 0; l < n_layers; l++) {
+        nnc_layer_spec spec = nnc_net_layer(net, l);
+        put_u32(b, (uint32_t)spec.units);
+        put_str(b, nnc_activation_get(spec.activation)->name);
+        put_f64(b, spec.param);
+    }
+    end_section(b, at);
+}
+
+/* WGHT: the size of nnc_real, the parameter count, then each layer's
+ * weights and biases. */
+static void put_weights(wbuf *b, nnc_net *net)
+{
+    size_t at = begin_section(b, "WGHT");
+    put_u8(b, (unsigned)sizeof(nnc_real));
+    put_u64(b, (uint64_t)nnc_net_parameter_count(net));
+    int n_in = nnc_net_inputs(net);
+    for (int l = 0; l < nnc_net_layers(net); l++) {
+        int units = nnc_net_layer(net, l).units;
+        put_reals(b, nnc_net_weights(net, l), (size_t)n_in * (size_t)units);
+        put_reals(b, nnc_net_bias(net, l), (size_t)units);
+        n_in = units;
+    }
+    end_section(b, at);
+}
+
+/* STAT: what resumes training (the options, the position, the generator
+ * and the epoch's order). */
+static void put_state(wbuf *b, const nnc_train_state *st)
+{
+    size_t at = begin_section(b, "STAT");
+    put_f64(b, st->options.eta);
+    put_i32(b, st->options.batch_size);
+    put_i32(b, st->options.max_epoch);
+    put_f64(b, st->options.eps);
+    put_f64(b, st->options.checkpoint);
+    put_u64(b, st->options.seed);
+    put_i32(b, st->epoch);
+    put_i32(b, st->iteration);
+    put_i64(b, st->total_iteration);
+    put_u64(b, st->rng.state);
+    put_u64(b, st->rng.inc);
+    put_u32(b, (uint32_t)st->n_order);
+    for (int i = 0; i < st->n_order; i++)
+        put_u32(b, st->order[i]);
+    put_str(b, "sgd"); /* the optimizer; plain SGD keeps no state arrays */
+    put_u32(b, 0);
+    end_section(b, at);
+}
+
+/* HIST: the checkpoints' losses and accuracies. */
+static void put_history(wbuf *b, const nnc_model *model)
+{
+    size_t at = begin_section(b, "HIST");
+    put_u64(b, (uint64_t)model->history_count);
+    for (size_t i = 0; i < model->history_count; i++) {
+        const nnc_checkpoint *c = &model->history[i];
+        put_i32(b, c->epoch);
+        put_i64(b, c->total_iteration);
+        put_f64(b, c->loss_train);
+        put_f64(b, c->accuracy_train);
+        put_f64(b, c->loss_valid);
+        put_f64(b, c->accuracy_valid);
+    }
+    end_section(b, at);
+}
+
+/* META: the key-value pairs. */
+static void put_meta(wbuf *b, const nnc_model *model)
+{
+    size_t at = begin_section(b, "META");
+    put_u32(b, (uint32_t)model->n_meta);
+    for (int i = 0; i < model->n_meta; i++) {
+        put_str(b, model->meta[i].key);
+        put_str(b, model->meta[i].value);
+    }
+    end_section(b, at);
+}
+
 nnc_status nnc_model_encode(const nnc_model *model, unsigned char **bytes, size_t *len)
 {
     if (!model || !bytes || !len)
@@ -508,90 +598,22 @@ nnc_status nnc_model_encode(const nnc_model *model, unsigned char **bytes, size_
     nnc_status s = check_model(model);
     if (s != NNC_OK)
         return s;
-    nnc_net *net = model->net;
-    const int n_layers = nnc_net_layers(net);
     wbuf b = {0};
 
     put(&b, MAGIC, sizeof MAGIC);
     put_u32(&b, NNC_MODEL_FORMAT_VERSION);
     put_str(&b, nnc_version());
-
-    size_t at = begin_section(&b, "ARCH");
-    put_str(&b, nnc_task_name(nnc_net_task(net)));
-    put_u32(&b, (uint32_t)nnc_net_inputs(net));
-    put_i32(&b, model->label_base);
-    put_u32(&b, (uint32_t)n_layers);
-    for (int l = 0; l < n_layers; l++) {
-        nnc_layer_spec spec = nnc_net_layer(net, l);
-        put_u32(&b, (uint32_t)spec.units);
-        put_str(&b, nnc_activation_get(spec.activation)->name);
-        put_f64(&b, spec.param);
-    }
-    end_section(&b, at);
-
+    put_arch(&b, model);
     put_scaling(&b, "XSCL", &model->x_scaling);
     put_scaling(&b, "YSCL", &model->y_scaling);
-
-    at = begin_section(&b, "WGHT");
-    put_u8(&b, (unsigned)sizeof(nnc_real));
-    put_u64(&b, (uint64_t)nnc_net_parameter_count(net));
-    int n_in = nnc_net_inputs(net);
-    for (int l = 0; l < n_layers; l++) {
-        int units = nnc_net_layer(net, l).units;
-        put_reals(&b, nnc_net_weights(net, l), (size_t)n_in * (size_t)units);
-        put_reals(&b, nnc_net_bias(net, l), (size_t)units);
-        n_in = units;
-    }
-    end_section(&b, at);
-
-    if (model->has_state) {
-        const nnc_train_state *st = &model->state;
-        at = begin_section(&b, "STAT");
-        put_f64(&b, st->options.eta);
-        put_i32(&b, st->options.batch_size);
-        put_i32(&b, st->options.max_epoch);
-        put_f64(&b, st->options.eps);
-        put_f64(&b, st->options.checkpoint);
-        put_u64(&b, st->options.seed);
-        put_i32(&b, st->epoch);
-        put_i32(&b, st->iteration);
-        put_i64(&b, st->total_iteration);
-        put_u64(&b, st->rng.state);
-        put_u64(&b, st->rng.inc);
-        put_u32(&b, (uint32_t)st->n_order);
-        for (int i = 0; i < st->n_order; i++)
-            put_u32(&b, st->order[i]);
-        put_str(&b, "sgd"); /* the optimizer; plain SGD keeps no state arrays */
-        put_u32(&b, 0);
-        end_section(&b, at);
-    }
-
-    if (model->history_count > 0) {
-        at = begin_section(&b, "HIST");
-        put_u64(&b, (uint64_t)model->history_count);
-        for (size_t i = 0; i < model->history_count; i++) {
-            const nnc_checkpoint *c = &model->history[i];
-            put_i32(&b, c->epoch);
-            put_i64(&b, c->total_iteration);
-            put_f64(&b, c->loss_train);
-            put_f64(&b, c->accuracy_train);
-            put_f64(&b, c->loss_valid);
-            put_f64(&b, c->accuracy_valid);
-        }
-        end_section(&b, at);
-    }
-
-    if (model->n_meta > 0) {
-        at = begin_section(&b, "META");
-        put_u32(&b, (uint32_t)model->n_meta);
-        for (int i = 0; i < model->n_meta; i++) {
-            put_str(&b, model->meta[i].key);
-            put_str(&b, model->meta[i].value);
-        }
-        end_section(&b, at);
-    }
-
-    at = begin_section(&b, "END ");
+    put_weights(&b, model->net);
+    if (model->has_state)
+        put_state(&b, &model->state);
+    if (model->history_count > 0)
+        put_history(&b, model);
+    if (model->n_meta > 0)
+        put_meta(&b, model);
+    size_t at = begin_section(&b, "END ");
     end_section(&b, at);
     if (!b.oom)
         put_u32(&b, nnc_crc32(b.p, b.len));
@@ -776,6 +798,76 @@ static nnc_status check_count(rd *r, const char *field, uint64_t count, size_t m
             goto done;                                                                  \
     } while (0)
 
+/* Layer l (0-based) of n_layers: its units, activation and parameter. */
+static nnc_status read_layer(rd *r, uint32_t l, uint32_t n_layers, nnc_layer_spec *spec)
+{
+    nnc_status s;
+    char name[NAME_MAX_LEN + 1], field[48];
+    uint32_t units = 0;
+    snprintf(field, sizeof field, "units of layer %lu", (unsigned long)l + 1);
+    TRY(get_u32(r, field, &units));
+    if (units == 0 || units > INT_MAX) {
+        s = rd_fail(r, NNC_ERR_FORMAT, "layer %lu has %lu units", (unsigned long)l + 1,
+                    (unsigned long)units);
+        goto done;
+    }
+    snprintf(field, sizeof field, "activation of layer %lu", (unsigned long)l + 1);
+    TRY(get_name(r, field, name));
+    nnc_activation act;
+    if (nnc_activation_from_name(name, &act) != NNC_OK) {
+        s = rd_fail(r, NNC_ERR_FORMAT,
+                    "layer %lu: unknown activation '%s' (written by a newer nnc?)",
+                    (unsigned long)l + 1, name);
+        goto done;
+    }
+    if (l == n_layers - 1 && act != NNC_ACT_IDENTITY) {
+        s = rd_fail(r, NNC_ERR_FORMAT,
+                    "the output layer's activation is '%s'; it must be identity (the "
+                    "task's output function follows it)", name);
+        goto done;
+    }
+    double param = 0;
+    snprintf(field, sizeof field, "parameter of layer %lu", (unsigned long)l + 1);
+    TRY(get_f64(r, field, &param));
+    if (!isfinite(param)) {
+        s = rd_fail(r, NNC_ERR_FORMAT, "layer %lu: activation parameter is %g",
+                    (unsigned long)l + 1, param);
+        goto done;
+    }
+    spec->units = (int)units;
+    spec->activation = act;
+    spec->param = param;
+done:
+    return s;
+}
+
+/* The network of the layers read into m->net, and the label base checked
+ * against its outputs. */
+static nnc_status build_net(rd *r, nnc_model *m, nnc_task task, uint32_t n_inputs,
+                            uint32_t n_layers, const nnc_layer_spec *specs, int max_batch,
+                            int32_t label_base)
+{
+    nnc_status s = nnc_net_create(&m->net, task, (int)n_inputs, (int)n_layers, specs,
+                                  max_batch);
+    if (s != NNC_OK) {
+        char why[512];
+        snprintf(why, sizeof why, "%s", nnc_last_error());
+        if (s != NNC_ERR_MEMORY)
+            s = NNC_ERR_FORMAT;
+        return rd_fail(r, s, "cannot build the network: %s", why);
+    }
+    if (!label_base_ok(m->net, label_base)) {
+        s = rd_fail(r, NNC_ERR_FORMAT, "label_base = %ld is out of range for a %s model of "
+                    "%d outputs: " LABEL_BASE_RULE, (long)label_base, nnc_task_name(task),
+                    nnc_net_outputs(m->net));
+        nnc_net_free(m->net);
+        m->net = NULL;
+        return s;
+    }
+    m->label_base = label_base;
+    return NNC_OK;
+}
+
 static nnc_status read_arch(rd *r, nnc_model *m, int max_batch)
 {
     nnc_status s;
@@ -819,41 +911,8 @@ static nnc_status read_arch(rd *r, nnc_model *m, int max_batch)
      * them is refused before the network is allocated. */
     uint64_t n_params = 0, width = n_inputs;
     for (uint32_t l = 0; l < n_layers; l++) {
-        char field[48];
-        uint32_t units = 0;
-        snprintf(field, sizeof field, "units of layer %lu", (unsigned long)l + 1);
-        TRY(get_u32(r, field, &units));
-        if (units == 0 || units > INT_MAX) {
-            s = rd_fail(r, NNC_ERR_FORMAT, "layer %lu has %lu units", (unsigned long)l + 1,
-                        (unsigned long)units);
-            goto done;
-        }
-        snprintf(field, sizeof field, "activation of layer %lu", (unsigned long)l + 1);
-        TRY(get_name(r, field, name));
-        nnc_activation act;
-        if (nnc_activation_from_name(name, &act) != NNC_OK) {
-            s = rd_fail(r, NNC_ERR_FORMAT,
-                        "layer %lu: unknown activation '%s' (written by a newer nnc?)",
-                        (unsigned long)l + 1, name);
-            goto done;
-        }
-        if (l == n_layers - 1 && act != NNC_ACT_IDENTITY) {
-            s = rd_fail(r, NNC_ERR_FORMAT,
-                        "the output layer's activation is '%s'; it must be identity (the "
-                        "task's output function follows it)", name);
-            goto done;
-        }
-        double param = 0;
-        snprintf(field, sizeof field, "parameter of layer %lu", (unsigned long)l + 1);
-        TRY(get_f64(r, field, &param));
-        if (!isfinite(param)) {
-            s = rd_fail(r, NNC_ERR_FORMAT, "layer %lu: activation parameter is %g",
-                        (unsigned long)l + 1, param);
-            goto done;
-        }
-        specs[l].units = (int)units;
-        specs[l].activation = act;
-        specs[l].param = param;
+        TRY(read_layer(r, l, n_layers, &specs[l]));
+        uint64_t units = (uint64_t)specs[l].units;
         n_params += (width + 1) * units; /* < 2^62, and n_params stays small below */
         if (n_params > r->file_len / 4) {
             s = rd_fail(r, NNC_ERR_FORMAT,
@@ -863,24 +922,7 @@ static nnc_status read_arch(rd *r, nnc_model *m, int max_batch)
         }
         width = units;
     }
-    s = nnc_net_create(&m->net, task, (int)n_inputs, (int)n_layers, specs, max_batch);
-    if (s != NNC_OK) {
-        char why[512];
-        snprintf(why, sizeof why, "%s", nnc_last_error());
-        if (s != NNC_ERR_MEMORY)
-            s = NNC_ERR_FORMAT;
-        s = rd_fail(r, s, "cannot build the network: %s", why);
-        goto done;
-    }
-    if (!label_base_ok(m->net, label_base)) {
-        s = rd_fail(r, NNC_ERR_FORMAT, "label_base = %ld is out of range for a %s model of "
-                    "%d outputs: " LABEL_BASE_RULE, (long)label_base, nnc_task_name(task),
-                    nnc_net_outputs(m->net));
-        nnc_net_free(m->net);
-        m->net = NULL;
-        goto done;
-    }
-    m->label_base = label_base;
+    s = build_net(r, m, task, n_inputs, n_layers, specs, max_batch, label_base);
 done:
     free(specs);
     return s;
@@ -1182,16 +1224,16 @@ static const struct {
                    {"WGHT", SEC_WGHT}, {"STAT", SEC_STAT}, {"HIST", SEC_HIST},
                    {"META", SEC_META}};
 
-/* Format version 1.  `body` is the offset of the first section (after the
- * header that every version shares). */
-static nnc_status decode_v1(nnc_model *out, const unsigned char *b, size_t len,
-                            const char *what, size_t body, int max_batch)
+/* Format version 1's framing, from `body` (the offset of the first section,
+ * after the header that every version shares): every section whole, then
+ * END, then exactly the CRC, and the CRC right. */
+static nnc_status check_framing(const unsigned char *b, size_t len, const char *what,
+                                size_t body)
 {
-    /* 1. The framing: every section whole, then END, then exactly the CRC.
-     *    Checked before the CRC, so that a truncated file says so rather
-     *    than "bad CRC".  Whether the last 4 bytes happen to be a valid CRC
-     *    tells a cut or damaged file (they are not) from a complete file
-     *    whose framing is wrong (they are). */
+    /* 1. The framing.  Checked before the CRC, so that a truncated file
+     *    says so rather than "bad CRC".  Whether the last 4 bytes happen to
+     *    be a valid CRC tells a cut or damaged file (they are not) from a
+     *    complete file whose framing is wrong (they are). */
     int tail_ok = len - body >= 4 && nnc_crc32(b, len - 4) == nnc_get_le32(b + len - 4);
     const char *cut = tail_ok ? "malformed (with a valid CRC-32)" : "truncated or corrupt";
     size_t pos = body;
@@ -1245,14 +1287,53 @@ static nnc_status decode_v1(nnc_model *out, const unsigned char *b, size_t len,
                         "the file is corrupt", what, (unsigned long)stored, pos,
                         (unsigned long)computed);
     }
+    return NNC_OK;
+}
 
-    /* 3. The sections. */
+/* The section r points at, of kind bit (a SEC_ value), into m; all of it. */
+static nnc_status read_section(rd *r, nnc_model *m, int bit, int max_batch)
+{
+    nnc_status s = NNC_OK;
+    switch (bit) {
+    case SEC_ARCH: s = read_arch(r, m, max_batch); break;
+    case SEC_XSCL: s = read_scaling(r, &m->x_scaling); break;
+    case SEC_YSCL: s = read_scaling(r, &m->y_scaling); break;
+    case SEC_WGHT:
+        if (!m->net)
+            s = rd_fail(r, NNC_ERR_FORMAT, "it comes before section 'ARCH'");
+        else
+            s = read_weights(r, m->net);
+        break;
+    case SEC_STAT:
+        s = read_state(r, &m->state);
+        m->has_state = s == NNC_OK;
+        break;
+    case SEC_HIST: s = read_history(r, m); break;
+    case SEC_META: s = read_meta(r, m); break;
+    }
+    if (s != NNC_OK)
+        return s;
+    if (r->pos != r->end)
+        return rd_fail(r, NNC_ERR_FORMAT, "%zu unexpected bytes at its end (offset %zu)",
+                       r->end - r->pos, r->pos);
+    return NNC_OK;
+}
+
+/* Format version 1.  `body` is the offset of the first section (after the
+ * header that every version shares). */
+static nnc_status decode_v1(nnc_model *out, const unsigned char *b, size_t len,
+                            const char *what, size_t body, int max_batch)
+{
+    nnc_status s = check_framing(b, len, what, body);
+    if (s != NNC_OK)
+        return s;
+
+    /* The sections, once their framing and the checksum hold. */
     nnc_model m;
     memset(&m, 0, sizeof m);
-    nnc_status s = NNC_OK;
     int seen = 0;
     rd r = {.b = b, .what = what, .file_len = len};
-    for (pos = body;;) {
+    for (size_t pos = body;;) {
         uint64_t n = nnc_get_le64(b + pos + 4);
         nnc_printable(b + pos, 4, 0, r.tag, sizeof r.tag);
         r.section_at = pos;
@@ -1278,30 +1359,9 @@ static nnc_status decode_v1(nnc_model *out, const unsigned char *b, size_t len,
             goto fail;
         }
         seen |= bit;
-        switch (bit) {
-        case SEC_ARCH: s = read_arch(&r, &m, max_batch); break;
-        case SEC_XSCL: s = read_scaling(&r, &m.x_scaling); break;
-        case SEC_YSCL: s = read_scaling(&r, &m.y_scaling); break;
-        case SEC_WGHT:
-            if (!m.net)
-                s = rd_fail(&r, NNC_ERR_FORMAT, "it comes before section 'ARCH'");
-            else
-                s = read_weights(&r, m.net);
-            break;
-        case SEC_STAT:
-            s = read_state(&r, &m.state);
-            m.has_state = s == NNC_OK;
-            break;
-        case SEC_HIST: s = read_history(&r, &m); break;
-        case SEC_META: s = read_meta(&r, &m); break;
-        }
+        s = read_section(&r, &m, bit, max_batch);
         if (s != NNC_OK)
             goto fail;
-        if (r.pos != r.end) {
-            s = rd_fail(&r, NNC_ERR_FORMAT, "%zu unexpected bytes at its end (offset %zu)",
-                        r.end - r.pos, r.pos);
-            goto fail;
-        }
     }
     if (!(seen & SEC_ARCH) || !(seen & SEC_WGHT)) {
         s = nnc_fail(NNC_ERR_FORMAT, "%s: the file has no '%s' section", what,

@@ -140,129 +140,173 @@ static int match_word(cursor *c, const char *w)
     return 1;
 }
 
+/* Takes the character ch if it comes next. */
+static int take(cursor *c, unsigned char ch)
+{
+    if (c->p < c->end && *c->p == ch) {
+        c->p++;
+        return 1;
+    }
+    return 0;
+}
+
+/* After an item of a list that `close` ends: 1 when a ',' leads to the next
+ * item, 0 when `close` ends the list, -1 when neither follows. */
+static int after_item(cursor *c, unsigned char close)
+{
+    skip_ws(c);
+    if (take(c, ','))
+        return 1;
+    if (take(c, close))
+        return 0;
+    return -1;
+}
+
+/* The value of 'descr': the dtype string (a list would be a structured record). */
+static int parse_descr(cursor *c, npy_header *h, char *why, size_t why_size)
+{
+    const unsigned char *v;
+    size_t vlen;
+    if (c->p < c->end && *c->p == '[') {
+        snprintf(why, why_size,
+                 "unsupported dtype (a structured record; nnc reads plain numbers)");
+        return 0;
+    }
+    if (!parse_string(c, &v, &vlen)) {
+        snprintf(why, why_size, "header: 'descr' is not a quoted string");
+        return 0;
+    }
+    nnc_printable(v, vlen, 0, h->descr, sizeof h->descr);
+    h->descr_len = vlen;
+    h->have_descr = 1;
+    return 1;
+}
+
+/* The value of 'fortran_order': True or False. */
+static int parse_fortran_order(cursor *c, npy_header *h, char *why, size_t why_size)
+{
+    if (match_word(c, "True"))
+        h->fortran = 1;
+    else if (match_word(c, "False"))
+        h->fortran = 0;
+    else {
+        snprintf(why, why_size, "header: 'fortran_order' is not True or False");
+        return 0;
+    }
+    h->have_order = 1;
+    return 1;
+}
+
+/* One dimension of 'shape': a non-negative decimal integer that fits a
+ * size_t, with Python 2's 'L' suffix allowed. */
+static int parse_dimension(cursor *c, size_t *dim, char *why, size_t why_size)
+{
+    if (c->p >= c->end || *c->p < '0' || *c->p > '9') {
+        snprintf(why, why_size, "header: 'shape' holds something other than "
+                                "non-negative integers");
+        return 0;
+    }
+    size_t v = 0;
+    while (c->p < c->end && *c->p >= '0' && *c->p <= '9') {
+        unsigned d = (unsigned)(*c->p - '0');
+        if (v > (SIZE_MAX - d) / 10) {
+            snprintf(why, why_size, "header: a dimension of 'shape' is too large");
+            return 0;
+        }
+        v = v * 10 + d;
+        c->p++;
+    }
+    take(c, 'L'); /* Python 2 long */
+    *dim = v;
+    return 1;
+}
+
+/* The value of 'shape': a tuple of dimensions, "()" for a scalar, a trailing
+ * comma allowed. */
+static int parse_shape(cursor *c, npy_header *h, char *why, size_t why_size)
+{
+    if (!take(c, '(')) {
+        snprintf(why, why_size, "header: 'shape' is not a tuple");
+        return 0;
+    }
+    int nd = 0;
+    for (;;) {
+        skip_ws(c);
+        if (take(c, ')'))
+            break;
+        size_t dim;
+        if (!parse_dimension(c, &dim, why, why_size))
+            return 0;
+        if (nd == NNC_ARRAY_MAX_DIMS) {
+            snprintf(why, why_size,
+                     "'shape' has more than %d dimensions (nnc reads up to %d)",
+                     NNC_ARRAY_MAX_DIMS, NNC_ARRAY_MAX_DIMS);
+            return 0;
+        }
+        h->shape[nd++] = dim;
+        int more = after_item(c, ')');
+        if (more < 0) {
+            snprintf(why, why_size, "header: 'shape' tuple is not closed");
+            return 0;
+        }
+        if (!more)
+            break;
+    }
+    /* "(5)" is just 5 in Python, not a tuple, but no writer emits it. */
+    h->ndim = nd;
+    h->have_shape = 1;
+    return 1;
+}
+
+/* One "'key': value" of the dict. */
+static int parse_entry(cursor *c, npy_header *h, char *why, size_t why_size)
+{
+    const unsigned char *key;
+    size_t klen;
+    if (!parse_string(c, &key, &klen)) {
+        snprintf(why, why_size, "header: expected a quoted key or '}'");
+        return 0;
+    }
+    skip_ws(c);
+    if (!take(c, ':')) {
+        snprintf(why, why_size, "header: expected ':' after a key");
+        return 0;
+    }
+    skip_ws(c);
+    if (klen == 5 && memcmp(key, "descr", 5) == 0)
+        return parse_descr(c, h, why, why_size);
+    if (klen == 13 && memcmp(key, "fortran_order", 13) == 0)
+        return parse_fortran_order(c, h, why, why_size);
+    if (klen == 5 && memcmp(key, "shape", 5) == 0)
+        return parse_shape(c, h, why, why_size);
+    char kb[40];
+    snprintf(why, why_size, "header: unexpected key '%s'",
+             nnc_printable(key, klen, 0, kb, sizeof kb));
+    return 0;
+}
+
 /* Parses the dict; on failure writes the reason into why. */
 static int parse_header(cursor *c, npy_header *h, char *why, size_t why_size)
 {
     memset(h, 0, sizeof *h);
     skip_ws(c);
-    if (c->p >= c->end || *c->p != '{') {
+    if (!take(c, '{')) {
         snprintf(why, why_size, "header does not start with '{'");
         return 0;
     }
-    c->p++;
     for (;;) {
         skip_ws(c);
-        if (c->p < c->end && *c->p == '}') {
-            c->p++;
+        if (take(c, '}'))
             break;
-        }
-        const unsigned char *key;
-        size_t klen;
-        if (!parse_string(c, &key, &klen)) {
-            snprintf(why, why_size, "header: expected a quoted key or '}'");
+        if (!parse_entry(c, h, why, why_size))
+            return 0;
+        int more = after_item(c, '}');
+        if (more < 0) {
+            snprintf(why, why_size, "header: expected ',' or '}' after a value");
             return 0;
         }
-        skip_ws(c);
-        if (c->p >= c->end || *c->p != ':') {
-            snprintf(why, why_size, "header: expected ':' after a key");
-            return 0;
-        }
-        c->p++;
-        skip_ws(c);
-        if (klen == 5 && memcmp(key, "descr", 5) == 0) {
-            const unsigned char *v;
-            size_t vlen;
-            if (c->p < c->end && *c->p == '[') {
-                snprintf(why, why_size,
-                         "unsupported dtype (a structured record; nnc reads plain numbers)");
-                return 0;
-            }
-            if (!parse_string(c, &v, &vlen)) {
-                snprintf(why, why_size, "header: 'descr' is not a quoted string");
-                return 0;
-            }
-            nnc_printable(v, vlen, 0, h->descr, sizeof h->descr);
-            h->descr_len = vlen;
-            h->have_descr = 1;
-        } else if (klen == 13 && memcmp(key, "fortran_order", 13) == 0) {
-            if (match_word(c, "True"))
-                h->fortran = 1;
-            else if (match_word(c, "False"))
-                h->fortran = 0;
-            else {
-                snprintf(why, why_size, "header: 'fortran_order' is not True or False");
-                return 0;
-            }
-            h->have_order = 1;
-        } else if (klen == 5 && memcmp(key, "shape", 5) == 0) {
-            if (c->p >= c->end || *c->p != '(') {
-                snprintf(why, why_size, "header: 'shape' is not a tuple");
-                return 0;
-            }
-            c->p++;
-            int nd = 0;
-            for (;;) {
-                skip_ws(c);
-                if (c->p < c->end && *c->p == ')') {
-                    c->p++;
-                    break;
-                }
-                if (c->p >= c->end || *c->p < '0' || *c->p > '9') {
-                    snprintf(why, why_size, "header: 'shape' holds something other than "
-                                            "non-negative integers");
-                    return 0;
-                }
-                size_t v = 0;
-                while (c->p < c->end && *c->p >= '0' && *c->p <= '9') {
-                    unsigned d = (unsigned)(*c->p - '0');
-                    if (v > (SIZE_MAX - d) / 10) {
-                        snprintf(why, why_size, "header: a dimension of 'shape' is too large");
-                        return 0;
-                    }
-                    v = v * 10 + d;
-                    c->p++;
-                }
-                if (c->p < c->end && *c->p == 'L') /* Python 2 long */
-                    c->p++;
-                if (nd == NNC_ARRAY_MAX_DIMS) {
-                    snprintf(why, why_size,
-                             "'shape' has more than %d dimensions (nnc reads up to %d)",
-                             NNC_ARRAY_MAX_DIMS, NNC_ARRAY_MAX_DIMS);
-                    return 0;
-                }
-                h->shape[nd++] = v;
-                skip_ws(c);
-                if (c->p < c->end && *c->p == ',') {
-                    c->p++;
-                    continue;
-                }
-                if (c->p < c->end && *c->p == ')') {
-                    c->p++;
-                    break;
-                }
-                snprintf(why, why_size, "header: 'shape' tuple is not closed");
-                return 0;
-            }
-            /* "(5)" is just 5 in Python, not a tuple, but no writer emits it. */
-            h->ndim = nd;
-            h->have_shape = 1;
-        } else {
-            char kb[40];
-            snprintf(why, why_size, "header: unexpected key '%s'",
-                     nnc_printable(key, klen, 0, kb, sizeof kb));
-            return 0;
-        }
-        skip_ws(c);
-        if (c->p < c->end && *c->p == ',') {
-            c->p++;
-            continue;
-        }
-        if (c->p < c->end && *c->p == '}') {
-            c->p++;
+        if (!more)
             break;
-        }
-        snprintf(why, why_size, "header: expected ',' or '}' after a value");
-        return 0;
     }
     skip_ws(c);
     if (c->p != c->end) {
@@ -808,27 +852,22 @@ static int same_name(const unsigned char *a, size_t an, const unsigned char *b, 
     return an == bn && memcmp(a, b, an) == 0;
 }
 
-nnc_status nnc_npz_read_memory(const void *bytes, size_t len, const char *what,
-                               const char *key, nnc_array *out, size_t max_memory)
+/* The directory entry of key's member: exactly one "<key>.npy", whose name
+ * the error messages quote as kb. */
+static nnc_status find_member(const unsigned char *b, size_t len, const char *what,
+                              const char *key, const char *kb, zip_entry *found)
 {
-    if (!what)
-        what = ".npz data";
-    if (!out || !key || (!bytes && len > 0))
-        return nnc_fail(NNC_ERR_ARGUMENT, "%s: nnc_npz_read_memory: NULL argument", what);
-    size_t limit = nnc_memory_limit(max_memory);
-    const unsigned char *b = bytes;
     zip_dir dir;
     memset(&dir, 0, sizeof dir);
     nnc_status s = find_directory(b, len, what, &dir);
     if (s != NNC_OK)
         return s;
-
     size_t klen = strlen(key);
     const unsigned char *cd = b + dir.offset;
     size_t cd_len = (size_t)dir.size, pos = 0;
     char keys[400] = "";
-    zip_entry e, found;
-    memset(&found, 0, sizeof found);
+    zip_entry e;
+    memset(found, 0, sizeof *found);
     uint64_t have = 0;
     for (uint64_t i = 0; i < dir.entries; i++) {
         s = read_entry(cd, cd_len, &pos, what, &e);
@@ -838,55 +877,84 @@ nnc_status nnc_npz_read_memory(const void *bytes, size_t len, const char *what,
         if (e.name_len == klen + 4 && memcmp(e.name, key, klen) == 0 &&
             memcmp(e.name + klen, ".npy", 4) == 0) {
             if (!have)
-                found = e;
+                *found = e;
             have++;
         }
     }
     if (!have)
         return nnc_fail(NNC_ERR_NOT_FOUND, "%s has no member '%s.npy' (keys present: %s)",
                         what, key, keys[0] ? keys : "none");
-
-    char mwhat[512], thing[300], kb[200];
-    snprintf(mwhat, sizeof mwhat, "%s:%s.npy", what, key);
-    snprintf(thing, sizeof thing, "member '%s.npy'",
-             nnc_printable(key, klen, 1, kb, sizeof kb));
-    /* zip readers disagree on which one counts (nnc took the first, NumPy
-     * takes the last): an archive that means two things is refused */
+    /* zip readers disagree on which one counts (some take the first, NumPy
+     * the last): an archive that means two things is refused */
     if (have > 1)
         return nnc_fail(NNC_ERR_FORMAT,
                         "%s: the archive holds %llu members named '%s.npy' (ambiguous: "
                         "readers differ on which one counts)",
                         what, (unsigned long long)have, kb);
-    if (found.flags & 1u)
+    return NNC_OK;
+}
+
+/* Where the member's bytes start (*src, its csize bytes in bounds), once its
+ * method is one nnc reads and its local header agrees with the directory. */
+static nnc_status member_data(const unsigned char *b, size_t len, const zip_entry *found,
+                              const char *mwhat, const char *kb, const unsigned char **src)
+{
+    if (found->flags & 1u)
         return nnc_fail(NNC_ERR_FORMAT, "%s: encrypted zip members are not supported", mwhat);
-    if (found.method != 0 && found.method != 8)
+    if (found->method != 0 && found->method != 8)
         return nnc_fail(NNC_ERR_FORMAT,
                         "%s: unsupported zip compression method %u (nnc reads stored and "
                         "deflate)",
-                        mwhat, (unsigned)found.method);
+                        mwhat, (unsigned)found->method);
     /* local header: its name must be the directory's (as NumPy's zipfile
      * checks); its extra length places the data */
-    if (found.local > len || len - found.local < 30 || nnc_get_le32(b + found.local) != 0x04034b50u)
+    if (found->local > len || len - found->local < 30 ||
+        nnc_get_le32(b + found->local) != 0x04034b50u)
         return nnc_fail(NNC_ERR_FORMAT, "%s: bad zip local header", mwhat);
-    const unsigned char *lh = b + found.local;
+    const unsigned char *lh = b + found->local;
     size_t lname = rd16(lh + 26);
-    if (len - found.local - 30 < lname || !same_name(lh + 30, lname, found.name, found.name_len)) {
+    if (len - found->local - 30 < lname ||
+        !same_name(lh + 30, lname, found->name, found->name_len)) {
         char nb[80];
         return nnc_fail(NNC_ERR_FORMAT,
                         "%s: the local header names the member '%s', the central directory "
                         "'%s.npy' (a corrupt or forged archive)",
                         mwhat,
-                        nnc_printable(lh + 30, len - found.local - 30 < lname
-                                                   ? len - found.local - 30
+                        nnc_printable(lh + 30, len - found->local - 30 < lname
+                                                   ? len - found->local - 30
                                                    : lname,
                                       0, nb, sizeof nb),
                         kb);
     }
-    uint64_t data_off = found.local + 30 + lname + rd16(lh + 28);
-    if (data_off > len || found.csize > len - data_off)
+    uint64_t data_off = found->local + 30 + lname + rd16(lh + 28);
+    if (data_off > len || found->csize > len - data_off)
         return nnc_fail(NNC_ERR_FORMAT, "%s: truncated zip archive (member data out of bounds)",
                         mwhat);
-    const unsigned char *src = b + data_off;
+    *src = b + data_off;
+    return NNC_OK;
+}
+
+nnc_status nnc_npz_read_memory(const void *bytes, size_t len, const char *what,
+                               const char *key, nnc_array *out, size_t max_memory)
+{
+    if (!what)
+        what = ".npz data";
+    if (!out || !key || (!bytes && len > 0))
+        return nnc_fail(NNC_ERR_ARGUMENT, "%s: nnc_npz_read_memory: NULL argument", what);
+    size_t limit = nnc_memory_limit(max_memory);
+    const unsigned char *b = bytes;
+    char mwhat[512], thing[300], kb[200];
+    nnc_printable(key, strlen(key), 1, kb, sizeof kb);
+    zip_entry found;
+    nnc_status s = find_member(b, len, what, key, kb, &found);
+    if (s != NNC_OK)
+        return s;
+    snprintf(mwhat, sizeof mwhat, "%s:%s.npy", what, key);
+    snprintf(thing, sizeof thing, "member '%s.npy'", kb);
+    const unsigned char *src = NULL;
+    s = member_data(b, len, &found, mwhat, kb, &src);
+    if (s != NNC_OK)
+        return s;
 
     if (found.method == 0) {
         if (found.csize != found.usize)
@@ -973,6 +1041,98 @@ static size_t npy_header_bytes(const nnc_array *a, unsigned char *buf)
     return 10 + hlen + pad;
 }
 
+/* Checks arrays[i] and its key against the ones before it; adds the bytes
+ * its member takes in the archive to *total. */
+static nnc_status npz_check_member(const char *path, int i, const char *const *keys,
+                                   const nnc_array *arrays, uint64_t *total)
+{
+    const nnc_array *a = &arrays[i];
+    if (!keys[i] || !keys[i][0] || strlen(keys[i]) > 1000)
+        return nnc_fail(NNC_ERR_ARGUMENT, "%s: array %d has an empty or overlong key",
+                        path, i);
+    for (int j = 0; j < i; j++)
+        if (strcmp(keys[i], keys[j]) == 0)
+            return nnc_fail(NNC_ERR_ARGUMENT, "%s: key '%s' given twice", path, keys[i]);
+    if (a->ndim < 0 || a->ndim > NNC_ARRAY_MAX_DIMS)
+        return nnc_fail(NNC_ERR_ARGUMENT, "%s: array '%s' has %d dimensions", path,
+                        keys[i], a->ndim);
+    size_t size = 1;
+    for (int d = 0; d < a->ndim; d++) {
+        if (a->shape[d] != 0 && size > SIZE_MAX / a->shape[d])
+            return nnc_fail(NNC_ERR_ARGUMENT, "%s: array '%s' is too large", path,
+                            keys[i]);
+        size *= a->shape[d];
+    }
+    if (size != a->size || (size > 0 && !a->data))
+        return nnc_fail(NNC_ERR_ARGUMENT,
+                        "%s: array '%s': size %zu does not match its shape (%zu) or "
+                        "data is NULL",
+                        path, keys[i], a->size, size);
+    if (size > (UINT64_C(0xffffffff) - 4096) / 8)
+        return nnc_fail(NNC_ERR_ARGUMENT,
+                        "%s: array '%s' is larger than 4 GiB (zip64 not written)", path,
+                        keys[i]);
+    uint64_t nlen = strlen(keys[i]) + 4;
+    *total += 30 + nlen + 46 + nlen + 256 + (uint64_t)size * 8;
+    return NNC_OK;
+}
+
+/* The fields that a member's local header and its central directory entry
+ * share, from "version needed" to the extra field's length. */
+static unsigned char *wr_entry_fields(unsigned char *p, uint32_t crc, uint32_t msize,
+                                      size_t klen)
+{
+    p = wr16(p, 20);     /* version needed: 2.0 */
+    p = wr16(p, 0);      /* flags */
+    p = wr16(p, 0);      /* stored */
+    p = wr16(p, 0);      /* time 00:00 */
+    p = wr16(p, 0x21);   /* date 1980-01-01 */
+    p = wr32(p, crc);
+    p = wr32(p, msize);
+    p = wr32(p, msize);
+    p = wr16(p, (uint32_t)(klen + 4));
+    p = wr16(p, 0);      /* extra */
+    return p;
+}
+
+/* One member at p (local header, then the .npy bytes) and its entry at *c
+ * in the central directory; returns the end of the member. */
+static unsigned char *wr_member(unsigned char *p, unsigned char **c, uint32_t offset,
+                                const char *key, const nnc_array *a)
+{
+    size_t klen = strlen(key), nlen = klen + 4;
+    /* the member's bytes go after its local header */
+    unsigned char *m = p + 30 + nlen;
+    size_t hl = npy_header_bytes(a, m);
+    unsigned char *q = m + hl;
+    for (size_t k = 0; k < a->size; k++) {
+        uint64_t u;
+        memcpy(&u, &a->data[k], sizeof u);
+        q = wr64(q, u);
+    }
+    uint32_t msize = (uint32_t)(q - m);
+    uint32_t crc = nnc_crc32(m, msize);
+
+    p = wr32(p, 0x04034b50u);
+    p = wr_entry_fields(p, crc, msize, klen);
+    memcpy(p, key, klen);
+    memcpy(p + klen, ".npy", 4);
+
+    unsigned char *e = *c;
+    e = wr32(e, 0x02014b50u);
+    e = wr16(e, 20);     /* made by: 2.0, MS-DOS attributes (as Python's zipfile) */
+    e = wr_entry_fields(e, crc, msize, klen);
+    e = wr16(e, 0);      /* comment */
+    e = wr16(e, 0);      /* disk */
+    e = wr16(e, 0);      /* internal attributes */
+    e = wr32(e, 0600u << 16); /* external: mode rw------- */
+    e = wr32(e, offset);
+    memcpy(e, key, klen);
+    memcpy(e + klen, ".npy", 4);
+    *c = e + nlen;
+    return q;
+}
+
 nnc_status nnc_npz_write_file(const char *path, int count, const char *const *keys,
                               const nnc_array *arrays)
 {
@@ -983,34 +1143,9 @@ nnc_status nnc_npz_write_file(const char *path, int count, const char *const *ke
     /* Sizes first: every member's header, data and name. */
     uint64_t total = 22; /* end record */
     for (int i = 0; i < count; i++) {
-        const nnc_array *a = &arrays[i];
-        if (!keys[i] || !keys[i][0] || strlen(keys[i]) > 1000)
-            return nnc_fail(NNC_ERR_ARGUMENT, "%s: array %d has an empty or overlong key",
-                            path, i);
-        for (int j = 0; j < i; j++)
-            if (strcmp(keys[i], keys[j]) == 0)
-                return nnc_fail(NNC_ERR_ARGUMENT, "%s: key '%s' given twice", path, keys[i]);
-        if (a->ndim < 0 || a->ndim > NNC_ARRAY_MAX_DIMS)
-            return nnc_fail(NNC_ERR_ARGUMENT, "%s: array '%s' has %d dimensions", path,
-                            keys[i], a->ndim);
-        size_t size = 1;
-        for (int d = 0; d < a->ndim; d++) {
-            if (a->shape[d] != 0 && size > SIZE_MAX / a->shape[d])
-                return nnc_fail(NNC_ERR_ARGUMENT, "%s: array '%s' is too large", path,
-                                keys[i]);
-            size *= a->shape[d];
-        }
-        if (size != a->size || (size > 0 && !a->data))
-            return nnc_fail(NNC_ERR_ARGUMENT,
-                            "%s: array '%s': size %zu does not match its shape (%zu) or "
-                            "data is NULL",
-                            path, keys[i], a->size, size);
-        if (size > (UINT64_C(0xffffffff) - 4096) / 8)
-            return nnc_fail(NNC_ERR_ARGUMENT,
-                            "%s: array '%s' is larger than 4 GiB (zip64 not written)", path,
-                            keys[i]);
-        uint64_t nlen = strlen(keys[i]) + 4;
-        total += 30 + nlen + 46 + nlen + 256 + (uint64_t)size * 8;
+        nnc_status s = npz_check_member(path, i, keys, arrays, &total);
+        if (s != NNC_OK)
+            return s;
     }
     if (total > UINT64_C(0xffffffff) || total > SIZE_MAX)
         return nnc_fail(NNC_ERR_ARGUMENT, "%s: archive larger than 4 GiB (zip64 not written)",
@@ -1027,58 +1162,8 @@ nnc_status nnc_npz_write_file(const char *path, int count, const char *const *ke
         return nnc_fail(NNC_ERR_MEMORY, "%s: out of memory", path);
     }
     unsigned char *p = buf, *c = cd;
-    for (int i = 0; i < count; i++) {
-        const nnc_array *a = &arrays[i];
-        size_t klen = strlen(keys[i]), nlen = klen + 4;
-        uint32_t offset = (uint32_t)(p - buf);
-        /* the member's bytes go after its local header */
-        unsigned char *m = p + 30 + nlen;
-        size_t hl = npy_header_bytes(a, m);
-        unsigned char *q = m + hl;
-        for (size_t k = 0; k < a->size; k++) {
-            uint64_t u;
-            memcpy(&u, &a->data[k], sizeof u);
-            q = wr64(q, u);
-        }
-        uint32_t msize = (uint32_t)(q - m);
-        uint32_t crc = nnc_crc32(m, msize);
-
-        p = wr32(p, 0x04034b50u);
-        p = wr16(p, 20);     /* version needed: 2.0 */
-        p = wr16(p, 0);      /* flags */
-        p = wr16(p, 0);      /* stored */
-        p = wr16(p, 0);      /* time 00:00 */
-        p = wr16(p, 0x21);   /* date 1980-01-01 */
-        p = wr32(p, crc);
-        p = wr32(p, msize);
-        p = wr32(p, msize);
-        p = wr16(p, (uint32_t)nlen);
-        p = wr16(p, 0);
-        memcpy(p, keys[i], klen);
-        memcpy(p + klen, ".npy", 4);
-        p = q;
-
-        c = wr32(c, 0x02014b50u);
-        c = wr16(c, 20);     /* made by: 2.0, MS-DOS attributes (as Python's zipfile) */
-        c = wr16(c, 20);
-        c = wr16(c, 0);
-        c = wr16(c, 0);
-        c = wr16(c, 0);
-        c = wr16(c, 0x21);
-        c = wr32(c, crc);
-        c = wr32(c, msize);
-        c = wr32(c, msize);
-        c = wr16(c, (uint32_t)nlen);
-        c = wr16(c, 0);      /* extra */
-        c = wr16(c, 0);      /* comment */
-        c = wr16(c, 0);      /* disk */
-        c = wr16(c, 0);      /* internal attributes */
-        c = wr32(c, 0600u << 16); /* external: mode rw------- */
-        c = wr32(c, offset);
-        memcpy(c, keys[i], klen);
-        memcpy(c + klen, ".npy", 4);
-        c += nlen;
-    }
+    for (int i = 0; i < count; i++)
+        p = wr_member(p, &c, (uint32_t)(p - buf), keys[i], &arrays[i]);
     uint32_t cd_offset = (uint32_t)(p - buf), cd_size = (uint32_t)(c - cd);
     memcpy(p, cd, cd_size);
     p += cd_size;

@@ -1096,6 +1096,135 @@ static void grid_line(sbuf *b, double x, double y, char dir, double end)
     SB_LIT(b, "\"/>\n");
 }
 
+/* Where a panel's text puts its y label, and the plot area that the text
+ * around it leaves in the cell (cx, cy, cw, ch). */
+typedef struct panel_layout {
+    area ar;
+    double y_label_x;
+    int y_label_line; /* the y label on a line of its own */
+} panel_layout;
+
+static panel_layout layout_panel(const plot_panel *pn, const plot_axis *ay, double cx,
+                                 double cy, double cw, double ch)
+{
+    panel_layout lay;
+    /* margins from the text around the plot area */
+    double ytw = 0;
+    for (int k = 0; k < ay->n_ticks; k++) {
+        double tw = text_width(ay->labels[k], FONT_TICK);
+        if (tw > ytw)
+            ytw = tw;
+    }
+    area *ar = &lay.ar;
+    ar->left = cx + 10 + ytw + 8;
+    ar->right = cx + cw - 16;
+    /* The y label is written level above the axis, at the panel's left
+     * (renderers disagree on rotated text: ImageMagick turns it the other
+     * way): on the title's line when they do not overlap, else on a line
+     * of its own above the plot area. */
+    lay.y_label_x = cx + 10;
+    lay.y_label_line = 0;
+    if (pn->y_label && pn->title) {
+        double mid = (ar->left + ar->right) / 2;
+        lay.y_label_line = lay.y_label_x + text_width(pn->y_label, FONT_LABEL) + 8 >
+                           mid - text_width(pn->title, FONT_PANEL) / 2;
+    }
+    ar->top = cy + 10 + (pn->title || pn->y_label ? FONT_PANEL + 10 : 0) +
+              (lay.y_label_line ? FONT_LABEL + 6 : 0);
+    ar->bottom = cy + ch - (FONT_TICK + 14) - (pn->x_label ? FONT_LABEL + 8 : 0);
+    if (ar->right - ar->left < 10)
+        ar->right = ar->left + 10;
+    if (ar->bottom - ar->top < 10)
+        ar->bottom = ar->top + 10;
+    return lay;
+}
+
+/* Grid lines: minor (log decades) then major, the major ones only when no
+ * grid of values fills the area. */
+static void render_grid_lines(sbuf *b, const plot_panel *pn, const plot_axis *ax,
+                              const plot_axis *ay, const area *ar)
+{
+    SB_LIT(b, "<g stroke=\"#e6e6e6\" stroke-width=\"0.6\">\n");
+    for (int k = 0; k < ay->n_minor; k++)
+        grid_line(b, ar->left, px_y(ay, ar, ay->minor[k]), 'H', ar->right);
+    SB_LIT(b, "</g>\n");
+    int draw_grid = !pn->grid.values;
+    SB_LIT(b, "<g stroke=\"#cfcfcf\" stroke-width=\"0.8\">\n");
+    for (int k = 0; k < ax->n_ticks && draw_grid; k++)
+        grid_line(b, px_x(ax, ar, ax->ticks[k]), ar->top, 'V', ar->bottom);
+    for (int k = 0; k < ay->n_ticks && draw_grid; k++)
+        grid_line(b, ar->left, px_y(ay, ar, ay->ticks[k]), 'H', ar->right);
+    SB_LIT(b, "</g>\n");
+}
+
+/* The frame of the plot area, the tick marks and their labels. */
+static void render_frame(sbuf *b, const plot_axis *ax, const plot_axis *ay, const area *ar)
+{
+    SB_LIT(b, "<rect x=\"");
+    sb_num(b, ar->left);
+    SB_LIT(b, "\" y=\"");
+    sb_num(b, ar->top);
+    SB_LIT(b, "\" width=\"");
+    sb_num(b, ar->right - ar->left);
+    SB_LIT(b, "\" height=\"");
+    sb_num(b, ar->bottom - ar->top);
+    SB_LIT(b, "\" fill=\"none\" stroke=\"#333333\" stroke-width=\"1\"/>\n");
+    SB_LIT(b, "<g stroke=\"#333333\" stroke-width=\"1\">\n");
+    for (int k = 0; k < ax->n_ticks; k++) {
+        SB_LIT(b, "<path d=\"M");
+        sb_num(b, px_x(ax, ar, ax->ticks[k]));
+        SB_LIT(b, " ");
+        sb_num(b, ar->bottom);
+        SB_LIT(b, "v4\"/>\n");
+    }
+    for (int k = 0; k < ay->n_ticks; k++) {
+        SB_LIT(b, "<path d=\"M");
+        sb_num(b, ar->left);
+        SB_LIT(b, " ");
+        sb_num(b, px_y(ay, ar, ay->ticks[k]));
+        SB_LIT(b, "h-4\"/>\n");
+    }
+    SB_LIT(b, "</g>\n");
+    SB_LIT(b, "<g font-size=\"");
+    sb_num(b, FONT_TICK);
+    SB_LIT(b, "\" fill=\"#333333\">\n");
+    for (int k = 0; k < ax->n_ticks; k++) {
+        SB_LIT(b, "<text class=\"xtick\" text-anchor=\"middle\" x=\"");
+        sb_num(b, px_x(ax, ar, ax->ticks[k]));
+        SB_LIT(b, "\" y=\"");
+        sb_num(b, ar->bottom + 6 + FONT_TICK);
+        SB_LIT(b, "\">");
+        sb_text(b, ax->labels[k]);
+        SB_LIT(b, "</text>\n");
+    }
+    for (int k = 0; k < ay->n_ticks; k++) {
+        SB_LIT(b, "<text class=\"ytick\" text-anchor=\"end\" x=\"");
+        sb_num(b, ar->left - 7);
+        SB_LIT(b, "\" y=\"");
+        sb_num(b, px_y(ay, ar, ay->ticks[k]) + FONT_TICK * 0.35);
+        SB_LIT(b, "\">");
+        sb_text(b, ay->labels[k]);
+        SB_LIT(b, "</text>\n");
+    }
+    SB_LIT(b, "</g>\n");
+}
+
+/* One line of a panel's text: `open` is the element up to its font size,
+ * `attrs` what follows the size up to x. */
+static void panel_text(sbuf *b, const char *open, double font, const char *attrs, double x,
+                       double y, const char *text)
+{
+    sb_put(b, open, strlen(open));
+    sb_num(b, font);
+    sb_put(b, attrs, strlen(attrs));
+    sb_num(b, x);
+    SB_LIT(b, "\" y=\"");
+    sb_num(b, y);
+    SB_LIT(b, "\">");
+    sb_text(b, text);
+    SB_LIT(b, "</text>\n");
+}
+
 static void render_panel(sbuf *b, const plot_panel *pn, int index, double cx, double cy,
                          double cw, double ch)
 {
@@ -1103,142 +1232,29 @@ static void render_panel(sbuf *b, const plot_panel *pn, int index, double cx, do
     memset(&ax, 0, sizeof ax);
     memset(&ay, 0, sizeof ay);
     panel_axes(pn, &ax, &ay);
-
-    /* margins from the text around the plot area */
-    double ytw = 0;
-    for (int k = 0; k < ay.n_ticks; k++) {
-        double tw = text_width(ay.labels[k], FONT_TICK);
-        if (tw > ytw)
-            ytw = tw;
-    }
-    area ar;
-    ar.left = cx + 10 + ytw + 8;
-    ar.right = cx + cw - 16;
-    /* The y label is written level above the axis, at the panel's left
-     * (renderers disagree on rotated text: ImageMagick turns it the other
-     * way): on the title's line when they do not overlap, else on a line
-     * of its own above the plot area. */
-    double y_label_x = cx + 10;
-    int y_label_line = 0;
-    if (pn->y_label && pn->title) {
-        double mid = (ar.left + ar.right) / 2;
-        y_label_line = y_label_x + text_width(pn->y_label, FONT_LABEL) + 8 >
-                       mid - text_width(pn->title, FONT_PANEL) / 2;
-    }
-    ar.top = cy + 10 + (pn->title || pn->y_label ? FONT_PANEL + 10 : 0) +
-             (y_label_line ? FONT_LABEL + 6 : 0);
-    ar.bottom = cy + ch - (FONT_TICK + 14) - (pn->x_label ? FONT_LABEL + 8 : 0);
-    if (ar.right - ar.left < 10)
-        ar.right = ar.left + 10;
-    if (ar.bottom - ar.top < 10)
-        ar.bottom = ar.top + 10;
-    double w = ar.right - ar.left, h = ar.bottom - ar.top;
+    panel_layout lay = layout_panel(pn, &ay, cx, cy, cw, ch);
+    const area *ar = &lay.ar;
 
     /* Everything inside the plot area is clipped to it here, not with a
      * clipPath (ImageMagick draws clipped content as nothing). */
     sb_printf(b, "<g class=\"panel\" id=\"panel-%d\">\n", index);
     if (pn->grid.values)
-        render_grid(b, pn, &ax, &ay, &ar);
-
-    /* grid lines: minor (log decades) then major, and tick marks */
-    SB_LIT(b, "<g stroke=\"#e6e6e6\" stroke-width=\"0.6\">\n");
-    for (int k = 0; k < ay.n_minor; k++)
-        grid_line(b, ar.left, px_y(&ay, &ar, ay.minor[k]), 'H', ar.right);
-    SB_LIT(b, "</g>\n");
-    int draw_grid = !pn->grid.values;
-    SB_LIT(b, "<g stroke=\"#cfcfcf\" stroke-width=\"0.8\">\n");
-    for (int k = 0; k < ax.n_ticks && draw_grid; k++)
-        grid_line(b, px_x(&ax, &ar, ax.ticks[k]), ar.top, 'V', ar.bottom);
-    for (int k = 0; k < ay.n_ticks && draw_grid; k++)
-        grid_line(b, ar.left, px_y(&ay, &ar, ay.ticks[k]), 'H', ar.right);
-    SB_LIT(b, "</g>\n");
-
+        render_grid(b, pn, &ax, &ay, ar);
+    render_grid_lines(b, pn, &ax, &ay, ar);
     for (int s = 0; s < pn->n_series; s++)
-        render_series(b, &pn->series[s], &ax, &ay, &ar);
-
-    /* frame, tick marks and labels */
-    SB_LIT(b, "<rect x=\"");
-    sb_num(b, ar.left);
-    SB_LIT(b, "\" y=\"");
-    sb_num(b, ar.top);
-    SB_LIT(b, "\" width=\"");
-    sb_num(b, w);
-    SB_LIT(b, "\" height=\"");
-    sb_num(b, h);
-    SB_LIT(b, "\" fill=\"none\" stroke=\"#333333\" stroke-width=\"1\"/>\n");
-    SB_LIT(b, "<g stroke=\"#333333\" stroke-width=\"1\">\n");
-    for (int k = 0; k < ax.n_ticks; k++) {
-        SB_LIT(b, "<path d=\"M");
-        sb_num(b, px_x(&ax, &ar, ax.ticks[k]));
-        SB_LIT(b, " ");
-        sb_num(b, ar.bottom);
-        SB_LIT(b, "v4\"/>\n");
-    }
-    for (int k = 0; k < ay.n_ticks; k++) {
-        SB_LIT(b, "<path d=\"M");
-        sb_num(b, ar.left);
-        SB_LIT(b, " ");
-        sb_num(b, px_y(&ay, &ar, ay.ticks[k]));
-        SB_LIT(b, "h-4\"/>\n");
-    }
-    SB_LIT(b, "</g>\n");
-    SB_LIT(b, "<g font-size=\"");
-    sb_num(b, FONT_TICK);
-    SB_LIT(b, "\" fill=\"#333333\">\n");
-    for (int k = 0; k < ax.n_ticks; k++) {
-        SB_LIT(b, "<text class=\"xtick\" text-anchor=\"middle\" x=\"");
-        sb_num(b, px_x(&ax, &ar, ax.ticks[k]));
-        SB_LIT(b, "\" y=\"");
-        sb_num(b, ar.bottom + 6 + FONT_TICK);
-        SB_LIT(b, "\">");
-        sb_text(b, ax.labels[k]);
-        SB_LIT(b, "</text>\n");
-    }
-    for (int k = 0; k < ay.n_ticks; k++) {
-        SB_LIT(b, "<text class=\"ytick\" text-anchor=\"end\" x=\"");
-        sb_num(b, ar.left - 7);
-        SB_LIT(b, "\" y=\"");
-        sb_num(b, px_y(&ay, &ar, ay.ticks[k]) + FONT_TICK * 0.35);
-        SB_LIT(b, "\">");
-        sb_text(b, ay.labels[k]);
-        SB_LIT(b, "</text>\n");
-    }
-    SB_LIT(b, "</g>\n");
-
-    if (pn->x_label) {
-        SB_LIT(b, "<text text-anchor=\"middle\" font-size=\"");
-        sb_num(b, FONT_LABEL);
-        SB_LIT(b, "\" x=\"");
-        sb_num(b, (ar.left + ar.right) / 2);
-        SB_LIT(b, "\" y=\"");
-        sb_num(b, cy + ch - 8);
-        SB_LIT(b, "\">");
-        sb_text(b, pn->x_label);
-        SB_LIT(b, "</text>\n");
-    }
-    if (pn->y_label) {
-        SB_LIT(b, "<text class=\"ylabel\" text-anchor=\"start\" font-size=\"");
-        sb_num(b, FONT_LABEL);
-        SB_LIT(b, "\" x=\"");
-        sb_num(b, y_label_x);
-        SB_LIT(b, "\" y=\"");
-        sb_num(b, ar.top - 9);
-        SB_LIT(b, "\">");
-        sb_text(b, pn->y_label);
-        SB_LIT(b, "</text>\n");
-    }
-    if (pn->title) {
-        SB_LIT(b, "<text text-anchor=\"middle\" font-size=\"");
-        sb_num(b, FONT_PANEL);
-        SB_LIT(b, "\" font-weight=\"bold\" x=\"");
-        sb_num(b, (ar.left + ar.right) / 2);
-        SB_LIT(b, "\" y=\"");
-        sb_num(b, ar.top - 9 - (y_label_line ? FONT_LABEL + 6 : 0));
-        SB_LIT(b, "\">");
-        sb_text(b, pn->title);
-        SB_LIT(b, "</text>\n");
-    }
-    render_legend(b, pn, &ax, &ay, &ar);
+        render_series(b, &pn->series[s], &ax, &ay, ar);
+    render_frame(b, &ax, &ay, ar);
+    if (pn->x_label)
+        panel_text(b, "<text text-anchor=\"middle\" font-size=\"", FONT_LABEL, "\" x=\"",
+                   (ar->left + ar->right) / 2, cy + ch - 8, pn->x_label);
+    if (pn->y_label)
+        panel_text(b, "<text class=\"ylabel\" text-anchor=\"start\" font-size=\"", FONT_LABEL,
+                   "\" x=\"", lay.y_label_x, ar->top - 9, pn->y_label);
+    if (pn->title)
+        panel_text(b, "<text text-anchor=\"middle\" font-size=\"", FONT_PANEL,
+                   "\" font-weight=\"bold\" x=\"", (ar->left + ar->right) / 2,
+                   ar->top - 9 - (lay.y_label_line ? FONT_LABEL + 6 : 0), pn->title);
+    render_legend(b, pn, &ax, &ay, ar);
     SB_LIT(b, "</g>\n");
 }
 

@@ -51,6 +51,8 @@ int cli_check_model_memory(const char *cmd, const char *path, size_t max_memory)
 /* --kernels: 1 if nnc_net_set_kernels can take `text` here, else 0 after an
  * error that lists the kernels this build and CPU have. */
 int cli_parse_kernels(const char *cmd, const char *text);
+/* The hidden layers' activation when none is given: the textbook's. */
+#define CLI_DEFAULT_ACTIVATION "sigmoid"
 /* "name" or "name:param" (e.g. "leaky_relu:0.02"); param defaults to the
  * catalogue's default. */
 int cli_parse_activation(const char *cmd, const char *text, nnc_activation *id,

@@ -286,3 +286,23 @@ int cli_read_out_file(const char *cmd, const char *name, const char *value, void
     *(const char **)dest = value;
     return 1;
 }
+
+int cli_read_task(const char *cmd, const char *name, const char *value, void *dest)
+{
+    (void)name;
+    if (nnc_task_from_name(value, dest) != NNC_OK) {
+        cli_status_error(cmd, NNC_ERR_ARGUMENT);
+        return 0;
+    }
+    return 1;
+}
+
+int cli_read_init(const char *cmd, const char *name, const char *value, void *dest)
+{
+    (void)name;
+    if (nnc_init_from_name(value, dest) != NNC_OK) {
+        cli_status_error(cmd, NNC_ERR_ARGUMENT);
+        return 0;
+    }
+    return 1;
+}

@@ -84,6 +84,11 @@ void cli_print_help(const cli_command *c, FILE *f);
  * output), or a path that cli_check_out_file accepts. */
 int cli_read_out_file(const char *cmd, const char *name, const char *value, void *dest);
 
+/* CLI_CUSTOM parsers for an nnc_task (nnc_task_from_name's names) and an
+ * nnc_init (nnc_init_from_name's). */
+int cli_read_task(const char *cmd, const char *name, const char *value, void *dest);
+int cli_read_init(const char *cmd, const char *name, const char *value, void *dest);
+
 /* Rows that most commands share. */
 #define CLI_OPT_HELP(text) {.type = CLI_HELP, .name = "--help", .short_name = "-h", .help = (text)}
 #define CLI_OPT_MAX_MEMORY(size_dest)                                                    \

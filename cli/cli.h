@@ -163,7 +163,9 @@ int cli_check_net_memory(const char *cmd, const char *what, const int *widths,
 int cli_online_cpus(int max);
 /* The default --threads: the online CPUs, but no more than this many (a
  * batch's products rarely gain from more). */
-enum { CLI_DEFAULT_THREADS_MAX = 16 };
+#define CLI_DEFAULT_THREADS_MAX 16
+/* The --threads help that says so, for commands whose help starts at column 26. */
+#define CLI_THREADS_DEFAULT_HELP "(default: the number of online CPUs, at most 16)"
 
 /* mkdir -p: creates dir and every missing folder on the way. */
 int cli_make_dirs(const char *cmd, const char *dir);

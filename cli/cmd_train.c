@@ -1,5 +1,6 @@
 /* nnc train: the textbook's training run, its log, and its run folder. */
 #include "cli.h"
+#include "options.h"
 #include "progress.h"
 #include "report.h"
 
@@ -15,7 +16,7 @@
 /* Inputs, then one width per layer. */
 #define MAX_WIDTHS (NNC_MAX_LAYERS + 1)
 
-static const char train_usage[] =
+static const char train_intro[] =
     "usage: nnc train [sin|composite] [options]\n"
     "\n"
     "Trains a network of dense layers with mini-batch gradient descent, printing the\n"
@@ -26,60 +27,7 @@ static const char train_usage[] =
     "weights are saved and the exit status is 3.\n"
     "A progress bar runs on stderr when it is a terminal; Ctrl-C stops training at\n"
     "the next batch and saves what was learned.\n"
-    "\n"
-    "data:\n"
-    "  sin | composite         a built-in textbook data set (default: sin)\n"
-    "  --train FILE --test FILE  .npz (keys data, label), .csv (numbers, header optional)\n"
-    "                          or IDX images (MNIST format, raw or .gz; pixels / 255)\n"
-    "  --label COLS            CSV label columns, 0-based, negative from the end\n"
-    "                          (default: -1, the last)\n"
-    "  --train-labels FILE     IDX labels of --train (default: the file beside it,\n"
-    "                          named with labels-idx1 for images-idx3); needs\n"
-    "                          --task multiclass\n"
-    "  --test-labels FILE      IDX labels of --test (likewise)\n"
-    "  --task NAME             fitting | binary (labels 0 and 1) | multiclass\n"
-    "                          (default: fitting)\n"
-    CLI_MAX_MEMORY_HELP
-    "network:\n"
-    "  --hidden N[,N...]       hidden layer widths (default: 3)\n"
-    "  --layers 1,3,1          all widths, inputs first and outputs last\n"
-    "  --activation NAME[:P]   hidden activation, or one per hidden layer\n"
-    "                          separated by commas (default: sigmoid;\n"
-    "                          see `nnc activations`)\n"
-    "  --init NAME             zero | normal | xavier | msra (default: xavier)\n"
-    "  --init-from DIR         start from the textbook's w_<in>_<out>_<Init>_init.npz\n"
-    "training:\n"
-    "  --eta X                 learning rate (default: 0.5)\n"
-    "  --batch N               mini-batch size, -1 for the whole set (default: 10)\n"
-    "  --epochs N              maximum epochs (default: 10000)\n"
-    "  --eps X                 stop when loss_valid <= X (default: 0.001)\n"
-    "  --checkpoint E          epochs between checks (default: 50)\n"
-    "  --seed N                seed of the run's random numbers (default: 1)\n"
-    "  --threads N             threads that share each large batch product and\n"
-    "                          update, 1 to 256; every N gives bitwise the same\n"
-    "                          weights, and small networks stay on one thread\n"
-    "                          (default: the number of online CPUs, at most %d)\n"
-    "  --kernels NAME          matrix kernels: auto (nnc's best for this CPU), avx512,\n"
-    "                          avx2, portable, or openblas in a build with OpenBLAS\n"
-    "                          (its sums agree with nnc's to rounding, not bit for\n"
-    "                          bit; its own threads run them) (default: auto)\n"
-    "  --normalize none|minmax scale inputs (and fitting targets) to [0, 1] by the\n"
-    "                          training set's min and max; the model file keeps the\n"
-    "                          scaling, so `nnc predict` takes raw values (default: none)\n"
-    "  --resume FILE           carry on from a model.nnc: same network, weights,\n"
-    "                          scaling, epoch count and shuffle order; --epochs, --eta,\n"
-    "                          --eps and --checkpoint may change, the rest may not;\n"
-    "                          the data is the model's own unless given again\n"
-    "                          (other data needs as many training rows: the\n"
-    "                          shuffle order is kept).\n"
-    "                          Writes into FILE's folder unless --out/--name say else\n"
-    "output:\n"
-    "  --name NAME             run name (default: <data>_<widths>, e.g. sin_131)\n"
-    "  --out DIR               parent folder of the run folder (default: .)\n"
-    "  --no-save               write nothing (so not with --out or --name)\n"
-    "  -q, --quiet             no progress bar (it shows only on a terminal anyway)\n"
-    "  -h, --help              this text\n"
-    "Each option may be given once.\n";
+    "\n";
 
 typedef struct train_args {
     cli_data_source data;
@@ -90,7 +38,7 @@ typedef struct train_args {
     int widths[MAX_WIDTHS], n_widths; /* from --layers, or 0 */
     int hidden[MAX_WIDTHS], n_hidden; /* from --hidden */
     char activation_text[256];
-    int save, quiet;
+    int save, no_save, quiet;
     int normalize;          /* --normalize minmax */
     int threads;            /* --threads N (nnc_net_set_threads) */
     const char *kernels;    /* --kernels NAME (nnc_net_set_kernels) */
@@ -105,163 +53,183 @@ enum {
     GIVEN_SEED = 32, GIVEN_NETWORK = 64, GIVEN_TASK = 128
 };
 
-static int parse_args(int argc, char **argv, train_args *a)
+static int read_hidden(const char *cmd, const char *name, const char *value, void *dest)
 {
-    a->opt = nnc_train_options_default();
-    a->task = NNC_TASK_FITTING;
-    a->init = NNC_INIT_XAVIER;
-    a->out = ".";
-    a->save = 1;
-    a->hidden[0] = 3;
-    a->n_hidden = 1;
-    snprintf(a->activation_text, sizeof a->activation_text, "sigmoid");
-    a->threads = cli_online_cpus(CLI_DEFAULT_THREADS_MAX);
-    int have_hidden = 0;
-    cli_seen seen = {0};
-    for (int i = 1; i < argc; i++) {
-        const char *arg = argv[i], *v;
-        int m = 0;
-        if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0) {
-            printf(train_usage, CLI_DEFAULT_THREADS_MAX);
-            exit(cli_finish_stdout("train", CLI_OK));
-        }
-        if (cli_is_flag(arg, "--no-save")) {
-            if (!cli_once("train", &seen, "--no-save"))
-                return 0;
-            a->save = 0;
-            continue;
-        }
-        if (cli_is_flag(arg, "--quiet|-q")) {
-            if (!cli_once("train", &seen, "--quiet|-q"))
-                return 0;
-            a->quiet = 1;
-            continue;
-        }
-        int d = cli_data_option("train", argc, argv, &i, &a->data, &seen);
-        if (d < 0)
-            return 0;
-        if (d > 0)
-            continue;
-#define OPTION(flag) ((v = cli_option("train", argc, argv, &i, flag, &m, &seen)) != NULL || m)
-        static const struct {
-            const char *flag;
-            unsigned bit;
-        } tracked[] = {{"--eta", GIVEN_ETA},         {"--batch", GIVEN_BATCH},
-                       {"--epochs", GIVEN_EPOCHS},   {"--eps", GIVEN_EPS},
-                       {"--checkpoint", GIVEN_CHECKPOINT}, {"--seed", GIVEN_SEED},
-                       {"--hidden", GIVEN_NETWORK},  {"--layers", GIVEN_NETWORK},
-                       {"--activation", GIVEN_NETWORK}, {"--init", GIVEN_NETWORK},
-                       {"--init-from", GIVEN_NETWORK}, {"--normalize", GIVEN_NETWORK},
-                       {"--task", GIVEN_TASK}};
-        for (size_t t = 0; t < sizeof tracked / sizeof tracked[0]; t++) {
-            size_t n = strlen(tracked[t].flag);
-            if (strncmp(arg, tracked[t].flag, n) == 0 && (!arg[n] || arg[n] == '='))
-                a->given |= tracked[t].bit;
-        }
-        if (OPTION("--task")) {
-            if (v && nnc_task_from_name(v, &a->task) != NNC_OK) {
-                cli_status_error("train", NNC_ERR_ARGUMENT);
-                return 0;
-            }
-        } else if (OPTION("--hidden")) {
-            if (v && !cli_parse_widths("train", "--hidden", v, a->hidden, NNC_MAX_LAYERS - 1, &a->n_hidden))
-                return 0;
-            have_hidden = 1;
-        } else if (OPTION("--layers")) {
-            if (v && !cli_parse_widths("train", "--layers", v, a->widths, MAX_WIDTHS, &a->n_widths))
-                return 0;
-            if (v && a->n_widths < 2) {
-                cli_error("train", "--layers needs at least two widths (inputs, outputs)");
-                return 0;
-            }
-        } else if (OPTION("--activation")) {
-            if (v && strlen(v) >= sizeof a->activation_text) {
-                cli_error("train", "--activation: the list is too long (at most %zu "
-                          "characters)", sizeof a->activation_text - 1);
-                return 0;
-            }
-            if (v)
-                snprintf(a->activation_text, sizeof a->activation_text, "%s", v);
-        } else if (OPTION("--init")) {
-            if (v && nnc_init_from_name(v, &a->init) != NNC_OK) {
-                cli_status_error("train", NNC_ERR_ARGUMENT);
-                return 0;
-            }
-        } else if (OPTION("--init-from")) {
-            a->init_from = v;
-        } else if (OPTION("--eta")) {
-            if (v && !cli_parse_positive("train", "--eta", v, 0, &a->opt.eta))
-                return 0;
-        } else if (OPTION("--batch")) {
-            if (v && !cli_parse_int("train", "--batch", v, -1, 100000000, &a->opt.batch_size))
-                return 0;
-            if (v && a->opt.batch_size == 0) {
-                cli_error("train", "--batch must be positive, or -1 for the whole set");
-                return 0;
-            }
-        } else if (OPTION("--epochs")) {
-            if (v && !cli_parse_int("train", "--epochs", v, 1, 100000000, &a->opt.max_epoch))
-                return 0;
-        } else if (OPTION("--eps")) {
-            if (v && !cli_parse_positive("train", "--eps", v, 1, &a->opt.eps))
-                return 0;
-        } else if (OPTION("--normalize")) {
-            if (v && strcmp(v, "minmax") != 0 && strcmp(v, "none") != 0) {
-                cli_error("train", "--normalize: '%s' is not none or minmax", v);
-                return 0;
-            }
-            a->normalize = v && strcmp(v, "minmax") == 0;
-        } else if (OPTION("--resume")) {
-            a->resume = v;
-        } else if (OPTION("--checkpoint")) {
-            if (v && !cli_parse_positive("train", "--checkpoint", v, 0, &a->opt.checkpoint))
-                return 0;
-        } else if (OPTION("--seed")) {
-            if (v && !cli_parse_seed("train", v, &a->opt.seed))
-                return 0;
-        } else if (OPTION("--threads")) {
-            if (v && !cli_parse_int("train", "--threads", v, 1, 256, &a->threads))
-                return 0;
-        } else if (OPTION("--kernels")) {
-            if (v && !cli_parse_kernels("train", v))
-                return 0;
-            if (v)
-                a->kernels = v;
-        } else if (OPTION("--name")) {
-            if (v && (!v[0] || strchr(v, '/') || strcmp(v, ".") == 0 || strcmp(v, "..") == 0)) {
-                cli_error("train", "--name: '%s' is not a plain folder name", v);
-                return 0;
-            }
-            for (const char *c = v; v && *c; c++) {
-                if ((unsigned char)*c < 0x20 || *c == 0x7f) {
-                    cli_error("train", "--name: a folder name may not hold control "
-                              "characters");
-                    return 0;
-                }
-            }
-            if (v && strlen(v) > 255) {
-                cli_error("train", "--name: a folder name has at most 255 bytes (got %zu)",
-                          strlen(v));
-                return 0;
-            }
-            a->name = v;
-        } else if (OPTION("--out")) {
-            a->out = v;
-        } else if (arg[0] == '-') {
-            cli_error("train", "unknown option '%s' (see nnc train --help)", arg);
-            return 0;
-        } else if (!a->data.builtin) {
-            a->data.builtin = arg;
-            continue;
-        } else {
-            cli_error("train", "unexpected argument '%s'", arg);
-            return 0;
-        }
-#undef OPTION
-        if (m && !v)
-            return 0; /* the option's value was missing; cli_option said so */
+    train_args *a = dest;
+    return cli_parse_widths(cmd, name, value, a->hidden, NNC_MAX_LAYERS - 1, &a->n_hidden);
+}
+
+static int read_layers(const char *cmd, const char *name, const char *value, void *dest)
+{
+    train_args *a = dest;
+    if (!cli_parse_widths(cmd, name, value, a->widths, MAX_WIDTHS, &a->n_widths))
+        return 0;
+    if (a->n_widths < 2) {
+        cli_error(cmd, "--layers needs at least two widths (inputs, outputs)");
+        return 0;
     }
-    if (have_hidden && a->n_widths) {
+    return 1;
+}
+
+static int read_activation(const char *cmd, const char *name, const char *value, void *dest)
+{
+    train_args *a = dest;
+    if (strlen(value) >= sizeof a->activation_text) {
+        cli_error(cmd, "%s: the list is too long (at most %zu characters)", name,
+                  sizeof a->activation_text - 1);
+        return 0;
+    }
+    snprintf(a->activation_text, sizeof a->activation_text, "%s", value);
+    return 1;
+}
+
+static int read_normalize(const char *cmd, const char *name, const char *value, void *dest)
+{
+    if (strcmp(value, "minmax") != 0 && strcmp(value, "none") != 0) {
+        cli_error(cmd, "%s: '%s' is not none or minmax", name, value);
+        return 0;
+    }
+    *(int *)dest = strcmp(value, "minmax") == 0;
+    return 1;
+}
+
+/* A run name is one folder: not a path, "." or "..", and no control characters. */
+static int read_run_name(const char *cmd, const char *name, const char *value, void *dest)
+{
+    if (strchr(value, '/') || strcmp(value, ".") == 0 || strcmp(value, "..") == 0) {
+        cli_error(cmd, "%s: '%s' is not a plain folder name", name, value);
+        return 0;
+    }
+    for (const char *c = value; *c; c++) {
+        if ((unsigned char)*c < 0x20 || *c == 0x7f) {
+            cli_error(cmd, "%s: a folder name may not hold control characters", name);
+            return 0;
+        }
+    }
+    if (strlen(value) > 255) {
+        cli_error(cmd, "%s: a folder name has at most 255 bytes (got %zu)", name,
+                  strlen(value));
+        return 0;
+    }
+    *(const char **)dest = value;
+    return 1;
+}
+
+/* The data rows of train's table (see cli_data_source). */
+#define TRAIN_DATA_ROWS(a)                                                                   \
+    {.type = CLI_TEXT, .name = "data:"},                                                      \
+    {.type = CLI_ARG, .name = "sin | composite",                                              \
+     .help = "a built-in textbook data set (default: sin)"},                                  \
+    {.type = CLI_ARG, .name = "--train FILE --test FILE",                                     \
+     .help = ".npz (keys data, label), .csv (numbers, header optional)\n"                     \
+             "or IDX images (MNIST format, raw or .gz; pixels / 255)"},                       \
+    {.type = CLI_STRING, .name = "--train", .metavar = "FILE", .dest = &(a)->data.train_path}, \
+    {.type = CLI_STRING, .name = "--test", .metavar = "FILE", .dest = &(a)->data.test_path},   \
+    {.type = CLI_STRING, .name = "--label", .metavar = "COLS", .dest = &(a)->data.label,       \
+     .help = "CSV label columns, 0-based, negative from the end\n(default: -1, the last)"},   \
+    {.type = CLI_STRING, .name = "--train-labels", .metavar = "FILE",                         \
+     .dest = &(a)->data.train_labels,                                                         \
+     .help = "IDX labels of --train (default: the file beside it,\n"                          \
+             "named with labels-idx1 for images-idx3); needs\n--task multiclass"},            \
+    {.type = CLI_STRING, .name = "--test-labels", .metavar = "FILE",                          \
+     .dest = &(a)->data.test_labels, .help = "IDX labels of --test (likewise)"},              \
+    {.type = CLI_CUSTOM, .name = "--task", .metavar = "NAME", .dest = &(a)->task,             \
+     .parse = cli_read_task,                                                                  \
+     .help = "fitting | binary (labels 0 and 1) | multiclass\n(default: fitting)"},           \
+    CLI_OPT_MAX_MEMORY(&(a)->data.max_memory)
+
+#define TRAIN_NETWORK_ROWS(a)                                                                \
+    {.type = CLI_TEXT, .name = "network:"},                                                   \
+    {.type = CLI_CUSTOM, .name = "--hidden", .metavar = "N[,N...]", .dest = (a),              \
+     .def = "3", .parse = read_hidden, .help = "hidden layer widths (default: %D)"},          \
+    {.type = CLI_CUSTOM, .name = "--layers", .metavar = "1,3,1", .dest = (a),                 \
+     .parse = read_layers, .help = "all widths, inputs first and outputs last"},              \
+    {.type = CLI_CUSTOM, .name = "--activation", .metavar = "NAME[:P]", .dest = (a),          \
+     .def = CLI_DEFAULT_ACTIVATION, .parse = read_activation,                                 \
+     .help = "hidden activation, or one per hidden layer\n"                                   \
+             "separated by commas (default: %D;\nsee `nnc activations`)"},                    \
+    {.type = CLI_CUSTOM, .name = "--init", .metavar = "NAME", .dest = &(a)->init,             \
+     .def = "xavier", .parse = cli_read_init,                                                 \
+     .help = "zero | normal | xavier | msra (default: %D)"},                                  \
+    {.type = CLI_STRING, .name = "--init-from", .metavar = "DIR", .dest = &(a)->init_from,    \
+     .help = "start from the textbook's w_<in>_<out>_<Init>_init.npz"}
+
+#define TRAIN_TRAINING_ROWS(a)                                                               \
+    {.type = CLI_TEXT, .name = "training:"},                                                  \
+    {.type = CLI_POSITIVE, .name = "--eta", .metavar = "X", .dest = &(a)->opt.eta,            \
+     .help = "learning rate (default: %D)"},                                                  \
+    {.type = CLI_INT, .name = "--batch", .metavar = "N", .dest = &(a)->opt.batch_size,        \
+     .min = -1, .max = 100000000, .help = "mini-batch size, -1 for the whole set (default: %D)"},     \
+    {.type = CLI_INT, .name = "--epochs", .metavar = "N", .dest = &(a)->opt.max_epoch,        \
+     .min = 1, .max = 100000000, .help = "maximum epochs (default: %D)"},                     \
+    {.type = CLI_NONNEG, .name = "--eps", .metavar = "X", .dest = &(a)->opt.eps,              \
+     .help = "stop when loss_valid <= X (default: %D)"},                                      \
+    {.type = CLI_POSITIVE, .name = "--checkpoint", .metavar = "E",                            \
+     .dest = &(a)->opt.checkpoint, .help = "epochs between checks (default: %D)"},            \
+    {.type = CLI_SEED, .name = "--seed", .metavar = "N", .dest = &(a)->opt.seed,              \
+     .help = "seed of the run's random numbers (default: %D)"},                               \
+    {.type = CLI_INT, .name = "--threads", .metavar = "N", .dest = &(a)->threads, .min = 1,    \
+     .max = 256,                                                                              \
+     .help = "threads that share each large batch product and\n"                              \
+             "update, 1 to 256; every N gives bitwise the same\n"                             \
+             "weights, and small networks stay on one thread\n" CLI_THREADS_DEFAULT_HELP},    \
+    {.type = CLI_CUSTOM, .name = "--kernels", .metavar = "NAME", .dest = &(a)->kernels,       \
+     .parse = cli_read_kernels, .help = CLI_KERNELS_HELP},                                    \
+    {.type = CLI_CUSTOM, .name = "--normalize", .metavar = "none|minmax",                     \
+     .dest = &(a)->normalize, .def = "none", .parse = read_normalize,                         \
+     .help = "scale inputs (and fitting targets) to [0, 1] by the\n"                          \
+             "training set's min and max; the model file keeps the\n"                         \
+             "scaling, so `nnc predict` takes raw values (default: %D)"},                      \
+    {.type = CLI_STRING, .name = "--resume", .metavar = "FILE", .dest = &(a)->resume,         \
+     .help = "carry on from a model.nnc: same network, weights,\n"                            \
+             "scaling, epoch count and shuffle order; --epochs, --eta,\n"                     \
+             "--eps and --checkpoint may change, the rest may not;\n"                         \
+             "the data is the model's own unless given again\n"                               \
+             "(other data needs as many training rows: the\n"                                 \
+             "shuffle order is kept).\n"                                                      \
+             "Writes into FILE's folder unless --out/--name say else"}
+
+#define TRAIN_OUTPUT_ROWS(a)                                                                 \
+    {.type = CLI_TEXT, .name = "output:"},                                                    \
+    {.type = CLI_CUSTOM, .name = "--name", .metavar = "NAME", .dest = &(a)->name,             \
+     .parse = read_run_name, .help = "run name (default: <data>_<widths>, e.g. sin_131)"},    \
+    {.type = CLI_STRING, .name = "--out", .metavar = "DIR", .dest = &(a)->out, .def = ".",    \
+     .help = "parent folder of the run folder (default: %D)"},                                \
+    {.type = CLI_FLAG, .name = "--no-save", .dest = &(a)->no_save,                            \
+     .help = "write nothing (so not with --out or --name)"},                                  \
+    {.type = CLI_FLAG, .name = "--quiet", .short_name = "-q", .dest = &(a)->quiet,            \
+     .help = "no progress bar (it shows only on a terminal anyway)"},                         \
+    CLI_OPT_HELP("this text")
+
+/* The options that do not go together, and the data set named as an argument. */
+static int check_train_args(const cli_command *c, int n_args, char **args, train_args *a)
+{
+    if (n_args > 1) {
+        cli_error("train", "unexpected argument '%s'", args[2]);
+        return 0;
+    }
+    a->data.builtin = n_args ? args[1] : NULL;
+    static const char *const network[] = {"--hidden", "--layers", "--activation", "--init",
+                                          "--init-from", "--normalize"};
+    for (size_t k = 0; k < sizeof network / sizeof network[0]; k++)
+        if (cli_given(c, network[k]))
+            a->given |= GIVEN_NETWORK;
+    static const struct {
+        const char *flag;
+        unsigned bit;
+    } tracked[] = {{"--eta", GIVEN_ETA},     {"--batch", GIVEN_BATCH},
+                   {"--epochs", GIVEN_EPOCHS}, {"--eps", GIVEN_EPS},
+                   {"--checkpoint", GIVEN_CHECKPOINT}, {"--seed", GIVEN_SEED},
+                   {"--task", GIVEN_TASK}};
+    for (size_t t = 0; t < sizeof tracked / sizeof tracked[0]; t++)
+        if (cli_given(c, tracked[t].flag))
+            a->given |= tracked[t].bit;
+    a->save = !a->no_save;
+    if (a->opt.batch_size == 0) {
+        cli_error("train", "--batch must be positive, or -1 for the whole set");
+        return 0;
+    }
+    if (cli_given(c, "--hidden") && a->n_widths) {
         cli_error("train", "give --hidden or --layers, not both");
         return 0;
     }
@@ -294,6 +262,23 @@ static int parse_args(int argc, char **argv, train_args *a)
         return 0;
     }
     return 1;
+}
+
+/* Reads the command line into *a: CLI_PARSE_OK, or CLI_PARSE_HELP after
+ * printing --help, or CLI_PARSE_ERROR after printing the error. */
+static int parse_args(int argc, char **argv, train_args *a)
+{
+    a->opt = nnc_train_options_default();
+    a->threads = cli_online_cpus(CLI_DEFAULT_THREADS_MAX);
+    cli_opt rows[] = {TRAIN_DATA_ROWS(a), TRAIN_NETWORK_ROWS(a), TRAIN_TRAINING_ROWS(a),
+                      TRAIN_OUTPUT_ROWS(a)};
+    cli_command command = {.name = "train", .intro = train_intro, .column = 26,
+                           .outro = "Each option may be given once.\n", CLI_OPTS(rows)};
+    int n_args = 0;
+    int parsed = cli_parse_options(&command, argc, argv, &n_args);
+    if (parsed == CLI_PARSE_OK && !check_train_args(&command, n_args, argv, a))
+        return CLI_PARSE_ERROR;
+    return parsed;
 }
 
 /* Builds the layer list from the widths and the activation text. */
@@ -819,8 +804,9 @@ static int save_model(const char *dir, int dir_ok, nnc_model *m, const train_arg
 int cmd_train(int argc, char **argv)
 {
     train_args a = {0};
-    if (!parse_args(argc, argv, &a))
-        return CLI_USAGE;
+    int parsed = parse_args(argc, argv, &a);
+    if (parsed != CLI_PARSE_OK)
+        return cli_parse_status(parsed);
     /* The model being built (or resumed); it owns the network once saved. */
     nnc_model model = {0};
     cli_data data = {0};

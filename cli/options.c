@@ -306,3 +306,12 @@ int cli_read_init(const char *cmd, const char *name, const char *value, void *de
     }
     return 1;
 }
+
+int cli_read_kernels(const char *cmd, const char *name, const char *value, void *dest)
+{
+    (void)name;
+    if (!cli_parse_kernels(cmd, value))
+        return 0;
+    *(const char **)dest = value;
+    return 1;
+}

@@ -89,6 +89,15 @@ int cli_read_out_file(const char *cmd, const char *name, const char *value, void
 int cli_read_task(const char *cmd, const char *name, const char *value, void *dest);
 int cli_read_init(const char *cmd, const char *name, const char *value, void *dest);
 
+/* A CLI_CUSTOM parser for --kernels (const char *): a name that
+ * nnc_net_set_kernels takes here (cli_parse_kernels). */
+int cli_read_kernels(const char *cmd, const char *name, const char *value, void *dest);
+#define CLI_KERNELS_HELP                                                                 \
+    "matrix kernels: auto (nnc's best for this CPU), avx512,\n"                          \
+    "avx2, portable, or openblas in a build with OpenBLAS\n"                             \
+    "(its sums agree with nnc's to rounding, not bit for\n"                              \
+    "bit; its own threads run them) (default: auto)"
+
 /* Rows that most commands share. */
 #define CLI_OPT_HELP(text) {.type = CLI_HELP, .name = "--help", .short_name = "-h", .help = (text)}
 #define CLI_OPT_MAX_MEMORY(size_dest)                                                    \

@@ -144,11 +144,18 @@ int cli_check_out_file(const char *cmd, const char *what, const char *path);
 /* The most checks one training run may make: each is three log lines, one
  * history row in memory, in history.csv and in the model file. */
 enum { CLI_MAX_CHECKS = 1000000 };
-/* The training schedule for `rows` rows (nnc_train_schedule's checks: the
- * rows, batch and checkpoint), and at most CLI_MAX_CHECKS checks from
- * total iteration done_iterations (a resumed run's) to o->max_epoch. */
-int cli_check_schedule(const char *cmd, int rows, const nnc_train_options *o,
-                       long done_iterations);
+/* The library's plan of a run over `rows` rows from total iteration
+ * done_iterations (a resumed run's; nnc_train_plan_for: the split, the batch,
+ * the schedule), refused with an error when it is not one or makes more than
+ * CLI_MAX_CHECKS checks. */
+int cli_train_plan(const char *cmd, int rows, const nnc_train_options *o,
+                   long done_iterations, nnc_train_plan *plan);
+/* The rows a network's work buffers hold for --batch batch_size over a data
+ * set of `rows` rows: the batch, or all the rows for -1 or a larger batch.
+ * Not the training batch (nnc_train_plan's, at most the training rows): the
+ * buffers also serve evaluation, which runs in chunks of this many rows, so
+ * that the whole set for -1 is evaluated in one pass as it always was. */
+int cli_work_rows(int batch_size, int rows);
 /* A comma list of layer widths, whole numbers from 1 to 1000000, at most
  * max_count of them ("784,128,10"). */
 int cli_parse_widths(const char *cmd, const char *flag, const char *text, int *widths,

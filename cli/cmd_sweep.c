@@ -305,13 +305,6 @@ static double now_seconds(void)
     return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
 }
 
-/* Batch size as the net needs it: -1 or more than the rows means all rows,
- * exactly as nnc train sizes its network. */
-static int net_batch(int batch, int rows)
-{
-    return batch == -1 || batch > rows ? rows : batch;
-}
-
 static void shape_name(char *buf, size_t size, const cli_data *d, int hidden)
 {
     snprintf(buf, size, "%d-%d-%d", nnc_dataset_inputs(d->train), hidden,
@@ -346,7 +339,7 @@ static void execute_run(sweep_state *st, sweep_run *r)
     };
     nnc_net *net = NULL;
     nnc_status s = nnc_net_create(&net, a->task, nnc_dataset_inputs(d->train), 2, specs,
-                                  net_batch(a->batch[r->b], nnc_dataset_rows(d->train)));
+                                  cli_work_rows(a->batch[r->b], nnc_dataset_rows(d->train)));
     if (s == NNC_OK) {
         /* The shape's one set of initial weights. */
         nnc_net *t = st->templates[r->h];
@@ -683,21 +676,22 @@ int cmd_sweep(int argc, char **argv)
     nnc_train_options probe = nnc_train_options_default();
     probe.checkpoint = a.checkpoint;
     probe.max_epoch = a.max_epoch;
-    int widest = 0, biggest = 0;
+    int widest = 0, biggest = 0, effective[MAX_LIST];
     for (int b = 0; b < a.n_batch; b++) {
         probe.batch_size = a.batch[b];
-        if (!cli_check_schedule(CMD, rows, &probe, 0)) {
+        nnc_train_plan plan;
+        if (!cli_train_plan(CMD, rows, &probe, 0, &plan)) {
             cli_free_data(&data);
             return CLI_USAGE;
         }
-        biggest = net_batch(a.batch[b], rows) > biggest ? net_batch(a.batch[b], rows) : biggest;
+        biggest = cli_work_rows(a.batch[b], rows) > biggest ? cli_work_rows(a.batch[b], rows) : biggest;
+        effective[b] = plan.batch;
         for (int c = 0; c < b; c++) {
-            /* As nnc_train sizes batches: at most the training rows. */
-            int n_train = rows - rows / 10;
-            if ((a.batch[c] == -1 || a.batch[c] >= n_train) &&
-                (a.batch[b] == -1 || a.batch[b] >= n_train)) {
+            /* The list holds distinct values, so two that train alike are
+             * two that the library clamps to the whole training set. */
+            if (effective[c] == effective[b]) {
                 cli_error(CMD, "--batch: %d and %d both mean the whole training set of %d "
-                          "rows, the same run twice", a.batch[c], a.batch[b], n_train);
+                          "rows, the same run twice", a.batch[c], a.batch[b], plan.n_train);
                 cli_free_data(&data);
                 return CLI_USAGE;
             }

@@ -390,28 +390,29 @@ int cli_check_out_file(const char *cmd, const char *what, const char *path)
     return check_parents(cmd, what, path, 0);
 }
 
-int cli_check_schedule(const char *cmd, int rows, const nnc_train_options *o,
-                       long done_iterations)
+int cli_train_plan(const char *cmd, int rows, const nnc_train_options *o,
+                   long done_iterations, nnc_train_plan *plan)
 {
-    int n_train, n_valid, ipe;
-    long ck;
-    nnc_status s = nnc_train_schedule(rows, o, &n_train, &n_valid, &ipe, &ck);
+    nnc_status s = nnc_train_plan_for(rows, o, done_iterations, plan);
     if (s != NNC_OK) {
         cli_status_error(cmd, s);
         return 0;
     }
-    /* As nnc_train counts them: one check per ck updates, up to the end. */
-    double end = (double)o->max_epoch * ipe;
-    double checks = floor(end / (double)ck) - floor((double)done_iterations / (double)ck);
-    if (checks > CLI_MAX_CHECKS) {
+    if (plan->checks > CLI_MAX_CHECKS) {
         char num[32];
         cli_format_number(num, sizeof num, o->checkpoint);
-        cli_error(cmd, "--epochs %d with --checkpoint %s would make %.0f checks (%d updates "
+        cli_error(cmd, "--epochs %d with --checkpoint %s would make %ld checks (%d updates "
                   "per epoch, a check every %ld); a run makes at most %d: give a larger "
-                  "--checkpoint", o->max_epoch, num, checks, ipe, ck, CLI_MAX_CHECKS);
+                  "--checkpoint", o->max_epoch, num, plan->checks, plan->iterations_per_epoch,
+                  plan->checkpoint_iteration, CLI_MAX_CHECKS);
         return 0;
     }
     return 1;
+}
+
+int cli_work_rows(int batch_size, int rows)
+{
+    return batch_size == -1 || batch_size > rows ? rows : batch_size;
 }
 
 int cli_parse_widths(const char *cmd, const char *flag, const char *text, int *widths,

@@ -123,16 +123,10 @@ static int read_run_name(const char *cmd, const char *name, const char *value, v
     {.type = CLI_ARG, .name = "--train FILE --test FILE",                                     \
      .help = ".npz (keys data, label), .csv (numbers, header optional)\n"                     \
              "or IDX images (MNIST format, raw or .gz; pixels / 255)"},                       \
-    {.type = CLI_STRING, .name = "--train", .metavar = "FILE", .dest = &(a)->data.train_path}, \
-    {.type = CLI_STRING, .name = "--test", .metavar = "FILE", .dest = &(a)->data.test_path},   \
+    CLI_OPT_DATA_FILES(&(a)->data),                                                           \
     {.type = CLI_STRING, .name = "--label", .metavar = "COLS", .dest = &(a)->data.label,       \
      .help = "CSV label columns, 0-based, negative from the end\n(default: -1, the last)"},   \
-    {.type = CLI_STRING, .name = "--train-labels", .metavar = "FILE",                         \
-     .dest = &(a)->data.train_labels,                                                         \
-     .help = "IDX labels of --train (default: the file beside it,\n"                          \
-             "named with labels-idx1 for images-idx3); needs\n--task multiclass"},            \
-    {.type = CLI_STRING, .name = "--test-labels", .metavar = "FILE",                          \
-     .dest = &(a)->data.test_labels, .help = "IDX labels of --test (likewise)"},              \
+    CLI_OPT_IDX_LABELS(&(a)->data),                                                           \
     {.type = CLI_CUSTOM, .name = "--task", .metavar = "NAME", .dest = &(a)->task,             \
      .parse = cli_read_task,                                                                  \
      .help = "fitting | binary (labels 0 and 1) | multiclass\n(default: fitting)"},           \

@@ -106,6 +106,20 @@ int cli_read_kernels(const char *cmd, const char *name, const char *value, void 
              "or with K, M, G, T (256M, 4G; default: half the\n"                         \
              "physical memory)"}
 
+/* The rows of a cli_data_source's files (src: a cli_data_source *): --train
+ * and --test, described by a CLI_ARG row of the command's own words above
+ * them, and the IDX label files. */
+#define CLI_OPT_DATA_FILES(src)                                                         \
+    {.type = CLI_STRING, .name = "--train", .metavar = "FILE", .dest = &(src)->train_path}, \
+    {.type = CLI_STRING, .name = "--test", .metavar = "FILE", .dest = &(src)->test_path}
+#define CLI_OPT_IDX_LABELS(src)                                                         \
+    {.type = CLI_STRING, .name = "--train-labels", .metavar = "FILE",                    \
+     .dest = &(src)->train_labels,                                                      \
+     .help = "IDX labels of --train (default: the file beside it,\n"                     \
+             "named with labels-idx1 for images-idx3); needs\n--task multiclass"},       \
+    {.type = CLI_STRING, .name = "--test-labels", .metavar = "FILE",                     \
+     .dest = &(src)->test_labels, .help = "IDX labels of --test (likewise)"}
+
 /* Helpers for rows: CLI_OPTS(rows) fills .opts and .n_opts. */
 #define CLI_OPTS(rows) .opts = (rows), .n_opts = (int)(sizeof(rows) / sizeof((rows)[0]))
 

@@ -53,36 +53,6 @@ enum {
     GIVEN_SEED = 32, GIVEN_NETWORK = 64, GIVEN_TASK = 128
 };
 
-static int read_hidden(const char *cmd, const char *name, const char *value, void *dest)
-{
-    train_args *a = dest;
-    return cli_parse_widths(cmd, name, value, a->hidden, NNC_MAX_LAYERS - 1, &a->n_hidden);
-}
-
-static int read_layers(const char *cmd, const char *name, const char *value, void *dest)
-{
-    train_args *a = dest;
-    if (!cli_parse_widths(cmd, name, value, a->widths, MAX_WIDTHS, &a->n_widths))
-        return 0;
-    if (a->n_widths < 2) {
-        cli_error(cmd, "--layers needs at least two widths (inputs, outputs)");
-        return 0;
-    }
-    return 1;
-}
-
-static int read_activation(const char *cmd, const char *name, const char *value, void *dest)
-{
-    train_args *a = dest;
-    if (strlen(value) >= sizeof a->activation_text) {
-        cli_error(cmd, "%s: the list is too long (at most %zu characters)", name,
-                  sizeof a->activation_text - 1);
-        return 0;
-    }
-    snprintf(a->activation_text, sizeof a->activation_text, "%s", value);
-    return 1;
-}
-
 static int read_normalize(const char *cmd, const char *name, const char *value, void *dest)
 {
     if (strcmp(value, "minmax") != 0 && strcmp(value, "none") != 0) {
@@ -132,14 +102,16 @@ static int read_run_name(const char *cmd, const char *name, const char *value, v
      .help = "fitting | binary (labels 0 and 1) | multiclass\n(default: fitting)"},           \
     CLI_OPT_MAX_MEMORY(&(a)->data.max_memory)
 
+/* hidden, layers, activation: the cli_widths_dest and cli_text_dest of
+ * --hidden, --layers and --activation. */
 #define TRAIN_NETWORK_ROWS(a)                                                                \
     {.type = CLI_TEXT, .name = "network:"},                                                   \
-    {.type = CLI_CUSTOM, .name = "--hidden", .metavar = "N[,N...]", .dest = (a),              \
-     .def = "3", .parse = read_hidden, .help = "hidden layer widths (default: %D)"},          \
-    {.type = CLI_CUSTOM, .name = "--layers", .metavar = "1,3,1", .dest = (a),                 \
-     .parse = read_layers, .help = "all widths, inputs first and outputs last"},              \
-    {.type = CLI_CUSTOM, .name = "--activation", .metavar = "NAME[:P]", .dest = (a),          \
-     .def = CLI_DEFAULT_ACTIVATION, .parse = read_activation,                                 \
+    {.type = CLI_CUSTOM, .name = "--hidden", .metavar = "N[,N...]", .dest = &hidden,          \
+     .def = "3", .parse = cli_read_layers, .help = "hidden layer widths (default: %D)"},          \
+    {.type = CLI_CUSTOM, .name = "--layers", .metavar = "1,3,1", .dest = &layers,             \
+     .parse = cli_read_layers, .help = "all widths, inputs first and outputs last"},              \
+    {.type = CLI_CUSTOM, .name = "--activation", .metavar = "NAME[:P]", .dest = &activation,  \
+     .def = CLI_DEFAULT_ACTIVATION, .parse = cli_read_text,                                 \
      .help = "hidden activation, or one per hidden layer\n"                                   \
              "separated by commas (default: %D;\nsee `nnc activations`)"},                    \
     {.type = CLI_CUSTOM, .name = "--init", .metavar = "NAME", .dest = &(a)->init,             \
@@ -264,6 +236,9 @@ static int parse_args(int argc, char **argv, train_args *a)
 {
     a->opt = nnc_train_options_default();
     a->threads = cli_online_cpus(CLI_DEFAULT_THREADS_MAX);
+    cli_widths_dest hidden = {a->hidden, NNC_MAX_LAYERS - 1, &a->n_hidden, 0};
+    cli_widths_dest layers = {a->widths, MAX_WIDTHS, &a->n_widths, 1};
+    cli_text_dest activation = {a->activation_text, sizeof a->activation_text};
     cli_opt rows[] = {TRAIN_DATA_ROWS(a), TRAIN_NETWORK_ROWS(a), TRAIN_TRAINING_ROWS(a),
                       TRAIN_OUTPUT_ROWS(a)};
     cli_command command = {.name = "train", .intro = train_intro, .column = 26,

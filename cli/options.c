@@ -315,3 +315,26 @@ int cli_read_kernels(const char *cmd, const char *name, const char *value, void 
     *(const char **)dest = value;
     return 1;
 }
+
+int cli_read_layers(const char *cmd, const char *name, const char *value, void *dest)
+{
+    const cli_widths_dest *d = dest;
+    if (!cli_parse_widths(cmd, name, value, d->widths, d->max_count, d->count))
+        return 0;
+    if (d->all_layers && *d->count < 2) {
+        cli_error(cmd, "%s needs at least two widths (inputs, outputs)", name);
+        return 0;
+    }
+    return 1;
+}
+
+int cli_read_text(const char *cmd, const char *name, const char *value, void *dest)
+{
+    const cli_text_dest *d = dest;
+    if (strlen(value) >= d->size) {
+        cli_error(cmd, "%s: the list is too long (at most %zu characters)", name, d->size - 1);
+        return 0;
+    }
+    snprintf(d->text, d->size, "%s", value);
+    return 1;
+}

@@ -98,6 +98,22 @@ int cli_read_kernels(const char *cmd, const char *name, const char *value, void 
     "(its sums agree with nnc's to rounding, not bit for\n"                              \
     "bit; its own threads run them) (default: auto)"
 
+/* A CLI_CUSTOM parser for a comma list of layer widths (cli_parse_widths)
+ * into a cli_widths_dest; all_layers: the list names inputs and outputs too,
+ * so it needs at least two. */
+typedef struct cli_widths_dest {
+    int *widths, max_count, *count, all_layers;
+} cli_widths_dest;
+int cli_read_layers(const char *cmd, const char *name, const char *value, void *dest);
+
+/* A CLI_CUSTOM parser that copies the value into a cli_text_dest's buffer
+ * (an --activation list), refusing one too long for it. */
+typedef struct cli_text_dest {
+    char *text;
+    size_t size;
+} cli_text_dest;
+int cli_read_text(const char *cmd, const char *name, const char *value, void *dest);
+
 /* Rows that most commands share. */
 #define CLI_OPT_HELP(text) {.type = CLI_HELP, .name = "--help", .short_name = "-h", .help = (text)}
 #define CLI_OPT_MAX_MEMORY(size_dest)                                                    \

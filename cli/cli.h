@@ -171,8 +171,12 @@ int cli_online_cpus(int max);
 /* The default --threads: the online CPUs, but no more than this many (a
  * batch's products rarely gain from more). */
 #define CLI_DEFAULT_THREADS_MAX 16
-/* The --threads help that says so, for commands whose help starts at column 26. */
-#define CLI_THREADS_DEFAULT_HELP "(default: the number of online CPUs, at most 16)"
+/* A macro's value as a string literal: CLI_STRING_OF(CLI_DEFAULT_THREADS_MAX) is "16". */
+#define CLI_STRING_OF(x) CLI_STRING_OF_(x)
+#define CLI_STRING_OF_(x) #x
+/* The words that give --threads' default in help texts. */
+#define CLI_THREADS_MAX_TEXT "at most " CLI_STRING_OF(CLI_DEFAULT_THREADS_MAX)
+#define CLI_THREADS_DEFAULT_HELP "(default: the number of online CPUs, " CLI_THREADS_MAX_TEXT ")"
 
 /* mkdir -p: creates dir and every missing folder on the way. */
 int cli_make_dirs(const char *cmd, const char *dir);

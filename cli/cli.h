@@ -43,11 +43,6 @@ int cli_parse_size(const char *cmd, const char *flag, const char *text, size_t *
 /* A model file (twice its size: its bytes and its values) within --max-memory
  * (0: the default); 1 if so, else 0 after an error. */
 int cli_check_model_memory(const char *cmd, const char *path, size_t max_memory);
-/* The --max-memory help line every command that reads data prints. */
-#define CLI_MAX_MEMORY_HELP                                                              \
-    "  --max-memory SIZE       refuse input that would need more memory, in bytes\n"   \
-    "                          or with K, M, G, T (256M, 4G; default: half the\n"     \
-    "                          physical memory)\n"
 /* --kernels: 1 if nnc_net_set_kernels can take `text` here, else 0 after an
  * error that lists the kernels this build and CPU have. */
 int cli_parse_kernels(const char *cmd, const char *text);
@@ -69,27 +64,6 @@ void cli_utc_now(char *buf, size_t size);
 int cli_parse_double_list(const char *cmd, const char *flag, const char *text,
                           double **out, int *count);
 
-/* The options a command line has given so far: every option may be given
- * once (a repeat is an error, as is an empty value), except the few a
- * command documents as repeatable, which it parses with seen = NULL. */
-typedef struct cli_seen {
-    const char *flags[64];
-    int n;
-} cli_seen;
-/* Records flag as given; prints "<flag> given twice" and returns 0 if it
- * was already (seen NULL: always 1). */
-int cli_once(const char *cmd, cli_seen *seen, const char *flag);
-/* 1 if arg is one of the '|'-separated names ("--quiet|-q"). */
-int cli_is_flag(const char *arg, const char *names);
-
-/* Takes the value of option `flag` at argv[*i] (as "--flag VALUE" or
- * "--flag=VALUE"; flag may list aliases, "--out|-o", recorded in seen under
- * the first); returns the value, or NULL (and prints an error) if it is
- * missing, empty or the option's second time.  Returns NULL without
- * printing if argv[*i] is not this flag; *matched tells the two apart. */
-const char *cli_option(const char *cmd, int argc, char **argv, int *i, const char *flag,
-                       int *matched, cli_seen *seen);
-
 /* Where train/eval take their data from: a built-in set ("sin",
  * "composite") or a pair of files (.npz with keys data/label, .csv with
  * the label columns given by --label, the last one by default, or IDX
@@ -100,12 +74,6 @@ typedef struct cli_data_source {
     const char *train_labels, *test_labels; /* IDX label files, or NULL */
     size_t max_memory;                      /* --max-memory; 0: the default */
 } cli_data_source;
-
-/* Consumes --train, --test, --label, --train-labels, --test-labels or --max-memory at
- * argv[*i] into src; returns 1 if it did, 0 if argv[*i] is another
- * argument, -1 on a missing, empty or repeated value. */
-int cli_data_option(const char *cmd, int argc, char **argv, int *i, cli_data_source *src,
-                    cli_seen *seen);
 
 /* Loads the source.  Multiclass labels become one-hot rows (classes from
  * the smallest to the largest training label).  Prints its own errors;

@@ -43,30 +43,6 @@ static int ends_with(const char *s, const char *suffix)
     return n >= k && strcmp(s + n - k, suffix) == 0;
 }
 
-int cli_data_option(const char *cmd, int argc, char **argv, int *i, cli_data_source *src,
-                    cli_seen *seen)
-{
-    static const char *const flags[] = {"--train", "--test", "--label", "--train-labels",
-                                        "--test-labels"};
-    const char **slots[] = {&src->train_path, &src->test_path, &src->label,
-                            &src->train_labels, &src->test_labels};
-    for (int k = 0; k < 5; k++) {
-        int matched;
-        const char *v = cli_option(cmd, argc, argv, i, flags[k], &matched, seen);
-        if (matched) {
-            if (!v)
-                return -1;
-            *slots[k] = v;
-            return 1;
-        }
-    }
-    int matched;
-    const char *v = cli_option(cmd, argc, argv, i, "--max-memory", &matched, seen);
-    if (matched)
-        return v && cli_parse_size(cmd, "--max-memory", v, &src->max_memory) ? 1 : -1;
-    return 0;
-}
-
 /* A file read once, whole: a pipe ("<(...)", a FIFO) cannot be read twice,
  * so the format is told from these bytes and the loaders read them. */
 typedef struct input_bytes {

@@ -6,7 +6,8 @@
 
 #include <stdio.h>
 
-/* Each subcommand gets argv[0] = its own name and returns the exit status. */
+/* Each subcommand gets argv[0] = its own name and returns the exit status
+ * (none calls exit(): main flushes standard output after every command). */
 int cmd_train(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_activations(int argc, char **argv);
@@ -186,12 +187,5 @@ void cli_put_value(FILE *f, const char *text, const char *also);
 #define CLI_LOCK_FILE ".nnc.lock"
 int cli_lock_dir(const char *cmd, const char *dir, int *fd);
 void cli_unlock_dir(int fd);
-
-/* Output that could not be written is a failure, not a success: flushes and
- * closes stdout, and on an error says "nnc <cmd>: cannot write standard
- * output: <reason>" and turns a successful status into 2 (a failed command
- * keeps its own).  main calls it once after every command; a command that
- * ends early with exit() calls it first. */
-int cli_finish_stdout(const char *cmd, int status);
 
 #endif

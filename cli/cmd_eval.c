@@ -259,11 +259,7 @@ int cmd_eval(int argc, char **argv)
         {.type = CLI_STRING, .name = "--activation", .metavar = "NAME[:P]", .dest = &a.activation,
          .help = "the hidden layers' activation, or one per hidden layer\n"
                  "separated by commas"},
-        {.type = CLI_INT, .name = "--threads", .metavar = "N", .dest = &a.threads, .min = 1,
-         .max = 256,
-         .help = "threads that share each large product, 1 to 256; the\n"
-                 "same numbers whatever N (default: the number of\n"
-                 "online CPUs, " CLI_THREADS_MAX_TEXT ")"},
+        CLI_OPT_THREADS_OF_PRODUCTS(&a.threads),
         CLI_OPT_HELP("this text"),
     };
     cli_command command = {.name = "eval", .intro = eval_intro, .outro = eval_outro,

@@ -451,11 +451,7 @@ static int parse_args(int argc, char **argv, predict_args *a)
         {.type = CLI_FLAG, .name = "--no-header", .dest = &a->no_header,
          .help = "leave out the header line"},
         CLI_OPT_MAX_MEMORY(&a->max_memory),
-        {.type = CLI_INT, .name = "--threads", .metavar = "N", .dest = &a->threads, .min = 1,
-         .max = 256,
-         .help = "threads that share each large product, 1 to 256; the\n"
-                 "same numbers whatever N (default: the number of\n"
-                 "online CPUs, " CLI_THREADS_MAX_TEXT ")"},
+        CLI_OPT_THREADS_OF_PRODUCTS(&a->threads),
         CLI_OPT_HELP("this text"),
     };
     cli_command command = {.name = "predict", .intro = predict_intro, .outro = predict_outro,

@@ -136,6 +136,14 @@ int cli_read_text(const char *cmd, const char *name, const char *value, void *de
     {.type = CLI_STRING, .name = "--test-labels", .metavar = "FILE",                     \
      .dest = &(src)->test_labels, .help = "IDX labels of --test (likewise)"}
 
+/* --threads of a command that only runs the network forward (int *). */
+#define CLI_OPT_THREADS_OF_PRODUCTS(int_dest)                                           \
+    {.type = CLI_INT, .name = "--threads", .metavar = "N", .dest = (int_dest), .min = 1,   \
+     .max = 256,                                                                        \
+     .help = "threads that share each large product, 1 to 256; the\n"                    \
+             "same numbers whatever N (default: the number of\n"                         \
+             "online CPUs, " CLI_THREADS_MAX_TEXT ")"}
+
 /* Helpers for rows: CLI_OPTS(rows) fills .opts and .n_opts. */
 #define CLI_OPTS(rows) .opts = (rows), .n_opts = (int)(sizeof(rows) / sizeof((rows)[0]))
 

@@ -81,6 +81,32 @@ static int shapes_match(const char *model, const nnc_net *net, const cli_data *d
     return 0;
 }
 
+/* The data: the command line's (src as given), else the one the model was
+ * trained on (its provenance, as nnc train --resume reads it), else sin.
+ * Returns the name the model records for its data, or NULL. */
+static const char *model_data_source(const nnc_model *model, const char *file,
+                                     cli_data_source *src)
+{
+    const char *recorded = nnc_model_get_meta(model, "data");
+    if (data_given(src))
+        return recorded;
+    static const char *const keys[] = {"data", "train_file", "test_file",
+                                       "label_columns", "train_labels", "test_labels"};
+    const char **slots[] = {&src->builtin, &src->train_path, &src->test_path,
+                            &src->label, &src->train_labels, &src->test_labels};
+    for (int k = 0; k < 6; k++)
+        *slots[k] = nnc_model_get_meta(model, keys[k]);
+    if (src->train_path || (src->builtin && !cli_is_builtin(src->builtin)))
+        src->builtin = NULL; /* a file's stem, not a built-in set */
+    if (!src->builtin && !src->train_path && !src->test_path) {
+        src->builtin = "sin";
+        fprintf(stderr, "nnc eval: note: %s records no training data (it was not "
+                "made by nnc train); evaluating on sin\n", file);
+        return NULL;
+    }
+    return recorded;
+}
+
 /* A model file: its task, activations, scaling and (unless given) data. */
 static int eval_model_file(const eval_args *a, const char *file)
 {
@@ -122,26 +148,8 @@ static int eval_model_file(const eval_args *a, const char *file)
         nnc_net_free(net);
         model.net = net = other;
     }
-    /* The data: the command line's, else the one the model was trained on
-     * (its provenance, as nnc train --resume reads it). */
     cli_data_source src = a->src;
-    const char *recorded = nnc_model_get_meta(&model, "data");
-    if (!data_given(&src)) {
-        static const char *const keys[] = {"data", "train_file", "test_file",
-                                           "label_columns", "train_labels", "test_labels"};
-        const char **slots[] = {&src.builtin, &src.train_path, &src.test_path,
-                                &src.label, &src.train_labels, &src.test_labels};
-        for (int k = 0; k < 6; k++)
-            *slots[k] = nnc_model_get_meta(&model, keys[k]);
-        if (src.train_path || (src.builtin && !cli_is_builtin(src.builtin)))
-            src.builtin = NULL; /* a file's stem, not a built-in set */
-        if (!src.builtin && !src.train_path && !src.test_path) {
-            src.builtin = "sin";
-            fprintf(stderr, "nnc eval: note: %s records no training data (it was not "
-                    "made by nnc train); evaluating on sin\n", file);
-            recorded = NULL;
-        }
-    }
+    const char *recorded = model_data_source(&model, file, &src);
     if (!cli_load_data("eval", &src, task, &data)) {
         rc = data.exit_status;
         goto done;

@@ -28,8 +28,9 @@ typedef enum cli_opt_type {
     CLI_CUSTOM    /* parse(cmd, name, value, dest) reads it */
 } cli_opt_type;
 
-/* Reads `value` of option `name` (as the command line spelt it) into dest;
- * prints the error and returns 0 when it is not acceptable. */
+/* Reads `value` of the option called `name` (its long name, as messages
+ * call it: "--out" also when given as -o) into dest; prints the error and
+ * returns 0 when the value is not acceptable. */
 typedef int (*cli_opt_parser)(const char *cmd, const char *name, const char *value,
                               void *dest);
 
@@ -39,7 +40,8 @@ typedef struct cli_opt {
     const char *short_name; /* "-o", or NULL */
     const char *metavar;    /* "N" in "--epochs N"; NULL: no value shown */
     const char *help;       /* lines separated by '\n'; "%D" stands for the default;
-                               NULL: the option is described by the row above */
+                               NULL: no row of its own (a CLI_ARG row or the
+                               intro describes it) */
     void *dest;
     const char *def;        /* the default as a command-line value, applied before
                                parsing; NULL: dest keeps the value it holds (a

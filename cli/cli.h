@@ -6,7 +6,8 @@
 
 #include <stdio.h>
 
-/* Each subcommand gets argv[0] = its own name and returns the exit status. */
+/* Each subcommand gets argv[0] = its own name and returns the exit status
+ * (none calls exit(): main flushes standard output after every command). */
 int cmd_train(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_activations(int argc, char **argv);
@@ -43,14 +44,11 @@ int cli_parse_size(const char *cmd, const char *flag, const char *text, size_t *
 /* A model file (twice its size: its bytes and its values) within --max-memory
  * (0: the default); 1 if so, else 0 after an error. */
 int cli_check_model_memory(const char *cmd, const char *path, size_t max_memory);
-/* The --max-memory help line every command that reads data prints. */
-#define CLI_MAX_MEMORY_HELP                                                              \
-    "  --max-memory SIZE       refuse input that would need more memory, in bytes\n"   \
-    "                          or with K, M, G, T (256M, 4G; default: half the\n"     \
-    "                          physical memory)\n"
 /* --kernels: 1 if nnc_net_set_kernels can take `text` here, else 0 after an
  * error that lists the kernels this build and CPU have. */
 int cli_parse_kernels(const char *cmd, const char *text);
+/* The hidden layers' activation when none is given: the textbook's. */
+#define CLI_DEFAULT_ACTIVATION "sigmoid"
 /* "name" or "name:param" (e.g. "leaky_relu:0.02"); param defaults to the
  * catalogue's default. */
 int cli_parse_activation(const char *cmd, const char *text, nnc_activation *id,
@@ -67,27 +65,6 @@ void cli_utc_now(char *buf, size_t size);
 int cli_parse_double_list(const char *cmd, const char *flag, const char *text,
                           double **out, int *count);
 
-/* The options a command line has given so far: every option may be given
- * once (a repeat is an error, as is an empty value), except the few a
- * command documents as repeatable, which it parses with seen = NULL. */
-typedef struct cli_seen {
-    const char *flags[64];
-    int n;
-} cli_seen;
-/* Records flag as given; prints "<flag> given twice" and returns 0 if it
- * was already (seen NULL: always 1). */
-int cli_once(const char *cmd, cli_seen *seen, const char *flag);
-/* 1 if arg is one of the '|'-separated names ("--quiet|-q"). */
-int cli_is_flag(const char *arg, const char *names);
-
-/* Takes the value of option `flag` at argv[*i] (as "--flag VALUE" or
- * "--flag=VALUE"; flag may list aliases, "--out|-o", recorded in seen under
- * the first); returns the value, or NULL (and prints an error) if it is
- * missing, empty or the option's second time.  Returns NULL without
- * printing if argv[*i] is not this flag; *matched tells the two apart. */
-const char *cli_option(const char *cmd, int argc, char **argv, int *i, const char *flag,
-                       int *matched, cli_seen *seen);
-
 /* Where train/eval take their data from: a built-in set ("sin",
  * "composite") or a pair of files (.npz with keys data/label, .csv with
  * the label columns given by --label, the last one by default, or IDX
@@ -98,12 +75,6 @@ typedef struct cli_data_source {
     const char *train_labels, *test_labels; /* IDX label files, or NULL */
     size_t max_memory;                      /* --max-memory; 0: the default */
 } cli_data_source;
-
-/* Consumes --train, --test, --label, --train-labels, --test-labels or --max-memory at
- * argv[*i] into src; returns 1 if it did, 0 if argv[*i] is another
- * argument, -1 on a missing, empty or repeated value. */
-int cli_data_option(const char *cmd, int argc, char **argv, int *i, cli_data_source *src,
-                    cli_seen *seen);
 
 /* Loads the source.  Multiclass labels become one-hot rows (classes from
  * the smallest to the largest training label).  Prints its own errors;
@@ -142,11 +113,18 @@ int cli_check_out_file(const char *cmd, const char *what, const char *path);
 /* The most checks one training run may make: each is three log lines, one
  * history row in memory, in history.csv and in the model file. */
 enum { CLI_MAX_CHECKS = 1000000 };
-/* The training schedule for `rows` rows (nnc_train_schedule's checks: the
- * rows, batch and checkpoint), and at most CLI_MAX_CHECKS checks from
- * total iteration done_iterations (a resumed run's) to o->max_epoch. */
-int cli_check_schedule(const char *cmd, int rows, const nnc_train_options *o,
-                       long done_iterations);
+/* The library's plan of a run over `rows` rows from total iteration
+ * done_iterations (a resumed run's; nnc_train_plan_for: the split, the batch,
+ * the schedule), refused with an error when it is not one or makes more than
+ * CLI_MAX_CHECKS checks. */
+int cli_train_plan(const char *cmd, int rows, const nnc_train_options *o,
+                   long done_iterations, nnc_train_plan *plan);
+/* The rows a network's work buffers hold for --batch batch_size over a data
+ * set of `rows` rows: the batch, or all the rows for -1 or a larger batch.
+ * Not the training batch (nnc_train_plan's, at most the training rows): the
+ * buffers also serve evaluation, which runs in chunks of this many rows, so
+ * that the whole set for -1 is evaluated in one pass as it always was. */
+int cli_work_rows(int batch_size, int rows);
 /* A comma list of layer widths, whole numbers from 1 to 1000000, at most
  * max_count of them ("784,128,10"). */
 int cli_parse_widths(const char *cmd, const char *flag, const char *text, int *widths,
@@ -161,7 +139,13 @@ int cli_check_net_memory(const char *cmd, const char *what, const int *widths,
 int cli_online_cpus(int max);
 /* The default --threads: the online CPUs, but no more than this many (a
  * batch's products rarely gain from more). */
-enum { CLI_DEFAULT_THREADS_MAX = 16 };
+#define CLI_DEFAULT_THREADS_MAX 16
+/* A macro's value as a string literal: CLI_STRING_OF(CLI_DEFAULT_THREADS_MAX) is "16". */
+#define CLI_STRING_OF(x) CLI_STRING_OF_(x)
+#define CLI_STRING_OF_(x) #x
+/* The words that give --threads' default in help texts. */
+#define CLI_THREADS_MAX_TEXT "at most " CLI_STRING_OF(CLI_DEFAULT_THREADS_MAX)
+#define CLI_THREADS_DEFAULT_HELP "(default: the number of online CPUs, " CLI_THREADS_MAX_TEXT ")"
 
 /* mkdir -p: creates dir and every missing folder on the way. */
 int cli_make_dirs(const char *cmd, const char *dir);
@@ -203,12 +187,5 @@ void cli_put_value(FILE *f, const char *text, const char *also);
 #define CLI_LOCK_FILE ".nnc.lock"
 int cli_lock_dir(const char *cmd, const char *dir, int *fd);
 void cli_unlock_dir(int fd);
-
-/* Output that could not be written is a failure, not a success: flushes and
- * closes stdout, and on an error says "nnc <cmd>: cannot write standard
- * output: <reason>" and turns a successful status into 2 (a failed command
- * keeps its own).  main calls it once after every command; a command that
- * ends early with exit() calls it first. */
-int cli_finish_stdout(const char *cmd, int status);
 
 #endif

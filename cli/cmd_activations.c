@@ -2,31 +2,29 @@
  * evaluated at chosen points ("z a da" per line, for scripts and plots), or
  * SVG charts of f and f' (the textbook's figures 8-2, 8-3). */
 #include "cli.h"
+#include "options.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const CMD = "activations";
+#define CMD "activations"
 
-static void usage(FILE *out)
-{
-    fprintf(out,
-            "usage: nnc activations                     list the catalogue\n"
-            "       nnc activations NAME[:PARAM]        show one activation\n"
-            "       nnc activations NAME[:PARAM] --at Z1,Z2,...\n"
-            "                                           print 'z a da' per point\n"
-            "       nnc activations [NAME[:PARAM]] --plot DIR\n"
-            "                                           write SVG charts of f and f'\n"
-            "\n"
-            "NAME is case-insensitive, '-' and '_' alike (leaky-relu); PARAM sets\n"
-            "the threshold of step or the alpha of leaky_relu and elu.\n"
-            "With --at, each line holds z, a = f(z) and da = f'(z) as %%.9g.\n"
-            "With --plot, DIR (created if missing) receives DIR/<name>.svg for every\n"
-            "activation and the overview sheet DIR/activations.svg, or only NAME's\n"
-            "chart when NAME is given; the paths written are printed, one per line.\n"
-            "Each option may be given once.\n");
-}
+static const char activations_intro[] =
+    "usage: nnc activations                     list the catalogue\n"
+    "       nnc activations NAME[:PARAM]        show one activation\n"
+    "       nnc activations NAME[:PARAM] --at Z1,Z2,...\n"
+    "                                           print 'z a da' per point\n"
+    "       nnc activations [NAME[:PARAM]] --plot DIR\n"
+    "                                           write SVG charts of f and f'\n"
+    "\n"
+    "NAME is case-insensitive, '-' and '_' alike (leaky-relu); PARAM sets\n"
+    "the threshold of step or the alpha of leaky_relu and elu.\n"
+    "With --at, each line holds z, a = f(z) and da = f'(z) as %.9g.\n"
+    "With --plot, DIR (created if missing) receives DIR/<name>.svg for every\n"
+    "activation and the overview sheet DIR/activations.svg, or only NAME's\n"
+    "chart when NAME is given; the paths written are printed, one per line.\n"
+    "Each option may be given once.\n";
 
 static size_t max_len(size_t cur, const char *s) { return strlen(s) > cur ? strlen(s) : cur; }
 
@@ -157,41 +155,34 @@ static int write_plots(const char *dir, const nnc_activation_info *only, double 
     return CLI_OK;
 }
 
+static int read_plot_dir(const char *cmd, const char *name, const char *value, void *dest)
+{
+    if (!cli_check_out_dir(cmd, name, value))
+        return 0;
+    *(const char **)dest = value;
+    return 1;
+}
+
 int cmd_activations(int argc, char **argv)
 {
     const char *name = NULL, *at = NULL, *plot_dir = NULL;
-    cli_seen seen = {0};
-    for (int i = 1; i < argc; i++) {
-        const char *arg = argv[i];
-        int matched;
-        if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
-            usage(stdout);
-            return CLI_OK;
-        }
-        const char *v = cli_option(CMD, argc, argv, &i, "--at", &matched, &seen);
-        if (matched) {
-            if (!v)
-                return CLI_USAGE;
-            at = v;
-            continue;
-        }
-        v = cli_option(CMD, argc, argv, &i, "--plot", &matched, &seen);
-        if (matched) {
-            if (!v || !cli_check_out_dir(CMD, "--plot", v))
-                return CLI_USAGE;
-            plot_dir = v;
-            continue;
-        }
-        if (arg[0] == '-' && arg[1] != '\0') {
-            cli_error(CMD, "unknown option '%s' (try 'nnc activations --help')", arg);
-            return CLI_USAGE;
-        }
-        if (name) {
-            cli_error(CMD, "more than one activation given ('%s' and '%s')", name, arg);
-            return CLI_USAGE;
-        }
-        name = arg;
+    /* The usage lines above describe the options: the rows print nothing. */
+    cli_opt rows[] = {
+        {.type = CLI_STRING, .name = "--at", .metavar = "Z1,Z2,...", .dest = &at},
+        {.type = CLI_CUSTOM, .name = "--plot", .metavar = "DIR", .dest = &plot_dir,
+         .parse = read_plot_dir},
+        {.type = CLI_HELP, .name = "--help", .short_name = "-h"},
+    };
+    cli_command command = {.name = CMD, .intro = activations_intro, CLI_OPTS(rows)};
+    int n_args = 0;
+    int parsed = cli_parse_options(&command, argc, argv, &n_args);
+    if (parsed != CLI_PARSE_OK)
+        return cli_parse_status(parsed);
+    if (n_args > 1) {
+        cli_error(CMD, "more than one activation given ('%s' and '%s')", argv[1], argv[2]);
+        return CLI_USAGE;
     }
+    name = n_args ? argv[1] : NULL;
 
     if (at && plot_dir) {
         cli_error(CMD, "--at and --plot cannot be combined");

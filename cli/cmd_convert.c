@@ -1,6 +1,7 @@
 /* nnc convert: a model file (.nnc) to the textbook's weight files
  * (wb1.npz, ...) and back. */
 #include "cli.h"
+#include "options.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -11,7 +12,7 @@
 
 #define MAX_WIDTHS (NNC_MAX_LAYERS + 1) /* inputs, then one width per layer */
 
-static const char convert_usage[] =
+static const char convert_intro[] =
     "usage: nnc convert IN OUT [options]\n"
     "\n"
     "Converts between the two ways nnc keeps a network:\n"
@@ -24,14 +25,7 @@ static const char convert_usage[] =
     "                          and writes a model file, with the task and activations\n"
     "                          given below; its provenance names DIR.\n"
     "\n"
-    "options for DIR -> MODEL.nnc:\n"
-    "  --task NAME             fitting | binary | multiclass (default: fitting)\n"
-    "  --activation NAME[:P]   hidden activation, or one per hidden layer separated\n"
-    "                          by commas (default: sigmoid; see `nnc activations`)\n"
-    "  --label-base N          classifiers: the label of class 0 (default: 0)\n"
-    CLI_MAX_MEMORY_HELP
-    "  -h, --help              this text\n"
-    "Each option may be given once.\n";
+    "options for DIR -> MODEL.nnc:\n";
 
 static int is_dir(const char *path)
 {
@@ -61,7 +55,7 @@ static int textbook_to_model(const char *dir, const char *out, nnc_task task,
         return CLI_USAGE;
     }
     if (n_layers > 1 &&
-        !cli_parse_activation_list("convert", activation ? activation : "sigmoid",
+        !cli_parse_activation_list("convert", activation ? activation : CLI_DEFAULT_ACTIVATION,
                                    n_layers - 1, specs))
         return CLI_USAGE;
     if (task == NNC_TASK_MULTICLASS && widths[n_layers] < 2) {
@@ -171,50 +165,34 @@ static int model_to_textbook(const char *in, const char *dir)
 int cmd_convert(int argc, char **argv)
 {
     const char *in = NULL, *out = NULL, *activation = NULL;
-    const char *task_text = NULL, *base_text = NULL;
     nnc_task task = NNC_TASK_FITTING;
     int label_base = 0;
     size_t max_memory = 0;
-    cli_seen seen = {0};
-    for (int i = 1; i < argc; i++) {
-        const char *arg = argv[i], *v;
-        int m = 0;
-        if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0) {
-            fputs(convert_usage, stdout);
-            return CLI_OK;
-        }
-#define OPTION(flag) ((v = cli_option("convert", argc, argv, &i, flag, &m, &seen)) != NULL || m)
-        if (OPTION("--task")) {
-            if (v && nnc_task_from_name(v, &task) != NNC_OK) {
-                cli_status_error("convert", NNC_ERR_ARGUMENT);
-                return CLI_USAGE;
-            }
-            task_text = v;
-        } else if (OPTION("--activation")) {
-            activation = v;
-        } else if (OPTION("--max-memory")) {
-            if (v && !cli_parse_size("convert", "--max-memory", v, &max_memory))
-                return CLI_USAGE;
-        } else if (OPTION("--label-base")) {
-            if (v && !cli_parse_int("convert", "--label-base", v, -1000000000, 1000000000,
-                                    &label_base))
-                return CLI_USAGE;
-            base_text = v;
-        } else if (arg[0] == '-' && arg[1] != '\0') {
-            cli_error("convert", "unknown option '%s' (see nnc convert --help)", arg);
-            return CLI_USAGE;
-        } else if (!in) {
-            in = arg;
-        } else if (!out) {
-            out = arg;
-        } else {
-            cli_error("convert", "unexpected argument '%s' (give IN and OUT)", arg);
-            return CLI_USAGE;
-        }
-#undef OPTION
-        if (m && !v)
-            return CLI_USAGE;
+    cli_opt rows[] = {
+        {.type = CLI_CUSTOM, .name = "--task", .metavar = "NAME", .dest = &task,
+         .parse = cli_read_task, .help = "fitting | binary | multiclass (default: fitting)"},
+        {.type = CLI_STRING, .name = "--activation", .metavar = "NAME[:P]", .dest = &activation,
+         .help = "hidden activation, or one per hidden layer separated\n"
+                 "by commas (default: " CLI_DEFAULT_ACTIVATION "; see `nnc activations`)"},
+        {.type = CLI_INT, .name = "--label-base", .metavar = "N", .dest = &label_base,
+         .min = -1000000000, .max = 1000000000,
+         .help = "classifiers: the label of class 0 (default: %D)"},
+        CLI_OPT_MAX_MEMORY(&max_memory),
+        CLI_OPT_HELP("this text"),
+    };
+    cli_command command = {.name = "convert", .intro = convert_intro, .column = 26,
+                           .outro = "Each option may be given once.\n", CLI_OPTS(rows)};
+    int n_args = 0;
+    int parsed = cli_parse_options(&command, argc, argv, &n_args);
+    if (parsed != CLI_PARSE_OK)
+        return cli_parse_status(parsed);
+    if (n_args > 2) {
+        cli_error("convert", "unexpected argument '%s' (give IN and OUT)", argv[3]);
+        return CLI_USAGE;
     }
+    in = n_args > 0 ? argv[1] : NULL;
+    out = n_args > 1 ? argv[2] : NULL;
+    int task_given = cli_given(&command, "--task"), base_given = cli_given(&command, "--label-base");
     if (!in || !out) {
         cli_error("convert", "give IN and OUT (see nnc convert --help)");
         return CLI_USAGE;
@@ -234,7 +212,7 @@ int cmd_convert(int argc, char **argv)
                       "file, give its name (e.g. %s/model.nnc)", out, in, out);
             return CLI_USAGE;
         }
-        if (base_text && task == NNC_TASK_FITTING) {
+        if (base_given && task == NNC_TASK_FITTING) {
             cli_error("convert", "--label-base applies to classifiers (--task binary or "
                       "multiclass)");
             return CLI_USAGE;
@@ -243,9 +221,9 @@ int cmd_convert(int argc, char **argv)
             return CLI_USAGE;
         return textbook_to_model(in, out, task, activation, label_base);
     }
-    if (task_text || activation || base_text) {
+    if (task_given || activation || base_given) {
         cli_error("convert", "%s applies only when converting a textbook folder: a model "
-                  "file holds its own", task_text ? "--task" : activation ? "--activation"
+                  "file holds its own", task_given ? "--task" : activation ? "--activation"
                                                                       : "--label-base");
         return CLI_USAGE;
     }

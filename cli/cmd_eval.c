@@ -2,6 +2,7 @@
  * textbook's weight files (wb1.npz, ...) on a data set, as the textbook's
  * checks and test do. */
 #include "cli.h"
+#include "options.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -9,33 +10,19 @@
 #include <string.h>
 #include <sys/stat.h>
 
-static const char eval_usage[] =
+static const char eval_intro[] =
     "usage: nnc eval --model MODEL [sin|composite | --train FILE --test FILE] [options]\n"
     "\n"
     "Prints loss_valid and accuracy_valid on the validation set (the first tenth\n"
     "of the training file) and the test accuracy, in the textbook's formats.\n"
-    "\n"
-    "  --model MODEL           a model file (.nnc), a run folder of nnc train (its\n"
-    "                          model.nnc), or a folder of the textbook's weight\n"
-    "                          files wb1.npz, wb2.npz, ... (keys weights, bias)\n"
-    "                          (required)\n"
-    "  sin | composite         a built-in data set\n"
-    "  --train FILE --test FILE  .npz (keys data, label) or .csv (numbers, header optional)\n"
-    "  --label COLS            CSV label columns, 0-based, negative from the end\n"
-    "                          (default: -1, the last)\n"
-    "  --task NAME             fitting | binary (labels 0 and 1) | multiclass\n"
-    CLI_MAX_MEMORY_HELP
-    "  --activation NAME[:P]   the hidden layers' activation, or one per hidden layer\n"
-    "                          separated by commas\n"
-    "  --threads N             threads that share each large product, 1 to 256; the\n"
-    "                          same numbers whatever N (default: the number of\n"
-    "                          online CPUs, at most %d)\n"
-    "  -h, --help              this text\n"
+    "\n";
+
+static const char eval_outro[] =
     "A model file or run folder brings its own task, activations, input and target\n"
     "scaling, and the data it was trained on: the data and --activation given here\n"
     "replace the model's (a warning says when the data differs), and --task must\n"
     "match it.  Weight files hold only weights: the defaults are sin, --task\n"
-    "fitting and --activation sigmoid.\n"
+    "fitting and --activation " CLI_DEFAULT_ACTIVATION ".\n"
     "Each option may be given once.\n";
 
 /* What the command line gave. */
@@ -57,7 +44,13 @@ static int data_given(const cli_data_source *d)
 static int score(nnc_net *net, const cli_data *data)
 {
     double loss_valid, acc_valid, acc_test;
-    int n_valid = nnc_dataset_rows(data->train) / 10;
+    /* The validation rows are those nnc_train set aside. */
+    nnc_train_options defaults = nnc_train_options_default();
+    nnc_train_plan plan;
+    int n_valid = nnc_train_plan_for(nnc_dataset_rows(data->train), &defaults, 0, &plan) ==
+                          NNC_OK
+                      ? plan.n_valid
+                      : 0;
     if (n_valid < 1) {
         cli_error("eval", "the training data has fewer than 10 rows: no validation set");
         return CLI_USAGE;
@@ -86,6 +79,32 @@ static int shapes_match(const char *model, const nnc_net *net, const cli_data *d
     cli_error("eval", "%s: the weights take %d inputs and give %d outputs; the data has "
               "%d and %d", model, nnc_net_inputs(net), nnc_net_outputs(net), n_in, n_out);
     return 0;
+}
+
+/* The data: the command line's (src as given), else the one the model was
+ * trained on (its provenance, as nnc train --resume reads it), else sin.
+ * Returns the name the model records for its data, or NULL. */
+static const char *model_data_source(const nnc_model *model, const char *file,
+                                     cli_data_source *src)
+{
+    const char *recorded = nnc_model_get_meta(model, "data");
+    if (data_given(src))
+        return recorded;
+    static const char *const keys[] = {"data", "train_file", "test_file",
+                                       "label_columns", "train_labels", "test_labels"};
+    const char **slots[] = {&src->builtin, &src->train_path, &src->test_path,
+                            &src->label, &src->train_labels, &src->test_labels};
+    for (int k = 0; k < 6; k++)
+        *slots[k] = nnc_model_get_meta(model, keys[k]);
+    if (src->train_path || (src->builtin && !cli_is_builtin(src->builtin)))
+        src->builtin = NULL; /* a file's stem, not a built-in set */
+    if (!src->builtin && !src->train_path && !src->test_path) {
+        src->builtin = "sin";
+        fprintf(stderr, "nnc eval: note: %s records no training data (it was not "
+                "made by nnc train); evaluating on sin\n", file);
+        return NULL;
+    }
+    return recorded;
 }
 
 /* A model file: its task, activations, scaling and (unless given) data. */
@@ -129,26 +148,8 @@ static int eval_model_file(const eval_args *a, const char *file)
         nnc_net_free(net);
         model.net = net = other;
     }
-    /* The data: the command line's, else the one the model was trained on
-     * (its provenance, as nnc train --resume reads it). */
     cli_data_source src = a->src;
-    const char *recorded = nnc_model_get_meta(&model, "data");
-    if (!data_given(&src)) {
-        static const char *const keys[] = {"data", "train_file", "test_file",
-                                           "label_columns", "train_labels", "test_labels"};
-        const char **slots[] = {&src.builtin, &src.train_path, &src.test_path,
-                                &src.label, &src.train_labels, &src.test_labels};
-        for (int k = 0; k < 6; k++)
-            *slots[k] = nnc_model_get_meta(&model, keys[k]);
-        if (src.train_path || (src.builtin && !cli_is_builtin(src.builtin)))
-            src.builtin = NULL; /* a file's stem, not a built-in set */
-        if (!src.builtin && !src.train_path && !src.test_path) {
-            src.builtin = "sin";
-            fprintf(stderr, "nnc eval: note: %s records no training data (it was not "
-                    "made by nnc train); evaluating on sin\n", file);
-            recorded = NULL;
-        }
-    }
+    const char *recorded = model_data_source(&model, file, &src);
     if (!cli_load_data("eval", &src, task, &data)) {
         rc = data.exit_status;
         goto done;
@@ -193,7 +194,7 @@ static int eval_textbook(const eval_args *a)
     const char *model = a->model;
     nnc_activation act;
     double param;
-    if (!cli_parse_activation("eval", a->activation ? a->activation : "sigmoid", &act, &param))
+    if (!cli_parse_activation("eval", a->activation ? a->activation : CLI_DEFAULT_ACTIVATION, &act, &param))
         return CLI_USAGE;
     enum { MAX_WIDTHS = NNC_MAX_LAYERS + 1 };
     int widths[MAX_WIDTHS], n_layers;
@@ -248,46 +249,39 @@ int cmd_eval(int argc, char **argv)
 {
     eval_args a = {.task = NNC_TASK_FITTING,
                    .threads = cli_online_cpus(CLI_DEFAULT_THREADS_MAX)};
-    cli_seen seen = {0};
-    for (int i = 1; i < argc; i++) {
-        const char *arg = argv[i], *v;
-        int m = 0;
-        if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0) {
-            printf(eval_usage, CLI_DEFAULT_THREADS_MAX);
-            return CLI_OK;
-        }
-        int d = cli_data_option("eval", argc, argv, &i, &a.src, &seen);
-        if (d < 0)
-            return CLI_USAGE;
-        if (d > 0)
-            continue;
-#define OPTION(flag) ((v = cli_option("eval", argc, argv, &i, flag, &m, &seen)) != NULL || m)
-        if (OPTION("--model")) {
-            a.model = v;
-        } else if (OPTION("--activation")) {
-            a.activation = v;
-        } else if (OPTION("--task")) {
-            if (v && nnc_task_from_name(v, &a.task) != NNC_OK) {
-                cli_status_error("eval", NNC_ERR_ARGUMENT);
-                return CLI_USAGE;
-            }
-            a.task_given = 1;
-        } else if (OPTION("--threads")) {
-            if (v && !cli_parse_int("eval", "--threads", v, 1, 256, &a.threads))
-                return CLI_USAGE;
-        } else if (arg[0] == '-') {
-            cli_error("eval", "unknown option '%s' (see nnc eval --help)", arg);
-            return CLI_USAGE;
-        } else if (!a.src.builtin) {
-            a.src.builtin = arg;
-        } else {
-            cli_error("eval", "unexpected argument '%s'", arg);
-            return CLI_USAGE;
-        }
-#undef OPTION
-        if (m && !v)
-            return CLI_USAGE;
+    cli_opt rows[] = {
+        {.type = CLI_STRING, .name = "--model", .metavar = "MODEL", .dest = &a.model,
+         .help = "a model file (.nnc), a run folder of nnc train (its\n"
+                 "model.nnc), or a folder of the textbook's weight\n"
+                 "files wb1.npz, wb2.npz, ... (keys weights, bias)\n(required)"},
+        {.type = CLI_ARG, .name = "sin | composite", .help = "a built-in data set"},
+        {.type = CLI_ARG, .name = "--train FILE --test FILE",
+         .help = ".npz (keys data, label) or .csv (numbers, header optional)"},
+        CLI_OPT_DATA_FILES(&a.src),
+        {.type = CLI_STRING, .name = "--label", .metavar = "COLS", .dest = &a.src.label,
+         .help = "CSV label columns, 0-based, negative from the end\n(default: -1, the last)"},
+        CLI_OPT_IDX_LABELS(&a.src),
+        {.type = CLI_CUSTOM, .name = "--task", .metavar = "NAME", .dest = &a.task,
+         .parse = cli_read_task, .help = "fitting | binary (labels 0 and 1) | multiclass"},
+        CLI_OPT_MAX_MEMORY(&a.src.max_memory),
+        {.type = CLI_STRING, .name = "--activation", .metavar = "NAME[:P]", .dest = &a.activation,
+         .help = "the hidden layers' activation, or one per hidden layer\n"
+                 "separated by commas"},
+        CLI_OPT_THREADS_OF_PRODUCTS(&a.threads),
+        CLI_OPT_HELP("this text"),
+    };
+    cli_command command = {.name = "eval", .intro = eval_intro, .outro = eval_outro,
+                           .column = 26, CLI_OPTS(rows)};
+    int n_args = 0;
+    int parsed = cli_parse_options(&command, argc, argv, &n_args);
+    if (parsed != CLI_PARSE_OK)
+        return cli_parse_status(parsed);
+    if (n_args > 1) {
+        cli_error("eval", "unexpected argument '%s'", argv[2]);
+        return CLI_USAGE;
     }
+    a.src.builtin = n_args ? argv[1] : NULL;
+    a.task_given = cli_given(&command, "--task");
     if (!a.model) {
         cli_error("eval", "--model MODEL is required (see nnc eval --help)");
         return CLI_USAGE;

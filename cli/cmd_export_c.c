@@ -13,6 +13,7 @@
  * nnc_scaling_invert.  Weights are written as hex floats, so they are
  * exact. */
 #include "cli.h"
+#include "options.h"
 
 #include <ctype.h>
 #include <math.h>
@@ -27,7 +28,7 @@
 extern const unsigned char nnc_vmath_source[];
 extern const size_t nnc_vmath_source_size;
 
-static const char export_usage[] =
+static const char export_intro[] =
     "usage: nnc export-c MODEL [-o FILE] [--prefix NAME]\n"
     "\n"
     "Writes the model file MODEL (.nnc) as one C99 source file that needs only\n"
@@ -41,15 +42,7 @@ static const char export_usage[] =
     "the library's operations in the library's order, so it gives nnc predict's\n"
     "numbers bit for bit when linked with the same libm (its pragmas keep GCC and\n"
     "Clang from fusing a*b + c; -ffast-math would change the results).\n"
-    "\n"
-    "  -o, --out FILE          the source file to write (default: standard output),\n"
-    "                          through a temporary file and a rename\n"
-    "  --prefix NAME           prefix of every name in the file: a C identifier of at\n"
-    "                          most 64 letters, digits and underscores, starting with\n"
-    "                          a letter (default: model)\n"
-    CLI_MAX_MEMORY_HELP
-    "  -h, --help              this text\n"
-    "Each option may be given once.\n";
+    "\n";
 
 /* 1 if name is a C identifier that starts with a letter (no reserved _X). */
 static int valid_prefix(const char *name)
@@ -355,52 +348,49 @@ static void write_source(FILE *f, nnc_model *model, const char *model_path,
           f);
 }
 
+static int read_prefix(const char *cmd, const char *name, const char *value, void *dest)
+{
+    if (!valid_prefix(value)) {
+        cli_error(cmd, "%s: '%s' is not a C identifier of 1 to %d letters, digits and "
+                  "underscores starting with a letter", name, value, PREFIX_MAX);
+        return 0;
+    }
+    *(const char **)dest = value;
+    return 1;
+}
+
 int cmd_export_c(int argc, char **argv)
 {
-    const char *model_path = NULL, *out = NULL, *prefix = "model";
-    cli_seen seen = {0};
+    const char *model_path = NULL, *out = NULL, *prefix = NULL;
     size_t max_memory = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *arg = argv[i], *v;
-        int m = 0;
-        if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0) {
-            fputs(export_usage, stdout);
-            return CLI_OK;
-        }
-#define OPTION(flag) ((v = cli_option("export-c", argc, argv, &i, flag, &m, &seen)) != NULL || m)
-        if (OPTION("--out|-o")) {
-            if (v && strcmp(v, "-") != 0 && !cli_check_out_file("export-c", "--out", v))
-                return CLI_USAGE;
-            out = v;
-        } else if (OPTION("--max-memory")) {
-            if (v && !cli_parse_size("export-c", "--max-memory", v, &max_memory))
-                return CLI_USAGE;
-        } else if (OPTION("--prefix")) {
-            if (v && !valid_prefix(v)) {
-                cli_error("export-c", "--prefix: '%s' is not a C identifier of 1 to %d "
-                          "letters, digits and underscores starting with a letter", v,
-                          PREFIX_MAX);
-                return CLI_USAGE;
-            }
-            if (v)
-                prefix = v;
-        } else if (arg[0] == '-' && arg[1] != '\0') {
-            cli_error("export-c", "unknown option '%s' (see nnc export-c --help)", arg);
-            return CLI_USAGE;
-        } else if (!arg[0] && !model_path) {
-            cli_error("export-c", "an empty argument where MODEL's file name should be");
-            return CLI_USAGE;
-        } else if (!model_path) {
-            model_path = arg;
-        } else {
-            cli_error("export-c", "unexpected argument '%s' (one MODEL; the output file "
-                      "goes with -o)", arg);
-            return CLI_USAGE;
-        }
-#undef OPTION
-        if (m && !v)
-            return CLI_USAGE;
+    cli_opt rows[] = {
+        {.type = CLI_CUSTOM, .name = "--out", .short_name = "-o", .metavar = "FILE",
+         .dest = &out, .parse = cli_read_out_file,
+         .help = "the source file to write (default: standard output),\n"
+                 "through a temporary file and a rename"},
+        {.type = CLI_CUSTOM, .name = "--prefix", .metavar = "NAME", .dest = &prefix,
+         .def = "model", .parse = read_prefix,
+         .help = "prefix of every name in the file: a C identifier of at\n"
+                 "most 64 letters, digits and underscores, starting with\n"
+                 "a letter (default: %D)"},
+        CLI_OPT_MAX_MEMORY(&max_memory),
+        CLI_OPT_HELP("this text"),
+    };
+    cli_command command = {.name = "export-c", .intro = export_intro, .column = 26,
+                           .outro = "Each option may be given once.\n", CLI_OPTS(rows)};
+    int n_args = 0;
+    int parsed = cli_parse_options(&command, argc, argv, &n_args);
+    if (parsed == CLI_PARSE_OK && n_args > 0 && !argv[1][0]) {
+        cli_error("export-c", "an empty argument where MODEL's file name should be");
+        parsed = CLI_PARSE_ERROR;
+    } else if (parsed == CLI_PARSE_OK && n_args > 1) {
+        cli_error("export-c", "unexpected argument '%s' (one MODEL; the output file "
+                  "goes with -o)", argv[2]);
+        parsed = CLI_PARSE_ERROR;
     }
+    model_path = parsed == CLI_PARSE_OK && n_args ? argv[1] : NULL;
+    if (parsed != CLI_PARSE_OK)
+        return cli_parse_status(parsed);
     if (!model_path) {
         cli_error("export-c", "no MODEL given (see nnc export-c --help)");
         return CLI_USAGE;

@@ -1,6 +1,7 @@
 /* nnc plot: redraws training histories (history.csv of `nnc train`) as SVG,
  * one run as the textbook's figure 9-10, several overlaid for comparison. */
 #include "cli.h"
+#include "options.h"
 
 #include <limits.h>
 #include <math.h>
@@ -8,29 +9,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const CMD = "plot";
+#define CMD "plot"
 
-static void usage(FILE *out)
-{
-    fprintf(out,
-            "usage: nnc plot FILE.csv [FILE.csv ...] [--out FILE.svg] [--title T] [--log]\n"
-            "\n"
-            "Draws training histories written by 'nnc train' (history.csv, columns\n"
-            "epoch,total_iteration,loss_train,accuracy_train,loss_valid,accuracy_valid).\n"
-            "One file: loss and accuracy against epoch, train and validation (the\n"
-            "textbook's figure 9-10), titled from hyperparameters.txt beside it.\n"
-            "Several files: their validation loss and accuracy overlaid, one curve per\n"
-            "file, labelled by the file's folder (the run name) or its name.\n"
-            "\n"
-            "  --out FILE.svg  where to write (default: history.svg next to the one\n"
-            "                  input, comparison.svg in the current folder for several)\n"
-            "  --title T       the figure's title\n"
-            "  --log           log-scale loss axis\n"
-            "  --max-memory SIZE  refuse a history that would need more memory (256M,\n"
-            "                  4G; default: half the physical memory)\n"
-            "The path written is printed on stdout.  Each option and file may be given\n"
-            "once.\n");
-}
+static const char plot_intro[] =
+    "usage: nnc plot FILE.csv [FILE.csv ...] [--out FILE.svg] [--title T] [--log]\n"
+    "\n"
+    "Draws training histories written by 'nnc train' (history.csv, columns\n"
+    "epoch,total_iteration,loss_train,accuracy_train,loss_valid,accuracy_valid).\n"
+    "One file: loss and accuracy against epoch, train and validation (the\n"
+    "textbook's figure 9-10), titled from hyperparameters.txt beside it.\n"
+    "Several files: their validation loss and accuracy overlaid, one curve per\n"
+    "file, labelled by the file's folder (the run name) or its name.\n"
+    "\n";
 
 typedef struct history {
     const char *path;
@@ -232,130 +222,146 @@ static nnc_status chart_compare(nnc_plot **out, const history *hs, int n, const 
     return NNC_OK;
 }
 
+/* What the command line gave. */
+typedef struct plot_args {
+    const char *out, *title;
+    int log_y;
+    size_t max_memory;
+} plot_args;
+
+/* --out: a file (no "-": a chart does not go to standard output). */
+static int read_out_svg(const char *cmd, const char *name, const char *value, void *dest)
+{
+    if (!cli_check_out_file(cmd, name, value))
+        return 0;
+    *(const char **)dest = value;
+    return 1;
+}
+
+/* Reads the command line: options into *a, the history files into hs[0..*n-1]
+ * (hs holds argc entries).  CLI_PARSE_OK, or CLI_PARSE_HELP after printing
+ * --help, or CLI_PARSE_ERROR after printing the error. */
+static int parse_args(int argc, char **argv, plot_args *a, history *hs, int *n)
+{
+    cli_opt rows[] = {
+        {.type = CLI_CUSTOM, .name = "--out", .metavar = "FILE.svg", .dest = &a->out,
+         .parse = read_out_svg,
+         .help = "where to write (default: history.svg next to the one\n"
+                 "input, comparison.svg in the current folder for several)"},
+        {.type = CLI_STRING, .name = "--title", .metavar = "T", .dest = &a->title,
+         .help = "the figure's title"},
+        {.type = CLI_FLAG, .name = "--log", .dest = &a->log_y, .help = "log-scale loss axis"},
+        {.type = CLI_SIZE, .name = "--max-memory", .metavar = "SIZE", .dest = &a->max_memory,
+         .help = "refuse a history that would need more memory (256M,\n"
+                 "4G; default: half the physical memory)"},
+        CLI_OPT_HELP("this text"),
+    };
+    cli_command command = {
+        .name = CMD, .intro = plot_intro, .column = 18, CLI_OPTS(rows),
+        .outro = "The path written is printed on stdout.  Each option and file may be given\n"
+                 "once.\n"};
+    int n_args = 0;
+    int parsed = cli_parse_options(&command, argc, argv, &n_args);
+    if (parsed != CLI_PARSE_OK)
+        return parsed;
+    *n = 0;
+    for (int i = 1; i <= n_args; i++) {
+        const char *arg = argv[i];
+        if (!arg[0]) {
+            cli_error(CMD, "an empty argument where a history file's name should be");
+            return CLI_PARSE_ERROR;
+        }
+        for (int k = 0; k < *n; k++) {
+            if (strcmp(hs[k].path, arg) == 0) {
+                cli_error(CMD, "%s given twice: each history is drawn once", arg);
+                return CLI_PARSE_ERROR;
+            }
+        }
+        hs[(*n)++].path = arg;
+    }
+    if (*n == 0) {
+        cli_error(CMD, "no history file given (try 'nnc plot --help')");
+        return CLI_PARSE_ERROR;
+    }
+    return CLI_PARSE_OK;
+}
+
+/* Draws the histories (one: the textbook's figure; several: compared) and
+ * saves the chart to --out or its default path, which it prints.  Returns
+ * the exit status. */
+static int draw(const plot_args *a, history *hs, int n)
+{
+    const char *out = a->out, *title = a->title;
+    char *default_out = NULL;
+    nnc_plot *plot = NULL;
+    char auto_title[256];
+    nnc_status s;
+    int rc = CLI_OK;
+    if (n == 1) {
+        if (!title)
+            title = title_from_settings(hs[0].path, auto_title, sizeof auto_title)
+                        ? auto_title
+                        : hs[0].label;
+        s = nnc_chart_history(&plot, hs[0].rows, hs[0].count, title);
+        if (s == NNC_OK && a->log_y)
+            s = nnc_plot_axes(plot, 0, "Loss", "epoch", "loss", 1);
+    } else {
+        s = chart_compare(&plot, hs, n, title ? title : "Validation loss and accuracy",
+                          a->log_y);
+    }
+    int defaulted = !out;
+    if (s == NNC_OK && !out) {
+        if (n == 1) {
+            char *dir = dir_of(hs[0].path);
+            size_t len = dir ? strlen(dir) + 16 : 0;
+            default_out = dir ? malloc(len) : NULL;
+            if (default_out)
+                snprintf(default_out, len, "%s/history.svg", dir);
+            free(dir);
+            if (!default_out)
+                s = NNC_ERR_MEMORY;
+            out = default_out;
+        } else {
+            out = "comparison.svg";
+        }
+    }
+    /* --out was checked as it was parsed; the default path is checked here. */
+    if (s == NNC_OK && defaulted && !cli_check_out_file(CMD, "the chart", out)) {
+        rc = CLI_USAGE;
+    } else {
+        if (s == NNC_OK)
+            s = nnc_plot_save(plot, out);
+        if (s != NNC_OK) {
+            cli_status_error(CMD, s);
+            rc = CLI_FAILED;
+        } else {
+            printf("%s\n", out);
+        }
+    }
+    nnc_plot_free(plot);
+    free(default_out);
+    return rc;
+}
+
 int cmd_plot(int argc, char **argv)
 {
-    const char *out = NULL, *title = NULL;
-    int log_y = 0, n = 0;
-    size_t max_memory = 0;
+    plot_args a = {0};
+    int n = 0;
     history *hs = calloc((size_t)(argc > 1 ? argc : 1), sizeof *hs);
     if (!hs) {
         cli_error(CMD, "out of memory");
         return CLI_FAILED;
     }
-    int rc = CLI_OK;
-    cli_seen seen = {0};
-    for (int i = 1; i < argc && rc == CLI_OK; i++) {
-        const char *arg = argv[i];
-        int matched;
-        if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
-            usage(stdout);
-            free(hs);
-            return CLI_OK;
-        }
-        if (cli_is_flag(arg, "--log")) {
-            if (!cli_once(CMD, &seen, "--log"))
-                rc = CLI_USAGE;
-            log_y = 1;
-            continue;
-        }
-        const char *v = cli_option(CMD, argc, argv, &i, "--out", &matched, &seen);
-        if (matched) {
-            if (!v || !cli_check_out_file(CMD, "--out", v))
-                rc = CLI_USAGE;
-            out = v;
-            continue;
-        }
-        v = cli_option(CMD, argc, argv, &i, "--max-memory", &matched, &seen);
-        if (matched) {
-            if (!v || !cli_parse_size(CMD, "--max-memory", v, &max_memory))
-                rc = CLI_USAGE;
-            continue;
-        }
-        v = cli_option(CMD, argc, argv, &i, "--title", &matched, &seen);
-        if (matched) {
-            if (!v)
-                rc = CLI_USAGE;
-            title = v;
-            continue;
-        }
-        if (arg[0] == '-' && arg[1] != '\0') {
-            cli_error(CMD, "unknown option '%s' (try 'nnc plot --help')", arg);
-            rc = CLI_USAGE;
-            break;
-        }
-        if (!arg[0]) {
-            cli_error(CMD, "an empty argument where a history file's name should be");
-            rc = CLI_USAGE;
-            break;
-        }
-        for (int k = 0; k < n; k++) {
-            if (strcmp(hs[k].path, arg) == 0) {
-                cli_error(CMD, "%s given twice: each history is drawn once", arg);
-                rc = CLI_USAGE;
-            }
-        }
-        hs[n++].path = arg;
-    }
-    if (rc == CLI_OK && n == 0) {
-        cli_error(CMD, "no history file given (try 'nnc plot --help')");
-        rc = CLI_USAGE;
-    }
+    int parsed = parse_args(argc, argv, &a, hs, &n);
+    int rc = parsed == CLI_PARSE_OK ? CLI_OK : cli_parse_status(parsed);
     for (int i = 0; i < n && rc == CLI_OK; i++) {
-        hs[i].max_memory = max_memory;
+        hs[i].max_memory = a.max_memory;
         if (!read_history(&hs[i]))
             rc = CLI_USAGE;
         label_of(hs[i].path, hs[i].label, sizeof hs[i].label);
     }
-
-    char *default_out = NULL;
-    nnc_plot *plot = NULL;
-    if (rc == CLI_OK) {
-        char auto_title[256];
-        nnc_status s;
-        if (n == 1) {
-            if (!title)
-                title = title_from_settings(hs[0].path, auto_title, sizeof auto_title)
-                            ? auto_title
-                            : hs[0].label;
-            s = nnc_chart_history(&plot, hs[0].rows, hs[0].count, title);
-            if (s == NNC_OK && log_y)
-                s = nnc_plot_axes(plot, 0, "Loss", "epoch", "loss", 1);
-        } else {
-            s = chart_compare(&plot, hs, n, title ? title : "Validation loss and accuracy",
-                              log_y);
-        }
-        int defaulted = !out;
-        if (s == NNC_OK && !out) {
-            if (n == 1) {
-                char *dir = dir_of(hs[0].path);
-                size_t len = dir ? strlen(dir) + 16 : 0;
-                default_out = dir ? malloc(len) : NULL;
-                if (default_out)
-                    snprintf(default_out, len, "%s/history.svg", dir);
-                free(dir);
-                if (!default_out)
-                    s = NNC_ERR_MEMORY;
-                out = default_out;
-            } else {
-                out = "comparison.svg";
-            }
-        }
-        /* --out was checked as it was parsed; the default path is checked here. */
-        if (s == NNC_OK && defaulted && !cli_check_out_file(CMD, "the chart", out)) {
-            rc = CLI_USAGE;
-        } else {
-            if (s == NNC_OK)
-                s = nnc_plot_save(plot, out);
-            if (s != NNC_OK) {
-                cli_status_error(CMD, s);
-                rc = CLI_FAILED;
-            } else {
-                printf("%s\n", out);
-            }
-        }
-    }
-    nnc_plot_free(plot);
-    free(default_out);
+    if (rc == CLI_OK && parsed == CLI_PARSE_OK)
+        rc = draw(&a, hs, n);
     for (int i = 0; i < n; i++)
         free(hs[i].rows);
     free(hs);

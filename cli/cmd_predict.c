@@ -1,6 +1,7 @@
 /* nnc predict: runs a model file on raw inputs and writes its predictions
  * as CSV, numbers that read back exactly as the model's nnc_real. */
 #include "cli.h"
+#include "options.h"
 
 #include <errno.h>
 #include <float.h>
@@ -12,7 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static const char predict_usage[] =
+static const char predict_intro[] =
     "usage: nnc predict MODEL [INPUT] [options]\n"
     "\n"
     "Runs the model file MODEL (.nnc, from nnc train or nnc convert) on raw inputs,\n"
@@ -26,22 +27,9 @@ static const char predict_usage[] =
     "Numbers are written in the fewest digits that read back as exactly the\n"
     "model's value (float, or double in a -DNNC_DOUBLE=ON build).\n"
     "\n"
-    "  INPUT                   .csv (numbers, header optional), .npy (rows, inputs),\n"
-    "                          .npz (member data; see --key); - or nothing: CSV on\n"
-    "                          standard input.  A 1-D array is a column of samples\n"
-    "                          for a model of one input.  The file's kind is told\n"
-    "                          by its contents (npy and npz headers), else CSV.\n"
-    "  --key K                 the .npz member to read (default: data)\n"
-    "  --label COLS            columns to leave out, e.g. the labels of a training\n"
-    "                          file: 0-based, negative from the end (-1: the last)\n"
-    "  -o, --out FILE          write the CSV to FILE (through a temporary file and a\n"
-    "                          rename) instead of standard output (-)\n"
-    "  --no-header             leave out the header line\n"
-    CLI_MAX_MEMORY_HELP
-    "  --threads N             threads that share each large product, 1 to 256; the\n"
-    "                          same numbers whatever N (default: the number of\n"
-    "                          online CPUs, at most %d)\n"
-    "  -h, --help              this text\n"
+    ;
+
+static const char predict_outro[] =
     "Each option may be given once.\n"
     "\n"
     "Inputs must be finite numbers that nnc_real holds (NaN, infinity and, in the\n"
@@ -396,120 +384,135 @@ static int write_csv(FILE *f, nnc_task task, int label_base, const nnc_real *Y, 
     return ferror(f) ? 0 : 1;
 }
 
-int cmd_predict(int argc, char **argv)
-{
-    const char *model_path = NULL, *input = NULL, *key = NULL, *out = NULL;
-    int header = 1, labels[MAX_LABELS], n_labels = 0;
-    size_t max_memory = 0;
-    int threads = cli_online_cpus(CLI_DEFAULT_THREADS_MAX);
-    cli_seen seen = {0};
-    for (int i = 1; i < argc; i++) {
-        const char *arg = argv[i], *v;
-        int m = 0;
-        if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0) {
-            printf(predict_usage, CLI_DEFAULT_THREADS_MAX);
-            return CLI_OK;
-        }
-        if (cli_is_flag(arg, "--no-header")) {
-            if (!cli_once("predict", &seen, "--no-header"))
-                return CLI_USAGE;
-            header = 0;
-            continue;
-        }
-#define OPTION(flag) ((v = cli_option("predict", argc, argv, &i, flag, &m, &seen)) != NULL || m)
-        if (OPTION("--key")) {
-            key = v;
-        } else if (OPTION("--max-memory")) {
-            if (v && !cli_parse_size("predict", "--max-memory", v, &max_memory))
-                return CLI_USAGE;
-        } else if (OPTION("--label")) {
-            if (v && !parse_label_columns(v, labels, &n_labels))
-                return CLI_USAGE;
-        } else if (OPTION("--out|-o")) {
-            if (v && strcmp(v, "-") != 0 && !cli_check_out_file("predict", "--out", v))
-                return CLI_USAGE;
-            out = v;
-        } else if (OPTION("--threads")) {
-            if (v && !cli_parse_int("predict", "--threads", v, 1, 256, &threads))
-                return CLI_USAGE;
-        } else if (arg[0] == '-' && arg[1] != '\0') {
-            cli_error("predict", "unknown option '%s' (see nnc predict --help)", arg);
-            return CLI_USAGE;
-        } else if (!arg[0] && !input) {
-            cli_error("predict", "an empty argument where %s's file name should be",
-                      model_path ? "INPUT" : "MODEL");
-            return CLI_USAGE;
-        } else if (!model_path) {
-            model_path = arg;
-        } else if (!input) {
-            input = arg;
-        } else {
-            cli_error("predict", "unexpected argument '%s' (one MODEL and one INPUT)", arg);
-            return CLI_USAGE;
-        }
-#undef OPTION
-        if (m && !v)
-            return CLI_USAGE;
-    }
-    if (!model_path) {
-        cli_error("predict", "no MODEL given (see nnc predict --help)");
-        return CLI_USAGE;
-    }
-    if (strcmp(model_path, "-") == 0) {
-        cli_error("predict", "MODEL must be a file (standard input is for the samples)");
-        return CLI_USAGE;
-    }
+/* What the command line gave. */
+typedef struct predict_args {
+    const char *model_path, *input, *key, *out;
+    int no_header, labels[MAX_LABELS], n_labels, threads;
+    size_t max_memory;
+} predict_args;
 
-    nnc_model model = {0};
-    if (!cli_check_model_memory("predict", model_path, max_memory))
-        return CLI_USAGE;
-    int rc = cli_load_model("predict", model_path, 256, &model);
-    if (rc != CLI_OK)
-        return rc;
-    nnc_status s = nnc_net_set_threads(model.net, threads);
-    if (s != NNC_OK) {
-        cli_status_error("predict", s);
-        nnc_model_free(&model);
-        return status_exit(s);
+static int read_label_columns(const char *cmd, const char *name, const char *value, void *dest)
+{
+    (void)cmd;
+    (void)name;
+    predict_args *a = dest;
+    return parse_label_columns(value, a->labels, &a->n_labels);
+}
+
+/* The arguments: MODEL, then INPUT (none or "-": standard input). */
+static int take_files(int n_args, char **args, predict_args *a)
+{
+    for (int k = 1; k <= n_args; k++) {
+        if (!args[k][0] && k <= 2) {
+            cli_error("predict", "an empty argument where %s's file name should be",
+                      k == 2 ? "INPUT" : "MODEL");
+            return 0;
+        }
     }
+    if (n_args > 2) {
+        cli_error("predict", "unexpected argument '%s' (one MODEL and one INPUT)", args[3]);
+        return 0;
+    }
+    a->model_path = n_args > 0 ? args[1] : NULL;
+    a->input = n_args > 1 ? args[2] : NULL;
+    if (!a->model_path) {
+        cli_error("predict", "no MODEL given (see nnc predict --help)");
+        return 0;
+    }
+    if (strcmp(a->model_path, "-") == 0) {
+        cli_error("predict", "MODEL must be a file (standard input is for the samples)");
+        return 0;
+    }
+    return 1;
+}
+
+/* Reads the command line into *a: CLI_PARSE_OK, or CLI_PARSE_HELP after
+ * printing --help, or CLI_PARSE_ERROR after printing the error. */
+static int parse_args(int argc, char **argv, predict_args *a)
+{
+    a->threads = cli_online_cpus(CLI_DEFAULT_THREADS_MAX);
+    cli_opt rows[] = {
+        {.type = CLI_ARG, .name = "INPUT",
+         .help = ".csv (numbers, header optional), .npy (rows, inputs),\n"
+                 ".npz (member data; see --key); - or nothing: CSV on\n"
+                 "standard input.  A 1-D array is a column of samples\n"
+                 "for a model of one input.  The file's kind is told\n"
+                 "by its contents (npy and npz headers), else CSV."},
+        {.type = CLI_STRING, .name = "--key", .metavar = "K", .dest = &a->key,
+         .help = "the .npz member to read (default: data)"},
+        {.type = CLI_CUSTOM, .name = "--label", .metavar = "COLS", .dest = a,
+         .parse = read_label_columns,
+         .help = "columns to leave out, e.g. the labels of a training\n"
+                 "file: 0-based, negative from the end (-1: the last)"},
+        {.type = CLI_CUSTOM, .name = "--out", .short_name = "-o", .metavar = "FILE",
+         .dest = &a->out, .parse = cli_read_out_file,
+         .help = "write the CSV to FILE (through a temporary file and a\n"
+                 "rename) instead of standard output (-)"},
+        {.type = CLI_FLAG, .name = "--no-header", .dest = &a->no_header,
+         .help = "leave out the header line"},
+        CLI_OPT_MAX_MEMORY(&a->max_memory),
+        CLI_OPT_THREADS_OF_PRODUCTS(&a->threads),
+        CLI_OPT_HELP("this text"),
+    };
+    cli_command command = {.name = "predict", .intro = predict_intro, .outro = predict_outro,
+                           .column = 26, CLI_OPTS(rows)};
+    int n_args = 0;
+    int parsed = cli_parse_options(&command, argc, argv, &n_args);
+    if (parsed == CLI_PARSE_OK && !take_files(n_args, argv, a))
+        return CLI_PARSE_ERROR;
+    return parsed;
+}
+
+/* Reads the inputs and runs the model on them: *Y holds *rows samples'
+ * outputs.  Returns the exit status. */
+static int predict_inputs(const predict_args *a, nnc_model *model, nnc_real **Y, int *rows,
+                          const char **what)
+{
     nnc_array arr = {0};
-    nnc_real *X = NULL, *Y = NULL;
-    char *text = NULL;
-    size_t len = 0;
-    const char *what = "";
-    int rows = 0, n_in = nnc_net_inputs(model.net), n_out = nnc_net_outputs(model.net);
-    rc = read_input(input, key, max_memory, &arr, &what);
+    nnc_real *X = NULL;
+    int n_in = nnc_net_inputs(model->net), n_out = nnc_net_outputs(model->net);
+    int rc = read_input(a->input, a->key, a->max_memory, &arr, what);
     if (rc == CLI_OK)
-        rc = input_rows(&arr, what, n_in, labels, n_labels, &X, &rows);
+        rc = input_rows(&arr, *what, n_in, a->labels, a->n_labels, &X, rows);
     nnc_array_free(&arr);
     if (rc == CLI_OK) {
-        Y = malloc((rows ? (size_t)rows : 1) * (size_t)n_out * sizeof *Y);
-        if (!Y) {
+        *Y = malloc((*rows ? (size_t)*rows : 1) * (size_t)n_out * sizeof **Y);
+        if (!*Y) {
             cli_error("predict", "out of memory");
             rc = CLI_FAILED;
         }
     }
-    if (rc == CLI_OK && rows > 0) {
-        s = nnc_model_predict(&model, X, rows, Y);
+    if (rc == CLI_OK && *rows > 0) {
+        nnc_status s = nnc_model_predict(model, X, *rows, *Y);
         if (s != NNC_OK) {
             cli_status_error("predict", s);
             rc = CLI_FAILED;
         }
     }
+    free(X);
     if (rc == CLI_OK)
-        rc = outputs_finite(Y, rows, n_out, what);
-    if (rc == CLI_OK) {
-        FILE *f = open_memstream(&text, &len);
-        if (!f || !write_csv(f, nnc_net_task(model.net), model.label_base, Y, rows, n_out,
-                             header)) {
-            cli_error("predict", "out of memory");
-            rc = CLI_FAILED;
-        }
-        if (f)
-            fclose(f);
+        rc = outputs_finite(*Y, *rows, n_out, *what);
+    return rc;
+}
+
+/* Writes the predictions as CSV to --out or standard output; returns the
+ * exit status. */
+static int write_predictions(const predict_args *a, const nnc_model *model, const nnc_real *Y,
+                             int rows)
+{
+    char *text = NULL;
+    size_t len = 0;
+    int rc = CLI_OK;
+    FILE *f = open_memstream(&text, &len);
+    if (!f || !write_csv(f, nnc_net_task(model->net), model->label_base, Y, rows,
+                         nnc_net_outputs(model->net), !a->no_header)) {
+        cli_error("predict", "out of memory");
+        rc = CLI_FAILED;
     }
-    if (rc == CLI_OK && out && strcmp(out, "-") != 0) {
-        if (!cli_write_text("predict", out, text, len))
+    if (f)
+        fclose(f);
+    if (rc == CLI_OK && a->out && strcmp(a->out, "-") != 0) {
+        if (!cli_write_text("predict", a->out, text, len))
             rc = CLI_FAILED;
         text = NULL; /* freed by cli_write_text */
     } else if (rc == CLI_OK) {
@@ -519,7 +522,33 @@ int cmd_predict(int argc, char **argv)
         }
     }
     free(text);
-    free(X);
+    return rc;
+}
+
+int cmd_predict(int argc, char **argv)
+{
+    predict_args a = {0};
+    int parsed = parse_args(argc, argv, &a);
+    if (parsed != CLI_PARSE_OK)
+        return cli_parse_status(parsed);
+    nnc_model model = {0};
+    if (!cli_check_model_memory("predict", a.model_path, a.max_memory))
+        return CLI_USAGE;
+    int rc = cli_load_model("predict", a.model_path, 256, &model);
+    if (rc != CLI_OK)
+        return rc;
+    nnc_status s = nnc_net_set_threads(model.net, a.threads);
+    if (s != NNC_OK) {
+        cli_status_error("predict", s);
+        nnc_model_free(&model);
+        return status_exit(s);
+    }
+    nnc_real *Y = NULL;
+    int rows = 0;
+    const char *what = "";
+    rc = predict_inputs(&a, &model, &Y, &rows, &what);
+    if (rc == CLI_OK)
+        rc = write_predictions(&a, &model, Y, rows);
     free(Y);
     nnc_model_free(&model);
     return rc;

@@ -6,32 +6,21 @@
  * z and a are carried in double; f and f' are the catalogue's own kernels,
  * evaluated at nnc_real precision, so the answer is the library's. */
 #include "cli.h"
+#include "options.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
-static const char *const CMD = "steps";
+#define CMD "steps"
 
-static void usage(FILE *out)
-{
-    fprintf(out,
-            "usage: nnc steps [options]\n"
-            "\n"
-            "Counts the gradient steps z <- z - eta*f'(z) that take the output a = f(z)\n"
-            "of an activation from --start down to --target (the textbook's chapter 8\n"
-            "comparison: 67 steps for sigmoid, 2 for relu).\n"
-            "\n"
-            "  --activation NAME[:P]  activation to run (repeatable; default: sigmoid\n"
-            "                         and relu)\n"
-            "  --start A              starting output (default 0.9)\n"
-            "  --target A             stop once a <= A (default 0.5)\n"
-            "  --eta X                step size, > 0 (default 0.2)\n"
-            "  --max-steps N          give up after N steps (default 10000)\n"
-            "  --verbose              print z and a after every step\n"
-            "  -h, --help             this help\n"
-            "Each option but --activation may be given once.\n");
-}
+static const char steps_intro[] =
+    "usage: nnc steps [options]\n"
+    "\n"
+    "Counts the gradient steps z <- z - eta*f'(z) that take the output a = f(z)\n"
+    "of an activation from --start down to --target (the textbook's chapter 8\n"
+    "comparison: 67 steps for sigmoid, 2 for relu).\n"
+    "\n";
 
 /* f(z) through the catalogue's array kernel, on one element. */
 static double eval_f(const nnc_activation_info *info, double param, double z)
@@ -203,86 +192,71 @@ static int run_one(nnc_activation id, double param, double start, double target,
     return CLI_OK;
 }
 
-int cmd_steps(int argc, char **argv)
-{
+/* The activations to run, in the order given (--activation is repeatable). */
+typedef struct steps_activations {
     nnc_activation ids[16];
     double params[16];
-    int n_act = 0;
-    double start = 0.9, target = 0.5, eta = 0.2;
-    int max_steps = 10000, verbose = 0;
-    cli_seen seen = {0};
+    int n;
+} steps_activations;
 
-    for (int i = 1; i < argc; i++) {
-        const char *arg = argv[i];
-        const char *v;
-        int m;
-        if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
-            usage(stdout);
-            return CLI_OK;
-        }
-        if (cli_is_flag(arg, "--verbose")) {
-            if (!cli_once(CMD, &seen, "--verbose"))
-                return CLI_USAGE;
-            verbose = 1;
-            continue;
-        }
-        v = cli_option(CMD, argc, argv, &i, "--activation", &m, NULL); /* repeatable */
-        if (m) {
-            if (!v)
-                return CLI_USAGE;
-            if (n_act == (int)(sizeof ids / sizeof ids[0])) {
-                cli_error(CMD, "too many --activation options");
-                return CLI_USAGE;
-            }
-            if (!cli_parse_activation(CMD, v, &ids[n_act], &params[n_act]))
-                return CLI_USAGE;
-            n_act++;
-            continue;
-        }
-        v = cli_option(CMD, argc, argv, &i, "--start", &m, &seen);
-        if (m) {
-            if (!v || !cli_parse_double(CMD, "--start", v, &start))
-                return CLI_USAGE;
-            continue;
-        }
-        v = cli_option(CMD, argc, argv, &i, "--target", &m, &seen);
-        if (m) {
-            if (!v || !cli_parse_double(CMD, "--target", v, &target))
-                return CLI_USAGE;
-            continue;
-        }
-        v = cli_option(CMD, argc, argv, &i, "--eta", &m, &seen);
-        if (m) {
-            if (!v || !cli_parse_positive(CMD, "--eta", v, 0, &eta))
-                return CLI_USAGE;
-            continue;
-        }
-        v = cli_option(CMD, argc, argv, &i, "--max-steps", &m, &seen);
-        if (m) {
-            if (!v || !cli_parse_int(CMD, "--max-steps", v, 1, 100000000, &max_steps))
-                return CLI_USAGE;
-            continue;
-        }
-        if (arg[0] == '-')
-            cli_error(CMD, "unknown option '%s' (try 'nnc steps --help')", arg);
-        else
-            cli_error(CMD, "unexpected argument '%s' (try 'nnc steps --help')", arg);
+static int add_activation(const char *cmd, const char *name, const char *value, void *dest)
+{
+    (void)name;
+    steps_activations *acts = dest;
+    if (acts->n == (int)(sizeof acts->ids / sizeof acts->ids[0])) {
+        cli_error(cmd, "too many --activation options");
+        return 0;
+    }
+    if (!cli_parse_activation(cmd, value, &acts->ids[acts->n], &acts->params[acts->n]))
+        return 0;
+    acts->n++;
+    return 1;
+}
+
+int cmd_steps(int argc, char **argv)
+{
+    steps_activations acts = {.n = 0};
+    double start, target, eta;
+    int max_steps, verbose = 0;
+    cli_opt rows[] = {
+        {.type = CLI_CUSTOM, .name = "--activation", .metavar = "NAME[:P]", .dest = &acts,
+         .parse = add_activation,
+         .help = "activation to run (repeatable; default: " CLI_DEFAULT_ACTIVATION "\n"
+                 "and relu)"},
+        {.type = CLI_REAL, .name = "--start", .metavar = "A", .dest = &start, .def = "0.9",
+         .help = "starting output (default %D)"},
+        {.type = CLI_REAL, .name = "--target", .metavar = "A", .dest = &target, .def = "0.5",
+         .help = "stop once a <= A (default %D)"},
+        {.type = CLI_POSITIVE, .name = "--eta", .metavar = "X", .dest = &eta, .def = "0.2",
+         .help = "step size, > 0 (default %D)"},
+        {.type = CLI_INT, .name = "--max-steps", .metavar = "N", .dest = &max_steps,
+         .def = "10000", .min = 1, .max = 100000000,
+         .help = "give up after N steps (default %D)"},
+        {.type = CLI_FLAG, .name = "--verbose", .dest = &verbose,
+         .help = "print z and a after every step"},
+        CLI_OPT_HELP("this help"),
+    };
+    cli_command command = {.name = CMD, .intro = steps_intro, .column = 25,
+                           .outro = "Each option but --activation may be given once.\n",
+                           .repeatable = "--activation", CLI_OPTS(rows)};
+    int n_args = 0;
+    int parsed = cli_parse_options(&command, argc, argv, &n_args);
+    if (parsed != CLI_PARSE_OK)
+        return cli_parse_status(parsed);
+    if (n_args) {
+        cli_error(CMD, "unexpected argument '%s' (try 'nnc steps --help')", argv[1]);
         return CLI_USAGE;
     }
-
     if (!(target < start)) {
         cli_error(CMD, "--target (%g) must be below --start (%g)", target, start);
         return CLI_USAGE;
     }
-    if (n_act == 0) {
-        ids[0] = NNC_ACT_SIGMOID;
-        ids[1] = NNC_ACT_RELU;
-        params[0] = nnc_activation_get(NNC_ACT_SIGMOID)->default_param;
-        params[1] = nnc_activation_get(NNC_ACT_RELU)->default_param;
-        n_act = 2;
-    }
-    for (int k = 0; k < n_act; k++) {
-        int rc = run_one(ids[k], params[k], start, target, eta, max_steps, verbose);
+    /* The textbook's comparison: the default hidden activation against relu. */
+    if (acts.n == 0 && (!add_activation(CMD, "--activation", CLI_DEFAULT_ACTIVATION, &acts) ||
+                        !add_activation(CMD, "--activation", "relu", &acts)))
+        return CLI_FAILED;
+    for (int k = 0; k < acts.n; k++) {
+        int rc = run_one(acts.ids[k], acts.params[k], start, target, eta, max_steps, verbose);
         if (rc != CLI_OK)
             return rc;
     }

@@ -2,6 +2,7 @@
  * batch size (the textbook's 9.7 study), run in parallel, each from the
  * same initial weights for its shape, with a table and comparison charts. */
 #include "cli.h"
+#include "options.h"
 
 #include <math.h>
 #include <pthread.h>
@@ -13,7 +14,7 @@
 
 #define CMD "sweep"
 
-static const char sweep_usage[] =
+static const char sweep_intro[] =
     "usage: nnc sweep [sin|composite] [options]\n"
     "\n"
     "Trains one network with one hidden layer for every combination of --hidden,\n"
@@ -25,31 +26,7 @@ static const char sweep_usage[] =
     "loss_by_hidden.svg (validation loss per value of each varied parameter, the\n"
     "others at their first value) and accuracy_heatmap.svg (test accuracy over\n"
     "hidden x eta at the first batch size).\n"
-    "\n"
-    "data:\n"
-    "  sin | composite         a built-in textbook data set (default: composite)\n"
-    "  --train FILE --test FILE  .npz (keys data, label) or .csv\n"
-    "  --label COLS            CSV label columns (default: -1, the last)\n"
-    "  --task NAME             fitting | binary (labels 0 and 1) | multiclass\n"
-    "                          (default: fitting)\n"
-    CLI_MAX_MEMORY_HELP
-    "grid (comma-separated lists of distinct values; at most 10000 runs in all):\n"
-    "  --hidden LIST           hidden layer widths (default: 4)\n"
-    "  --eta LIST              learning rates (default: 0.1)\n"
-    "  --batch LIST            mini-batch sizes, -1 for the whole set (default: 10)\n"
-    "fixed settings:\n"
-    "  --activation NAME[:P]   hidden activation (default: sigmoid)\n"
-    "  --init NAME             zero | normal | xavier | msra (default: xavier)\n"
-    "  --epochs N              maximum epochs (default: 10000)\n"
-    "  --eps X                 stop when loss_valid <= X (default: 0.001)\n"
-    "  --checkpoint E          epochs between checks (default: 50)\n"
-    "  --seed N                seed of the initial weights and the shuffles (default: 1)\n"
-    "running:\n"
-    "  --jobs N                runs in parallel (default: the number of online CPUs)\n"
-    "  --out DIR               output folder (default: sweep)\n"
-    "  --quiet                 no progress lines on stderr\n"
-    "  -h, --help              this text\n"
-    "Each option may be given once; a list may not hold a value twice.\n";
+    "\n";
 
 enum { MAX_LIST = 256, MAX_RUNS = 10000 };
 
@@ -174,115 +151,57 @@ static int parse_eta_list(const char *text, double *out, int *count)
     return 1;
 }
 
-static int parse_args(int argc, char **argv, sweep_args *a)
+static int read_hidden_list(const char *cmd, const char *name, const char *value, void *dest)
 {
-    a->task = NNC_TASK_FITTING;
-    a->init = NNC_INIT_XAVIER;
-    a->activation = NNC_ACT_SIGMOID;
-    a->act_param = nnc_activation_get(NNC_ACT_SIGMOID)->default_param;
-    a->activation_text = "sigmoid";
-    a->hidden[0] = 4;
-    a->n_hidden = 1;
-    a->eta[0] = 0.1;
-    a->n_eta = 1;
-    a->batch[0] = 10;
-    a->n_batch = 1;
-    a->max_epoch = 10000;
-    a->eps = 0.001;
-    a->checkpoint = 50;
-    a->seed = 1;
-    a->jobs = cli_online_cpus(1024);
-    a->out = "sweep";
-    cli_seen seen = {0};
-    int checkpoint_given = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *arg = argv[i], *v;
-        int m = 0;
-        if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0) {
-            fputs(sweep_usage, stdout);
-            exit(cli_finish_stdout(CMD, CLI_OK));
-        }
-        if (cli_is_flag(arg, "--quiet|-q")) {
-            if (!cli_once(CMD, &seen, "--quiet|-q"))
-                return 0;
-            a->quiet = 1;
-            continue;
-        }
-        int d = cli_data_option(CMD, argc, argv, &i, &a->data, &seen);
-        if (d < 0)
-            return 0;
-        if (d > 0)
-            continue;
-#define OPTION(flag) ((v = cli_option(CMD, argc, argv, &i, flag, &m, &seen)) != NULL || m)
-        if (OPTION("--task")) {
-            if (v && nnc_task_from_name(v, &a->task) != NNC_OK) {
-                cli_status_error(CMD, NNC_ERR_ARGUMENT);
-                return 0;
-            }
-        } else if (OPTION("--hidden")) {
-            if (v && !parse_int_list("--hidden", v, 1, 1000000, 0, a->hidden, &a->n_hidden))
-                return 0;
-        } else if (OPTION("--eta")) {
-            if (v && !parse_eta_list(v, a->eta, &a->n_eta))
-                return 0;
-        } else if (OPTION("--batch")) {
-            if (v && !parse_int_list("--batch", v, 1, 100000000, 1, a->batch, &a->n_batch))
-                return 0;
-        } else if (OPTION("--activation")) {
-            if (v && strchr(v, ',')) {
-                cli_error(CMD, "--activation: '%s' is a list, but a sweep's networks have one "
-                          "hidden layer: give one activation", v);
-                return 0;
-            }
-            if (v && !cli_parse_activation(CMD, v, &a->activation, &a->act_param))
-                return 0;
-            if (v)
-                a->activation_text = v;
-        } else if (OPTION("--init")) {
-            if (v && nnc_init_from_name(v, &a->init) != NNC_OK) {
-                cli_status_error(CMD, NNC_ERR_ARGUMENT);
-                return 0;
-            }
-        } else if (OPTION("--epochs")) {
-            if (v && !cli_parse_int(CMD, "--epochs", v, 1, 100000000, &a->max_epoch))
-                return 0;
-        } else if (OPTION("--eps")) {
-            if (v && !cli_parse_positive(CMD, "--eps", v, 1, &a->eps))
-                return 0;
-        } else if (OPTION("--checkpoint")) {
-            if (v && !cli_parse_positive(CMD, "--checkpoint", v, 0, &a->checkpoint))
-                return 0;
-            checkpoint_given = 1;
-        } else if (OPTION("--seed")) {
-            if (v && !cli_parse_seed(CMD, v, &a->seed))
-                return 0;
-        } else if (OPTION("--jobs")) {
-            if (v && !cli_parse_int(CMD, "--jobs", v, 1, 1024, &a->jobs))
-                return 0;
-        } else if (OPTION("--out")) {
-            if (v)
-                a->out = v;
-        } else if (arg[0] == '-') {
-            cli_error(CMD, "unknown option '%s' (see nnc sweep --help)", arg);
-            return 0;
-        } else if (!a->data.builtin) {
-            a->data.builtin = arg;
-            continue;
-        } else {
-            cli_error(CMD, "unexpected argument '%s'", arg);
-            return 0;
-        }
-#undef OPTION
-        if (m && !v)
-            return 0; /* the option's value was missing; cli_option said so */
+    (void)cmd;
+    sweep_args *a = dest;
+    return parse_int_list(name, value, 1, 1000000, 0, a->hidden, &a->n_hidden);
+}
+
+static int read_batch_list(const char *cmd, const char *name, const char *value, void *dest)
+{
+    (void)cmd;
+    sweep_args *a = dest;
+    return parse_int_list(name, value, 1, 100000000, 1, a->batch, &a->n_batch);
+}
+
+static int read_eta_list(const char *cmd, const char *name, const char *value, void *dest)
+{
+    (void)cmd;
+    (void)name;
+    sweep_args *a = dest;
+    return parse_eta_list(value, a->eta, &a->n_eta);
+}
+
+static int read_one_activation(const char *cmd, const char *name, const char *value, void *dest)
+{
+    sweep_args *a = dest;
+    if (strchr(value, ',')) {
+        cli_error(cmd, "%s: '%s' is a list, but a sweep's networks have one hidden layer: "
+                  "give one activation", name, value);
+        return 0;
     }
+    if (!cli_parse_activation(cmd, value, &a->activation, &a->act_param))
+        return 0;
+    a->activation_text = value;
+    return 1;
+}
+
+/* The options that do not go together, and the data set named as an argument. */
+static int check_sweep_args(const cli_command *c, int n_args, char **args, sweep_args *a)
+{
+    if (n_args > 1) {
+        cli_error(CMD, "unexpected argument '%s'", args[2]);
+        return 0;
+    }
+    a->data.builtin = n_args ? args[1] : NULL;
     long n_runs = (long)a->n_hidden * a->n_eta * a->n_batch;
     if (n_runs > MAX_RUNS) {
         cli_error(CMD, "--hidden, --eta and --batch list %d x %d x %d = %ld runs; a sweep "
                   "makes at most %d", a->n_hidden, a->n_eta, a->n_batch, n_runs, MAX_RUNS);
         return 0;
     }
-    if (checkpoint_given && a->checkpoint > a->max_epoch) {
+    if (cli_given(c, "--checkpoint") && a->checkpoint > a->max_epoch) {
         char ck[32];
         cli_format_number(ck, sizeof ck, a->checkpoint);
         cli_error(CMD, "--checkpoint %s is more than --epochs %d: no check would run, so no "
@@ -296,6 +215,73 @@ static int parse_args(int argc, char **argv, sweep_args *a)
     return 1;
 }
 
+/* Reads the command line into *a: CLI_PARSE_OK, or CLI_PARSE_HELP after
+ * printing --help, or CLI_PARSE_ERROR after printing the error. */
+static int parse_args(int argc, char **argv, sweep_args *a)
+{
+    /* The fixed settings default as nnc train's do; the grid has its own. */
+    nnc_train_options d = nnc_train_options_default();
+    a->max_epoch = d.max_epoch;
+    a->eps = d.eps;
+    a->checkpoint = d.checkpoint;
+    a->seed = d.seed;
+    a->jobs = cli_online_cpus(1024);
+    cli_opt rows[] = {
+        {.type = CLI_TEXT, .name = "data:"},
+        {.type = CLI_ARG, .name = "sin | composite",
+         .help = "a built-in textbook data set (default: composite)"},
+        {.type = CLI_ARG, .name = "--train FILE --test FILE",
+         .help = ".npz (keys data, label) or .csv"},
+        CLI_OPT_DATA_FILES(&a->data),
+        {.type = CLI_STRING, .name = "--label", .metavar = "COLS", .dest = &a->data.label,
+         .help = "CSV label columns (default: -1, the last)"},
+        CLI_OPT_IDX_LABELS(&a->data),
+        {.type = CLI_CUSTOM, .name = "--task", .metavar = "NAME", .dest = &a->task,
+         .parse = cli_read_task,
+         .help = "fitting | binary (labels 0 and 1) | multiclass\n(default: fitting)"},
+        CLI_OPT_MAX_MEMORY(&a->data.max_memory),
+        {.type = CLI_TEXT,
+         .name = "grid (comma-separated lists of distinct values; at most 10000 runs in all):"},
+        {.type = CLI_CUSTOM, .name = "--hidden", .metavar = "LIST", .dest = a, .def = "4",
+         .parse = read_hidden_list, .help = "hidden layer widths (default: %D)"},
+        {.type = CLI_CUSTOM, .name = "--eta", .metavar = "LIST", .dest = a, .def = "0.1",
+         .parse = read_eta_list, .help = "learning rates (default: %D)"},
+        {.type = CLI_CUSTOM, .name = "--batch", .metavar = "LIST", .dest = a, .def = "10",
+         .parse = read_batch_list, .help = "mini-batch sizes, -1 for the whole set (default: %D)"},
+        {.type = CLI_TEXT, .name = "fixed settings:"},
+        {.type = CLI_CUSTOM, .name = "--activation", .metavar = "NAME[:P]", .dest = a,
+         .def = CLI_DEFAULT_ACTIVATION, .parse = read_one_activation,
+         .help = "hidden activation (default: %D)"},
+        {.type = CLI_CUSTOM, .name = "--init", .metavar = "NAME", .dest = &a->init,
+         .def = "xavier", .parse = cli_read_init,
+         .help = "zero | normal | xavier | msra (default: %D)"},
+        {.type = CLI_INT, .name = "--epochs", .metavar = "N", .dest = &a->max_epoch, .min = 1,
+         .max = 100000000, .help = "maximum epochs (default: %D)"},
+        {.type = CLI_NONNEG, .name = "--eps", .metavar = "X", .dest = &a->eps,
+         .help = "stop when loss_valid <= X (default: %D)"},
+        {.type = CLI_POSITIVE, .name = "--checkpoint", .metavar = "E", .dest = &a->checkpoint,
+         .help = "epochs between checks (default: %D)"},
+        {.type = CLI_SEED, .name = "--seed", .metavar = "N", .dest = &a->seed,
+         .help = "seed of the initial weights and the shuffles (default: %D)"},
+        {.type = CLI_TEXT, .name = "running:"},
+        {.type = CLI_INT, .name = "--jobs", .metavar = "N", .dest = &a->jobs, .min = 1,
+         .max = 1024, .help = "runs in parallel (default: the number of online CPUs)"},
+        {.type = CLI_STRING, .name = "--out", .metavar = "DIR", .dest = &a->out, .def = "sweep",
+         .help = "output folder (default: %D)"},
+        {.type = CLI_FLAG, .name = "--quiet", .short_name = "-q", .dest = &a->quiet,
+         .help = "no progress lines on stderr"},
+        CLI_OPT_HELP("this text"),
+    };
+    cli_command command = {
+        .name = CMD, .intro = sweep_intro, .column = 26, CLI_OPTS(rows),
+        .outro = "Each option may be given once; a list may not hold a value twice.\n"};
+    int n_args = 0;
+    int parsed = cli_parse_options(&command, argc, argv, &n_args);
+    if (parsed == CLI_PARSE_OK && !check_sweep_args(&command, n_args, argv, a))
+        return CLI_PARSE_ERROR;
+    return parsed;
+}
+
 /* --- running the grid ------------------------------------------------ */
 
 static double now_seconds(void)
@@ -303,13 +289,6 @@ static double now_seconds(void)
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
     return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
-}
-
-/* Batch size as the net needs it: -1 or more than the rows means all rows,
- * exactly as nnc train sizes its network. */
-static int net_batch(int batch, int rows)
-{
-    return batch == -1 || batch > rows ? rows : batch;
 }
 
 static void shape_name(char *buf, size_t size, const cli_data *d, int hidden)
@@ -346,7 +325,7 @@ static void execute_run(sweep_state *st, sweep_run *r)
     };
     nnc_net *net = NULL;
     nnc_status s = nnc_net_create(&net, a->task, nnc_dataset_inputs(d->train), 2, specs,
-                                  net_batch(a->batch[r->b], nnc_dataset_rows(d->train)));
+                                  cli_work_rows(a->batch[r->b], nnc_dataset_rows(d->train)));
     if (s == NNC_OK) {
         /* The shape's one set of initial weights. */
         nnc_net *t = st->templates[r->h];
@@ -668,151 +647,172 @@ static int write_outputs(const sweep_state *st, const char *md, size_t md_len)
     return chart_heatmap(st, dir);
 }
 
-int cmd_sweep(int argc, char **argv)
+/* Every batch size must fit the split and make a schedule of a sane number
+ * of checks, no two may train alike, and the runs side by side must fit in
+ * memory; nnc_train checks the rest. */
+static int check_grid(const sweep_args *a, const cli_data *data)
 {
-    sweep_args a = {0};
-    if (!parse_args(argc, argv, &a))
-        return CLI_USAGE;
-    cli_data data;
-    if (!cli_load_data(CMD, &a.data, a.task, &data))
-        return data.exit_status;
-    int n_in = nnc_dataset_inputs(data.train), n_out = nnc_dataset_outputs(data.train);
-    int rows = nnc_dataset_rows(data.train);
-    /* Every batch size must fit the split and make a schedule of a sane
-     * number of checks; nnc_train checks the rest. */
+    int n_in = nnc_dataset_inputs(data->train), n_out = nnc_dataset_outputs(data->train);
+    int rows = nnc_dataset_rows(data->train);
     nnc_train_options probe = nnc_train_options_default();
-    probe.checkpoint = a.checkpoint;
-    probe.max_epoch = a.max_epoch;
-    int widest = 0, biggest = 0;
-    for (int b = 0; b < a.n_batch; b++) {
-        probe.batch_size = a.batch[b];
-        if (!cli_check_schedule(CMD, rows, &probe, 0)) {
-            cli_free_data(&data);
-            return CLI_USAGE;
-        }
-        biggest = net_batch(a.batch[b], rows) > biggest ? net_batch(a.batch[b], rows) : biggest;
+    probe.checkpoint = a->checkpoint;
+    probe.max_epoch = a->max_epoch;
+    int widest = 0, biggest = 0, effective[MAX_LIST];
+    for (int b = 0; b < a->n_batch; b++) {
+        probe.batch_size = a->batch[b];
+        nnc_train_plan plan;
+        if (!cli_train_plan(CMD, rows, &probe, 0, &plan))
+            return 0;
+        int work_rows = cli_work_rows(a->batch[b], rows);
+        biggest = work_rows > biggest ? work_rows : biggest;
+        effective[b] = plan.batch;
         for (int c = 0; c < b; c++) {
-            /* As nnc_train sizes batches: at most the training rows. */
-            int n_train = rows - rows / 10;
-            if ((a.batch[c] == -1 || a.batch[c] >= n_train) &&
-                (a.batch[b] == -1 || a.batch[b] >= n_train)) {
+            /* The list holds distinct values, so two that train alike are
+             * two that the library clamps to the whole training set. */
+            if (effective[c] == effective[b]) {
                 cli_error(CMD, "--batch: %d and %d both mean the whole training set of %d "
-                          "rows, the same run twice", a.batch[c], a.batch[b], n_train);
-                cli_free_data(&data);
-                return CLI_USAGE;
+                          "rows, the same run twice", a->batch[c], a->batch[b], plan.n_train);
+                return 0;
             }
         }
     }
-    for (int h = 0; h < a.n_hidden; h++)
-        widest = a.hidden[h] > widest ? a.hidden[h] : widest;
-    int n_runs = a.n_hidden * a.n_eta * a.n_batch, shape[3] = {n_in, widest, n_out};
-    if (!cli_check_net_memory(CMD, "--hidden", shape, 3, biggest,
-                              a.jobs < n_runs ? a.jobs : n_runs)) {
-        cli_free_data(&data);
-        return CLI_USAGE;
-    }
+    for (int h = 0; h < a->n_hidden; h++)
+        widest = a->hidden[h] > widest ? a->hidden[h] : widest;
+    int n_runs = a->n_hidden * a->n_eta * a->n_batch, shape[3] = {n_in, widest, n_out};
+    return cli_check_net_memory(CMD, "--hidden", shape, 3, biggest,
+                                a->jobs < n_runs ? a->jobs : n_runs);
+}
 
-    /* The outputs' folder is made and locked before any run, so that a bad
-     * folder costs no training and a second sweep (or train) into the same
-     * one is refused instead of mixing files. */
+/* The outputs' folder is made and locked before any run, so that a bad
+ * folder costs no training and a second sweep (or train) into the same
+ * one is refused instead of mixing files. */
+static int make_out_dirs(const sweep_args *a, int *lock_fd)
+{
     char hist_dir[4200];
-    int lock_fd = -1;
-    if (snprintf(hist_dir, sizeof hist_dir, "%s/histories", a.out) >= (int)sizeof hist_dir) {
+    if (snprintf(hist_dir, sizeof hist_dir, "%s/histories", a->out) >= (int)sizeof hist_dir) {
         cli_error(CMD, "output path too long");
-        cli_free_data(&data);
-        return CLI_USAGE;
+        return 0;
     }
-    if (!cli_make_dirs(CMD, a.out) || !cli_lock_dir(CMD, a.out, &lock_fd) ||
-        !cli_make_dirs(CMD, hist_dir)) {
-        cli_unlock_dir(lock_fd);
-        cli_free_data(&data);
-        return CLI_USAGE;
-    }
+    return cli_make_dirs(CMD, a->out) && cli_lock_dir(CMD, a->out, lock_fd) &&
+           cli_make_dirs(CMD, hist_dir);
+}
 
-    sweep_state st = {0};
-    st.a = &a;
-    st.data = &data;
-    st.n_runs = a.n_hidden * a.n_eta * a.n_batch;
-    st.runs = calloc((size_t)st.n_runs, sizeof *st.runs);
-    st.templates = calloc((size_t)a.n_hidden, sizeof *st.templates);
-    int status = CLI_OK;
-    if (!st.runs || !st.templates) {
+/* The runs in grid order, and one set of initial weights per shape, drawn
+ * as nnc train draws them.  Returns CLI_OK or the exit status. */
+static int plan_runs(sweep_state *st)
+{
+    const sweep_args *a = st->a;
+    int n_in = nnc_dataset_inputs(st->data->train), n_out = nnc_dataset_outputs(st->data->train);
+    st->n_runs = a->n_hidden * a->n_eta * a->n_batch;
+    st->runs = calloc((size_t)st->n_runs, sizeof *st->runs);
+    st->templates = calloc((size_t)a->n_hidden, sizeof *st->templates);
+    if (!st->runs || !st->templates) {
         cli_error(CMD, "out of memory");
-        status = CLI_FAILED;
-        goto done;
+        return CLI_FAILED;
     }
-    /* One set of initial weights per shape, drawn as nnc train draws them. */
-    for (int h = 0; h < a.n_hidden; h++) {
-        nnc_layer_spec specs[2] = {{a.hidden[h], a.activation, a.act_param},
+    for (int h = 0; h < a->n_hidden; h++) {
+        nnc_layer_spec specs[2] = {{a->hidden[h], a->activation, a->act_param},
                                    {n_out, NNC_ACT_IDENTITY, 0}};
         nnc_rng rng;
-        nnc_rng_seed(&rng, a.seed);
-        nnc_status s = nnc_net_create(&st.templates[h], a.task, n_in, 2, specs, 1);
+        nnc_rng_seed(&rng, a->seed);
+        nnc_status s = nnc_net_create(&st->templates[h], a->task, n_in, 2, specs, 1);
         if (s == NNC_OK)
-            s = nnc_net_init(st.templates[h], a.init, &rng);
+            s = nnc_net_init(st->templates[h], a->init, &rng);
         if (s != NNC_OK) {
             cli_status_error(CMD, s);
-            status = CLI_USAGE;
-            goto done;
+            return CLI_USAGE;
         }
     }
-    for (int h = 0, k = 0; h < a.n_hidden; h++)
-        for (int e = 0; e < a.n_eta; e++)
-            for (int b = 0; b < a.n_batch; b++, k++) {
-                st.runs[k].h = h;
-                st.runs[k].e = e;
-                st.runs[k].b = b;
-                st.runs[k].test_accuracy = NAN;
+    for (int h = 0, k = 0; h < a->n_hidden; h++)
+        for (int e = 0; e < a->n_eta; e++)
+            for (int b = 0; b < a->n_batch; b++, k++) {
+                st->runs[k].h = h;
+                st->runs[k].e = e;
+                st->runs[k].b = b;
+                st->runs[k].test_accuracy = NAN;
             }
+    return CLI_OK;
+}
 
-    int jobs = a.jobs < st.n_runs ? a.jobs : st.n_runs;
-    a.jobs = jobs;
-    if (!a.quiet)
+/* Runs the grid on a->jobs threads (or here, if none can start); returns
+ * the wall-clock seconds it took. */
+static double run_grid(sweep_state *st, sweep_args *a)
+{
+    int jobs = a->jobs < st->n_runs ? a->jobs : st->n_runs;
+    a->jobs = jobs;
+    if (!a->quiet)
         fprintf(stderr, "nnc sweep: %d runs (%d hidden x %d eta x %d batch) on %d thread%s\n",
-                st.n_runs, a.n_hidden, a.n_eta, a.n_batch, jobs, jobs == 1 ? "" : "s");
+                st->n_runs, a->n_hidden, a->n_eta, a->n_batch, jobs, jobs == 1 ? "" : "s");
     double t0 = now_seconds();
-    pthread_mutex_init(&st.lock, NULL);
+    pthread_mutex_init(&st->lock, NULL);
     pthread_t *threads = calloc((size_t)jobs, sizeof *threads);
     int started = 0;
     if (threads) {
         for (; started < jobs; started++)
-            if (pthread_create(&threads[started], NULL, worker, &st) != 0)
+            if (pthread_create(&threads[started], NULL, worker, st) != 0)
                 break;
     }
     if (started == 0) /* no threads at all: do the work here */
-        worker(&st);
+        worker(st);
     for (int t = 0; t < started; t++)
         pthread_join(threads[t], NULL);
     free(threads);
-    pthread_mutex_destroy(&st.lock);
-    double wall = now_seconds() - t0;
+    pthread_mutex_destroy(&st->lock);
+    return now_seconds() - t0;
+}
 
+/* Prints the table, writes the files and says how the runs went; returns
+ * the exit status. */
+static int report_grid(sweep_state *st, double wall)
+{
+    const sweep_args *a = st->a;
+    int status = CLI_OK;
     char *md = NULL;
     size_t md_len = 0;
-    if (!build_markdown(&st, wall, &md, &md_len)) {
-        status = CLI_FAILED;
-        goto done;
-    }
+    if (!build_markdown(st, wall, &md, &md_len))
+        return CLI_FAILED;
     fwrite(md, 1, md_len, stdout);
     fflush(stdout);
-    if (!write_outputs(&st, md, md_len))
+    if (!write_outputs(st, md, md_len))
         status = CLI_FAILED;
     free(md);
     int diverged = 0, failed = 0;
-    for (int k = 0; k < st.n_runs; k++) {
-        diverged += st.runs[k].status == NNC_ERR_DIVERGED;
-        failed += st.runs[k].status != NNC_OK && st.runs[k].status != NNC_ERR_DIVERGED;
+    for (int k = 0; k < st->n_runs; k++) {
+        diverged += st->runs[k].status == NNC_ERR_DIVERGED;
+        failed += st->runs[k].status != NNC_OK && st->runs[k].status != NNC_ERR_DIVERGED;
     }
     if (failed) {
-        cli_error(CMD, "%d of %d runs failed", failed, st.n_runs);
+        cli_error(CMD, "%d of %d runs failed", failed, st->n_runs);
         if (status == CLI_OK)
             status = CLI_FAILED;
     }
-    if (!a.quiet && status == CLI_OK)
+    if (!a->quiet && status == CLI_OK)
         fprintf(stderr, "nnc sweep: wrote %s/ (sweep.csv, sweep.md, histories/, charts)%s\n",
-                a.out, diverged ? "; some runs diverged" : "");
+                a->out, diverged ? "; some runs diverged" : "");
+    return status;
+}
 
-done:
+int cmd_sweep(int argc, char **argv)
+{
+    sweep_args a = {0};
+    int parsed = parse_args(argc, argv, &a);
+    if (parsed != CLI_PARSE_OK)
+        return cli_parse_status(parsed);
+    cli_data data;
+    if (!cli_load_data(CMD, &a.data, a.task, &data))
+        return data.exit_status;
+    int lock_fd = -1;
+    if (!check_grid(&a, &data) || !make_out_dirs(&a, &lock_fd)) {
+        cli_unlock_dir(lock_fd);
+        cli_free_data(&data);
+        return CLI_USAGE;
+    }
+    sweep_state st = {0};
+    st.a = &a;
+    st.data = &data;
+    int status = plan_runs(&st);
+    if (status == CLI_OK)
+        status = report_grid(&st, run_grid(&st, &a));
     cli_unlock_dir(lock_fd);
     if (st.runs)
         for (int k = 0; k < st.n_runs; k++)

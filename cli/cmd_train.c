@@ -1,5 +1,6 @@
 /* nnc train: the textbook's training run, its log, and its run folder. */
 #include "cli.h"
+#include "options.h"
 #include "progress.h"
 #include "report.h"
 
@@ -15,7 +16,7 @@
 /* Inputs, then one width per layer. */
 #define MAX_WIDTHS (NNC_MAX_LAYERS + 1)
 
-static const char train_usage[] =
+static const char train_intro[] =
     "usage: nnc train [sin|composite] [options]\n"
     "\n"
     "Trains a network of dense layers with mini-batch gradient descent, printing the\n"
@@ -26,60 +27,7 @@ static const char train_usage[] =
     "weights are saved and the exit status is 3.\n"
     "A progress bar runs on stderr when it is a terminal; Ctrl-C stops training at\n"
     "the next batch and saves what was learned.\n"
-    "\n"
-    "data:\n"
-    "  sin | composite         a built-in textbook data set (default: sin)\n"
-    "  --train FILE --test FILE  .npz (keys data, label), .csv (numbers, header optional)\n"
-    "                          or IDX images (MNIST format, raw or .gz; pixels / 255)\n"
-    "  --label COLS            CSV label columns, 0-based, negative from the end\n"
-    "                          (default: -1, the last)\n"
-    "  --train-labels FILE     IDX labels of --train (default: the file beside it,\n"
-    "                          named with labels-idx1 for images-idx3); needs\n"
-    "                          --task multiclass\n"
-    "  --test-labels FILE      IDX labels of --test (likewise)\n"
-    "  --task NAME             fitting | binary (labels 0 and 1) | multiclass\n"
-    "                          (default: fitting)\n"
-    CLI_MAX_MEMORY_HELP
-    "network:\n"
-    "  --hidden N[,N...]       hidden layer widths (default: 3)\n"
-    "  --layers 1,3,1          all widths, inputs first and outputs last\n"
-    "  --activation NAME[:P]   hidden activation, or one per hidden layer\n"
-    "                          separated by commas (default: sigmoid;\n"
-    "                          see `nnc activations`)\n"
-    "  --init NAME             zero | normal | xavier | msra (default: xavier)\n"
-    "  --init-from DIR         start from the textbook's w_<in>_<out>_<Init>_init.npz\n"
-    "training:\n"
-    "  --eta X                 learning rate (default: 0.5)\n"
-    "  --batch N               mini-batch size, -1 for the whole set (default: 10)\n"
-    "  --epochs N              maximum epochs (default: 10000)\n"
-    "  --eps X                 stop when loss_valid <= X (default: 0.001)\n"
-    "  --checkpoint E          epochs between checks (default: 50)\n"
-    "  --seed N                seed of the run's random numbers (default: 1)\n"
-    "  --threads N             threads that share each large batch product and\n"
-    "                          update, 1 to 256; every N gives bitwise the same\n"
-    "                          weights, and small networks stay on one thread\n"
-    "                          (default: the number of online CPUs, at most %d)\n"
-    "  --kernels NAME          matrix kernels: auto (nnc's best for this CPU), avx512,\n"
-    "                          avx2, portable, or openblas in a build with OpenBLAS\n"
-    "                          (its sums agree with nnc's to rounding, not bit for\n"
-    "                          bit; its own threads run them) (default: auto)\n"
-    "  --normalize none|minmax scale inputs (and fitting targets) to [0, 1] by the\n"
-    "                          training set's min and max; the model file keeps the\n"
-    "                          scaling, so `nnc predict` takes raw values (default: none)\n"
-    "  --resume FILE           carry on from a model.nnc: same network, weights,\n"
-    "                          scaling, epoch count and shuffle order; --epochs, --eta,\n"
-    "                          --eps and --checkpoint may change, the rest may not;\n"
-    "                          the data is the model's own unless given again\n"
-    "                          (other data needs as many training rows: the\n"
-    "                          shuffle order is kept).\n"
-    "                          Writes into FILE's folder unless --out/--name say else\n"
-    "output:\n"
-    "  --name NAME             run name (default: <data>_<widths>, e.g. sin_131)\n"
-    "  --out DIR               parent folder of the run folder (default: .)\n"
-    "  --no-save               write nothing (so not with --out or --name)\n"
-    "  -q, --quiet             no progress bar (it shows only on a terminal anyway)\n"
-    "  -h, --help              this text\n"
-    "Each option may be given once.\n";
+    "\n";
 
 typedef struct train_args {
     cli_data_source data;
@@ -90,7 +38,7 @@ typedef struct train_args {
     int widths[MAX_WIDTHS], n_widths; /* from --layers, or 0 */
     int hidden[MAX_WIDTHS], n_hidden; /* from --hidden */
     char activation_text[256];
-    int save, quiet;
+    int save, no_save, quiet;
     int normalize;          /* --normalize minmax */
     int threads;            /* --threads N (nnc_net_set_threads) */
     const char *kernels;    /* --kernels NAME (nnc_net_set_kernels) */
@@ -105,163 +53,149 @@ enum {
     GIVEN_SEED = 32, GIVEN_NETWORK = 64, GIVEN_TASK = 128
 };
 
-static int parse_args(int argc, char **argv, train_args *a)
+static int read_normalize(const char *cmd, const char *name, const char *value, void *dest)
 {
-    a->opt = nnc_train_options_default();
-    a->task = NNC_TASK_FITTING;
-    a->init = NNC_INIT_XAVIER;
-    a->out = ".";
-    a->save = 1;
-    a->hidden[0] = 3;
-    a->n_hidden = 1;
-    snprintf(a->activation_text, sizeof a->activation_text, "sigmoid");
-    a->threads = cli_online_cpus(CLI_DEFAULT_THREADS_MAX);
-    int have_hidden = 0;
-    cli_seen seen = {0};
-    for (int i = 1; i < argc; i++) {
-        const char *arg = argv[i], *v;
-        int m = 0;
-        if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0) {
-            printf(train_usage, CLI_DEFAULT_THREADS_MAX);
-            exit(cli_finish_stdout("train", CLI_OK));
-        }
-        if (cli_is_flag(arg, "--no-save")) {
-            if (!cli_once("train", &seen, "--no-save"))
-                return 0;
-            a->save = 0;
-            continue;
-        }
-        if (cli_is_flag(arg, "--quiet|-q")) {
-            if (!cli_once("train", &seen, "--quiet|-q"))
-                return 0;
-            a->quiet = 1;
-            continue;
-        }
-        int d = cli_data_option("train", argc, argv, &i, &a->data, &seen);
-        if (d < 0)
-            return 0;
-        if (d > 0)
-            continue;
-#define OPTION(flag) ((v = cli_option("train", argc, argv, &i, flag, &m, &seen)) != NULL || m)
-        static const struct {
-            const char *flag;
-            unsigned bit;
-        } tracked[] = {{"--eta", GIVEN_ETA},         {"--batch", GIVEN_BATCH},
-                       {"--epochs", GIVEN_EPOCHS},   {"--eps", GIVEN_EPS},
-                       {"--checkpoint", GIVEN_CHECKPOINT}, {"--seed", GIVEN_SEED},
-                       {"--hidden", GIVEN_NETWORK},  {"--layers", GIVEN_NETWORK},
-                       {"--activation", GIVEN_NETWORK}, {"--init", GIVEN_NETWORK},
-                       {"--init-from", GIVEN_NETWORK}, {"--normalize", GIVEN_NETWORK},
-                       {"--task", GIVEN_TASK}};
-        for (size_t t = 0; t < sizeof tracked / sizeof tracked[0]; t++) {
-            size_t n = strlen(tracked[t].flag);
-            if (strncmp(arg, tracked[t].flag, n) == 0 && (!arg[n] || arg[n] == '='))
-                a->given |= tracked[t].bit;
-        }
-        if (OPTION("--task")) {
-            if (v && nnc_task_from_name(v, &a->task) != NNC_OK) {
-                cli_status_error("train", NNC_ERR_ARGUMENT);
-                return 0;
-            }
-        } else if (OPTION("--hidden")) {
-            if (v && !cli_parse_widths("train", "--hidden", v, a->hidden, NNC_MAX_LAYERS - 1, &a->n_hidden))
-                return 0;
-            have_hidden = 1;
-        } else if (OPTION("--layers")) {
-            if (v && !cli_parse_widths("train", "--layers", v, a->widths, MAX_WIDTHS, &a->n_widths))
-                return 0;
-            if (v && a->n_widths < 2) {
-                cli_error("train", "--layers needs at least two widths (inputs, outputs)");
-                return 0;
-            }
-        } else if (OPTION("--activation")) {
-            if (v && strlen(v) >= sizeof a->activation_text) {
-                cli_error("train", "--activation: the list is too long (at most %zu "
-                          "characters)", sizeof a->activation_text - 1);
-                return 0;
-            }
-            if (v)
-                snprintf(a->activation_text, sizeof a->activation_text, "%s", v);
-        } else if (OPTION("--init")) {
-            if (v && nnc_init_from_name(v, &a->init) != NNC_OK) {
-                cli_status_error("train", NNC_ERR_ARGUMENT);
-                return 0;
-            }
-        } else if (OPTION("--init-from")) {
-            a->init_from = v;
-        } else if (OPTION("--eta")) {
-            if (v && !cli_parse_positive("train", "--eta", v, 0, &a->opt.eta))
-                return 0;
-        } else if (OPTION("--batch")) {
-            if (v && !cli_parse_int("train", "--batch", v, -1, 100000000, &a->opt.batch_size))
-                return 0;
-            if (v && a->opt.batch_size == 0) {
-                cli_error("train", "--batch must be positive, or -1 for the whole set");
-                return 0;
-            }
-        } else if (OPTION("--epochs")) {
-            if (v && !cli_parse_int("train", "--epochs", v, 1, 100000000, &a->opt.max_epoch))
-                return 0;
-        } else if (OPTION("--eps")) {
-            if (v && !cli_parse_positive("train", "--eps", v, 1, &a->opt.eps))
-                return 0;
-        } else if (OPTION("--normalize")) {
-            if (v && strcmp(v, "minmax") != 0 && strcmp(v, "none") != 0) {
-                cli_error("train", "--normalize: '%s' is not none or minmax", v);
-                return 0;
-            }
-            a->normalize = v && strcmp(v, "minmax") == 0;
-        } else if (OPTION("--resume")) {
-            a->resume = v;
-        } else if (OPTION("--checkpoint")) {
-            if (v && !cli_parse_positive("train", "--checkpoint", v, 0, &a->opt.checkpoint))
-                return 0;
-        } else if (OPTION("--seed")) {
-            if (v && !cli_parse_seed("train", v, &a->opt.seed))
-                return 0;
-        } else if (OPTION("--threads")) {
-            if (v && !cli_parse_int("train", "--threads", v, 1, 256, &a->threads))
-                return 0;
-        } else if (OPTION("--kernels")) {
-            if (v && !cli_parse_kernels("train", v))
-                return 0;
-            if (v)
-                a->kernels = v;
-        } else if (OPTION("--name")) {
-            if (v && (!v[0] || strchr(v, '/') || strcmp(v, ".") == 0 || strcmp(v, "..") == 0)) {
-                cli_error("train", "--name: '%s' is not a plain folder name", v);
-                return 0;
-            }
-            for (const char *c = v; v && *c; c++) {
-                if ((unsigned char)*c < 0x20 || *c == 0x7f) {
-                    cli_error("train", "--name: a folder name may not hold control "
-                              "characters");
-                    return 0;
-                }
-            }
-            if (v && strlen(v) > 255) {
-                cli_error("train", "--name: a folder name has at most 255 bytes (got %zu)",
-                          strlen(v));
-                return 0;
-            }
-            a->name = v;
-        } else if (OPTION("--out")) {
-            a->out = v;
-        } else if (arg[0] == '-') {
-            cli_error("train", "unknown option '%s' (see nnc train --help)", arg);
-            return 0;
-        } else if (!a->data.builtin) {
-            a->data.builtin = arg;
-            continue;
-        } else {
-            cli_error("train", "unexpected argument '%s'", arg);
-            return 0;
-        }
-#undef OPTION
-        if (m && !v)
-            return 0; /* the option's value was missing; cli_option said so */
+    if (strcmp(value, "minmax") != 0 && strcmp(value, "none") != 0) {
+        cli_error(cmd, "%s: '%s' is not none or minmax", name, value);
+        return 0;
     }
-    if (have_hidden && a->n_widths) {
+    *(int *)dest = strcmp(value, "minmax") == 0;
+    return 1;
+}
+
+/* A run name is one folder: not a path, "." or "..", and no control characters. */
+static int read_run_name(const char *cmd, const char *name, const char *value, void *dest)
+{
+    if (strchr(value, '/') || strcmp(value, ".") == 0 || strcmp(value, "..") == 0) {
+        cli_error(cmd, "%s: '%s' is not a plain folder name", name, value);
+        return 0;
+    }
+    for (const char *c = value; *c; c++) {
+        if ((unsigned char)*c < 0x20 || *c == 0x7f) {
+            cli_error(cmd, "%s: a folder name may not hold control characters", name);
+            return 0;
+        }
+    }
+    if (strlen(value) > 255) {
+        cli_error(cmd, "%s: a folder name has at most 255 bytes (got %zu)", name,
+                  strlen(value));
+        return 0;
+    }
+    *(const char **)dest = value;
+    return 1;
+}
+
+/* The data rows of train's table (see cli_data_source). */
+#define TRAIN_DATA_ROWS(a)                                                                   \
+    {.type = CLI_TEXT, .name = "data:"},                                                      \
+    {.type = CLI_ARG, .name = "sin | composite",                                              \
+     .help = "a built-in textbook data set (default: sin)"},                                  \
+    {.type = CLI_ARG, .name = "--train FILE --test FILE",                                     \
+     .help = ".npz (keys data, label), .csv (numbers, header optional)\n"                     \
+             "or IDX images (MNIST format, raw or .gz; pixels / 255)"},                       \
+    CLI_OPT_DATA_FILES(&(a)->data),                                                           \
+    {.type = CLI_STRING, .name = "--label", .metavar = "COLS", .dest = &(a)->data.label,       \
+     .help = "CSV label columns, 0-based, negative from the end\n(default: -1, the last)"},   \
+    CLI_OPT_IDX_LABELS(&(a)->data),                                                           \
+    {.type = CLI_CUSTOM, .name = "--task", .metavar = "NAME", .dest = &(a)->task,             \
+     .parse = cli_read_task,                                                                  \
+     .help = "fitting | binary (labels 0 and 1) | multiclass\n(default: fitting)"},           \
+    CLI_OPT_MAX_MEMORY(&(a)->data.max_memory)
+
+/* hidden, layers, activation: the cli_widths_dest and cli_text_dest of
+ * --hidden, --layers and --activation. */
+#define TRAIN_NETWORK_ROWS(a)                                                                \
+    {.type = CLI_TEXT, .name = "network:"},                                                   \
+    {.type = CLI_CUSTOM, .name = "--hidden", .metavar = "N[,N...]", .dest = &hidden,          \
+     .def = "3", .parse = cli_read_layers, .help = "hidden layer widths (default: %D)"},          \
+    {.type = CLI_CUSTOM, .name = "--layers", .metavar = "1,3,1", .dest = &layers,             \
+     .parse = cli_read_layers, .help = "all widths, inputs first and outputs last"},              \
+    {.type = CLI_CUSTOM, .name = "--activation", .metavar = "NAME[:P]", .dest = &activation,  \
+     .def = CLI_DEFAULT_ACTIVATION, .parse = cli_read_text,                                 \
+     .help = "hidden activation, or one per hidden layer\n"                                   \
+             "separated by commas (default: %D;\nsee `nnc activations`)"},                    \
+    {.type = CLI_CUSTOM, .name = "--init", .metavar = "NAME", .dest = &(a)->init,             \
+     .def = "xavier", .parse = cli_read_init,                                                 \
+     .help = "zero | normal | xavier | msra (default: %D)"},                                  \
+    {.type = CLI_STRING, .name = "--init-from", .metavar = "DIR", .dest = &(a)->init_from,    \
+     .help = "start from the textbook's w_<in>_<out>_<Init>_init.npz"}
+
+#define TRAIN_TRAINING_ROWS(a)                                                               \
+    {.type = CLI_TEXT, .name = "training:"},                                                  \
+    {.type = CLI_POSITIVE, .name = "--eta", .metavar = "X", .dest = &(a)->opt.eta,            \
+     .help = "learning rate (default: %D)"},                                                  \
+    {.type = CLI_INT, .name = "--batch", .metavar = "N", .dest = &(a)->opt.batch_size,        \
+     .min = -1, .max = 100000000, .help = "mini-batch size, -1 for the whole set (default: %D)"},     \
+    {.type = CLI_INT, .name = "--epochs", .metavar = "N", .dest = &(a)->opt.max_epoch,        \
+     .min = 1, .max = 100000000, .help = "maximum epochs (default: %D)"},                     \
+    {.type = CLI_NONNEG, .name = "--eps", .metavar = "X", .dest = &(a)->opt.eps,              \
+     .help = "stop when loss_valid <= X (default: %D)"},                                      \
+    {.type = CLI_POSITIVE, .name = "--checkpoint", .metavar = "E",                            \
+     .dest = &(a)->opt.checkpoint, .help = "epochs between checks (default: %D)"},            \
+    {.type = CLI_SEED, .name = "--seed", .metavar = "N", .dest = &(a)->opt.seed,              \
+     .help = "seed of the run's random numbers (default: %D)"},                               \
+    {.type = CLI_INT, .name = "--threads", .metavar = "N", .dest = &(a)->threads, .min = 1,    \
+     .max = 256,                                                                              \
+     .help = "threads that share each large batch product and\n"                              \
+             "update, 1 to 256; every N gives bitwise the same\n"                             \
+             "weights, and small networks stay on one thread\n" CLI_THREADS_DEFAULT_HELP},    \
+    {.type = CLI_CUSTOM, .name = "--kernels", .metavar = "NAME", .dest = &(a)->kernels,       \
+     .parse = cli_read_kernels, .help = CLI_KERNELS_HELP},                                    \
+    {.type = CLI_CUSTOM, .name = "--normalize", .metavar = "none|minmax",                     \
+     .dest = &(a)->normalize, .def = "none", .parse = read_normalize,                         \
+     .help = "scale inputs (and fitting targets) to [0, 1] by the\n"                          \
+             "training set's min and max; the model file keeps the\n"                         \
+             "scaling, so `nnc predict` takes raw values (default: %D)"},                      \
+    {.type = CLI_STRING, .name = "--resume", .metavar = "FILE", .dest = &(a)->resume,         \
+     .help = "carry on from a model.nnc: same network, weights,\n"                            \
+             "scaling, epoch count and shuffle order; --epochs, --eta,\n"                     \
+             "--eps and --checkpoint may change, the rest may not;\n"                         \
+             "the data is the model's own unless given again\n"                               \
+             "(other data needs as many training rows: the\n"                                 \
+             "shuffle order is kept).\n"                                                      \
+             "Writes into FILE's folder unless --out/--name say else"}
+
+#define TRAIN_OUTPUT_ROWS(a)                                                                 \
+    {.type = CLI_TEXT, .name = "output:"},                                                    \
+    {.type = CLI_CUSTOM, .name = "--name", .metavar = "NAME", .dest = &(a)->name,             \
+     .parse = read_run_name, .help = "run name (default: <data>_<widths>, e.g. sin_131)"},    \
+    {.type = CLI_STRING, .name = "--out", .metavar = "DIR", .dest = &(a)->out, .def = ".",    \
+     .help = "parent folder of the run folder (default: %D)"},                                \
+    {.type = CLI_FLAG, .name = "--no-save", .dest = &(a)->no_save,                            \
+     .help = "write nothing (so not with --out or --name)"},                                  \
+    {.type = CLI_FLAG, .name = "--quiet", .short_name = "-q", .dest = &(a)->quiet,            \
+     .help = "no progress bar (it shows only on a terminal anyway)"},                         \
+    CLI_OPT_HELP("this text")
+
+/* The options that do not go together, and the data set named as an argument. */
+static int check_train_args(const cli_command *c, int n_args, char **args, train_args *a)
+{
+    if (n_args > 1) {
+        cli_error("train", "unexpected argument '%s'", args[2]);
+        return 0;
+    }
+    a->data.builtin = n_args ? args[1] : NULL;
+    static const char *const network[] = {"--hidden", "--layers", "--activation", "--init",
+                                          "--init-from", "--normalize"};
+    for (size_t k = 0; k < sizeof network / sizeof network[0]; k++)
+        if (cli_given(c, network[k]))
+            a->given |= GIVEN_NETWORK;
+    static const struct {
+        const char *flag;
+        unsigned bit;
+    } tracked[] = {{"--eta", GIVEN_ETA},     {"--batch", GIVEN_BATCH},
+                   {"--epochs", GIVEN_EPOCHS}, {"--eps", GIVEN_EPS},
+                   {"--checkpoint", GIVEN_CHECKPOINT}, {"--seed", GIVEN_SEED},
+                   {"--task", GIVEN_TASK}};
+    for (size_t t = 0; t < sizeof tracked / sizeof tracked[0]; t++)
+        if (cli_given(c, tracked[t].flag))
+            a->given |= tracked[t].bit;
+    a->save = !a->no_save;
+    if (a->opt.batch_size == 0) {
+        cli_error("train", "--batch must be positive, or -1 for the whole set");
+        return 0;
+    }
+    if (cli_given(c, "--hidden") && a->n_widths) {
         cli_error("train", "give --hidden or --layers, not both");
         return 0;
     }
@@ -294,6 +228,26 @@ static int parse_args(int argc, char **argv, train_args *a)
         return 0;
     }
     return 1;
+}
+
+/* Reads the command line into *a: CLI_PARSE_OK, or CLI_PARSE_HELP after
+ * printing --help, or CLI_PARSE_ERROR after printing the error. */
+static int parse_args(int argc, char **argv, train_args *a)
+{
+    a->opt = nnc_train_options_default();
+    a->threads = cli_online_cpus(CLI_DEFAULT_THREADS_MAX);
+    cli_widths_dest hidden = {a->hidden, NNC_MAX_LAYERS - 1, &a->n_hidden, 0};
+    cli_widths_dest layers = {a->widths, MAX_WIDTHS, &a->n_widths, 1};
+    cli_text_dest activation = {a->activation_text, sizeof a->activation_text};
+    cli_opt rows[] = {TRAIN_DATA_ROWS(a), TRAIN_NETWORK_ROWS(a), TRAIN_TRAINING_ROWS(a),
+                      TRAIN_OUTPUT_ROWS(a)};
+    cli_command command = {.name = "train", .intro = train_intro, .column = 26,
+                           .outro = "Each option may be given once.\n", CLI_OPTS(rows)};
+    int n_args = 0;
+    int parsed = cli_parse_options(&command, argc, argv, &n_args);
+    if (parsed == CLI_PARSE_OK && !check_train_args(&command, n_args, argv, a))
+        return CLI_PARSE_ERROR;
+    return parsed;
 }
 
 /* Builds the layer list from the widths and the activation text. */
@@ -816,242 +770,317 @@ static int save_model(const char *dir, int dir_ok, nnc_model *m, const train_arg
     return 1;
 }
 
-int cmd_train(int argc, char **argv)
-{
-    train_args a = {0};
-    if (!parse_args(argc, argv, &a))
-        return CLI_USAGE;
-    /* The model being built (or resumed); it owns the network once saved. */
-    nnc_model model = {0};
-    cli_data data = {0};
-    data.exit_status = CLI_USAGE;
-    if ((a.resume && !load_resume(&a, &model)) ||
-        !cli_load_data("train", &a.data, a.task, &data)) {
-        nnc_model_free(&model);
-        for (int k = 0; k < 6; k++)
-            free(a.resumed_data[k]);
-        return data.exit_status;
-    }
-    int status = CLI_USAGE, lock_fd = -1;
-    nnc_net *net = NULL;
-    nnc_train_result result = {0};
-    run_log log = {0};
-    int n_in = nnc_dataset_inputs(data.train), n_out = nnc_dataset_outputs(data.train);
+/* One training run from its parsed arguments to its saved folder. */
+typedef struct train_run {
+    train_args a;
+    nnc_model model;  /* the model being built (or resumed); owns the net once saved */
+    cli_data data;
+    nnc_net *net;
+    nnc_train_plan plan;
+    nnc_train_result result;
+    run_log log;
     int widths[MAX_WIDTHS], n_widths;
-    if (a.resume) {
+    nnc_layer_spec specs[NNC_MAX_LAYERS]; /* a new network's layers */
+    char name[256], dir[4096];
+    int lock_fd;
+} train_run;
+
+/* The widths of the network: the resumed model's, --layers, or the data's
+ * inputs, --hidden and the data's outputs; checked against the data. */
+static int choose_widths(train_run *run)
+{
+    train_args *a = &run->a;
+    int *widths = run->widths;
+    int n_in = nnc_dataset_inputs(run->data.train), n_out = nnc_dataset_outputs(run->data.train);
+    if (a->resume) {
+        const nnc_net *net = run->model.net;
         /* Checked before copying: the model reader holds to the same limit,
          * but widths[] must not depend on that. */
-        if (nnc_net_layers(model.net) > NNC_MAX_LAYERS) {
+        if (nnc_net_layers(net) > NNC_MAX_LAYERS) {
             cli_error("train", "%s has %d layers, more than the %d a network may have",
-                      a.resume, nnc_net_layers(model.net), NNC_MAX_LAYERS);
-            goto done;
+                      a->resume, nnc_net_layers(net), NNC_MAX_LAYERS);
+            return 0;
         }
-        n_widths = nnc_net_layers(model.net) + 1;
-        widths[0] = nnc_net_inputs(model.net);
-        for (int l = 0; l < n_widths - 1; l++)
-            widths[l + 1] = nnc_net_layer(model.net, l).units;
-    } else if (a.n_widths) {
-        memcpy(widths, a.widths, (size_t)a.n_widths * sizeof *widths);
-        n_widths = a.n_widths;
+        run->n_widths = nnc_net_layers(net) + 1;
+        widths[0] = nnc_net_inputs(net);
+        for (int l = 0; l < run->n_widths - 1; l++)
+            widths[l + 1] = nnc_net_layer(net, l).units;
+    } else if (a->n_widths) {
+        memcpy(widths, a->widths, (size_t)a->n_widths * sizeof *widths);
+        run->n_widths = a->n_widths;
     } else {
         widths[0] = n_in;
-        memcpy(widths + 1, a.hidden, (size_t)a.n_hidden * sizeof *widths);
-        widths[a.n_hidden + 1] = n_out;
-        n_widths = a.n_hidden + 2;
+        memcpy(widths + 1, a->hidden, (size_t)a->n_hidden * sizeof *widths);
+        widths[a->n_hidden + 1] = n_out;
+        run->n_widths = a->n_hidden + 2;
     }
+    int n_widths = run->n_widths;
     if (widths[0] != n_in || widths[n_widths - 1] != n_out) {
         cli_error("train", "%s%s starts with %d and ends with %d, but the data has %d inputs "
-                  "and %d outputs", a.resume ? "the model " : "--layers",
-                  a.resume ? a.resume : "", widths[0], widths[n_widths - 1], n_in, n_out);
-        goto done;
+                  "and %d outputs", a->resume ? "the model " : "--layers",
+                  a->resume ? a->resume : "", widths[0], widths[n_widths - 1], n_in, n_out);
+        return 0;
     }
-    if (a.task == NNC_TASK_MULTICLASS && n_out < 2) {
+    if (a->task == NNC_TASK_MULTICLASS && n_out < 2) {
         cli_error("train", "a multiclass (softmax) network needs at least 2 outputs, but the "
                   "training labels hold a single class");
-        goto done;
+        return 0;
     }
-    if (a.resume && a.task == NNC_TASK_MULTICLASS && data.first_label != model.label_base) {
-        cli_error("train", "%s numbers its classes from label %d, but the smallest training "
-                  "label here is %d: every class would shift by %lld", a.resume,
-                  model.label_base, data.first_label,
-                  (long long)data.first_label - model.label_base);
-        goto done;
-    }
-    if (a.resume) {
-        /* The shuffle order carries on, so other data is taken only when it
-         * has as many training rows; said once, before anything is done. */
-        const char *was = nnc_model_get_meta(&model, "train_sha256");
-        int other = was && data.sha256[0] && strcmp(was, data.sha256) != 0;
-        int n_train, n_valid, ipe;
-        long ck;
-        if (nnc_train_schedule(nnc_dataset_rows(data.train), &a.opt, &n_train, &n_valid, &ipe,
-                               &ck) == NNC_OK &&
-            n_train != model.state.n_order) {
-            cli_error("train", "%s was trained on %s of %d training rows; this data has %d "
-                      "(%d rows less the %d validation rows). --resume carries on the "
-                      "model's shuffle order, so it takes only data of as many training "
-                      "rows", a.resume, other ? "other data" : "data", model.state.n_order,
-                      n_train, n_train + n_valid, n_valid);
-            goto done;
-        }
-        if (other)
-            fprintf(stderr, "nnc train: note: %s was trained on other data (SHA-256 %.12s..., "
-                    "now %.12s...) of as many training rows; carrying on with this data\n",
-                    a.resume, was, data.sha256);
-    }
-    int n_layers = n_widths - 1;
-    nnc_layer_spec specs[NNC_MAX_LAYERS];
-    if (!a.resume && !build_specs(&a, widths, n_layers, specs))
-        goto done;
-    if (!scale_data(&a, &data, &model))
-        goto done;
+    return 1;
+}
 
-    int rows = nnc_dataset_rows(data.train);
-    int batch = a.opt.batch_size == -1 || a.opt.batch_size > rows ? rows : a.opt.batch_size;
-    if (!cli_check_schedule("train", rows, &a.opt, a.resume ? model.state.total_iteration : 0) ||
-        !cli_check_net_memory("train", a.resume ? a.resume : a.n_widths ? "--layers" : "--hidden",
-                              widths, n_widths, batch, 1))
-        goto done;
+/* A resumed run carries on the model's classes and shuffle order: the data
+ * must number its classes alike and have as many training rows (other data
+ * of as many rows is taken, with a note). */
+static int check_resumed_data(const train_run *run)
+{
+    const train_args *a = &run->a;
+    const nnc_model *model = &run->model;
+    const cli_data *data = &run->data;
+    if (a->task == NNC_TASK_MULTICLASS && data->first_label != model->label_base) {
+        cli_error("train", "%s numbers its classes from label %d, but the smallest training "
+                  "label here is %d: every class would shift by %lld", a->resume,
+                  model->label_base, data->first_label,
+                  (long long)data->first_label - model->label_base);
+        return 0;
+    }
+    const char *was = nnc_model_get_meta(model, "train_sha256");
+    int other = was && data->sha256[0] && strcmp(was, data->sha256) != 0;
+    nnc_train_plan plan;
+    if (nnc_train_plan_for(nnc_dataset_rows(data->train), &a->opt, 0, &plan) == NNC_OK &&
+        plan.n_train != model->state.n_order) {
+        cli_error("train", "%s was trained on %s of %d training rows; this data has %d "
+                  "(%d rows less the %d validation rows). --resume carries on the "
+                  "model's shuffle order, so it takes only data of as many training "
+                  "rows", a->resume, other ? "other data" : "data", model->state.n_order,
+                  plan.n_train, plan.n_train + plan.n_valid, plan.n_valid);
+        return 0;
+    }
+    if (other)
+        fprintf(stderr, "nnc train: note: %s was trained on other data (SHA-256 %.12s..., "
+                "now %.12s...) of as many training rows; carrying on with this data\n",
+                a->resume, was, data->sha256);
+    return 1;
+}
+
+/* Makes the network (the resumed model's, or a new one initialised) with
+ * work buffers for `work_rows` rows, on the threads and kernels asked for.
+ * Returns CLI_OK or the exit status after an error. */
+static int create_net(train_run *run, int work_rows)
+{
+    train_args *a = &run->a;
     nnc_status s;
-    if (a.resume) {
-        s = rebuild_net(&net, model.net, batch);
+    if (a->resume) {
+        s = rebuild_net(&run->net, run->model.net, work_rows);
     } else {
-        s = nnc_net_create(&net, a.task, n_in, n_layers, specs, batch);
-        if (s == NNC_OK && a.init_from) {
-            s = nnc_net_load_textbook_init(net, a.init_from, a.init);
+        s = nnc_net_create(&run->net, a->task, run->widths[0], run->n_widths - 1, run->specs,
+                           work_rows);
+        if (s == NNC_OK && a->init_from) {
+            s = nnc_net_load_textbook_init(run->net, a->init_from, a->init);
         } else if (s == NNC_OK) {
             nnc_rng rng;
-            nnc_rng_seed(&rng, a.opt.seed);
-            s = nnc_net_init(net, a.init, &rng);
+            nnc_rng_seed(&rng, a->opt.seed);
+            s = nnc_net_init(run->net, a->init, &rng);
         }
     }
     if (s == NNC_OK)
-        s = nnc_net_set_threads(net, a.threads);
-    if (s == NNC_OK && a.kernels)
-        s = nnc_net_set_kernels(net, a.kernels);
+        s = nnc_net_set_threads(run->net, a->threads);
+    if (s == NNC_OK && a->kernels)
+        s = nnc_net_set_kernels(run->net, a->kernels);
     if (s != NNC_OK) {
         cli_status_error("train", s);
-        status = s == NNC_ERR_MEMORY ? CLI_FAILED : CLI_USAGE;
-        goto done;
+        return s == NNC_ERR_MEMORY ? CLI_FAILED : CLI_USAGE;
     }
+    return CLI_OK;
+}
 
-    char name[256], dir[4096];
+/* The run folder: beside the resumed model unless --out/--name say else,
+ * else <out>/<name> with the name from --name or <data>_<widths>. */
+static int choose_run_dir(train_run *run)
+{
+    const train_args *a = &run->a;
+    char *name = run->name;
+    size_t size = sizeof run->name;
     int dir_ok;
-    if (a.resume && !a.name && strcmp(a.out, ".") == 0) {
-        dir_ok = split_model_path(a.resume, dir, sizeof dir, name, sizeof name);
+    if (a->resume && !a->name && strcmp(a->out, ".") == 0) {
+        dir_ok = split_model_path(a->resume, run->dir, sizeof run->dir, name, size);
     } else {
-        if (a.name) {
-            snprintf(name, sizeof name, "%s", a.name);
+        if (a->name) {
+            snprintf(name, size, "%s", a->name);
         } else {
-            int k = snprintf(name, sizeof name, "%s_", data.name);
-            for (int i = 0; i < n_widths && k < (int)sizeof name; i++)
-                k += snprintf(name + k, sizeof name - (size_t)k, "%d", widths[i]);
+            int k = snprintf(name, size, "%s_", run->data.name);
+            for (int i = 0; i < run->n_widths && k < (int)size; i++)
+                k += snprintf(name + k, size - (size_t)k, "%d", run->widths[i]);
             /* From a file's name: a control character (a newline) has no
              * place in a folder's. */
             for (char *c = name; *c; c++)
                 if ((unsigned char)*c < 0x20 || *c == 0x7f)
                     *c = '_';
         }
-        dir_ok = snprintf(dir, sizeof dir, "%s/%s", a.out, name) < (int)sizeof dir;
+        dir_ok = snprintf(run->dir, sizeof run->dir, "%s/%s", a->out, name) <
+                 (int)sizeof run->dir;
     }
     if (!dir_ok) {
         cli_error("train", "output path too long");
-        goto done;
+        return 0;
     }
-    if (a.save && !cli_check_out_dir("train", "run folder", dir))
-        goto done;
-    if (a.resume)
-        a.normalize = model.x_scaling.n > 0; /* as the model was trained */
-    /* Everything that can fail when saving is tried before training, so that
-     * no run is lost to a bad name or folder: that the model file can record
-     * the run's settings, and the run folder, made now and locked for the
-     * whole run so that a second run cannot mix its files into it. */
-    if (a.save) {
-        nnc_model probe = {0};
-        nnc_train_result none = {0};
-        s = describe_model(&probe, &a, &data, widths, n_widths, &none, NNC_OK, NAN);
-        nnc_model_free(&probe);
-        if (s != NNC_OK) {
-            cli_error("train", "%s: the model file could not record this run, so it was "
-                      "not started", nnc_last_error());
-            status = s == NNC_ERR_MEMORY ? CLI_FAILED : CLI_USAGE;
-            goto done;
-        }
-        if (!cli_make_dirs("train", dir) || !cli_lock_dir("train", dir, &lock_fd))
-            goto done;
-    }
+    return !a->save || cli_check_out_dir("train", "run folder", run->dir);
+}
 
-    int n_train, n_valid, ipe;
-    long ck_iter, total_iterations = 0;
-    if (nnc_train_schedule(rows, &a.opt, &n_train, &n_valid, &ipe, &ck_iter) == NNC_OK)
-        total_iterations = (long)a.opt.max_epoch * ipe;
-    progress_init(&log.bar, stderr, a.quiet, a.opt.max_epoch, total_iterations);
-    log.text = open_memstream(&log.text_buf, &log.text_len);
-    a.opt.on_step = on_step;
-    a.opt.step_user = &log;
+/* Everything that can fail when saving is tried before training, so that
+ * no run is lost to a bad name or folder: that the model file can record
+ * the run's settings, and the run folder, made now and locked for the
+ * whole run so that a second run cannot mix its files into it.  Returns
+ * CLI_OK or the exit status after an error. */
+static int prepare_save(train_run *run)
+{
+    nnc_model probe = {0};
+    nnc_train_result none = {0};
+    nnc_status s = describe_model(&probe, &run->a, &run->data, run->widths, run->n_widths,
+                                  &none, NNC_OK, NAN);
+    nnc_model_free(&probe);
+    if (s != NNC_OK) {
+        cli_error("train", "%s: the model file could not record this run, so it was "
+                  "not started", nnc_last_error());
+        return s == NNC_ERR_MEMORY ? CLI_FAILED : CLI_USAGE;
+    }
+    if (!cli_make_dirs("train", run->dir) || !cli_lock_dir("train", run->dir, &run->lock_fd))
+        return CLI_USAGE;
+    return CLI_OK;
+}
+
+/* Trains, logging every check, then tests what was learned (also after
+ * Ctrl-C).  Returns the exit status; *ts is nnc_train's status. */
+static int train_and_test(train_run *run, nnc_status *ts, double *test_accuracy)
+{
+    train_args *a = &run->a;
+    run_log *log = &run->log;
+    progress_init(&log->bar, stderr, a->quiet, a->opt.max_epoch, run->plan.total_iterations);
+    log->text = open_memstream(&log->text_buf, &log->text_len);
+    a->opt.on_step = on_step;
+    a->opt.step_user = log;
     interrupted = 0;
     signal(SIGINT, on_interrupt);
-    nnc_status ts = nnc_train(net, data.train, &a.opt, print_check, &log, &result);
+    *ts = nnc_train(run->net, run->data.train, &a->opt, print_check, log, &run->result);
     signal(SIGINT, SIG_DFL);
-    progress_clear(&log.bar);
-    status = CLI_OK;
-    double test_accuracy = NAN;
-    if (ts == NNC_ERR_DIVERGED) {
-        cli_status_error("train", ts);
+    progress_clear(&log->bar);
+    int status = CLI_OK;
+    *test_accuracy = NAN;
+    if (*ts == NNC_ERR_DIVERGED) {
+        cli_status_error("train", *ts);
         status = CLI_DIVERGED;
-    } else if (ts == NNC_ERR_INTERRUPTED) {
+    } else if (*ts == NNC_ERR_INTERRUPTED) {
         fprintf(stderr, "nnc train: interrupted after %ld iterations (epoch %d); saving what "
-                "was learned\n", result.iterations, result.epochs_run - 1);
+                "was learned\n", run->result.iterations, run->result.epochs_run - 1);
         status = CLI_INTERRUPTED;
-    } else if (ts != NNC_OK) {
-        cli_status_error("train", ts);
-        status = ts == NNC_ERR_MEMORY ? CLI_FAILED : CLI_USAGE;
+    } else if (*ts != NNC_OK) {
+        cli_status_error("train", *ts);
+        status = *ts == NNC_ERR_MEMORY ? CLI_FAILED : CLI_USAGE;
     }
-    if (ts == NNC_OK || ts == NNC_ERR_INTERRUPTED) {
-        log_line(&log, "testing...");
-        s = nnc_net_evaluate(net, nnc_dataset_x(data.test), nnc_dataset_y(data.test),
-                             nnc_dataset_rows(data.test), NULL, &test_accuracy);
+    if (*ts == NNC_OK || *ts == NNC_ERR_INTERRUPTED) {
+        log_line(log, "testing...");
+        const nnc_dataset *test = run->data.test;
+        nnc_status s = nnc_net_evaluate(run->net, nnc_dataset_x(test), nnc_dataset_y(test),
+                                        nnc_dataset_rows(test), NULL, test_accuracy);
         if (s != NNC_OK) {
             cli_status_error("train", s);
             status = CLI_FAILED;
         } else {
             char num[32];
-            cli_format_shortest(num, sizeof num, test_accuracy);
-            log_line(&log, num);
+            cli_format_shortest(num, sizeof num, *test_accuracy);
+            log_line(log, num);
         }
         fflush(stdout);
     }
-    if (log.text)
-        fclose(log.text);
-    /* Whatever was learned is kept: after divergence, the last good weights.
-     * The model file goes first: it is what a resumed run needs. */
-    if (a.save && (ts == NNC_OK || ts == NNC_ERR_DIVERGED || ts == NNC_ERR_INTERRUPTED)) {
-        nnc_net_free(model.net); /* a resumed model's copy for max_batch 1 */
-        model.net = net;
-        net = NULL;
-        /* The folder was made before training; made again in case it went
-         * meanwhile.  If the model cannot be written there, save_model
-         * writes it elsewhere and says where. */
-        int ok = join_history(&model, &result);
-        int dir_ok2 = ok && cli_make_dirs("train", dir);
-        ok = ok && save_model(dir, dir_ok2, &model, &a, &data, widths, n_widths,
-                              &result, ts, test_accuracy);
-        ok = ok && save_run(dir, &a, model.net, &data, widths, n_widths, &result, test_accuracy,
-                            name, log.text_buf ? log.text_buf : "");
-        if (!ok)
-            status = CLI_FAILED;
-        else
-            fprintf(stderr, "nnc train: saved %s/ (model.nnc, weights wb1..wb%d.npz, "
-                    "history, charts; see report.html)\n", dir, n_layers);
-    }
-done:
-    cli_unlock_dir(lock_fd);
-    free(log.text_buf);
-    nnc_train_result_free(&result);
-    nnc_net_free(net);
-    nnc_model_free(&model);
-    cli_free_data(&data);
+    if (log->text)
+        fclose(log->text);
+    return status;
+}
+
+/* Whatever was learned is kept: after divergence, the last good weights.
+ * The model file goes first: it is what a resumed run needs.  Returns 1 if
+ * everything was written. */
+static int save_outputs(train_run *run, nnc_status ts, double test_accuracy)
+{
+    nnc_net_free(run->model.net); /* a resumed model's copy for max_batch 1 */
+    run->model.net = run->net;
+    run->net = NULL;
+    /* The folder was made before training; made again in case it went
+     * meanwhile.  If the model cannot be written there, save_model
+     * writes it elsewhere and says where. */
+    int ok = join_history(&run->model, &run->result);
+    int dir_ok = ok && cli_make_dirs("train", run->dir);
+    ok = ok && save_model(run->dir, dir_ok, &run->model, &run->a, &run->data, run->widths,
+                          run->n_widths, &run->result, ts, test_accuracy);
+    ok = ok && save_run(run->dir, &run->a, run->model.net, &run->data, run->widths,
+                        run->n_widths, &run->result, test_accuracy, run->name,
+                        run->log.text_buf ? run->log.text_buf : "");
+    if (ok)
+        fprintf(stderr, "nnc train: saved %s/ (model.nnc, weights wb1..wb%d.npz, "
+                "history, charts; see report.html)\n", run->dir, run->n_widths - 1);
+    return ok;
+}
+
+/* The checks and preparations between the loaded data and training: the
+ * network, the plan, the run folder.  Returns CLI_OK or the exit status. */
+static int prepare_run(train_run *run)
+{
+    train_args *a = &run->a;
+    if (!choose_widths(run) || (a->resume && !check_resumed_data(run)) ||
+        (!a->resume && !build_specs(a, run->widths, run->n_widths - 1, run->specs)) ||
+        !scale_data(a, &run->data, &run->model))
+        return CLI_USAGE;
+    int rows = nnc_dataset_rows(run->data.train);
+    int work_rows = cli_work_rows(a->opt.batch_size, rows);
+    if (!cli_train_plan("train", rows, &a->opt, a->resume ? run->model.state.total_iteration : 0,
+                        &run->plan) ||
+        !cli_check_net_memory("train", a->resume ? a->resume : a->n_widths ? "--layers" : "--hidden",
+                              run->widths, run->n_widths, work_rows, 1))
+        return CLI_USAGE;
+    int status = create_net(run, work_rows);
+    if (status != CLI_OK)
+        return status;
+    if (!choose_run_dir(run))
+        return CLI_USAGE;
+    if (a->resume)
+        a->normalize = run->model.x_scaling.n > 0; /* as the model was trained */
+    return a->save ? prepare_save(run) : CLI_OK;
+}
+
+static void free_run(train_run *run)
+{
+    cli_unlock_dir(run->lock_fd);
+    free(run->log.text_buf);
+    nnc_train_result_free(&run->result);
+    nnc_net_free(run->net);
+    nnc_model_free(&run->model);
+    cli_free_data(&run->data);
     for (int k = 0; k < 6; k++)
-        free(a.resumed_data[k]);
+        free(run->a.resumed_data[k]);
+}
+
+int cmd_train(int argc, char **argv)
+{
+    train_run run = {.lock_fd = -1};
+    int status = parse_args(argc, argv, &run.a);
+    if (status != CLI_PARSE_OK)
+        return cli_parse_status(status);
+    run.data.exit_status = CLI_USAGE;
+    if ((run.a.resume && !load_resume(&run.a, &run.model)) ||
+        !cli_load_data("train", &run.a.data, run.a.task, &run.data)) {
+        status = run.data.exit_status;
+        free_run(&run);
+        return status;
+    }
+    status = prepare_run(&run);
+    if (status == CLI_OK) {
+        nnc_status ts;
+        double test_accuracy;
+        status = train_and_test(&run, &ts, &test_accuracy);
+        if (run.a.save && (ts == NNC_OK || ts == NNC_ERR_DIVERGED || ts == NNC_ERR_INTERRUPTED) &&
+            !save_outputs(&run, ts, test_accuracy))
+            status = CLI_FAILED;
+    }
+    free_run(&run);
     return status;
 }

@@ -43,30 +43,6 @@ static int ends_with(const char *s, const char *suffix)
     return n >= k && strcmp(s + n - k, suffix) == 0;
 }
 
-int cli_data_option(const char *cmd, int argc, char **argv, int *i, cli_data_source *src,
-                    cli_seen *seen)
-{
-    static const char *const flags[] = {"--train", "--test", "--label", "--train-labels",
-                                        "--test-labels"};
-    const char **slots[] = {&src->train_path, &src->test_path, &src->label,
-                            &src->train_labels, &src->test_labels};
-    for (int k = 0; k < 5; k++) {
-        int matched;
-        const char *v = cli_option(cmd, argc, argv, i, flags[k], &matched, seen);
-        if (matched) {
-            if (!v)
-                return -1;
-            *slots[k] = v;
-            return 1;
-        }
-    }
-    int matched;
-    const char *v = cli_option(cmd, argc, argv, i, "--max-memory", &matched, seen);
-    if (matched)
-        return v && cli_parse_size(cmd, "--max-memory", v, &src->max_memory) ? 1 : -1;
-    return 0;
-}
-
 /* A file read once, whole: a pipe ("<(...)", a FIFO) cannot be read twice,
  * so the format is told from these bytes and the loaders read them. */
 typedef struct input_bytes {
@@ -354,149 +330,173 @@ static int binary_labels(const char *cmd, const nnc_dataset *ds, const char *wha
     return 1;
 }
 
+/* The run's name: the training file's name up to its first dot; for
+ * MNIST-named IDX files (train-images-idx3-ubyte.gz) their folder's name
+ * (fashion-mnist) when there is one. */
+static void file_stem(const char *train_path, int idx, char *stem, size_t size)
+{
+    const char *base = strrchr(train_path, '/');
+    base = base ? base + 1 : train_path;
+    size_t len = strcspn(base, ".");
+    if (idx && (strstr(base, "images-idx3") || strstr(base, "images.idx3")) &&
+        base - train_path >= 2) {
+        const char *end = base - 1, *dir = end;
+        while (dir > train_path && dir[-1] != '/')
+            dir--;
+        if (end > dir && !(end - dir == 1 && dir[0] == '.') &&
+            !(end - dir == 2 && dir[0] == '.' && dir[1] == '.')) {
+            base = dir;
+            len = (size_t)(end - dir);
+        }
+    }
+    if (len >= size)
+        len = size - 1;
+    memcpy(stem, base, len);
+    stem[len] = '\0';
+}
+
+/* --train and --test into d (CSV, npz or IDX); 1 with *s the loaders'
+ * status, or 0 after an error with d->exit_status set. */
+static int load_files(const char *cmd, const cli_data_source *src, nnc_task task,
+                      const int *labels, int n_labels, cli_data *d, nnc_status *s)
+{
+    const char *train_path = src->train_path, *test_path = src->test_path;
+    if (!train_path || !test_path) {
+        cli_error(cmd, "--train and --test go together");
+        return 0;
+    }
+    if (src->builtin) {
+        cli_error(cmd, "give either a built-in data set (%s) or --train/--test, not both",
+                  src->builtin);
+        return 0;
+    }
+    input_bytes train = {0}, test = {0};
+    /* each file read once; the limit counts what is held */
+    *s = nnc_read_file(train_path, d->max_memory, &train.bytes, &train.len);
+    if (*s == NNC_OK)
+        *s = nnc_read_file(test_path, d->max_memory > train.len ? d->max_memory - train.len : 1,
+                           &test.bytes, &test.len);
+    if (*s != NNC_OK) {
+        cli_status_error(cmd, *s);
+        d->exit_status = load_failure(*s);
+        free(train.bytes);
+        free(test.bytes);
+        return 0;
+    }
+    int idx = is_idx_file(&train) || is_idx_file(&test);
+    int ok = 1;
+    if (!idx && src->label && is_npz(train_path, &train) && is_npz(test_path, &test)) {
+        cli_error(cmd, "--label picks CSV columns; %s and %s are .npz files, whose labels "
+                  "are their member 'label'", train_path, test_path);
+        ok = 0;
+    } else if (!idx && (src->train_labels || src->test_labels)) {
+        cli_error(cmd, "%s is for IDX image files; %s is not one",
+                  src->train_labels ? "--train-labels" : "--test-labels",
+                  src->train_labels ? train_path : test_path);
+        ok = 0;
+    }
+    size_t held = train.len + test.len;
+    if (ok && idx) {
+        d->max_memory = d->max_memory > held ? d->max_memory - held : 1;
+        ok = load_idx_pair(cmd, src, task, &train, &test, d);
+    } else if (ok) {
+        *s = load_file(train_path, &train, labels, n_labels,
+                       d->max_memory > held ? d->max_memory - held : 1, &d->train);
+        held += dataset_bytes(d->train);
+        if (*s == NNC_OK)
+            *s = load_file(test_path, &test, labels, n_labels,
+                           d->max_memory > held ? d->max_memory - held : 1, &d->test);
+    }
+    if (ok && *s == NNC_OK)
+        nnc_sha256_hex(train.bytes, train.len, d->sha256);
+    free(train.bytes);
+    free(test.bytes);
+    if (!ok)
+        return 0;
+    /* the files are freed: the one-hot labels may take the whole limit */
+    d->max_memory = src->max_memory ? src->max_memory : nnc_default_max_memory();
+    file_stem(train_path, idx, d->stem, sizeof d->stem);
+    return 1;
+}
+
+/* A built-in set into d; 1 with *s the loader's status, or 0 after an error. */
+static int load_builtin(const char *cmd, const cli_data_source *src, cli_data *d,
+                        nnc_status *s)
+{
+    if (src->train_labels || src->test_labels) {
+        cli_error(cmd, "%s goes with IDX images given by --train and --test",
+                  src->train_labels ? "--train-labels" : "--test-labels");
+        return 0;
+    }
+    const builtin_set *b = find_builtin(src->builtin ? src->builtin : "sin");
+    if (!b) {
+        cli_error(cmd, "unknown data set '%s' (built in: sin, composite; or use "
+                  "--train FILE --test FILE)", src->builtin);
+        return 0;
+    }
+    if (src->label) {
+        cli_error(cmd, "--label picks CSV columns of --train/--test files; the built-in "
+                  "set %s has its own labels", b->name);
+        return 0;
+    }
+    *s = nnc_dataset_load_npz_memory(&d->train, b->train, *b->train_size, b->train_file,
+                                     d->max_memory);
+    if (*s == NNC_OK)
+        *s = nnc_dataset_load_npz_memory(&d->test, b->test, *b->test_size, b->test_file,
+                                         d->max_memory);
+    snprintf(d->stem, sizeof d->stem, "%s", b->name);
+    nnc_sha256_hex(b->train, *b->train_size, d->sha256);
+    return 1;
+}
+
+/* The task's labels (binary: 0 and 1; multiclass: one-hot) and the two sets'
+ * shapes alike; 1 if so, else 0 after an error with d->exit_status set. */
+static int check_labels(const char *cmd, const cli_data_source *src, nnc_task task,
+                        cli_data *d)
+{
+    const char *builtin = src->builtin;
+    const char *train_name = builtin ? builtin : src->train_path ? src->train_path : "sin";
+    const char *test_name = builtin ? builtin : src->test_path ? src->test_path : "sin";
+    if (task == NNC_TASK_BINARY &&
+        (!binary_labels(cmd, d->train, train_name) || !binary_labels(cmd, d->test, test_name))) {
+        d->exit_status = CLI_USAGE;
+        return 0;
+    }
+    if (task == NNC_TASK_MULTICLASS && !one_hot_both(cmd, train_name, test_name, d))
+        return 0;
+    if (nnc_dataset_inputs(d->train) != nnc_dataset_inputs(d->test) ||
+        nnc_dataset_outputs(d->train) != nnc_dataset_outputs(d->test)) {
+        cli_error(cmd, "training data has %d inputs and %d outputs, test data %d and %d",
+                  nnc_dataset_inputs(d->train), nnc_dataset_outputs(d->train),
+                  nnc_dataset_inputs(d->test), nnc_dataset_outputs(d->test));
+        d->exit_status = CLI_USAGE;
+        return 0;
+    }
+    return 1;
+}
+
 int cli_load_data(const char *cmd, const cli_data_source *src, nnc_task task,
                   cli_data *out)
 {
-    const char *builtin = src->builtin, *train_path = src->train_path;
-    const char *test_path = src->test_path;
     cli_data d = {0};
     d.exit_status = CLI_USAGE;
     d.max_memory = src->max_memory ? src->max_memory : nnc_default_max_memory();
     out->exit_status = CLI_USAGE;
-    input_bytes train = {0}, test = {0};
-    nnc_status s;
+    nnc_status s = NNC_OK;
     int labels[MAX_LABELS] = {-1}, n_labels = 1;
     if (src->label && !parse_labels(cmd, src->label, labels, &n_labels))
         return 0;
-    if (train_path || test_path) {
-        if (!train_path || !test_path) {
-            cli_error(cmd, "--train and --test go together");
-            return 0;
-        }
-        if (builtin) {
-            cli_error(cmd, "give either a built-in data set (%s) or --train/--test, not both",
-                      builtin);
-            return 0;
-        }
-        /* each file read once; the limit counts what is held */
-        s = nnc_read_file(train_path, d.max_memory, &train.bytes, &train.len);
-        if (s == NNC_OK)
-            s = nnc_read_file(test_path, d.max_memory > train.len ? d.max_memory - train.len : 1,
-                              &test.bytes, &test.len);
-        if (s != NNC_OK) {
-            cli_status_error(cmd, s);
-            out->exit_status = load_failure(s);
-            free(train.bytes);
-            free(test.bytes);
-            return 0;
-        }
-        int idx = is_idx_file(&train) || is_idx_file(&test);
-        int ok = 1;
-        if (!idx && src->label && is_npz(train_path, &train) && is_npz(test_path, &test)) {
-            cli_error(cmd, "--label picks CSV columns; %s and %s are .npz files, whose labels "
-                      "are their member 'label'", train_path, test_path);
-            ok = 0;
-        } else if (!idx && (src->train_labels || src->test_labels)) {
-            cli_error(cmd, "%s is for IDX image files; %s is not one",
-                      src->train_labels ? "--train-labels" : "--test-labels",
-                      src->train_labels ? train_path : test_path);
-            ok = 0;
-        }
-        size_t held = train.len + test.len;
-        s = NNC_OK;
-        if (ok && idx) {
-            d.max_memory = d.max_memory > held ? d.max_memory - held : 1;
-            ok = load_idx_pair(cmd, src, task, &train, &test, &d);
-        } else if (ok) {
-            s = load_file(train_path, &train, labels, n_labels,
-                          d.max_memory > held ? d.max_memory - held : 1, &d.train);
-            held += dataset_bytes(d.train);
-            if (s == NNC_OK)
-                s = load_file(test_path, &test, labels, n_labels,
-                              d.max_memory > held ? d.max_memory - held : 1, &d.test);
-        }
-        if (ok && s == NNC_OK)
-            nnc_sha256_hex(train.bytes, train.len, d.sha256);
-        free(train.bytes);
-        free(test.bytes);
-        if (!ok) {
-            out->exit_status = d.exit_status;
-            cli_free_data(&d);
-            return 0;
-        }
-        /* the files are freed: the one-hot labels may take the whole limit */
-        d.max_memory = src->max_memory ? src->max_memory : nnc_default_max_memory();
-        /* The run's name: the training file's name up to its first dot; for
-         * MNIST-named IDX files (train-images-idx3-ubyte.gz) their folder's
-         * name (fashion-mnist) when there is one. */
-        const char *base = strrchr(train_path, '/');
-        base = base ? base + 1 : train_path;
-        size_t len = strcspn(base, ".");
-        if (idx && (strstr(base, "images-idx3") || strstr(base, "images.idx3")) &&
-            base - train_path >= 2) {
-            const char *end = base - 1, *dir = end;
-            while (dir > train_path && dir[-1] != '/')
-                dir--;
-            if (end > dir && !(end - dir == 1 && dir[0] == '.') &&
-                !(end - dir == 2 && dir[0] == '.' && dir[1] == '.')) {
-                base = dir;
-                len = (size_t)(end - dir);
-            }
-        }
-        if (len >= sizeof d.stem)
-            len = sizeof d.stem - 1;
-        memcpy(d.stem, base, len);
-        d.stem[len] = '\0';
-    } else {
-        if (src->train_labels || src->test_labels) {
-            cli_error(cmd, "%s goes with IDX images given by --train and --test",
-                      src->train_labels ? "--train-labels" : "--test-labels");
-            return 0;
-        }
-        const builtin_set *b = find_builtin(builtin ? builtin : "sin");
-        if (!b) {
-            cli_error(cmd, "unknown data set '%s' (built in: sin, composite; or use "
-                      "--train FILE --test FILE)", builtin);
-            return 0;
-        }
-        if (src->label) {
-            cli_error(cmd, "--label picks CSV columns of --train/--test files; the built-in "
-                      "set %s has its own labels", b->name);
-            return 0;
-        }
-        s = nnc_dataset_load_npz_memory(&d.train, b->train, *b->train_size, b->train_file,
-                                        d.max_memory);
-        if (s == NNC_OK)
-            s = nnc_dataset_load_npz_memory(&d.test, b->test, *b->test_size, b->test_file,
-                                            d.max_memory);
-        snprintf(d.stem, sizeof d.stem, "%s", b->name);
-        nnc_sha256_hex(b->train, *b->train_size, d.sha256);
-    }
+    int ok = src->train_path || src->test_path
+                 ? load_files(cmd, src, task, labels, n_labels, &d, &s)
+                 : load_builtin(cmd, src, &d, &s);
     d.name = d.stem;
-    if (s != NNC_OK) {
+    if (ok && s != NNC_OK) {
         cli_status_error(cmd, s);
-        out->exit_status = load_failure(s);
-        cli_free_data(&d);
-        return 0;
+        d.exit_status = load_failure(s);
+        ok = 0;
     }
-    if (task == NNC_TASK_BINARY &&
-        (!binary_labels(cmd, d.train, builtin ? builtin : train_path ? train_path : "sin") ||
-         !binary_labels(cmd, d.test, builtin ? builtin : test_path ? test_path : "sin"))) {
-        cli_free_data(&d);
-        return 0;
-    }
-    if (task == NNC_TASK_MULTICLASS &&
-        !one_hot_both(cmd, builtin ? builtin : train_path ? train_path : "sin",
-                      builtin ? builtin : test_path ? test_path : "sin", &d)) {
+    if (!ok || !check_labels(cmd, src, task, &d)) {
         out->exit_status = d.exit_status;
-        cli_free_data(&d);
-        return 0;
-    }
-    if (nnc_dataset_inputs(d.train) != nnc_dataset_inputs(d.test) ||
-        nnc_dataset_outputs(d.train) != nnc_dataset_outputs(d.test)) {
-        cli_error(cmd, "training data has %d inputs and %d outputs, test data %d and %d",
-                  nnc_dataset_inputs(d.train), nnc_dataset_outputs(d.train),
-                  nnc_dataset_inputs(d.test), nnc_dataset_outputs(d.test));
         cli_free_data(&d);
         return 0;
     }

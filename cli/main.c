@@ -35,7 +35,11 @@ static void usage(FILE *to)
     fprintf(to, "\n  nnc --version   prints the version\n");
 }
 
-int cli_finish_stdout(const char *cmd, int status)
+/* Output that could not be written is a failure, not a success: flushes and
+ * closes stdout, and on an error says "nnc <cmd>: cannot write standard
+ * output: <reason>" and turns a successful status into 2 (a failed command
+ * keeps its own). */
+static int finish_stdout(const char *cmd, int status)
 {
     errno = 0;
     int failed = fflush(stdout) != 0, e = errno;
@@ -106,5 +110,5 @@ int main(int argc, char **argv)
 {
     const char *cmd = NULL;
     int status = run_main(argc, argv, &cmd);
-    return cli_finish_stdout(cmd, status);
+    return finish_stdout(cmd, status);
 }

@@ -214,72 +214,6 @@ int cli_parse_double_list(const char *cmd, const char *flag, const char *text,
     return 1;
 }
 
-int cli_once(const char *cmd, cli_seen *seen, const char *flag)
-{
-    if (!seen)
-        return 1;
-    /* flag may list aliases ("--quiet|-q"): they are one option, named by
-     * the first. */
-    int len = (int)strcspn(flag, "|");
-    for (int k = 0; k < seen->n; k++) {
-        const char *f = seen->flags[k];
-        if ((int)strcspn(f, "|") == len && strncmp(f, flag, (size_t)len) == 0) {
-            cli_error(cmd, "%.*s given twice (each option may be given once)", len, flag);
-            return 0;
-        }
-    }
-    if (seen->n < (int)(sizeof seen->flags / sizeof seen->flags[0]))
-        seen->flags[seen->n++] = flag;
-    return 1;
-}
-
-/* The length of arg's option name when it is one of names ('|'-separated),
- * followed by '\0' or '='; 0 if it is none of them. */
-static size_t flag_match(const char *arg, const char *names)
-{
-    for (const char *n = names; *n;) {
-        size_t len = strcspn(n, "|");
-        if (len && strncmp(arg, n, len) == 0 && (arg[len] == '\0' || arg[len] == '='))
-            return len;
-        n += len + (n[len] == '|');
-    }
-    return 0;
-}
-
-int cli_is_flag(const char *arg, const char *names)
-{
-    size_t len = flag_match(arg, names);
-    return len && arg[len] == '\0';
-}
-
-const char *cli_option(const char *cmd, int argc, char **argv, int *i, const char *flag,
-                       int *matched, cli_seen *seen)
-{
-    const char *arg = argv[*i];
-    size_t fl = flag_match(arg, flag);
-    *matched = 0;
-    if (!fl)
-        return NULL;
-    *matched = 1;
-    /* Messages name the option as the command line spelt it. */
-    char name[64];
-    snprintf(name, sizeof name, "%.*s", (int)fl, arg);
-    const char *v;
-    if (arg[fl] == '=') {
-        v = arg + fl + 1;
-    } else if (*i + 1 >= argc) {
-        cli_error(cmd, "%s needs a value", name);
-        return NULL;
-    } else {
-        v = argv[++*i];
-    }
-    if (!v[0]) {
-        cli_error(cmd, "%s: the value is empty", name);
-        return NULL;
-    }
-    return cli_once(cmd, seen, flag) ? v : NULL;
-}
-
 void cli_format_shortest(char *buf, size_t size, double x)
 {
     if (!buf || size < 32)
@@ -390,28 +324,29 @@ int cli_check_out_file(const char *cmd, const char *what, const char *path)
     return check_parents(cmd, what, path, 0);
 }
 
-int cli_check_schedule(const char *cmd, int rows, const nnc_train_options *o,
-                       long done_iterations)
+int cli_train_plan(const char *cmd, int rows, const nnc_train_options *o,
+                   long done_iterations, nnc_train_plan *plan)
 {
-    int n_train, n_valid, ipe;
-    long ck;
-    nnc_status s = nnc_train_schedule(rows, o, &n_train, &n_valid, &ipe, &ck);
+    nnc_status s = nnc_train_plan_for(rows, o, done_iterations, plan);
     if (s != NNC_OK) {
         cli_status_error(cmd, s);
         return 0;
     }
-    /* As nnc_train counts them: one check per ck updates, up to the end. */
-    double end = (double)o->max_epoch * ipe;
-    double checks = floor(end / (double)ck) - floor((double)done_iterations / (double)ck);
-    if (checks > CLI_MAX_CHECKS) {
+    if (plan->checks > CLI_MAX_CHECKS) {
         char num[32];
         cli_format_number(num, sizeof num, o->checkpoint);
-        cli_error(cmd, "--epochs %d with --checkpoint %s would make %.0f checks (%d updates "
+        cli_error(cmd, "--epochs %d with --checkpoint %s would make %ld checks (%d updates "
                   "per epoch, a check every %ld); a run makes at most %d: give a larger "
-                  "--checkpoint", o->max_epoch, num, checks, ipe, ck, CLI_MAX_CHECKS);
+                  "--checkpoint", o->max_epoch, num, plan->checks, plan->iterations_per_epoch,
+                  plan->checkpoint_iteration, CLI_MAX_CHECKS);
         return 0;
     }
     return 1;
+}
+
+int cli_work_rows(int batch_size, int rows)
+{
+    return batch_size == -1 || batch_size > rows ? rows : batch_size;
 }
 
 int cli_parse_widths(const char *cmd, const char *flag, const char *text, int *widths,

@@ -196,4 +196,51 @@ for args in "activations" "activations sigmoid --at 0.5" "train sin --epochs 50 
         fail "nnc $args >/dev/full: message '$(cat "$TMP/err")'"
 done
 
+# --- one option table per command (cli/options.c) -------------------------------
+# An unknown option is a usage error (1) named as given, with the nearest
+# option when one is close (a typo), and no guess when none is.
+for c in train eval activations steps plot sweep predict convert export-c bench; do
+    expect_error 1 "unknown option '--bogus'" $c --bogus
+done
+expect_error 1 "unknown option '--epoch'; did you mean --epochs?" train --epoch 5
+expect_error 1 "unknown option '--hiden'; did you mean --hidden?" sweep --hiden 3
+expect_error 1 "unknown option '--treads=2'; did you mean --threads?" predict "$M" --treads=2
+expect_error 1 "unknown option '--no-headr'; did you mean --no-header?" predict "$M" --no-headr
+expect_error 1 "unknown option '--pre'; did you mean --prefix?" export-c "$M" --pre x
+"$NNC" train --zzzzzz 2>"$TMP/err" </dev/null
+grep -q "did you mean" "$TMP/err" && fail "train --zzzzzz: a guess far from every option: $(cat "$TMP/err")"
+# Each option once, in any command and either spelling; a flag takes no value.
+expect_error 1 "--rows given twice (each option may be given once)" bench --rows 10 --rows=20
+expect_error 1 "--max-memory given twice" plot "$H" --max-memory 1G --max-memory 2G
+expect_error 1 "--label-base given twice" convert "$SIN111" "$TMP/x.nnc" --label-base 1 --label-base 1
+expect_error 1 "--quiet given twice" train --quiet -q
+expect_error 1 "--quiet takes no value" train --quiet=1
+expect_error 1 "--batch needs a value" bench --batch
+# Values out of their range, checked by the type in the table.
+expect_error 1 "--rows: 0 is out of range [1, 100000000]" bench --rows 0
+expect_error 1 "--max-steps: 100000001 is out of range [1, 100000000]" steps --max-steps 100000001
+expect_error 1 "--label-base: 2000000000 is out of range" convert "$SIN111" "$TMP/x.nnc" --task binary --label-base 2000000000
+expect_error 1 "--eta must be positive (got -1)" bench --eta -1
+expect_error 1 "--max-memory: '0' is not a size" predict "$M" --max-memory 0
+# --help of every command: exit status 0, its options listed, and every option
+# it lists is one the command takes (given with an empty value, each is refused
+# for the value, never as unknown, and nothing runs).
+for c in train eval activations steps plot sweep predict convert export-c bench; do
+    "$NNC" $c --help >"$TMP/help" 2>"$TMP/err" </dev/null
+    rc=$?
+    [ $rc = 0 ] || fail "nnc $c --help: exit status $rc"
+    opts=$(grep -o -- '--[a-z][a-z-]*' "$TMP/help" | sort -u)
+    [ -n "$opts" ] || fail "nnc $c --help lists no option"
+    for o in $opts; do
+        [ "$o" = --help ] && continue
+        "$NNC" $c "$o=" >"$TMP/out" 2>"$TMP/err" </dev/null
+        rc=$?
+        if [ $rc != 1 ] || grep -q "unknown option" "$TMP/err"; then
+            fail "nnc $c --help lists $o, which nnc $c $o= does not take as an option (exit $rc: $(cat "$TMP/err"))"
+        fi
+    done
+done
+"$NNC" train -h | cmp -s - <("$NNC" train --help) || fail "train -h and --help differ"
+"$NNC" help sweep | cmp -s - <("$NNC" sweep --help) || fail "help sweep and sweep --help differ"
+
 finish cli_args

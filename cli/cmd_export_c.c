@@ -3,13 +3,12 @@
  *
  * The generated code repeats the library's forward pass operation for
  * operation: the input scaling of nnc_scaling_apply (in double), each dense
- * layer as src/kernels.h's nnc_gemm accumulates it (Z[j] starts at B[j],
- * then Z[j] = fma(x[p], W[p][j], Z[j]) for p in order, on every path),
- * each activation as its catalogue row's c_source (the forward kernel's
- * own operations, libm calls and roundings; in float, exp, expm1, tanh and
- * log1p are src/vmath.h's functions, whose text the file carries), the task's
- * output function as src/loss.c's nnc_output_forward (logistic and softmax
- * in nnc_real, with the same exp), and the output scaling of
+ * layer as src/kernels/kernels.h's nnc_gemm accumulates it (Z[j] starts at
+ * B[j], then Z[j] = fma(x[p], W[p][j], Z[j]) for p in order, on every path),
+ * each activation and the task's output function through the library's own
+ * element functions (the file carries the text of
+ * src/kernels/activation_elements.h, with real_math.h's and, in float,
+ * vmath.h's, which they call), and the output scaling of
  * nnc_scaling_invert.  Weights are written as hex floats, so they are
  * exact. */
 #include "cli.h"
@@ -23,10 +22,16 @@
 
 #define PREFIX_MAX 64
 
-/* The text of src/vmath.h (embedded by the build): the float exp, expm1,
- * tanh and log1p that the catalogue's c_source calls in a float build. */
+/* The text of src/kernels/vmath.h, real_math.h and activation_elements.h
+ * (embedded by the build): the element functions of every activation and
+ * output function, and the math they call (in float, vmath.h's exp, expm1,
+ * tanh and log1p). */
 extern const unsigned char nnc_vmath_source[];
 extern const size_t nnc_vmath_source_size;
+extern const unsigned char nnc_real_math_source[];
+extern const size_t nnc_real_math_source_size;
+extern const unsigned char nnc_activation_elements_source[];
+extern const size_t nnc_activation_elements_source_size;
 
 static const char export_intro[] =
     "usage: nnc export-c MODEL [-o FILE] [--prefix NAME]\n"
@@ -86,14 +91,10 @@ static void comment_text(FILE *f, const char *s)
 #define REAL "double"
 #define FMA "fma"
 #define SUFFIX ""
-#define EXP "exp"
-#define FABS "fabs"
 #else
 #define REAL "float"
 #define FMA "fmaf"
 #define SUFFIX "f"
-#define EXP "nnc_expf"
-#define FABS "fabsf"
 #endif
 
 /* An exact literal of v in nnc_real (suffix "f" in float) or in double. */
@@ -124,20 +125,48 @@ static void put_array(FILE *f, const char *type, const char *prefix, const char 
     fputs("\n};\n\n", f);
 }
 
-/* The activation of one element, from the catalogue row's c_source. */
-static void put_activation(FILE *f, const char *prefix, const nnc_activation_info *info)
+/* A source file's text as the library compiles it, less its #include "..."
+ * lines: the exported file supplies what they would bring in before it. */
+static void put_library_text(FILE *f, const unsigned char *text, size_t size)
 {
-    fprintf(f, "/* %s: %s (nnc's src/activation.c, one element) */\n", info->name,
-            info->formula);
-    fprintf(f, "static " REAL " %s_%s(" REAL " z, double param)\n{\n    " REAL " a;\n"
-            "    (void)param;\n", prefix, info->name);
-    for (const char *line = info->c_source; *line;) {
-        const char *end = strchr(line, '\n');
-        size_t len = end ? (size_t)(end - line) : strlen(line);
-        fprintf(f, "    %.*s\n", (int)len, line);
-        line += len + (end ? 1 : 0);
+    static const char local_include[] = "#include \"";
+    for (size_t i = 0; i < size;) {
+        const unsigned char *end = memchr(text + i, '\n', size - i);
+        size_t len = end ? (size_t)(end - (text + i)) + 1 : size - i;
+        if (len < sizeof local_include - 1 ||
+            memcmp(text + i, local_include, sizeof local_include - 1) != 0)
+            fwrite(text + i, 1, len, f);
+        i += len;
     }
-    fputs("    return a;\n}\n\n", f);
+    fputs("\n", f);
+}
+
+/* nnc's number type, then the library's element functions and the math
+ * they call.  The guards let several exported files share one
+ * translation unit.  A model uses few of the functions: Clang would warn
+ * about every other one, GCC does not for static inline functions. */
+static void put_elements(FILE *f)
+{
+    fputs("/* nnc's number type, then its formulas as nnc computes them, verbatim\n"
+          " * (nnc's src/kernels/), without their #include lines. */\n"
+          "#ifndef NNC_EXPORTED_REAL\n"
+          "#define NNC_EXPORTED_REAL\n"
+#ifdef NNC_DOUBLE
+          "#define NNC_DOUBLE\n"
+#endif
+          "typedef " REAL " nnc_real;\n"
+          "#endif\n\n"
+          "#if defined(__clang__)\n"
+          "#pragma clang diagnostic push\n"
+          "#pragma clang diagnostic ignored \"-Wunused-function\"\n"
+          "#endif\n\n",
+          f);
+#ifndef NNC_DOUBLE
+    put_library_text(f, nnc_vmath_source, nnc_vmath_source_size);
+#endif
+    put_library_text(f, nnc_real_math_source, nnc_real_math_source_size);
+    put_library_text(f, nnc_activation_elements_source, nnc_activation_elements_source_size);
+    fputs("#if defined(__clang__)\n#pragma clang diagnostic pop\n#endif\n\n", f);
 }
 
 static const char dense_source[] =
@@ -157,55 +186,23 @@ static const char dense_source[] =
     "    }\n"
     "}\n\n";
 
-static const char logistic_source[] =
-    "/* The logistic output, as src/loss.c's nnc_output_forward: with\n"
-    " * e = e^-|z|, 1/(1+e) for z >= 0, else e/(1+e). */\n"
-    "static " REAL " %s_logistic(" REAL " z)\n"
-    "{\n"
-    "    const " REAL " e = " EXP "(-" FABS "(z));\n"
-    "    const " REAL " num = z >= 0 ? (" REAL ")1 : e;\n"
-    "    return num / ((" REAL ")1 + e);\n"
-    "}\n\n";
-
-static const char softmax_source[] =
-    "/* Softmax, as src/loss.c's nnc_output_forward: e^(z_j - max z), their\n"
-    " * sum in order, the quotients. */\n"
-    "static void %s_softmax(const " REAL " *z, " REAL " *a, int n)\n"
-    "{\n"
-    "    " REAL " zmax = z[0], sum = 0;\n"
-    "    int j;\n"
-    "    for (j = 1; j < n; j++)\n"
-    "        zmax = z[j] > zmax ? z[j] : zmax;\n"
-    "    for (j = 0; j < n; j++)\n"
-    "        a[j] = " EXP "(z[j] - zmax);\n"
-    "    for (j = 0; j < n; j++)\n"
-    "        sum += a[j];\n"
-    "    for (j = 0; j < n; j++)\n"
-    "        a[j] = a[j] / sum;\n"
-    "}\n\n";
-
-/* The whole source file. */
-static void write_source(FILE *f, nnc_model *model, const char *model_path,
-                         const char *prefix)
+/* The heading comment, the pragmas that keep the compiler from contracting
+ * a*b + c, the element functions and the file's macros and prototype.
+ * upper: the prefix in capitals. */
+static void put_heading(FILE *f, const nnc_model *model, const char *model_path,
+                        const char *prefix, const char *upper)
 {
-    nnc_net *net = model->net;
+    const nnc_net *net = model->net;
     nnc_task task = nnc_net_task(net);
     int n_layers = nnc_net_layers(net), n_in = nnc_net_inputs(net);
-    int n_out = nnc_net_outputs(net), widest = n_in;
-    char upper[PREFIX_MAX + 1];
-    size_t plen = strlen(prefix);
-    for (size_t i = 0; i <= plen; i++)
-        upper[i] = (char)toupper((unsigned char)prefix[i]);
+    int n_out = nnc_net_outputs(net);
 
-    /* The heading: what this is and where it came from. */
+    /* What this is and where it came from. */
     fputs("/* Generated by nnc " NNC_VERSION_STRING " (nnc export-c) from ", f);
     comment_text(f, model_path);
     fprintf(f, ".\n *\n * A %s network, ", nnc_task_name(task));
-    for (int l = 0; l <= n_layers; l++) {
-        int w = l == 0 ? n_in : nnc_net_layer(net, l - 1).units;
-        widest = w > widest ? w : widest;
-        fprintf(f, "%s%d", l ? "-" : "", w);
-    }
+    for (int l = 0; l <= n_layers; l++)
+        fprintf(f, "%s%d", l ? "-" : "", l == 0 ? n_in : nnc_net_layer(net, l - 1).units);
     fprintf(f, ", computed in " REAL " exactly as nnc does it.\n");
     for (int i = 0; i < model->n_meta; i++) {
         const char *k = model->meta[i].key;
@@ -245,17 +242,19 @@ static void write_source(FILE *f, nnc_model *model, const char *model_path,
           "#pragma GCC optimize(\"fp-contract=off\")\n"
           "#endif\n\n",
           f);
-#ifndef NNC_DOUBLE
-    fputs("/* nnc's own float exp, expm1, tanh and log1p (nnc's src/vmath.h, verbatim). */\n", f);
-    fwrite(nnc_vmath_source, 1, nnc_vmath_source_size, f);
-    fputs("\n", f);
-#endif
+    put_elements(f);
     fprintf(f, "#define %s_INPUTS %d\n#define %s_OUTPUTS %d\n", upper, n_in, upper, n_out);
     if (task != NNC_TASK_FITTING)
         fprintf(f, "#define %s_LABEL_BASE %d\n", upper, model->label_base);
     fprintf(f, "\nvoid %s_predict(const " REAL " *x, " REAL " *y);\n\n", prefix);
+}
 
-    /* The constants. */
+/* The scaling constants and each layer's weights and bias. */
+static void put_constants(FILE *f, const nnc_model *model, const char *prefix)
+{
+    nnc_net *net = model->net;
+    int n_layers = nnc_net_layers(net), n_in = nnc_net_inputs(net);
+    int n_out = nnc_net_outputs(net);
     if (model->x_scaling.n)
         put_array(f, "double", prefix, "x_offset", model->x_scaling.offset, NULL,
                   (size_t)n_in, "input scaling: network input = (x - x_offset) / x_scale");
@@ -282,23 +281,17 @@ static void write_source(FILE *f, nnc_model *model, const char *model_path,
         put_array(f, REAL, prefix, name, NULL, nnc_net_bias(net, l), (size_t)units, comment);
         prev = units;
     }
+}
 
-    /* The functions: each activation used, dense, the output function. */
-    int used[NNC_ACT_COUNT] = {0};
-    for (int l = 0; l + 1 < n_layers; l++) {
-        nnc_activation id = nnc_net_layer(net, l).activation;
-        if (!used[id])
-            put_activation(f, prefix, nnc_activation_get(id));
-        used[id] = 1;
-    }
-    fprintf(f, dense_source, prefix, (int)(strlen(prefix) + sizeof "static void _dense(" - 1),
-            "");
-    if (task == NNC_TASK_BINARY)
-        fprintf(f, logistic_source, prefix);
-    if (task == NNC_TASK_MULTICLASS)
-        fprintf(f, softmax_source, prefix);
-
-    /* predict: the layers one after the other, two buffers in turn. */
+/* predict: the layers one after the other, two buffers in turn. */
+static void put_predict(FILE *f, const nnc_model *model, const char *prefix)
+{
+    const nnc_net *net = model->net;
+    nnc_task task = nnc_net_task(net);
+    int n_layers = nnc_net_layers(net), n_in = nnc_net_inputs(net);
+    int n_out = nnc_net_outputs(net), widest = n_in;
+    for (int l = 0; l < n_layers; l++)
+        widest = nnc_net_layer(net, l).units > widest ? nnc_net_layer(net, l).units : widest;
     fprintf(f, "void %s_predict(const " REAL " *x, " REAL " *y)\n{\n", prefix);
     if (model->x_scaling.n)
         fprintf(f, "    " REAL " xs[%d];\n", n_in);
@@ -308,7 +301,7 @@ static void write_source(FILE *f, nnc_model *model, const char *model_path,
                 "        xs[j] = (" REAL ")(((double)x[j] - %s_x_offset[j]) / %s_x_scale[j]);\n",
                 n_in, prefix, prefix);
     const char *in = model->x_scaling.n ? "xs" : "x";
-    prev = n_in;
+    int prev = n_in;
     for (int l = 0; l < n_layers; l++) {
         nnc_layer_spec sp = nnc_net_layer(net, l);
         const char *h = l % 2 ? "h1" : "h0";
@@ -320,17 +313,18 @@ static void write_source(FILE *f, nnc_model *model, const char *model_path,
         fprintf(f, "    %s_dense(%s, %s_w%d, %s_b%d, %s, %d, %d);\n", prefix, in, prefix,
                 l + 1, prefix, l + 1, h, prev, sp.units);
         if (l + 1 < n_layers) {
-            fprintf(f, "    for (j = 0; j < %d; j++)\n        %s[j] = %s_%s(%s[j], ", sp.units,
-                    h, prefix, nnc_activation_get(sp.activation)->name, h);
+            /* NAME_f: the element function of the catalogue's NAME. */
+            fprintf(f, "    for (j = 0; j < %d; j++)\n        %s[j] = %s_f(%s[j], (" REAL ")",
+                    sp.units, h, nnc_activation_get(sp.activation)->name, h);
             put_number(f, sp.param, "");
             fputs(");\n", f);
         } else if (task == NNC_TASK_FITTING) {
             fprintf(f, "    for (j = 0; j < %d; j++)\n        y[j] = %s[j];\n", sp.units, h);
         } else if (task == NNC_TASK_BINARY) {
-            fprintf(f, "    for (j = 0; j < %d; j++)\n        y[j] = %s_logistic(%s[j]);\n",
-                    sp.units, prefix, h);
+            fprintf(f, "    for (j = 0; j < %d; j++)\n        y[j] = nnc_logistic(%s[j]);\n",
+                    sp.units, h);
         } else {
-            fprintf(f, "    %s_softmax(%s, y, %d);\n", prefix, h, sp.units);
+            fprintf(f, "    nnc_softmax_row(%s, y, %d);\n", h, sp.units);
         }
         in = h;
         prev = sp.units;
@@ -339,7 +333,23 @@ static void write_source(FILE *f, nnc_model *model, const char *model_path,
         fprintf(f, "    for (j = 0; j < %d; j++)\n"
                 "        y[j] = (" REAL ")((double)y[j] * %s_y_scale[j] + %s_y_offset[j]);\n",
                 n_out, prefix, prefix);
-    fputs("}\n\n"
+    fputs("}\n", f);
+}
+
+/* The whole source file. */
+static void write_source(FILE *f, nnc_model *model, const char *model_path,
+                         const char *prefix)
+{
+    char upper[PREFIX_MAX + 1];
+    size_t plen = strlen(prefix);
+    for (size_t i = 0; i <= plen; i++)
+        upper[i] = (char)toupper((unsigned char)prefix[i]);
+    put_heading(f, model, model_path, prefix, upper);
+    put_constants(f, model, prefix);
+    fprintf(f, dense_source, prefix, (int)(strlen(prefix) + sizeof "static void _dense(" - 1),
+            "");
+    put_predict(f, model, prefix);
+    fputs("\n"
           "#if defined(__clang__)\n"
           "#pragma float_control(pop)\n"
           "#elif defined(__GNUC__)\n"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # nnc export-c end to end: the generated C file compiles alone as strict C99
 # and gives nnc predict's outputs bit for bit, for every activation of the
-# catalogue (each row's c_source), for the three tasks, several hidden
+# catalogue (each one's element function NAME_f, from the library's own
+# src/kernels/activation_elements.h), for the three tasks, several hidden
 # layers, non-default parameters, and input/output scaling.
 #
 # How bit-exactness is checked: a driver program #includes the generated
@@ -237,6 +238,27 @@ grep -q "^static const $REAL model_w1\[1\]" "$TMP/stdout.c" || fail "weights are
 "$NNC" export-c "$TMP/sin_sigmoid.nnc" -o "$TMP/again.c" && cmp -s "$TMP/stdout.c" "$TMP/again.c" ||
     fail "-o FILE and standard output differ"
 ls -A "$TMP" | grep -q '^\.nnc-' && fail "a temporary file was left in $TMP"
+
+# --- the formulas are the library's own text ----------------------------------
+# The file carries src/kernels/activation_elements.h verbatim (less its
+# #include lines), and each hidden layer calls its activation's NAME_f.
+ELEMENTS=$(grep -v '^#include "' "$(dirname "$0")/../src/kernels/activation_elements.h")
+[[ "$(cat "$TMP/stdout.c")" == *"$ELEMENTS"* ]] ||
+    fail "the exported file does not carry src/kernels/activation_elements.h verbatim"
+for a in $ACTS; do
+    "$NNC" export-c "$TMP/sin_$a.nnc" -o "$TMP/calls.c" 2>"$TMP/err" || fail "export-c sin_$a: $(cat "$TMP/err")"
+    [ "$(grep -c "^        h0\[j\] = ${a}_f(h0\[j\], ($REAL)" "$TMP/calls.c")" = 1 ] ||
+        fail "sin_$a: predict does not call ${a}_f once: $(grep -n '_f(h0' "$TMP/calls.c" | head -2)"
+done
+# Clang warns about unused static functions where GCC does not: the file
+# must still compile cleanly there, and give the same bits.
+if command -v clang >/dev/null && [ "$CC" != clang ]; then
+    clang "${STRICT[@]}" -Wshadow -Wmissing-prototypes -Wstrict-prototypes -DLABEL_BASE=0 -I"$TMP" \
+        -o "$TMP/sin_clang" "$TMP/sin_driver.c" -lm 2>"$TMP/cc.err" ||
+        fail "clang: the generated files do not compile: $(head -5 "$TMP/cc.err")"
+    "$TMP/sin_clang" <"$TMP/in1.csv" | cmp -s "$TMP/sin.want" - ||
+        fail "compiled with clang, the exported C differs from nnc predict"
+fi
 
 # --- metadata cannot change how the file compiles ------------------------------
 # A training file whose path holds a comment's end and start, a trigraph (??/

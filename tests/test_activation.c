@@ -1,7 +1,10 @@
 /* The activation catalogue: table integrity, name lookup, every derivative
  * against central finite differences of its forward function, known values,
- * output and derivative ranges, and numerical stability for large |z|. */
+ * output and derivative ranges, numerical stability for large |z|, and the
+ * kernels and output functions against the element functions they are built
+ * on (kernels/activation_elements.h). */
 #include "check.h"
+#include "kernels/activation_elements.h"
 #include "nnc.h"
 
 #include <math.h>
@@ -412,6 +415,88 @@ static void test_in_place(void)
     }
 }
 
+/* Each activation's element functions, by catalogue row: the NAME_f and
+ * NAME_df that its kernels apply and export-c's files call. */
+static const struct {
+    nnc_activation id;
+    nnc_real (*f)(nnc_real z, nnc_real p);
+    nnc_real (*df)(nnc_real z, nnc_real a, nnc_real p);
+} elements[] = {
+    {NNC_ACT_IDENTITY, identity_f, identity_df},
+    {NNC_ACT_STEP, step_f, step_df},
+    {NNC_ACT_SIGMOID, sigmoid_f, sigmoid_df},
+    {NNC_ACT_TANH, tanh_f, tanh_df},
+    {NNC_ACT_RELU, relu_f, relu_df},
+    {NNC_ACT_LEAKY_RELU, leaky_relu_f, leaky_relu_df},
+    {NNC_ACT_SOFTPLUS, softplus_f, softplus_df},
+    {NNC_ACT_ELU, elu_f, elu_df},
+    {NNC_ACT_BENIDENTITY, benidentity_f, benidentity_df},
+    {NNC_ACT_GELU_TANH, gelu_tanh_f, gelu_tanh_df},
+    {NNC_ACT_GELU_ERF, gelu_erf_f, gelu_erf_df},
+    {NNC_ACT_SILU, silu_f, silu_df},
+    {NNC_ACT_MISH, mish_f, mish_df},
+    {NNC_ACT_SELU, selu_f, selu_df},
+    {NNC_ACT_SOFTSIGN, softsign_f, softsign_df},
+    {NNC_ACT_HARD_SIGMOID, hard_sigmoid_f, hard_sigmoid_df},
+    {NNC_ACT_HARD_TANH, hard_tanh_f, hard_tanh_df},
+};
+
+/* Every row's kernels give its element functions' bits, element by element,
+ * for every length up to three blocks (whole and partial blocks), with a
+ * non-default parameter; and its c_source is the call of NAME_f that
+ * export-c writes. */
+static void test_elements(void)
+{
+    enum { N = 48 };
+    CHECK(sizeof elements / sizeof elements[0] == NNC_ACT_COUNT);
+    for (size_t e = 0; e < sizeof elements / sizeof elements[0]; e++) {
+        const nnc_activation_info *info = nnc_activation_get(elements[e].id);
+        const double param = info->param_name ? 0.3 : 0;
+        const nnc_real p = (nnc_real)param;
+        char call[64];
+        snprintf(call, sizeof call, "a = %s_f(z, (nnc_real)param);\n", info->name);
+        CHECK(strcmp(info->c_source, call) == 0);
+        nnc_real z[N], a[N], d[N];
+        for (int k = 0; k < N; k++)
+            z[k] = (nnc_real)(-9 + 18.0 * (k + 0.29) / N);
+        z[5] = 0;
+        z[7] = (nnc_real)param;
+        z[11] = (nnc_real)1e4;
+        z[13] = (nnc_real)-1e4;
+        int same = 1;
+        for (size_t n = 1; n <= N; n++) {
+            info->forward(z, a, n, param);
+            info->derivative_fn(z, a, d, n, param);
+            for (size_t k = 0; k < n; k++) {
+                const nnc_real fa = elements[e].f(z[k], p), fd = elements[e].df(z[k], a[k], p);
+                same &= memcmp(&fa, &a[k], sizeof fa) == 0;
+                same &= memcmp(&fd, &d[k], sizeof fd) == 0;
+            }
+        }
+        if (!same)
+            fprintf(stderr, "%s: the kernels differ from %s_f/%s_df\n", info->name, info->name,
+                    info->name);
+        CHECK(same);
+    }
+}
+
+/* The output functions are the elements' nnc_logistic and nnc_softmax_row. */
+static void test_output_elements(void)
+{
+    enum { M = 3, N = 7 };
+    nnc_real z[M * N], a[M * N], want[M * N];
+    for (int k = 0; k < M * N; k++)
+        z[k] = (nnc_real)(-30 + 60.0 * (k + 0.41) / (M * N));
+    nnc_output_forward(NNC_TASK_BINARY, z, a, M, N);
+    for (int k = 0; k < M * N; k++)
+        want[k] = nnc_logistic(z[k]);
+    CHECK(memcmp(a, want, sizeof a) == 0);
+    nnc_output_forward(NNC_TASK_MULTICLASS, z, a, M, N);
+    for (int r = 0; r < M; r++)
+        nnc_softmax_row(z + r * N, want + r * N, N);
+    CHECK(memcmp(a, want, sizeof a) == 0);
+}
+
 int main(void)
 {
     test_table();
@@ -421,5 +506,7 @@ int main(void)
     test_ranges();
     test_stability();
     test_in_place();
+    test_elements();
+    test_output_elements();
     return check_report("test_activation");
 }

@@ -1,7 +1,8 @@
-/* Output functions (identity, logistic, softmax), the fused loss gradient,
- * and the textbook's loss and "accuracy" for each task. */
+/* Output functions (identity, logistic, softmax: their element functions
+ * are kernels/activation_elements.h's), the fused loss gradient, and the
+ * textbook's loss and "accuracy" for each task. */
 #include "internal.h"
-#include "kernels/real_math.h"
+#include "kernels/activation_elements.h"
 
 #include <math.h>
 #include <string.h>
@@ -39,22 +40,8 @@ void nnc_output_forward(nnc_task task, const nnc_real *Z, nnc_real *A, int m, in
             A[i] = nnc_logistic(Z[i]);
         return;
     case NNC_TASK_MULTICLASS:
-        /* softmax(z)_j = e^(z_j − max z) / Σ_k e^(z_k − max z), row by row,
-         * in nnc_real: the exps (a vectorised loop), their sum in order,
-         * the quotients (vectorised). */
-        for (int r = 0; r < m; r++) {
-            const nnc_real *z = Z + (size_t)r * n;
-            nnc_real *a = A + (size_t)r * n;
-            nnc_real zmax = z[0], sum = 0;
-            for (int j = 1; j < n; j++)
-                zmax = z[j] > zmax ? z[j] : zmax;
-            for (int j = 0; j < n; j++)
-                a[j] = R_EXP(z[j] - zmax);
-            for (int j = 0; j < n; j++)
-                sum += a[j];
-            for (int j = 0; j < n; j++)
-                a[j] = a[j] / sum;
-        }
+        for (int r = 0; r < m; r++)
+            nnc_softmax_row(Z + (size_t)r * n, A + (size_t)r * n, n);
         return;
     }
 }

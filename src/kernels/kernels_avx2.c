@@ -3,7 +3,7 @@
  * vmaskmov.  Only called when the caller chose this path, which
  * nnc_kernel_path_available says this machine runs. */
 #include "kernels.h"
-#include "real_math.h"
+#include "activation_elements.h"
 
 #include <stdint.h>
 

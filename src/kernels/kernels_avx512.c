@@ -4,7 +4,7 @@
  * when the caller chose this path, which nnc_kernel_path_available says
  * this machine runs. */
 #include "kernels.h"
-#include "real_math.h"
+#include "activation_elements.h"
 
 #if defined(__GNUC__) && defined(__x86_64__)
 #include <immintrin.h>

@@ -35,8 +35,9 @@ static inline int small_fit_takes(const nnc_small_step_args *s)
     return s->m <= rows_per_vector * FIT_MAX_GROUPS;
 }
 
-/* nnc_logistic on every lane: the scalar function on a vector's lanes,
- * which the compiler vectorises (vmath.h is branch-free), so its bits. */
+/* nnc_logistic (the binary output) on every lane: the scalar function on a
+ * vector's lanes, which the compiler vectorises (vmath.h is branch-free),
+ * so its bits. */
 static inline TGT VT logistic_lanes(VT z)
 {
     _Alignas(64) nnc_real t[W];
@@ -46,17 +47,26 @@ static inline TGT VT logistic_lanes(VT z)
     return V_LOAD(t);
 }
 
+/* sigmoid_f and sigmoid_df on every lane, the same way. */
+static inline TGT void sigmoid_lanes(VT z, VT *a, VT *d)
+{
+    _Alignas(64) nnc_real tz[W], ta[W], td[W];
+    V_STORE(tz, z);
+    for (int i = 0; i < W; i++) {
+        ta[i] = sigmoid_f(tz[i], 0);
+        td[i] = sigmoid_df(tz[i], ta[i], 0);
+    }
+    *a = V_LOAD(ta);
+    *d = V_LOAD(td);
+}
+
 /* A = f(Z) and D = f'(Z, A) for the g groups' vectors Z[0..g). */
 static inline TGT void fit_activation(const nnc_small_step_args *s, const VT *Z, VT *A, VT *D,
                                       int g)
 {
     if (s->act->id == NNC_ACT_SIGMOID) {
-        /* nnc_logistic and a(1 − a), as activation_kernels.h computes them */
-        const VT one = V_SET1((nnc_real)1);
-        for (int v = 0; v < g; v++) {
-            A[v] = logistic_lanes(Z[v]);
-            D[v] = V_MUL(A[v], V_SUB(one, A[v]));
-        }
+        for (int v = 0; v < g; v++)
+            sigmoid_lanes(Z[v], &A[v], &D[v]);
         return;
     }
     /* The kernels work in blocks of 16 values: whole blocks (one more

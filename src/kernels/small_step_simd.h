@@ -68,14 +68,13 @@ static NNC_ALWAYS_INLINE TGT int small_step_body(const nnc_small_step_args *s,
             V_STORE(z1 + (size_t)j * W, z);
         }
         if (s->act->id == NNC_ACT_SIGMOID) {
-            /* The seed's sigmoid without the kernel calls: nnc_logistic and
-             * the derivative a(1 − a), as activation_kernels.h computes
-             * them, vectorised the same way. */
+            /* The seed's sigmoid without the kernel calls: its element
+             * functions, inlined and vectorised as the kernels do. */
             for (int j = 0; j < h; j++)
                 for (int i = 0; i < W; i++) {
-                    const nnc_real a = nnc_logistic(z1[j * W + i]);
+                    const nnc_real z = z1[j * W + i], a = sigmoid_f(z, 0);
                     a1[j * W + i] = a;
-                    dz1[j * W + i] = a * ((nnc_real)1 - a);
+                    dz1[j * W + i] = sigmoid_df(z, a, 0);
                 }
         } else {
             for (size_t i = (size_t)h * W; i < cols; i++)
@@ -93,7 +92,9 @@ static NNC_ALWAYS_INLINE TGT int small_step_body(const nnc_small_step_args *s,
             V_STORE(dz2[o], z);
         }
         if (s->task == NNC_TASK_BINARY)
-            nnc_output_forward(s->task, dz2[0], dz2[0], 1, n_out * W);
+            for (int o = 0; o < n_out; o++)
+                for (int i = 0; i < W; i++)
+                    dz2[o][i] = nnc_logistic(dz2[o][i]);
         for (int o = 0; o < n_out; o++)
             V_STORE(dz2[o], V_SUB(V_LOAD(dz2[o]), V_LOAD(y[o])));
 

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# libnnc.so exports exactly the public API: its defined dynamic functions
+# (nm -D) are the functions the public headers declare NNC_API, every
+# exported name starts with nnc_, and no data symbol leaves it that the
+# headers do not declare NNC_API.
+# Usage: exports.sh NM LIBNNC_SO INCLUDE_DIR
+set -euo pipefail
+NM=$1 LIB=$2 INC=$3
+fail=0
+
+# The declarations: the headers without preprocessor lines and comments,
+# cut at each ';', keeping what follows NNC_API.
+decls=$(cat "$INC"/nnc*.h | grep -v '^[[:space:]]*#' | tr '\n' ' ' |
+    sed -E 's:/\*([^*]|\*+[^*/])*\*+/: :g' | tr ';' '\n' | sed -n 's/.*NNC_API\(.*\)/\1/p')
+# A function's name is the identifier before its first '('; a variable's
+# the last identifier before an array bound or an initialiser.
+declared_functions=$(grep '(' <<<"$decls" |
+    sed -E 's/^([^(]*[^A-Za-z0-9_(])?([A-Za-z_][A-Za-z0-9_]*)[[:space:]]*\(.*/\2/' | sort -u)
+declared_data=$(grep -v '(' <<<"$decls" | sed -E 's/(\[|=).*//; s/[[:space:]]+$//' |
+    grep -oE '[A-Za-z_][A-Za-z0-9_]*$' | sort -u || true)
+[ -n "$declared_functions" ] || { echo "FAIL: no NNC_API declarations found in $INC"; exit 1; }
+
+# The exports: "address type name" (name@version where the linker adds one).
+# _init, _fini, _edata, _end and __bss_start are the linker's own, present
+# in some toolchains' output.
+exports=$("$NM" -D --defined-only "$LIB" | awk 'NF >= 3 {sub(/@.*/, "", $3); print $2, $3}' |
+    grep -vE ' (_init|_fini|_edata|_end|__bss_start)$' || true)
+[ -n "$exports" ] || { echo "FAIL: $NM -D --defined-only $LIB lists nothing"; exit 1; }
+# T: code; W: weak code; i: an indirect (ifunc) function.  Anything else
+# (D, B, R, V, G, S, ...) is data.
+exported_functions=$(awk '$1 ~ /^[TWi]$/ {print $2}' <<<"$exports" | sort -u)
+exported_data=$(awk '$1 !~ /^[TWi]$/ {print $2}' <<<"$exports" | sort -u)
+
+unprefixed=$(awk '$2 !~ /^nnc_/ {print "  " $1 " " $2}' <<<"$exports")
+if [ -n "$unprefixed" ]; then
+    echo "FAIL: exported without the nnc_ prefix:"; echo "$unprefixed"; fail=1
+fi
+# comm's columns: 1 only in the first list, 2 only in the second.
+only() { comm "-$1" <(printf '%s\n' "$2" | sed '/^$/d') <(printf '%s\n' "$3" | sed '/^$/d'); }
+extra=$(only 23 "$exported_functions" "$declared_functions")
+if [ -n "$extra" ]; then
+    echo "FAIL: exported functions no public header declares NNC_API:"; sed 's/^/  /' <<<"$extra"
+    fail=1
+fi
+missing=$(only 13 "$exported_functions" "$declared_functions")
+if [ -n "$missing" ]; then
+    echo "FAIL: NNC_API functions libnnc.so does not export (undefined, static, or mistyped):"
+    sed 's/^/  /' <<<"$missing"
+    fail=1
+fi
+extra=$(only 23 "$exported_data" "$declared_data")
+if [ -n "$extra" ]; then
+    echo "FAIL: exported data no public header declares NNC_API:"; sed 's/^/  /' <<<"$extra"
+    fail=1
+fi
+missing=$(only 13 "$exported_data" "$declared_data")
+if [ -n "$missing" ]; then
+    echo "FAIL: NNC_API data libnnc.so does not export:"; sed 's/^/  /' <<<"$missing"
+    fail=1
+fi
+[ $fail = 0 ] || exit 1
+echo "exports: $(wc -l <<<"$exported_functions") functions, $(printf '%s' "$exported_data" |
+    grep -c . || true) data symbols, all declared NNC_API and prefixed nnc_"

@@ -5,6 +5,7 @@
 # headers do not declare NNC_API.
 # Usage: exports.sh NM LIBNNC_SO INCLUDE_DIR
 set -euo pipefail
+export LC_ALL=C # one collation for sort and comm
 NM=$1 LIB=$2 INC=$3
 fail=0
 
@@ -35,29 +36,22 @@ unprefixed=$(awk '$2 !~ /^nnc_/ {print "  " $1 " " $2}' <<<"$exports")
 if [ -n "$unprefixed" ]; then
     echo "FAIL: exported without the nnc_ prefix:"; echo "$unprefixed"; fail=1
 fi
-# comm's columns: 1 only in the first list, 2 only in the second.
-only() { comm "-$1" <(printf '%s\n' "$2" | sed '/^$/d') <(printf '%s\n' "$3" | sed '/^$/d'); }
-extra=$(only 23 "$exported_functions" "$declared_functions")
-if [ -n "$extra" ]; then
-    echo "FAIL: exported functions no public header declares NNC_API:"; sed 's/^/  /' <<<"$extra"
+# Fails on the names of list A that list B lacks (comm -23), or the
+# reverse (comm -13).
+differ() { # MESSAGE COMM_COLUMNS LIST_A LIST_B
+    local names
+    names=$(comm "-$2" <(sed '/^$/d' <<<"$3") <(sed '/^$/d' <<<"$4"))
+    [ -n "$names" ] || return 0
+    echo "FAIL: $1:"
+    sed 's/^/  /' <<<"$names"
     fail=1
-fi
-missing=$(only 13 "$exported_functions" "$declared_functions")
-if [ -n "$missing" ]; then
-    echo "FAIL: NNC_API functions libnnc.so does not export (undefined, static, or mistyped):"
-    sed 's/^/  /' <<<"$missing"
-    fail=1
-fi
-extra=$(only 23 "$exported_data" "$declared_data")
-if [ -n "$extra" ]; then
-    echo "FAIL: exported data no public header declares NNC_API:"; sed 's/^/  /' <<<"$extra"
-    fail=1
-fi
-missing=$(only 13 "$exported_data" "$declared_data")
-if [ -n "$missing" ]; then
-    echo "FAIL: NNC_API data libnnc.so does not export:"; sed 's/^/  /' <<<"$missing"
-    fail=1
-fi
+}
+differ "exported functions no public header declares NNC_API" 23 \
+    "$exported_functions" "$declared_functions"
+differ "NNC_API functions libnnc.so does not export (undefined, static, or mistyped)" 13 \
+    "$exported_functions" "$declared_functions"
+differ "exported data no public header declares NNC_API" 23 "$exported_data" "$declared_data"
+differ "NNC_API data libnnc.so does not export" 13 "$exported_data" "$declared_data"
 [ $fail = 0 ] || exit 1
 echo "exports: $(wc -l <<<"$exported_functions") functions, $(printf '%s' "$exported_data" |
     grep -c . || true) data symbols, all declared NNC_API and prefixed nnc_"

@@ -190,7 +190,9 @@ NNC_API double nnc_metric_accuracy(nnc_task task, const nnc_metric_sums *sums);
 /* Datasets                                                            */
 /* ------------------------------------------------------------------ */
 
-/* Samples X (rows, n_inputs) and targets Y (rows, n_outputs), row-major. */
+/* Samples X (rows, n_inputs) and targets Y (rows, n_outputs), row-major.
+ * Made here from values in memory; nnc_io.h loads them from .npz, CSV and
+ * IDX files. */
 typedef struct nnc_dataset nnc_dataset;
 
 /* Copies X and Y. */

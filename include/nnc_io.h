@@ -17,7 +17,7 @@ extern "C" {
 #endif
 
 /* ------------------------------------------------------------------ */
-/* Arrays, the readers' memory limit, whole files                     */
+/* Arrays, the readers' memory limit, whole files                      */
 /* ------------------------------------------------------------------ */
 
 #define NNC_ARRAY_MAX_DIMS 4
@@ -54,7 +54,7 @@ NNC_API nnc_status nnc_read_file(const char *path, size_t max_memory, unsigned c
 NNC_API nnc_status nnc_write_file_atomic(const char *path, const void *bytes, size_t len);
 
 /* ------------------------------------------------------------------ */
-/* Readers: .npy, .npz, CSV, IDX                                      */
+/* Readers: .npy, .npz, CSV, IDX                                       */
 /* ------------------------------------------------------------------ */
 
 /* .npy v1/v2/v3, dtype <f8/<f4 (also <i8 <i4 <u1 |u1 |b1 …, converted to
@@ -100,7 +100,7 @@ NNC_API nnc_status nnc_idx_read_memory(const void *bytes, size_t len, const char
 NNC_API nnc_status nnc_idx_read_file(const char *path, nnc_array *out, size_t max_memory);
 
 /* ------------------------------------------------------------------ */
-/* Data sets from files                                               */
+/* Data sets from files                                                */
 /* ------------------------------------------------------------------ */
 
 /* From two arrays: data (rows) or (rows, n_in); label (rows) or (rows, n_out). */

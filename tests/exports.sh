@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # libnnc.so exports exactly the public API: its defined dynamic functions
 # (nm -D) are the functions the public headers declare NNC_API, every
-# exported name starts with nnc_, and no data symbol leaves it that the
-# headers do not declare NNC_API.
+# exported name starts with nnc_, no data symbol leaves it that the headers
+# do not declare NNC_API, and every function the headers declare has the
+# mark (one without it would be hidden).
 # Usage: exports.sh NM LIBNNC_SO INCLUDE_DIR
 set -euo pipefail
 export LC_ALL=C # one collation for sort and comm
@@ -10,9 +11,16 @@ NM=$1 LIB=$2 INC=$3
 fail=0
 
 # The declarations: the headers without preprocessor lines and comments,
-# cut at each ';', keeping what follows NNC_API.
-decls=$(cat "$INC"/nnc*.h | grep -v '^[[:space:]]*#' | tr '\n' ' ' |
-    sed -E 's:/\*([^*]|\*+[^*/])*\*+/: :g' | tr ';' '\n' | sed -n 's/.*NNC_API\(.*\)/\1/p')
+# cut at each ';', '{' and '}'; those with NNC_API, from the mark on.
+statements=$(cat "$INC"/nnc*.h | grep -v '^[[:space:]]*#' | tr '\n' ' ' |
+    sed -E 's:/\*([^*]|\*+[^*/])*\*+/: :g' | tr ';{}' '\n\n\n')
+decls=$(sed -n 's/.*NNC_API\(.*\)/\1/p' <<<"$statements")
+unmarked=$(grep '(' <<<"$statements" | grep -v NNC_API | grep -vE '^[[:space:]]*typedef' || true)
+if [ -n "$unmarked" ]; then
+    echo "FAIL: declared in a public header without NNC_API (libnnc.so hides these):"
+    sed -E 's/[[:space:]]+/ /g; s/^ ?/  /' <<<"$unmarked"
+    fail=1
+fi
 # A function's name is the identifier before its first '('; a variable's
 # the last identifier before an array bound or an initialiser.
 declared_functions=$(grep '(' <<<"$decls" |

@@ -10,6 +10,15 @@
  *     wrong (file, line, field, value where they apply);
  *   - the library never prints, never exits, and keeps no global mutable
  *     state: randomness comes from an nnc_rng the caller owns.
+ *
+ * The API in three headers, one per concern:
+ *   nnc.h       this one: status, rng, activations, tasks and metrics, data
+ *               sets, networks, training;
+ *   nnc_io.h    files: .npy/.npz, CSV and IDX readers, data sets loaded from
+ *               them, the textbook's weight folders, model files (.nnc);
+ *   nnc_plot.h  SVG charts: the plot engine and the textbook's figures.
+ * nnc.h includes the other two, so `#include <nnc.h>` gives all of it; each
+ * of them includes nnc.h, so it may also be included alone.
  */
 #ifndef NNC_H
 #define NNC_H
@@ -18,6 +27,15 @@
 #include <stdint.h>
 
 #include "nnc_config.h" /* generated: NNC_DOUBLE, NNC_VERSION_STRING */
+
+/* NNC_API marks each function libnnc.so exports.  The library is compiled
+ * with hidden visibility, so its internal functions stay out of the shared
+ * library's symbol table, where a program's own names could clash with them. */
+#if defined(__GNUC__)
+#define NNC_API __attribute__((visibility("default")))
+#else
+#define NNC_API
+#endif
 
 #ifdef __cplusplus
 extern "C" {
@@ -46,16 +64,12 @@ typedef enum nnc_status {
 } nnc_status;
 
 /* A short fixed description of a status ("invalid argument", ...). */
-const char *nnc_strerror(nnc_status status);
+NNC_API const char *nnc_strerror(nnc_status status);
 /* The detail message of the most recent failure in this thread ("" if none). */
-const char *nnc_last_error(void);
-
-/* Writes a whole file through a temporary file in the same folder and a
- * rename, so `path` holds either its old contents or all of the new ones. */
-nnc_status nnc_write_file_atomic(const char *path, const void *bytes, size_t len);
+NNC_API const char *nnc_last_error(void);
 
 /* Version of the library, e.g. "0.1.0". */
-const char *nnc_version(void);
+NNC_API const char *nnc_version(void);
 
 /* ------------------------------------------------------------------ */
 /* Random numbers: PCG32, one explicit object per use                  */
@@ -69,16 +83,16 @@ typedef struct nnc_rng {
     uint64_t inc;
 } nnc_rng;
 
-void nnc_rng_seed(nnc_rng *rng, uint64_t seed);
-uint32_t nnc_rng_u32(nnc_rng *rng);
+NNC_API void nnc_rng_seed(nnc_rng *rng, uint64_t seed);
+NNC_API uint32_t nnc_rng_u32(nnc_rng *rng);
 /* Uniform on [0, 1) with 53 random bits. */
-double nnc_rng_uniform(nnc_rng *rng);
+NNC_API double nnc_rng_uniform(nnc_rng *rng);
 /* Standard normal N(0, 1) (Box–Muller, no cached state). */
-double nnc_rng_normal(nnc_rng *rng);
+NNC_API double nnc_rng_normal(nnc_rng *rng);
 /* Uniform integer in [0, n), unbiased; n > 0 (0 for n = 0). */
-uint32_t nnc_rng_below(nnc_rng *rng, uint32_t n);
+NNC_API uint32_t nnc_rng_below(nnc_rng *rng, uint32_t n);
 /* Fisher–Yates shuffle of idx[0..n). */
-void nnc_rng_shuffle(nnc_rng *rng, uint32_t *idx, size_t n);
+NNC_API void nnc_rng_shuffle(nnc_rng *rng, uint32_t *idx, size_t n);
 
 /* ------------------------------------------------------------------ */
 /* Activation functions: a table-driven catalogue                      */
@@ -133,13 +147,13 @@ typedef struct nnc_activation_info {
 } nnc_activation_info;
 
 /* The catalogue row of an activation, or NULL for an invalid id. */
-const nnc_activation_info *nnc_activation_get(nnc_activation id);
+NNC_API const nnc_activation_info *nnc_activation_get(nnc_activation id);
 /* Looks a name up (case-insensitive; "-" and "_" alike: "leaky-relu").
  * Unknown names fail with NNC_ERR_ARGUMENT and a message listing the names. */
-nnc_status nnc_activation_from_name(const char *name, nnc_activation *out);
+NNC_API nnc_status nnc_activation_from_name(const char *name, nnc_activation *out);
 
 /* ------------------------------------------------------------------ */
-/* Tasks, output functions, losses and metrics                         */
+/* Tasks, losses and metrics                                           */
 /* ------------------------------------------------------------------ */
 
 typedef enum nnc_task {
@@ -148,15 +162,8 @@ typedef enum nnc_task {
     NNC_TASK_MULTICLASS   /* softmax output, cross-entropy, accuracy (one-hot Y) */
 } nnc_task;
 
-const char *nnc_task_name(nnc_task task);
-nnc_status nnc_task_from_name(const char *name, nnc_task *out);
-
-/* A = out(Z) in place-safe form (A may equal Z).  Z, A are (m, n). */
-void nnc_output_forward(nnc_task task, const nnc_real *Z, nnc_real *A, int m, int n);
-/* dZ = A − Y: the fused gradient of the task's loss through its output
- * function, not yet divided by m.  A, Y, dZ are (m, n). */
-void nnc_output_loss_gradient(const nnc_real *A, const nnc_real *Y, nnc_real *dZ,
-                              int m, int n);
+NNC_API const char *nnc_task_name(nnc_task task);
+NNC_API nnc_status nnc_task_from_name(const char *name, nnc_task *out);
 
 /* Sums that make up a loss and an accuracy over any number of batches,
  * accumulated in double whatever nnc_real is. */
@@ -170,144 +177,41 @@ typedef struct nnc_metric_sums {
     long values;        /* elements of Y seen (rows · n) */
 } nnc_metric_sums;
 
-/* Adds one batch: A (output of nnc_output_forward) against targets Y, both (m, n). */
-void nnc_metric_accumulate(nnc_task task, const nnc_real *A, const nnc_real *Y,
-                           int m, int n, nnc_metric_sums *sums);
+/* Adds one batch: A (the net's output: nnc_net_predict, nnc_net_output) against
+ * targets Y, both (m, n). */
+NNC_API void nnc_metric_accumulate(nnc_task task, const nnc_real *A, const nnc_real *Y,
+                                   int m, int n, nnc_metric_sums *sums);
 /* The textbook's loss: MSE/2, binary CE or multi-class CE, averaged over rows. */
-double nnc_metric_loss(const nnc_metric_sums *sums);
+NNC_API double nnc_metric_loss(const nnc_metric_sums *sums);
 /* Fitting: R² = 1 − MSE/Var(y); classification: fraction correct. */
-double nnc_metric_accuracy(nnc_task task, const nnc_metric_sums *sums);
-
-/* ------------------------------------------------------------------ */
-/* Arrays and files (.npy, .npz, CSV)                                  */
-/* ------------------------------------------------------------------ */
-
-#define NNC_ARRAY_MAX_DIMS 4
-
-/* An n-dimensional array of doubles as read from or written to a file. */
-typedef struct nnc_array {
-    int ndim;
-    size_t shape[NNC_ARRAY_MAX_DIMS];
-    size_t size; /* product of shape (1 for a 0-d array) */
-    double *data;
-} nnc_array;
-
-void nnc_array_free(nnc_array *array);
-
-/* Memory limit of the readers.  Every reader that allocates from its input
- * takes a `max_memory` in bytes (0: this default, half the physical
- * memory), computes what the input will occupy once decompressed and
- * converted (the file itself when it reads one, the doubles, a data set's
- * values and one-hot labels) and refuses it with NNC_ERR_FORMAT, naming the
- * file and the size, before allocating more than that. */
-size_t nnc_default_max_memory(void);
-/* A size as the limit's messages write it, "884 MB" or "376 bytes" (powers
- * of 1024), into buf; returns buf. */
-const char *nnc_format_size(size_t n, char *buf, size_t size);
-/* Reads a whole file into a malloc'ed buffer (*bytes, *len), at most
- * max_memory bytes (0: the default).  Regular files and pipes (FIFOs,
- * "<(...)") only: devices and folders are refused.  A pipe can be read only
- * once, so read an input with this and sniff its format from the bytes. */
-nnc_status nnc_read_file(const char *path, size_t max_memory, unsigned char **bytes,
-                         size_t *len);
-
-/* .npy v1/v2/v3, dtype <f8/<f4 (also <i8 <i4 <u1 |u1 |b1 …, converted to
- * double), C order.  `what` names the source in error messages. */
-nnc_status nnc_npy_read_memory(const void *bytes, size_t len, const char *what,
-                               nnc_array *out, size_t max_memory);
-nnc_status nnc_npy_read_file(const char *path, nnc_array *out, size_t max_memory);
-/* One member ("<key>.npy") of a .npz archive, stored or deflated (narrow
- * types converted as they are inflated); a missing member gives
- * NNC_ERR_NOT_FOUND with the keys present in the message.  A member name
- * given twice, or a local header whose name differs from the central
- * directory's, is refused. */
-nnc_status nnc_npz_read_memory(const void *bytes, size_t len, const char *what,
-                               const char *key, nnc_array *out, size_t max_memory);
-nnc_status nnc_npz_read_file(const char *path, const char *key, nnc_array *out,
-                             size_t max_memory);
-/* Writes an uncompressed .npz of float64 arrays, as numpy.savez does.
- * Written to a temporary file in the same folder, then renamed. */
-nnc_status nnc_npz_write_file(const char *path, int count, const char *const *keys,
-                              const nnc_array *arrays);
-
-typedef struct nnc_csv_options {
-    int header;          /* 1: first line is a header; -1: detect (default) */
-    char delimiter;      /* ',' by default */
-    size_t max_memory;   /* memory limit in bytes; 0: nnc_default_max_memory() */
-} nnc_csv_options;
-
-/* Reads a numeric CSV file into a 2-D array (rows, columns). */
-nnc_status nnc_csv_read_file(const char *path, const nnc_csv_options *options,
-                             nnc_array *out, char ***column_names);
-void nnc_csv_free_names(char **names, size_t count);
-/* The same from bytes in memory (e.g. standard input); `what` names the
- * source in error messages. */
-nnc_status nnc_csv_read_memory(const void *bytes, size_t len, const char *what,
-                               const nnc_csv_options *options, nnc_array *out,
-                               char ***column_names);
-
-/* IDX files (the MNIST / Fashion-MNIST format), raw or gzip-compressed:
- * magic 0x0000 <dtype> <ndim>, big-endian u32 dimensions, then the values
- * (u8, i8, i16, i32, f32, f64; big-endian), converted to double. */
-nnc_status nnc_idx_read_memory(const void *bytes, size_t len, const char *what,
-                               nnc_array *out, size_t max_memory);
-nnc_status nnc_idx_read_file(const char *path, nnc_array *out, size_t max_memory);
+NNC_API double nnc_metric_accuracy(nnc_task task, const nnc_metric_sums *sums);
 
 /* ------------------------------------------------------------------ */
 /* Datasets                                                            */
 /* ------------------------------------------------------------------ */
 
-/* Samples X (rows, n_inputs) and targets Y (rows, n_outputs), row-major. */
+/* Samples X (rows, n_inputs) and targets Y (rows, n_outputs), row-major.
+ * Made here from values in memory; nnc_io.h loads them from .npz, CSV and
+ * IDX files. */
 typedef struct nnc_dataset nnc_dataset;
 
 /* Copies X and Y. */
-nnc_status nnc_dataset_create(nnc_dataset **out, const nnc_real *X, const nnc_real *Y,
-                              int rows, int n_inputs, int n_outputs);
-/* From two arrays: data (rows) or (rows, n_in); label (rows) or (rows, n_out). */
-nnc_status nnc_dataset_from_arrays(nnc_dataset **out, const nnc_array *data,
-                                   const nnc_array *label, const char *what);
-/* A textbook .npz with keys "data" and "label". */
-nnc_status nnc_dataset_load_npz(nnc_dataset **out, const char *path, size_t max_memory);
-nnc_status nnc_dataset_load_npz_memory(nnc_dataset **out, const void *bytes,
-                                       size_t len, const char *what, size_t max_memory);
-/* A numeric CSV; label_columns lists the target columns (0-based; negative
- * counts from the end, -1 = last), the other columns are inputs. */
-nnc_status nnc_dataset_load_csv(nnc_dataset **out, const char *path,
-                                const nnc_csv_options *options,
-                                const int *label_columns, int n_label_columns);
-/* The same from bytes in memory; `what` names the source. */
-nnc_status nnc_dataset_load_csv_memory(nnc_dataset **out, const void *bytes, size_t len,
-                                       const char *what, const nnc_csv_options *options,
-                                       const int *label_columns, int n_label_columns);
-void nnc_dataset_free(nnc_dataset *ds);
+NNC_API nnc_status nnc_dataset_create(nnc_dataset **out, const nnc_real *X, const nnc_real *Y,
+                                      int rows, int n_inputs, int n_outputs);
+NNC_API void nnc_dataset_free(nnc_dataset *ds);
 
-int nnc_dataset_rows(const nnc_dataset *ds);
-int nnc_dataset_inputs(const nnc_dataset *ds);
-int nnc_dataset_outputs(const nnc_dataset *ds);
-const nnc_real *nnc_dataset_x(const nnc_dataset *ds);
-const nnc_real *nnc_dataset_y(const nnc_dataset *ds);
+NNC_API int nnc_dataset_rows(const nnc_dataset *ds);
+NNC_API int nnc_dataset_inputs(const nnc_dataset *ds);
+NNC_API int nnc_dataset_outputs(const nnc_dataset *ds);
+NNC_API const nnc_real *nnc_dataset_x(const nnc_dataset *ds);
+NNC_API const nnc_real *nnc_dataset_y(const nnc_dataset *ds);
 
 /* Replaces a single column of integer class labels by one-hot rows of
  * n_classes columns; label `first_label` becomes class 0 (the textbook's
  * labels may start at 1).  Non-integer or out-of-range labels fail, and so
  * do labels that nnc_real rounded to another integer when the data set was
  * made from doubles (above 2^24 in float: 16777217 would merge with 16777216). */
-nnc_status nnc_dataset_one_hot(nnc_dataset *ds, int first_label, int n_classes);
-
-/* An IDX pair: images (n, d1, d2, ...) flattened to rows of d1·d2·... inputs
- * and multiplied by `scale` (1/255.0 puts 8-bit pixels in [0, 1]); labels
- * (n) of integer classes 0 … n_classes−1 become one-hot rows (n_classes 0:
- * one more than the largest label).  Decoded straight into nnc_real, with no
- * double-precision copy of the images. */
-nnc_status nnc_dataset_load_idx(nnc_dataset **out, const char *images_path,
-                                const char *labels_path, double scale, int n_classes,
-                                size_t max_memory);
-/* The same from the two files' bytes (e.g. read once from pipes). */
-nnc_status nnc_dataset_load_idx_memory(nnc_dataset **out, const void *images,
-                                       size_t images_len, const char *images_what,
-                                       const void *labels, size_t labels_len,
-                                       const char *labels_what, double scale, int n_classes,
-                                       size_t max_memory);
+NNC_API nnc_status nnc_dataset_one_hot(nnc_dataset *ds, int first_label, int n_classes);
 
 /* Per-column affine scaling: network value = (raw − offset) / scale.  The
  * textbook's min–max normalisation has offset = column minimum and scale =
@@ -319,15 +223,15 @@ typedef struct nnc_scaling {
 } nnc_scaling;
 
 /* Min–max scaling of the columns of M (rows, cols); allocates out's arrays. */
-nnc_status nnc_scaling_minmax(nnc_scaling *out, const nnc_real *M, int rows, int cols);
-void nnc_scaling_free(nnc_scaling *s);
+NNC_API nnc_status nnc_scaling_minmax(nnc_scaling *out, const nnc_real *M, int rows, int cols);
+NNC_API void nnc_scaling_free(nnc_scaling *s);
 /* M (rows, s->n) ← (M − offset) / scale. */
-void nnc_scaling_apply(const nnc_scaling *s, nnc_real *M, int rows);
+NNC_API void nnc_scaling_apply(const nnc_scaling *s, nnc_real *M, int rows);
 /* M (rows, s->n) ← M · scale + offset: back to raw units. */
-void nnc_scaling_invert(const nnc_scaling *s, nnc_real *M, int rows);
+NNC_API void nnc_scaling_invert(const nnc_scaling *s, nnc_real *M, int rows);
 /* Scales a dataset's inputs by x and its targets by y in place; either may
  * be NULL or have n = 0 (left as they are); widths must match. */
-nnc_status nnc_dataset_scale(nnc_dataset *ds, const nnc_scaling *x, const nnc_scaling *y);
+NNC_API nnc_status nnc_dataset_scale(nnc_dataset *ds, const nnc_scaling *x, const nnc_scaling *y);
 
 /* ------------------------------------------------------------------ */
 /* Networks                                                            */
@@ -340,8 +244,8 @@ typedef enum nnc_init {
     NNC_INIT_MSRA      /* W ~ N(0, √(2/n_out)) — n_out, as the textbook's code */
 } nnc_init;
 
-const char *nnc_init_name(nnc_init init); /* "zero", "normal", "xavier", "msra" */
-nnc_status nnc_init_from_name(const char *name, nnc_init *out);
+NNC_API const char *nnc_init_name(nnc_init init); /* "zero", "normal", "xavier", "msra" */
+NNC_API nnc_status nnc_init_from_name(const char *name, nnc_init *out);
 
 /* One dense layer: its output width and, for hidden layers, its activation.
  * The last layer's activation is the task's output function: leave it
@@ -363,19 +267,19 @@ typedef struct nnc_net nnc_net;
 /* A network of n_layers (1 to NNC_MAX_LAYERS) dense layers on n_inputs
  * inputs; its work buffers hold up to max_batch rows (larger inputs are
  * processed in chunks). */
-nnc_status nnc_net_create(nnc_net **out, nnc_task task, int n_inputs, int n_layers,
-                          const nnc_layer_spec *layers, int max_batch);
-void nnc_net_free(nnc_net *net);
+NNC_API nnc_status nnc_net_create(nnc_net **out, nnc_task task, int n_inputs, int n_layers,
+                                  const nnc_layer_spec *layers, int max_batch);
+NNC_API void nnc_net_free(nnc_net *net);
 
-nnc_task nnc_net_task(const nnc_net *net);
-int nnc_net_layers(const nnc_net *net);
-int nnc_net_inputs(const nnc_net *net);
-int nnc_net_outputs(const nnc_net *net);
-int nnc_net_max_batch(const nnc_net *net);
+NNC_API nnc_task nnc_net_task(const nnc_net *net);
+NNC_API int nnc_net_layers(const nnc_net *net);
+NNC_API int nnc_net_inputs(const nnc_net *net);
+NNC_API int nnc_net_outputs(const nnc_net *net);
+NNC_API int nnc_net_max_batch(const nnc_net *net);
 /* The name of the matrix kernels the net runs on: at creation the best of
  * nnc's own for this CPU, "avx512", "avx2" or "portable" (every one gives
  * the same bits); "openblas" after nnc_net_set_kernels chose it. */
-const char *nnc_net_kernel_name(const nnc_net *net);
+NNC_API const char *nnc_net_kernel_name(const nnc_net *net);
 /* Chooses the net's kernels by name: "auto" (the creation's choice),
  * "avx512", "avx2", "portable", or "openblas" in a build that has it
  * (nnc_config.h defines NNC_HAVE_OPENBLAS; CMake option NNC_OPENBLAS).
@@ -386,13 +290,13 @@ const char *nnc_net_kernel_name(const nnc_net *net);
  * not bit for bit, and its own threads (OPENBLAS_NUM_THREADS) run its
  * products instead of the net's.  Unknown names, kernels this CPU cannot
  * run and "openblas" in a build without it fail with NNC_ERR_ARGUMENT. */
-nnc_status nnc_net_set_kernels(nnc_net *net, const char *name);
+NNC_API nnc_status nnc_net_set_kernels(nnc_net *net, const char *name);
 /* 1 if nnc_net_set_kernels(net, name) can succeed here (build and CPU). */
-int nnc_kernels_available(const char *name);
+NNC_API int nnc_kernels_available(const char *name);
 /* The spec a layer was built with (0 <= layer < nnc_net_layers). */
-nnc_layer_spec nnc_net_layer(const nnc_net *net, int layer);
+NNC_API nnc_layer_spec nnc_net_layer(const nnc_net *net, int layer);
 /* Total number of trainable numbers (weights and biases). */
-size_t nnc_net_parameter_count(const nnc_net *net);
+NNC_API size_t nnc_net_parameter_count(const nnc_net *net);
 
 /* Threads: the net's large batch-level work (matrix products, the
  * activation gradient, the SGD update) is cut into one piece per thread
@@ -404,31 +308,31 @@ size_t nnc_net_parameter_count(const nnc_net *net);
  * persistent workers now (they sleep when idle and block all signals);
  * nnc_net_free joins them.  n from 1 to 256; changing it replaces the pool.
  * A net is used from one thread at a time, as ever. */
-nnc_status nnc_net_set_threads(nnc_net *net, int n_threads);
-int nnc_net_threads(const nnc_net *net);
+NNC_API nnc_status nnc_net_set_threads(nnc_net *net, int n_threads);
+NNC_API int nnc_net_threads(const nnc_net *net);
 
 /* Mutable views of a layer's W (n_in, n_out) and B (1, n_out), and of the
  * gradients dW and dB of the last nnc_net_backward. */
-nnc_real *nnc_net_weights(nnc_net *net, int layer);
-nnc_real *nnc_net_bias(nnc_net *net, int layer);
-const nnc_real *nnc_net_weight_grad(const nnc_net *net, int layer);
-const nnc_real *nnc_net_bias_grad(const nnc_net *net, int layer);
+NNC_API nnc_real *nnc_net_weights(nnc_net *net, int layer);
+NNC_API nnc_real *nnc_net_bias(nnc_net *net, int layer);
+NNC_API const nnc_real *nnc_net_weight_grad(const nnc_net *net, int layer);
+NNC_API const nnc_real *nnc_net_bias_grad(const nnc_net *net, int layer);
 /* All parameters as one contiguous block (layer by layer: W then B). */
-nnc_real *nnc_net_parameters(nnc_net *net);
+NNC_API nnc_real *nnc_net_parameters(nnc_net *net);
 
 /* Sets every W by the init rule with draws from rng (layer by layer, W in
  * row-major order) and every B to 0. */
-nnc_status nnc_net_init(nnc_net *net, nnc_init init, nnc_rng *rng);
+NNC_API nnc_status nnc_net_init(nnc_net *net, nnc_init init, nnc_rng *rng);
 
 /* Forward pass of m <= max_batch rows X (m, n_inputs); the output A (m,
  * n_outputs) stays valid until the next forward. */
-nnc_status nnc_net_forward(nnc_net *net, const nnc_real *X, int m);
-const nnc_real *nnc_net_output(const nnc_net *net);
+NNC_API nnc_status nnc_net_forward(nnc_net *net, const nnc_real *X, int m);
+NNC_API const nnc_real *nnc_net_output(const nnc_net *net);
 /* Backward pass for the last forward (same X, m) against targets Y:
  * fills dW = Xᵀ·dZ/m and dB = Σrows dZ/m for every layer. */
-nnc_status nnc_net_backward(nnc_net *net, const nnc_real *X, const nnc_real *Y, int m);
+NNC_API nnc_status nnc_net_backward(nnc_net *net, const nnc_real *X, const nnc_real *Y, int m);
 /* Plain SGD: W −= eta·dW, B −= eta·dB. */
-void nnc_net_sgd_update(nnc_net *net, double eta);
+NNC_API void nnc_net_sgd_update(nnc_net *net, double eta);
 /* One step of plain SGD on the batch made of rows rows[0..m) of data (a
  * shuffled order's next m, say), m from 1 to max_batch: the parameters
  * come out bit for bit as nnc_net_forward, nnc_net_backward and
@@ -440,8 +344,8 @@ void nnc_net_sgd_update(nnc_net *net, double eta);
  * the layer; the parameters are left as updated), NNC_ERR_ARGUMENT or
  * NNC_ERR_SHAPE for a row number out of range or a data set of other
  * widths. */
-nnc_status nnc_net_train_batch(nnc_net *net, const nnc_dataset *data, const uint32_t *rows,
-                               int m, double eta);
+NNC_API nnc_status nnc_net_train_batch(nnc_net *net, const nnc_dataset *data, const uint32_t *rows,
+                                       int m, double eta);
 /* count steps of nnc_net_train_batch in one call, on the batches rows[b·m
  * .. b·m + m) for b = 0 .. count−1 (an epoch's shuffled order cut into
  * batches of m, say): the same parameters, bit for bit, as count calls,
@@ -449,14 +353,14 @@ nnc_status nnc_net_train_batch(nnc_net *net, const nnc_dataset *data, const uint
  * split among the threads from one step to the next.  Every row number is
  * checked first; on NNC_ERR_DIVERGED the message names the batch and the
  * steps after it are not taken. */
-nnc_status nnc_net_train_batches(nnc_net *net, const nnc_dataset *data, const uint32_t *rows,
-                                 int m, int count, double eta);
+NNC_API nnc_status nnc_net_train_batches(nnc_net *net, const nnc_dataset *data,
+                                         const uint32_t *rows, int m, int count, double eta);
 
 /* Predictions for any number of rows: out (m, n_outputs). */
-nnc_status nnc_net_predict(nnc_net *net, const nnc_real *X, int m, nnc_real *out);
+NNC_API nnc_status nnc_net_predict(nnc_net *net, const nnc_real *X, int m, nnc_real *out);
 /* Loss and accuracy over rows (X, Y), in chunks of max_batch. */
-nnc_status nnc_net_evaluate(nnc_net *net, const nnc_real *X, const nnc_real *Y, int m,
-                            double *loss, double *accuracy);
+NNC_API nnc_status nnc_net_evaluate(nnc_net *net, const nnc_real *X, const nnc_real *Y, int m,
+                                    double *loss, double *accuracy);
 
 /* ------------------------------------------------------------------ */
 /* Training: the textbook's loop                                       */
@@ -495,7 +399,7 @@ typedef struct nnc_train_options {
 } nnc_train_options;
 
 /* The textbook's recommended settings (values in brackets above). */
-nnc_train_options nnc_train_options_default(void);
+NNC_API nnc_train_options nnc_train_options_default(void);
 
 /* One check: what the textbook prints and records in its history. */
 typedef struct nnc_checkpoint {
@@ -523,7 +427,7 @@ struct nnc_train_state {
 };
 
 /* Frees state->order and zeroes the state. */
-void nnc_train_state_free(nnc_train_state *state);
+NNC_API void nnc_train_state_free(nnc_train_state *state);
 
 typedef struct nnc_train_result {
     nnc_checkpoint *history; /* every check of this call in order; free with
@@ -551,11 +455,11 @@ typedef struct nnc_train_result {
  * started from), the message names the epoch, iteration, total iteration
  * and layer, the history ends at that check and result->state stands
  * there.  result may be NULL. */
-nnc_status nnc_train(nnc_net *net, const nnc_dataset *data,
-                     const nnc_train_options *options, nnc_checkpoint_fn on_check,
-                     void *user, nnc_train_result *result);
+NNC_API nnc_status nnc_train(nnc_net *net, const nnc_dataset *data,
+                             const nnc_train_options *options, nnc_checkpoint_fn on_check,
+                             void *user, nnc_train_result *result);
 /* Frees the history and the state's order. */
-void nnc_train_result_free(nnc_train_result *result);
+NNC_API void nnc_train_result_free(nnc_train_result *result);
 
 /* How nnc_train splits and schedules a run over `rows` rows: every rule
  * the caller might otherwise re-derive, in one place. */
@@ -571,159 +475,22 @@ typedef struct nnc_train_plan {
 /* Fills *plan for a run over `rows` rows with options, `done_iterations`
  * updates already made (a resumed run; 0 for a fresh one).  The same
  * refusals as nnc_train for the split and schedule. */
-nnc_status nnc_train_plan_for(int rows, const nnc_train_options *options,
-                              long done_iterations, nnc_train_plan *plan);
+NNC_API nnc_status nnc_train_plan_for(int rows, const nnc_train_options *options,
+                                      long done_iterations, nnc_train_plan *plan);
 
 /* The checkpoint arithmetic on its own: iterations per epoch
  * ceil(n_train/batch) and the check interval int(ipe·checkpoint) (>= 1). */
-nnc_status nnc_train_schedule(int rows, const nnc_train_options *options,
-                              int *n_train, int *n_valid, int *iterations_per_epoch,
-                              long *checkpoint_iteration);
-
-/* ------------------------------------------------------------------ */
-/* The textbook's weight files                                         */
-/* ------------------------------------------------------------------ */
-
-/* Writes wb1.npz … wbN.npz (keys "weights" (n_in, n_out), "bias" (1, n_out),
- * float64) into dir, each through a temporary file. */
-nnc_status nnc_net_save_textbook(const nnc_net *net, const char *dir);
-/* Loads wb1.npz … into net; shapes must match. */
-nnc_status nnc_net_load_textbook(nnc_net *net, const char *dir);
-/* Reads the layer widths stored in dir/wb1.npz …: widths[0] = inputs, then
- * each layer's units; *n_layers set to the number of files found.  A folder
- * of more than NNC_MAX_LAYERS files, or more than max_widths - 1, is
- * refused. */
-nnc_status nnc_textbook_shape(const char *dir, int *widths, int max_widths,
-                              int *n_layers);
-/* Loads the textbook's initial weights w_<in>_<out>_<Init>_init.npz
- * (Init = "Xavier", "Normal", "MSRA", "Zero") for every layer; layers of the
- * same shape share one file, as the textbook's 1-1-1 run does. */
-nnc_status nnc_net_load_textbook_init(nnc_net *net, const char *dir, nnc_init init);
-
-/* ------------------------------------------------------------------ */
-/* Model files (.nnc): a network with everything needed to use it      */
-/* ------------------------------------------------------------------ */
-
-/* The format this library writes (docs/model-format.md); it reads every
- * version up to this one and refuses newer ones. */
-#define NNC_MODEL_FORMAT_VERSION 1
-
-typedef struct nnc_meta_entry {
-    char *key;   /* e.g. "eta", "data_sha256", "created" */
-    char *value; /* UTF-8 text */
-} nnc_meta_entry;
-
-/* A trained network and its context.  Start from nnc_model m = {0}, set
- * m.net (the model then owns it) and whatever else applies. */
-typedef struct nnc_model {
-    nnc_net *net;              /* architecture and weights (owned) */
-    nnc_scaling x_scaling;     /* raw inputs → network inputs (n = 0: none) */
-    nnc_scaling y_scaling;     /* network outputs → raw outputs (n = 0: none) */
-    int label_base;            /* classifiers: class k is reported as label_base + k;
-                                * |label_base| + classes - 1 must fit an int */
-    int has_state;             /* state below is valid */
-    nnc_train_state state;     /* where training stood, for resuming (owned) */
-    nnc_checkpoint *history;   /* every check of the training so far (owned) */
-    size_t history_count;
-    nnc_meta_entry *meta;      /* provenance: ordered key/value text (owned) */
-    int n_meta;
-} nnc_model;
-
-/* Frees everything the model owns, the network included, and zeroes it. */
-void nnc_model_free(nnc_model *model);
-/* Sets a provenance entry (replacing one of the same key). */
-nnc_status nnc_model_set_meta(nnc_model *model, const char *key, const char *value);
-/* The value of a provenance entry, or NULL. */
-const char *nnc_model_get_meta(const nnc_model *model, const char *key);
-
-/* The model as bytes in the .nnc format (malloc'ed; free() them). */
-nnc_status nnc_model_encode(const nnc_model *model, unsigned char **bytes, size_t *len);
-/* Parses untrusted bytes into *out (a fresh model whose network has work
- * buffers for max_batch rows); a corrupt file, or one of a newer format
- * version, is refused with a message saying which.  `what` names the
- * source in messages. */
-nnc_status nnc_model_decode(nnc_model *out, const void *bytes, size_t len,
-                            const char *what, int max_batch);
-/* Writes the file through a temporary file and a rename. */
-nnc_status nnc_model_save(const nnc_model *model, const char *path);
-nnc_status nnc_model_load(nnc_model *out, const char *path, int max_batch);
-
-/* Predictions in raw units for raw inputs X (rows, n_inputs): scales the
- * inputs, runs the network (output function included) and unscales the
- * outputs into out (rows, n_outputs). */
-nnc_status nnc_model_predict(nnc_model *model, const nnc_real *X, int rows, nnc_real *out);
-
-/* SHA-256 of bytes, as 64 lowercase hex digits and a NUL. */
-void nnc_sha256_hex(const void *bytes, size_t len, char hex[65]);
-
-/* ------------------------------------------------------------------ */
-/* Charts: standalone SVG 1.1, no dependencies                         */
-/* ------------------------------------------------------------------ */
-
-/* A figure of one or more panels side by side (cols × rows), each with its
- * own axes (nice ticks, grid, legend).  Series colours cycle through a
- * fixed palette in the order series are added. */
-typedef struct nnc_plot nnc_plot;
-
-typedef enum nnc_plot_style {
-    NNC_PLOT_LINE = 1,    /* a polyline through the points */
-    NNC_PLOT_MARKERS = 2, /* a small circle at each point */
-    NNC_PLOT_CROSSES = 4  /* a small x at each point (the textbook's fit result) */
-} nnc_plot_style;
-
-/* width, height: the whole figure in pixels; title may be NULL. */
-nnc_status nnc_plot_create(nnc_plot **out, int width, int height, int cols, int rows,
-                           const char *title);
-void nnc_plot_free(nnc_plot *plot);
-/* Labels and scale of panel p (0-based, row-major).  Strings may be NULL. */
-nnc_status nnc_plot_axes(nnc_plot *plot, int p, const char *title, const char *x_label,
-                         const char *y_label, int log_y);
-/* Adds a series of n points; non-finite points are skipped (a line breaks
- * there).  style is a bitwise OR of nnc_plot_style; label NULL: no legend
- * entry.  The data are copied. */
-nnc_status nnc_plot_series(nnc_plot *plot, int p, const char *label, const double *x,
-                           const double *y, size_t n, int style);
-/* A colour grid under panel p's series: values (ny, nx), row 0 at y_min;
- * cell (i, j) covers x in [x_min + j·dx, x_min + (j+1)·dx).  Colours run
- * over a sequential scale from the smallest to the largest finite value; with
- * show_values each cell also prints its value (%.3g), for heat maps. */
-nnc_status nnc_plot_grid(nnc_plot *plot, int p, double x_min, double x_max, double y_min,
-                         double y_max, int nx, int ny, const double *values,
-                         int show_values);
-/* Category labels for panel p's x or y ticks instead of numbers (heat maps):
- * tick k sits at the centre of cell k.  axis: 'x' or 'y'. */
-nnc_status nnc_plot_categories(nnc_plot *plot, int p, char axis, const char *const *labels,
-                               int count);
-/* The figure as SVG text (malloc'ed, NUL-terminated; free() it). */
-nnc_status nnc_plot_svg(const nnc_plot *plot, char **svg, size_t *len);
-/* Writes the SVG to path through a temporary file. */
-nnc_status nnc_plot_save(const nnc_plot *plot, const char *path);
-
-/* The textbook's figures, built on nnc_plot (src/charts.c).  Each makes a
- * new figure in *out (free with nnc_plot_free). */
-
-/* Figure 9-10: two panels, loss and accuracy against epoch, train and
- * validation curves; title e.g. "bz:10,eta:0.5,ne:3". */
-nnc_status nnc_chart_history(nnc_plot **out, const nnc_checkpoint *history, size_t count,
-                         const char *title);
-/* Figure 9-11, for 1 input and 1 output: training points as dots, the test
- * set as the true curve, the network's prediction on linspace(0,1,100). */
-nnc_status nnc_chart_fit(nnc_plot **out, nnc_net *net, const nnc_dataset *train,
-                     const nnc_dataset *test, const char *title);
-/* For 2 inputs and a classifier: the decision regions over the samples'
- * bounding box, with the samples drawn by class, each region in the colour
- * of its class's samples.  Class k is named "label <first_label + k>", the
- * label nnc_model's label_base gives it (0 for 0/1 labels). */
-nnc_status nnc_chart_decision(nnc_plot **out, nnc_net *net, const nnc_dataset *data,
-                              int first_label, const char *title);
-/* Figures 8-2, 8-3: f and f' over the row's plot range (200 points), axes
- * "input : z" and "output : a", grid. */
-nnc_status nnc_chart_activation(nnc_plot **out, const nnc_activation_info *info, double param);
-/* Every activation in one sheet of small panels. */
-nnc_status nnc_chart_activation_sheet(nnc_plot **out);
+NNC_API nnc_status nnc_train_schedule(int rows, const nnc_train_options *options,
+                                      int *n_train, int *n_valid, int *iterations_per_epoch,
+                                      long *checkpoint_iteration);
 
 #ifdef __cplusplus
 }
 #endif
+
+/* Last, so that their declarations find every type above (each includes
+ * this file first, and its guard makes that include a no-op here). */
+#include "nnc_io.h"
+#include "nnc_plot.h"
 
 #endif /* NNC_H */

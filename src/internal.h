@@ -58,6 +58,13 @@ nnc_real *nnc_dataset_y_mutable(nnc_dataset *ds);
  * and the shuffle is complete once that is at most 1.  The pieces draw
  * and swap exactly as one nnc_rng_shuffle does. */
 size_t nnc_rng_shuffle_part(nnc_rng *rng, uint32_t *idx, size_t i, size_t steps);
+/* The task's output function, A = out(Z), in place-safe form (A may equal
+ * Z).  Z, A are (m, n).  The net applies it in its forward pass. */
+void nnc_output_forward(nnc_task task, const nnc_real *Z, nnc_real *A, int m, int n);
+/* dZ = A − Y: the fused gradient of the task's loss through its output
+ * function, not yet divided by m.  A, Y, dZ are (m, n). */
+void nnc_output_loss_gradient(const nnc_real *A, const nnc_real *Y, nnc_real *dZ,
+                              int m, int n);
 /* nnc_net_sgd_update that also checks every updated value: returns -1 if
  * all are finite, else 2·layer for the first layer whose weights hold a
  * NaN/Inf, 2·layer + 1 for its bias (layer 0-based). */

@@ -1,6 +1,7 @@
 /* Output functions, losses and metrics: values, stability, and the fused
  * gradient A − Y checked against finite differences of the loss in Z. */
 #include "check.h"
+#include "internal.h" /* nnc_output_forward, nnc_output_loss_gradient */
 
 #include <string.h>
 

@@ -14,7 +14,7 @@
 #define NNC_KERNELS_H
 
 #include "activation_paths.h"
-#include "nnc.h"
+#include "internal.h"
 #include "pool.h"
 
 #if defined(__GNUC__)

@@ -478,12 +478,6 @@ typedef struct nnc_train_plan {
 NNC_API nnc_status nnc_train_plan_for(int rows, const nnc_train_options *options,
                                       long done_iterations, nnc_train_plan *plan);
 
-/* The checkpoint arithmetic on its own: iterations per epoch
- * ceil(n_train/batch) and the check interval int(ipe·checkpoint) (>= 1). */
-NNC_API nnc_status nnc_train_schedule(int rows, const nnc_train_options *options,
-                                      int *n_train, int *n_valid, int *iterations_per_epoch,
-                                      long *checkpoint_iteration);
-
 #ifdef __cplusplus
 }
 #endif

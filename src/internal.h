@@ -117,4 +117,11 @@ static inline void nnc_put_le64(unsigned char *p, uint64_t v)
 /* CRC-32 (zlib's, the zip and PNG one) of n bytes, any n. */
 uint32_t nnc_crc32(const void *bytes, size_t n);
 
+/* The split and checkpoint arithmetic under nnc_train_plan_for: n_train,
+ * n_valid, iterations per epoch ceil(n_train/batch) and the check interval
+ * int(ipe·checkpoint) (>= 1). */
+nnc_status nnc_train_schedule(int rows, const nnc_train_options *options, int *n_train,
+                              int *n_valid, int *iterations_per_epoch,
+                              long *checkpoint_iteration);
+
 #endif

@@ -4,6 +4,7 @@
  * kernels and output functions against the element functions they are built
  * on (kernels/activation_elements.h). */
 #include "check.h"
+#include "internal.h" /* nnc_output_forward */
 #include "kernels/activation_elements.h"
 #include "nnc.h"
 

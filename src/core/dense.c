@@ -1,5 +1,6 @@
-/* The fully-connected layer: dense_forward / dense_backward pairs. */
-#include "kernels/kernels.h"
+/* The fully-connected layer: dense_forward / dense_backward on the
+ * kernels, and the dense kind of layer (net_private.h) built on them. */
+#include "net_private.h"
 
 /* The most values of the transposed input that dense_backward copies (on
  * the stack) to compute dW and dB in one product. */
@@ -113,3 +114,31 @@ void activation_backward(nnc_exec ex, nnc_real *dZ, const nnc_real *dA, const nn
         activation_backward_range(ex.path, dZ, dA, Z, A, 0, count, act, param);
     }
 }
+
+/* The dense layer of a net: X (m, n_in) → Z = X·W + B, A = f(Z), both
+ * (m, n_out); W (n_in, n_out), B (1, n_out). */
+static void dense_layer_forward(nnc_exec ex, layer *L, const nnc_real *X, const uint32_t *rows,
+                                int m)
+{
+    dense_forward(ex, L->Z, L->A, X, rows, L->W, L->B, m, L->n_in, L->n_out, L->act,
+                  L->spec.param, L->panel);
+}
+
+/* dA (m, n_out) → dZ = dA ⊙ f'(Z, A) (the output layer's dA is its dZ
+ * already), then dW, dB and dX (m, n_in) from dZ. */
+static int dense_layer_backward(nnc_exec ex, layer *L, const nnc_real *X, const uint32_t *rows,
+                                int m, const nnc_real *dA, nnc_real *dX, nnc_real *Wt,
+                                nnc_descent descent)
+{
+    const nnc_real *dZ = dA;
+    if (L->act) {
+        activation_backward(ex, L->dZ, dA, L->Z, L->A, (size_t)m * L->n_out, L->act,
+                            L->spec.param);
+        dZ = L->dZ;
+    }
+    return dense_backward(ex, L->dW, L->dB, dX, dZ, X, rows, L->W, L->B, m, L->n_in, L->n_out,
+                          Wt, descent.on, descent.step, L->panel);
+}
+
+const layer_kind nnc_dense_layer = {.name = "dense", .forward = dense_layer_forward,
+                                    .backward = dense_layer_backward};

@@ -29,6 +29,26 @@
 #define NNC_FMA fmaf
 #endif
 
+/* The SGD update of one parameter, p − step·g: a multiply and a subtract,
+ * never contracted into an fma (-ffp-contract=off), so the same bits on
+ * every path.  Every place that applies SGD calls it: the optimizer's
+ * update (src/core/optimizer.c), the descent fused into the portable
+ * product, the fused small step; the SIMD product and the packed small fit
+ * apply it to whole vectors as V_SGD (kernels_simd.h), the same two
+ * operations on each lane. */
+static inline nnc_real nnc_sgd_element(nnc_real p, nnc_real g, nnc_real step)
+{
+    return p - step * g;
+}
+
+/* The SGD step a training step fuses into a layer's weight-gradient
+ * products (on: each parameter becomes nnc_sgd_element(p, g, step) as its
+ * gradient g comes out of the product), or none (on 0). */
+typedef struct nnc_descent {
+    int on;
+    nnc_real step;
+} nnc_descent;
+
 /* How the kernels run: on which path (NNC_PATH_*, available here), and on
  * which threads (pool NULL: the calling thread alone); with blas (only in
  * a build with NNC_HAVE_OPENBLAS), the products go to OpenBLAS where it can
@@ -198,6 +218,9 @@ typedef struct nnc_small_step_args {
     const nnc_activation_info *act; /* the hidden layer's */
     double param;
     nnc_real eta;
+    /* The packed 1-h-1 fit (small_fit_simd.h) instead of the general
+     * small step: only where nnc_small_fit_fits says it takes the shape. */
+    int packed;
     /* Up to count steps (at least 1) on consecutive batches: step k takes
      * the rows rows[k·m .. k·m + m).  After each step that leaves the
      * parameters finite, after(after_ctx) when after is not NULL (the
@@ -216,6 +239,14 @@ typedef struct nnc_small_step_args {
  * or binary task, at most NNC_SMALL_STEP_MAX_IO inputs and outputs and
  * NNC_SMALL_STEP_MAX_HIDDEN hidden units. */
 int nnc_small_step_fits(int path, nnc_task task, int n_in, int hidden, int n_out);
+/* At most this many groups of rows (as many rows as fit a vector) in a
+ * batch of the packed fit. */
+#define NNC_SMALL_FIT_MAX_GROUPS 16
+/* 1 if the packed fit takes this network and batch of m rows on path: a
+ * shape nnc_small_step_fits takes, on AVX-512 (its lane permutes), 1 input,
+ * 1 output, at least two rows a vector (2·hidden ≤ lanes) and at most
+ * NNC_SMALL_FIT_MAX_GROUPS vectors of rows. */
+int nnc_small_fit_fits(int path, nnc_task task, int n_in, int hidden, int n_out, int m);
 /* The steps: returns how many it took (1..count); *diverged gets 1 when
  * the last of them left a parameter NaN or ±Inf (and so stopped them),
  * else 0. */

@@ -5,6 +5,7 @@
  * this machine runs. */
 #include "kernels.h"
 #include "real_math.h"
+#include "internal.h"
 
 #if defined(__GNUC__) && defined(__x86_64__)
 #include <immintrin.h>

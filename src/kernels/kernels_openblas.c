@@ -2,8 +2,16 @@
  * cblas_sgemm (cblas_dgemm in the double build).  Built only when CMake
  * finds OpenBLAS (NNC_OPENBLAS), used only by a net switched to it
  * (nnc_net_set_kernels(net, "openblas")); tests/test_kernels.c checks it
- * against the built-in kernels. */
+ * against the built-in kernels.
+ *
+ * Not bit for bit with them, by design: OpenBLAS orders and splits its
+ * sums its own way, and a weight gradient's SGD step is folded into its
+ * product (U ← U − step·scale·A'B, one gemm with beta 1) instead of
+ * nnc_sgd_element on the rounded gradient; that is its speed.  Where a
+ * product keeps a separate update (with a start), it is nnc_sgd_element. */
 #include "kernels.h"
+
+#include "internal.h"
 
 #include <cblas.h>
 #include <limits.h>
@@ -44,13 +52,12 @@ int nnc_openblas_fits(const nnc_gemm_args *g)
 }
 
 /* 1 if the (m, n) block at M (row stride ld) is all finite. */
-static int all_finite(const nnc_real *M, int m, int n, size_t ld)
+static int block_finite(const nnc_real *M, int m, int n, size_t ld)
 {
+    int finite = 1;
     for (int i = 0; i < m; i++)
-        for (int j = 0; j < n; j++)
-            if (!isfinite(M[(size_t)i * ld + j]))
-                return 0;
-    return 1;
+        finite &= nnc_all_finite(M + (size_t)i * ld, (size_t)n);
+    return finite;
 }
 
 int nnc_gemm_openblas(const nnc_gemm_args *g)
@@ -66,7 +73,7 @@ int nnc_gemm_openblas(const nnc_gemm_args *g)
         /* The descent in the product: U ← U − step·scale·A'B (C unused). */
         CBLAS_GEMM(CblasRowMajor, trans, CblasNoTrans, m, n, k, -g->step * alpha, g->A, lda,
                    g->B, (int)ldb, 1, g->U, (int)ldu);
-        return all_finite(g->U, m, n, ldu);
+        return block_finite(g->U, m, n, ldu);
     }
     /* C = scale·(start + A'B): C's rows start as the bias, beta = scale. */
     if (g->start)
@@ -75,19 +82,19 @@ int nnc_gemm_openblas(const nnc_gemm_args *g)
     CBLAS_GEMM(CblasRowMajor, trans, CblasNoTrans, m, n, k, alpha, g->A, lda, g->B, (int)ldb,
                g->start ? alpha : 0, g->C, (int)ldc);
     /* Then row by row, as nnc's portable path: the descent, the activation. */
-    int finite = 1;
+    nnc_real_bits flags = 0;
     for (int i = 0; i < m; i++) {
         const nnc_real *c = g->C + (size_t)i * ldc;
         if (g->U) {
             nnc_real *u = g->U + (size_t)i * ldu;
             for (int j = 0; j < n; j++) {
-                u[j] -= g->step * c[j];
-                finite &= isfinite(u[j]) != 0;
+                u[j] = nnc_sgd_element(u[j], c[j], g->step);
+                flags |= nnc_nonfinite_flag(u[j]);
             }
         }
         if (g->act)
             nnc_activation_forward_on(g->ex.path, g->act, c, g->Aout + (size_t)i * ldc, (size_t)n,
                                       g->param);
     }
-    return finite;
+    return nnc_flags_finite(flags);
 }

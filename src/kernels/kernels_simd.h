@@ -31,6 +31,12 @@
  * (lanes outside mask set to +0), MASK_N(n) (the first n lanes),
  * GEMM_NAME and TRANSPOSE_NAME; V_TRANSPOSE where it has one. */
 
+/* nnc_sgd_element on every lane: p − step·g, the same multiply and
+ * subtract (a call of the scalar function per lane would undo the tile's
+ * vectorisation; the two operations are IEEE's, so each lane gets the
+ * scalar function's bits). */
+#define V_SGD(p, g, step) V_SUB(p, V_MUL(step, g))
+
 /* Steps of k a block: a packed block of A' (MR_MAX × KC values) stays in
  * L1 while the panels of B's KC rows pass it. */
 #define KC 256
@@ -104,8 +110,8 @@ static NNC_ALWAYS_INLINE TGT void tile(const int mr, const int nv, const tile_jo
         }
     }
     if (t->last && t->U) {
-        /* u − step·g: a multiply and a subtract, as nnc_net_sgd_update;
-         * u·0 is NaN exactly when u is NaN or ±Inf.  The check gathers
+        /* The SGD step (V_SGD); u·0 is NaN exactly when u is NaN or ±Inf
+         * (the vector form of the NaN/Inf test: one fma a vector).  The check gathers
          * in two local chains: gathered in *bad, which a store to U may
          * alias as far as the compiler knows, it was one chain of fma,
          * store and load, a sixth of a weight gradient's time. */
@@ -115,11 +121,11 @@ static NNC_ALWAYS_INLINE TGT void tile(const int mr, const int nv, const tile_jo
 #pragma GCC unroll 32
         for (int i = 0; i < mr; i++) {
             nnc_real *u = U + (size_t)i * t->ldu;
-            VT u0 = V_SUB(V_LOAD0(u), V_MUL(st, acc0[i]));
+            VT u0 = V_SGD(V_LOAD0(u), acc0[i], st);
             V_STORE0(u, u0);
             bad0 = V_FMA(nv == 3 ? u0 : V_MASKZ(m0, u0), zero, bad0);
             if (nv > 1) {
-                VT u1 = V_SUB(V_LOAD1(u + W), V_MUL(st, acc1[i]));
+                VT u1 = V_SGD(V_LOAD1(u + W), acc1[i], st);
                 V_STORE1(u + W, u1);
                 bad1 = V_FMA(nv == 3 ? u1 : V_MASKZ(m1, u1), zero, bad1);
             }

@@ -4,6 +4,8 @@
  * operations every path keeps. */
 #include "kernels.h"
 
+#include "internal.h"
+
 #include <math.h>
 #include <string.h>
 
@@ -15,7 +17,7 @@ int nnc_gemm_portable(const nnc_gemm_args *g)
     const int m = g->m, k = g->k, n = g->n;
     const size_t ldb = g->ldb ? g->ldb : (size_t)n, ldc = g->ldc ? g->ldc : (size_t)n,
                  ldu = g->ldu ? g->ldu : (size_t)n;
-    int finite = 1;
+    nnc_real_bits flags = 0;
     for (int i = 0; i < m; i++) {
         nnc_real *c = g->C + (size_t)i * ldc;
         const nnc_real *a = g->A + (size_t)(g->rows_i ? g->rows_i[i] : (uint32_t)i) * g->a_rs;
@@ -36,15 +38,15 @@ int nnc_gemm_portable(const nnc_gemm_args *g)
         if (g->U) {
             nnc_real *u = g->U + (size_t)i * ldu;
             for (int j = 0; j < n; j++) {
-                u[j] = u[j] - g->step * c[j];
-                finite &= isfinite(u[j]) != 0;
+                u[j] = nnc_sgd_element(u[j], c[j], g->step);
+                flags |= nnc_nonfinite_flag(u[j]);
             }
         }
         if (g->act)
             nnc_activation_forward_on(g->ex.path, g->act, c, g->Aout + (size_t)i * ldc, (size_t)n,
                                       g->param);
     }
-    return finite;
+    return nnc_flags_finite(flags);
 }
 
 /* The paths this machine can run: pure reads of the CPU's features.  The

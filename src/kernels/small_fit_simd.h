@@ -21,19 +21,9 @@
  * the products' chains of dense_backward, in the same order from the same
  * start), so the same bits. */
 
-/* At most this many groups of R rows in a batch. */
-#define FIT_MAX_GROUPS 16
-
-/* 1 if small_fit_steps takes this step: 1-h-1 with at least two rows a
- * vector (h ≤ W/2), and at most FIT_MAX_GROUPS groups. */
-static inline int small_fit_takes(const nnc_small_step_args *s)
-{
-    const int h = s->hidden;
-    if (s->n_in != 1 || s->n_out != 1 || 2 * h > W)
-        return 0;
-    const int rows_per_vector = W / h;
-    return s->m <= rows_per_vector * FIT_MAX_GROUPS;
-}
+/* At most this many groups of R rows in a batch (nnc_small_fit_fits,
+ * which the planner asks before it sets the step's packed flag). */
+#define FIT_MAX_GROUPS NNC_SMALL_FIT_MAX_GROUPS
 
 /* nnc_logistic on every lane: the scalar function on a vector's lanes,
  * which the compiler vectorises (vmath.h is branch-free), so its bits. */
@@ -179,15 +169,15 @@ static NNC_ALWAYS_INLINE TGT int small_fit_body(const nnc_small_step_args *s, in
             }
         }
 
-        /* g = chain / m, p −= eta·g, as nnc_net_sgd_update's. */
+        /* g = chain / m, then the SGD step on each lane (V_SGD). */
         gw1 = V_MUL(cw1, inv_m);
         gb1 = V_MUL(cb1, inv_m);
         gw2 = V_MUL(cw2, inv_m);
         gb2 = V_MUL(cb2, inv_m);
-        w1 = V_SUB(w1, V_MUL(eta, gw1));
-        b1 = V_SUB(b1, V_MUL(eta, gb1));
-        w2 = V_SUB(w2, V_MUL(eta, gw2));
-        b2 = V_SUB(b2, V_MUL(eta, gb2));
+        w1 = V_SGD(w1, gw1, eta);
+        b1 = V_SGD(b1, gb1, eta);
+        w2 = V_SGD(w2, gw2, eta);
+        b2 = V_SGD(b2, gb2, eta);
         k++;
         /* p − p is NaN exactly when p is NaN or ±Inf. */
         const VT nan_if_bad = V_ADD(V_ADD(V_SUB(w1, w1), V_SUB(b1, b1)),

@@ -14,7 +14,7 @@
  * The gradients are chains over the rows r: they run as scalar chains
  * through the chunks' columns, each in a register, in the order r = 0, 1,
  * ..., m−1, from +0, as the products of dense_backward do; the forward
- * chains are the same as dense_forward's, the update nnc_net_sgd_update's.
+ * chains are the same as dense_forward's, the update nnc_sgd_element.
  * So the same bits.  */
 
 /* The activation kernels work in blocks of 16 values: the columns of a
@@ -139,15 +139,15 @@ static NNC_ALWAYS_INLINE TGT int small_step_body(const nnc_small_step_args *s,
     }
 
     /* Each chain times 1/m is the gradient; each parameter then takes its
-     * step p − eta·g, as nnc_net_sgd_update's. */
+     * SGD step, nnc_sgd_element (the optimizer's update). */
     const nnc_real inv_m = (nnc_real)1 / (nnc_real)m, eta = s->eta;
-    int finite = 1;
+    nnc_real_bits flags = 0;
 #define SMALL_UPDATE(P, G, value)                                                        \
     do {                                                                                 \
-        const nnc_real g_ = (value), p_ = (P) - eta * g_;                                \
+        const nnc_real g_ = (value), p_ = nnc_sgd_element((P), g_, eta);                 \
         (G) = g_;                                                                        \
         (P) = p_;                                                                        \
-        finite &= isfinite(p_) != 0;                                                     \
+        flags |= nnc_nonfinite_flag(p_);                                                 \
     } while (0)
     for (int i = 0; i < n_in * h; i++)
         SMALL_UPDATE(s->W1[i], s->dW1[i], gw1[i] * inv_m);
@@ -158,7 +158,7 @@ static NNC_ALWAYS_INLINE TGT int small_step_body(const nnc_small_step_args *s,
     for (int o = 0; o < n_out; o++)
         SMALL_UPDATE(s->B2[o], s->dB2[o], gb2[o] * inv_m);
 #undef SMALL_UPDATE
-    return finite;
+    return nnc_flags_finite(flags);
 }
 
 #ifdef V_PERMUTE
@@ -168,7 +168,7 @@ static NNC_ALWAYS_INLINE TGT int small_step_body(const nnc_small_step_args *s,
 TGT int SMALL_STEP_NAME(const nnc_small_step_args *s, int *diverged)
 {
 #ifdef V_PERMUTE
-    if (small_fit_takes(s))
+    if (s->packed)
         return small_fit_steps(s, diverged);
 #endif
     *diverged = 0;

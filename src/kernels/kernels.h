@@ -114,8 +114,8 @@ int nnc_gemm(const nnc_gemm_args *g);
  * panel per thread: each thread then reads (forward) and updates (weight
  * gradient) only its own panel, which stays in its core's cache.  Row-
  * major weights shared so make every forward pass fetch the other core's
- * freshly written half (a split forward product ran no faster than one
- * thread; with panels 1.7× faster).  nnc_gemm_panel gives the width for a
+ * freshly written half (bench/README.md, "Measurements behind the
+ * kernels").  nnc_gemm_panel gives the width for a
  * product of m × k × n on ex (0: not worth splitting, keep row-major);
  * pw is a multiple of 128 bytes of values. */
 int nnc_gemm_panel(nnc_exec ex, int m, int k, int n);

@@ -111,10 +111,11 @@ static NNC_ALWAYS_INLINE TGT void tile(const int mr, const int nv, const tile_jo
     }
     if (t->last && t->U) {
         /* The SGD step (V_SGD); u·0 is NaN exactly when u is NaN or ±Inf
-         * (the vector form of the NaN/Inf test: one fma a vector).  The check gathers
-         * in two local chains: gathered in *bad, which a store to U may
-         * alias as far as the compiler knows, it was one chain of fma,
-         * store and load, a sixth of a weight gradient's time. */
+         * (the vector form of the NaN/Inf test: one fma a vector).  The
+         * check gathers in two local chains, not in *bad, which a store to
+         * U may alias as far as the compiler knows: that would make one
+         * chain of fma, store and load through every store of the tile
+         * (bench/README.md, "Measurements behind the kernels"). */
         nnc_real *restrict U = t->U;
         const VT st = V_SET1(t->step), zero = V_ZERO();
         VT bad0 = *bad, bad1 = V_ZERO();
@@ -341,8 +342,8 @@ TGT int GEMM_NAME(const nnc_gemm_args *g)
 
 /* Bt = Bᵀ, B (k, n), Bt (n, k): blocks of W × W values transposed in
  * registers (V_TRANSPOSE, where the path has one), the edges one value at
- * a time.  The scalar loop's strided stores took 13 µs a step for M's
- * two small layers. */
+ * a time: a scalar loop's strided stores cost more than the products of
+ * small layers they feed. */
 TGT void TRANSPOSE_NAME(nnc_real *Bt, const nnc_real *B, int k, int n)
 {
     int j0 = 0;

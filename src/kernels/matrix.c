@@ -98,13 +98,12 @@ static int gemm_here(const nnc_gemm_args *g)
 
 /* The fewest multiply-adds (m·k·n) worth a thread of their own: below it,
  * handing a piece to another core costs more than it saves.  A product
- * alone, its operands hot in the caller's cache (two cores, batch 64),
- * gains from 262K multiply-adds on (20%; 524K 32%, 6.4M 43%; 65K and 131K
- * are 5-80% slower).  Inside a training step it does not: the pieces'
- * inputs and outputs then move between the cores' caches, and M's second
- * layer (64×128×64, 524K) took 13 µs split against 10 µs whole, its
- * gradients 25 µs against 18.  Cut from 2M on, M's first layer (6.4M) is
- * split and the rest stays whole: 0.208 → 0.18 s an epoch on two threads. */
+ * alone, its operands hot in the caller's cache, gains from a few hundred
+ * thousand multiply-adds on; inside a training step the pieces' inputs and
+ * outputs move between the cores' caches, and only products of millions
+ * gain: cut from 2M on, a 784-128-64-10 net's first layer (batch 64: 6.4M)
+ * is split and its smaller layers stay whole (bench/README.md,
+ * "Measurements behind the kernels"). */
 #define GEMM_MIN_PART 1000000.0
 
 typedef struct gemm_split {
@@ -209,7 +208,7 @@ static int gemm_panel(const nnc_gemm_args *g, int p)
     /* Each panel's product starts at its own block of rows (panel p of P
      * at row p·m/P, wrapping round): the threads' first fetches of a
      * batch's rows from memory are then different rows, not the same ones
-     * twice (M on two threads: 0.177 → 0.159 s an epoch). */
+     * twice. */
     piece.first_row = (int)((long long)p * g->m / ((g->n + pw - 1) / pw));
     piece.ldc = g->ldc ? g->ldc : (size_t)g->n;
     piece.C = g->C + j0;

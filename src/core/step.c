@@ -176,14 +176,14 @@ static int small_steps(nnc_net *net, const nnc_real *X, const nnc_real *Y, const
                        void *after_ctx, int *diverged)
 {
     layer *H = &net->layers[0], *O = &net->layers[1];
-    nnc_small_step_args s = {.path = net->ex.path, .task = net->task, .m = m,
-                             .n_in = H->n_in, .hidden = H->n_out, .n_out = O->n_out,
-                             .X = X, .Y = Y, .rows = rows,
-                             .W1 = H->W, .B1 = H->B, .W2 = O->W, .B2 = O->B,
-                             .dW1 = H->dW, .dB1 = H->dB, .dW2 = O->dW, .dB2 = O->dB,
-                             .act = H->act, .param = H->spec.param, .eta = (nnc_real)eta,
-                             .packed = packed, .count = count, .after = after,
-                             .after_ctx = after_ctx};
+    nnc_small_step_args s = {
+        .path = net->ex.path, .task = net->task,
+        .n_in = H->n_in, .hidden = H->n_out, .n_out = O->n_out,
+        .act = H->act, .param = H->spec.param,
+        .params = {H->W, H->B, O->W, O->B}, .grads = {H->dW, H->dB, O->dW, O->dB},
+        .eta = (nnc_real)eta, .packed = packed,
+        .run = {.X = X, .Y = Y, .rows = rows, .m = m, .count = count, .after = after,
+                .after_ctx = after_ctx}};
     return nnc_small_step(&s, diverged);
 }
 

@@ -199,36 +199,44 @@ void activation_backward(nnc_exec ex, nnc_real *dZ, const nnc_real *dA, const nn
                          const nnc_real *A, size_t count, const nnc_activation_info *act,
                          double param);
 
-/* A training step of a network with one hidden layer, for small shapes
- * (small_step.c): forward pass, gradients, and the update p −= eta·g.  The
- * gradients and parameters come out as nnc_net_forward, nnc_net_backward
- * and nnc_net_sgd_update leave them, bit for bit; the layers' work buffers
- * are not written.  The batch is rows rows[0..m) of X (·, n_in) and Y
- * (·, n_out), read where they are.  Shapes: W1 (n_in, hidden),
- * B1 (1, hidden); W2 (hidden, n_out), B2 (1, n_out); the gradients as
- * their parameters. */
+/* A run of training steps on consecutive batches of m rows: step k takes
+ * rows rows[k·m .. k·m + m) of X and Y, read where they are, up to count
+ * steps (at least 1).  After each step that leaves the parameters finite,
+ * after(after_ctx) when after is not NULL (the trainer draws the next
+ * epoch's order there, while the step's arithmetic is still in flight); a
+ * nonzero return stops the steps. */
+typedef struct nnc_step_run {
+    const nnc_real *X, *Y;
+    const uint32_t *rows;
+    int m, count;
+    int (*after)(void *after_ctx);
+    void *after_ctx;
+} nnc_step_run;
+
+/* The four arrays of a network with one hidden layer (its parameters, or
+ * their gradients): W1 (n_in, hidden), B1 (1, hidden), W2 (hidden, n_out),
+ * B2 (1, n_out). */
+typedef struct nnc_two_layers {
+    nnc_real *W1, *B1, *W2, *B2;
+} nnc_two_layers;
+
+/* Training steps of a network with one hidden layer, for small shapes
+ * (small_step.c): forward pass, gradients, and the SGD step
+ * (nnc_sgd_element) with learning rate eta.  The gradients and parameters
+ * come out as nnc_net_forward, nnc_net_backward and nnc_net_sgd_update
+ * leave them, bit for bit; the layers' work buffers are not written. */
 typedef struct nnc_small_step_args {
     int path; /* an NNC_PATH_* this machine runs, for which the shape fits */
     nnc_task task;
-    int m, n_in, hidden, n_out;
-    const nnc_real *X, *Y;
-    const uint32_t *rows;
-    nnc_real *W1, *B1, *W2, *B2;
-    nnc_real *dW1, *dB1, *dW2, *dB2;
-    const nnc_activation_info *act; /* the hidden layer's */
+    int n_in, hidden, n_out;
+    const nnc_activation_info *act; /* the hidden layer's, and its parameter */
     double param;
+    nnc_two_layers params, grads;
     nnc_real eta;
     /* The packed 1-h-1 fit (small_fit_simd.h) instead of the general
      * small step: only where nnc_small_fit_fits says it takes the shape. */
     int packed;
-    /* Up to count steps (at least 1) on consecutive batches: step k takes
-     * the rows rows[k·m .. k·m + m).  After each step that leaves the
-     * parameters finite, after(after_ctx) when after is not NULL (the
-     * trainer draws the next epoch's order there, while the step's
-     * arithmetic is still in flight); a nonzero return stops the steps. */
-    int count;
-    int (*after)(void *after_ctx);
-    void *after_ctx;
+    nnc_step_run run;
 } nnc_small_step_args;
 
 /* The most inputs (and outputs), and hidden units, nnc_small_step takes. */

@@ -25,8 +25,8 @@ static NNC_ALWAYS_INLINE TGT int small_step_body(const nnc_small_step_args *s,
                                                   const uint32_t *batch, const int n_in,
                                                   const int n_out)
 {
-    const int m = s->m, h = s->hidden;
-    const nnc_real *W1 = s->W1, *B1 = s->B1, *W2 = s->W2, *B2 = s->B2;
+    const int m = s->run.m, h = s->hidden;
+    const nnc_real *W1 = s->params.W1, *B1 = s->params.B1, *W2 = s->params.W2, *B2 = s->params.B2;
     /* One chunk's columns: X, Y, dZ2 (n_in or n_out of them), Z1, A1,
      * f'(Z1) then dZ1 (h of them, padded to whole blocks). */
     _Alignas(64) nnc_real x[NNC_SMALL_STEP_MAX_IO][W], y[NNC_SMALL_STEP_MAX_IO][W],
@@ -55,9 +55,9 @@ static NNC_ALWAYS_INLINE TGT int small_step_body(const nnc_small_step_args *s,
         const IT x_at = n_in == 1 ? rows : I_MUL(rows, n_in);
         const IT y_at = n_out == 1 ? rows : I_MUL(rows, n_out);
         for (int p = 0; p < n_in; p++)
-            V_STORE(x[p], V_GATHER(s->X + p, x_at, mc));
+            V_STORE(x[p], V_GATHER(s->run.X + p, x_at, mc));
         for (int o = 0; o < n_out; o++)
-            V_STORE(y[o], V_GATHER(s->Y + o, y_at, mc));
+            V_STORE(y[o], V_GATHER(s->run.Y + o, y_at, mc));
 
         /* Hidden layer: column j of Z1 = chain over p of fma(x[p], W1[p][j], ·)
          * from B1[j]; A1 = f(Z1), and f'(Z1, A1). */
@@ -150,13 +150,13 @@ static NNC_ALWAYS_INLINE TGT int small_step_body(const nnc_small_step_args *s,
         flags |= nnc_nonfinite_flag(p_);                                                 \
     } while (0)
     for (int i = 0; i < n_in * h; i++)
-        SMALL_UPDATE(s->W1[i], s->dW1[i], gw1[i] * inv_m);
+        SMALL_UPDATE(s->params.W1[i], s->grads.W1[i], gw1[i] * inv_m);
     for (int j = 0; j < h; j++)
-        SMALL_UPDATE(s->B1[j], s->dB1[j], gb1[j] * inv_m);
+        SMALL_UPDATE(s->params.B1[j], s->grads.B1[j], gb1[j] * inv_m);
     for (int i = 0; i < h * n_out; i++)
-        SMALL_UPDATE(s->W2[i], s->dW2[i], gw2[i] * inv_m);
+        SMALL_UPDATE(s->params.W2[i], s->grads.W2[i], gw2[i] * inv_m);
     for (int o = 0; o < n_out; o++)
-        SMALL_UPDATE(s->B2[o], s->dB2[o], gb2[o] * inv_m);
+        SMALL_UPDATE(s->params.B2[o], s->grads.B2[o], gb2[o] * inv_m);
 #undef SMALL_UPDATE
     return nnc_flags_finite(flags);
 }
@@ -172,8 +172,8 @@ TGT int SMALL_STEP_NAME(const nnc_small_step_args *s, int *diverged)
         return small_fit_steps(s, diverged);
 #endif
     *diverged = 0;
-    for (int k = 0; k < s->count; k++) {
-        const uint32_t *batch = s->rows + (size_t)k * (size_t)s->m;
+    for (int k = 0; k < s->run.count; k++) {
+        const uint32_t *batch = s->run.rows + (size_t)k * (size_t)s->run.m;
         /* The seed's fits (one input, one output) with those loops known. */
         const int finite = s->n_in == 1 && s->n_out == 1
                                ? small_step_body(s, batch, 1, 1)
@@ -182,10 +182,10 @@ TGT int SMALL_STEP_NAME(const nnc_small_step_args *s, int *diverged)
             *diverged = 1;
             return k + 1;
         }
-        if (s->after && s->after(s->after_ctx))
+        if (s->run.after && s->run.after(s->run.after_ctx))
             return k + 1;
     }
-    return s->count;
+    return s->run.count;
 }
 
 #undef SMALL_COLS_PAD

@@ -86,7 +86,7 @@ static void check_shape_on(int path, nnc_pool *pool, int m, int k, int n)
     nnc_real *Wt = calloc((size_t)k * n, sizeof *Wt);
 
     /* Forward with bias and the activation fused, rows in place. */
-    dense_forward(ex, Z, A, X2, rows, W, B, m, k, n, relu, 0, 0);
+    dense_forward(ex, &(nnc_dense){k, n, W, B, 0, relu, 0}, (nnc_batch){X2, rows, m}, Z, A);
     reference(R, X, (size_t)k, 1, W, B, m, k, n, 0, 0);
     relu->forward(R, RA, (size_t)m * n, 0);
     int ok_z = same_bits(Z, R, (size_t)m * n), ok_a = same_bits(A, RA, (size_t)m * n);
@@ -130,12 +130,14 @@ static void check_shape_on(int path, nnc_pool *pool, int m, int k, int n)
         RB[j] = acc * s;
     }
     memset(dX, 0, (size_t)m * k * sizeof *dX);
-    int ok_b = dense_backward(ex, dWB, dWB + (size_t)k * n, dX, dZ, X2, rows, W, NULL, m, k, n,
-                              Wt, 0, 0, 0) == 1;
+    int ok_b = dense_backward(ex, &(nnc_dense){k, n, W, NULL, 0, NULL, 0},
+                              (nnc_batch){X2, rows, m}, dZ, dWB, dWB + (size_t)k * n, dX, Wt,
+                              (nnc_descent){0, 0}) == 1;
     ok_b = ok_b && same_bits(dWB, RW, (size_t)k * n) &&
            same_bits(dWB + (size_t)k * n, RB, n) && same_bits(dX, RX, (size_t)m * k);
     memset(dWB, 0, (size_t)k * n * sizeof *dWB);
-    dense_backward(ex, dWB, dB, NULL, dZ, X, NULL, W, NULL, m, k, n, Wt, 0, 0, 0);
+    dense_backward(ex, &(nnc_dense){k, n, W, NULL, 0, NULL, 0},
+                   (nnc_batch){X, NULL, m}, dZ, dWB, dB, NULL, Wt, (nnc_descent){0, 0});
     ok_b = ok_b && same_bits(dWB, RW, (size_t)k * n) && same_bits(dB, RB, n);
     /* The descent, in the net's layout (B right after W) and apart:
      * w − step·dw, a multiply and a subtract; dX from W as it was. */
@@ -151,17 +153,20 @@ static void check_shape_on(int path, nnc_pool *pool, int m, int k, int n)
     for (int j = 0; j < n; j++)
         RB[j] = B[j] - step * RB[j];
     memset(dX, 0, (size_t)m * k * sizeof *dX);
-    int ok_d = dense_backward(ex, dWB, dWB + (size_t)k * n, dX, dZ, X2, rows, WB,
-                              WB + (size_t)k * n, m, k, n, Wt, 1, step, 0) == 1 &&
+    int ok_d = dense_backward(ex, &(nnc_dense){k, n, WB, WB + (size_t)k * n, 0, NULL, 0},
+                              (nnc_batch){X2, rows, m}, dZ, dWB, dWB + (size_t)k * n, dX, Wt,
+                              (nnc_descent){1, step}) == 1 &&
                same_bits(WB, RW, (size_t)k * n) && same_bits(WB + (size_t)k * n, RB, n) &&
                same_bits(dX, RX, (size_t)m * k);
-    ok_d = ok_d && dense_backward(ex, dWB, dB, NULL, dZ, X2, rows, W1, B1, m, k, n, Wt, 1,
-                                  step, 0) == 1 &&
+    ok_d = ok_d && dense_backward(ex, &(nnc_dense){k, n, W1, B1, 0, NULL, 0},
+                                  (nnc_batch){X2, rows, m}, dZ, dWB, dB, NULL, Wt,
+                                  (nnc_descent){1, step}) == 1 &&
            same_bits(W1, RW, (size_t)k * n) && same_bits(B1, RB, n);
     /* A NaN in dZ's last row reaches every weight of its column: refused. */
     dZ[(size_t)(m - 1) * n + n - 1] = (nnc_real)NAN;
-    ok_d = ok_d && dense_backward(ex, dWB, dB, NULL, dZ, X2, rows, W1, B1, m, k, n, Wt, 1,
-                                  step, 0) == 0;
+    ok_d = ok_d && dense_backward(ex, &(nnc_dense){k, n, W1, B1, 0, NULL, 0},
+                                  (nnc_batch){X2, rows, m}, dZ, dWB, dB, NULL, Wt,
+                                  (nnc_descent){1, step}) == 0;
     free(dWB), free(dB), free(RB), free(WB), free(W1), free(B1);
     if (!(ok_z && ok_a && ok_mm && ok_x && ok_b && ok_d))
         fprintf(stderr, "path %s, %d threads, m=%d k=%d n=%d: Z %d A %d matmul %d dX %d "
@@ -199,16 +204,18 @@ static void check_panels_on(int path, nnc_pool *pool, int m, int k, int n, int p
         }
     nnc_from_panels(back, P, k, n, pw);
     ok_layout &= same_bits(back, W, kn);
-    dense_forward(ex, Z, A, X, NULL, W, B, m, k, n, relu, 0, 0);
-    dense_forward(ex, Zp, Ap, X, NULL, P, B, m, k, n, relu, 0, pw);
+    dense_forward(ex, &(nnc_dense){k, n, W, B, 0, relu, 0}, (nnc_batch){X, NULL, m}, Z, A);
+    dense_forward(ex, &(nnc_dense){k, n, P, B, pw, relu, 0}, (nnc_batch){X, NULL, m}, Zp, Ap);
     const int ok_fwd = same_bits(Z, Zp, mn) && same_bits(A, Ap, mn);
     const nnc_real step = (nnc_real)0.25;
     memcpy(B1, B, (size_t)n * sizeof *B1);
     memcpy(B2, B, (size_t)n * sizeof *B2);
-    int ok_back = dense_backward(ex, dW, dB, dX, dZ, X, NULL, W, B1, m, k, n, Wt, 1, step,
-                                 0) == 1;
-    ok_back &= dense_backward(ex, dW, dB, dXp, dZ, X, NULL, P, B2, m, k, n, Wt, 1, step,
-                              pw) == 1;
+    int ok_back = dense_backward(ex, &(nnc_dense){k, n, W, B1, 0, NULL, 0},
+                                 (nnc_batch){X, NULL, m}, dZ, dW, dB, dX, Wt,
+                                 (nnc_descent){1, step}) == 1;
+    ok_back &= dense_backward(ex, &(nnc_dense){k, n, P, B2, pw, NULL, 0},
+                              (nnc_batch){X, NULL, m}, dZ, dW, dB, dXp, Wt,
+                              (nnc_descent){1, step}) == 1;
     nnc_from_panels(back, P, k, n, pw);
     ok_back &= same_bits(back, W, kn) && same_bits(B1, B2, (size_t)n) &&
                same_bits(dX, dXp, (size_t)m * k);
@@ -229,8 +236,8 @@ static void check_fma_matters(void)
     nnc_real *X = random_matrix((size_t)m * k), *W = random_matrix((size_t)k * n);
     nnc_real *B = random_matrix((size_t)n);
     nnc_real *Z = calloc((size_t)m * n, sizeof *Z);
-    dense_forward((nnc_exec){nnc_kernel_best_path(), NULL, 0}, Z, NULL, X, NULL, W, B, m, k, n,
-                  NULL, 0, 0);
+    dense_forward((nnc_exec){nnc_kernel_best_path(), NULL, 0},
+                  &(nnc_dense){k, n, W, B, 0, NULL, 0}, (nnc_batch){X, NULL, m}, Z, NULL);
     int differ = 0;
     for (int i = 0; i < m && !differ; i++)
         for (int j = 0; j < n; j++) {
@@ -641,7 +648,7 @@ static void check_openblas_shape(int m, int k, int n)
     nnc_real *Wt = calloc((size_t)k * n, sizeof *Wt);
 
     /* Forward: Z = X·W + B, A = relu(Z) (nnc's relu on OpenBLAS's Z). */
-    dense_forward(exb, Z, A, X, NULL, W, B, m, k, n, relu, 0, 0);
+    dense_forward(exb, &(nnc_dense){k, n, W, B, 0, relu, 0}, (nnc_batch){X, NULL, m}, Z, A);
     relu->forward(Z, RA, (size_t)m * n, 0);
     CHECK(near_product(Z, (size_t)n, X, (size_t)k, 1, W, B, m, k, n, 1));
     CHECK(same_bits(A, RA, (size_t)m * n));
@@ -694,8 +701,8 @@ static void check_openblas_shape(int m, int k, int n)
     nnc_gemm_args gr = {.C = Z, .A = X, .a_rs = (size_t)k, .a_cs = 1, .rows_i = rows, .B = W,
                         .start = B, .m = m, .k = k, .n = n, .ex = exb};
     CHECK(!nnc_openblas_fits(&gr));
-    dense_forward(exb, Z, A, X, rows, W, B, m, k, n, relu, 0, 0);
-    dense_forward(ex, Z2, A2, X, rows, W, B, m, k, n, relu, 0, 0);
+    dense_forward(exb, &(nnc_dense){k, n, W, B, 0, relu, 0}, (nnc_batch){X, rows, m}, Z, A);
+    dense_forward(ex, &(nnc_dense){k, n, W, B, 0, relu, 0}, (nnc_batch){X, rows, m}, Z2, A2);
     CHECK(same_bits(Z, Z2, (size_t)m * n) && same_bits(A, A2, (size_t)m * n));
     /* Neither panels nor a strided A' (both strides above 1). */
     gr.rows_i = NULL;

@@ -6,23 +6,25 @@
  * the stack) to compute dW and dB in one product. */
 enum { SMALL_XT = 256 };
 
-void dense_forward(nnc_exec ex, nnc_real *Z, nnc_real *A, const nnc_real *X,
-                   const uint32_t *rows, const nnc_real *W, const nnc_real *B, int m,
-                   int n_in, int n_out, const nnc_activation_info *act, double param,
-                   int panel)
+void dense_forward(nnc_exec ex, const nnc_dense *d, nnc_batch in, nnc_real *Z, nnc_real *A)
 {
     /* One pass: each Z[i][j] starts at B[j] and gathers X[R(i)][p]·W[p][j]
      * for p in order; each finished block of rows goes through act. */
-    nnc_gemm_args g = {.C = Z, .A = X, .a_rs = (size_t)n_in, .a_cs = 1, .rows_i = rows,
-                       .B = W, .start = B, .m = m, .k = n_in, .n = n_out, .act = act,
-                       .Aout = A, .param = param, .b_panel = panel, .ex = ex};
+    nnc_gemm_args g = {.C = Z, .A = in.X, .a_rs = (size_t)d->n_in, .a_cs = 1,
+                       .rows_i = in.rows, .B = d->W, .start = d->B, .m = in.m, .k = d->n_in,
+                       .n = d->n_out, .act = d->act, .Aout = A, .param = d->param,
+                       .b_panel = d->panel, .ex = ex};
     nnc_gemm(&g);
 }
 
-int dense_backward(nnc_exec ex, nnc_real *dW, nnc_real *dB, nnc_real *dX, const nnc_real *dZ,
-                   const nnc_real *X, const uint32_t *rows, nnc_real *W, nnc_real *B, int m,
-                   int n_in, int n_out, nnc_real *Wt, int descend, nnc_real step, int panel)
+int dense_backward(nnc_exec ex, const nnc_dense *d, nnc_batch in, const nnc_real *dZ,
+                   nnc_real *dW, nnc_real *dB, nnc_real *dX, nnc_real *Wt, nnc_descent descent)
 {
+    const int m = in.m, n_in = d->n_in, n_out = d->n_out, panel = d->panel;
+    const int descend = descent.on;
+    const nnc_real step = descent.step, *X = in.X;
+    const uint32_t *rows = in.rows;
+    nnc_real *W = d->W, *B = d->B;
     const nnc_real inv_m = (nnc_real)1 / (nnc_real)m;
     int finite = 1;
     /* dX needs W as it was: transposed before any descent. */
@@ -115,13 +117,19 @@ void activation_backward(nnc_exec ex, nnc_real *dZ, const nnc_real *dA, const nn
     }
 }
 
+/* The layer's parameters as the kernels take them. */
+static nnc_dense dense_of(const layer *L)
+{
+    return (nnc_dense){L->n_in, L->n_out, L->W, L->B, L->panel, L->act, L->spec.param};
+}
+
 /* The dense layer of a net: X (m, n_in) → Z = X·W + B, A = f(Z), both
  * (m, n_out); W (n_in, n_out), B (1, n_out). */
 static void dense_layer_forward(nnc_exec ex, layer *L, const nnc_real *X, const uint32_t *rows,
                                 int m)
 {
-    dense_forward(ex, L->Z, L->A, X, rows, L->W, L->B, m, L->n_in, L->n_out, L->act,
-                  L->spec.param, L->panel);
+    const nnc_dense d = dense_of(L);
+    dense_forward(ex, &d, (nnc_batch){X, rows, m}, L->Z, L->A);
 }
 
 /* dA (m, n_out) → dZ = dA ⊙ f'(Z, A) (the output layer's dA is its dZ
@@ -136,8 +144,8 @@ static int dense_layer_backward(nnc_exec ex, layer *L, const nnc_real *X, const 
                             L->spec.param);
         dZ = L->dZ;
     }
-    return dense_backward(ex, L->dW, L->dB, dX, dZ, X, rows, L->W, L->B, m, L->n_in, L->n_out,
-                          Wt, descent.on, descent.step, L->panel);
+    const nnc_dense d = dense_of(L);
+    return dense_backward(ex, &d, (nnc_batch){X, rows, m}, dZ, L->dW, L->dB, dX, Wt, descent);
 }
 
 const layer_kind nnc_dense_layer = {.name = "dense", .forward = dense_layer_forward,

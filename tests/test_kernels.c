@@ -98,9 +98,9 @@ static void check_shape_on(int path, nnc_pool *pool, int m, int k, int n)
      * table as the forward pass reads them: the same bits. */
     reference(R, X, (size_t)k, 1, W, B, m, k, n, 0, 0);
     for (int first = 1; first < 2 * m; first += m / 2 + 1) {
-        nnc_gemm_args rot = {.C = Z, .A = X2, .a_rs = (size_t)k, .a_cs = 1, .rows_i = rows,
-                             .B = W, .start = B, .m = m, .k = k, .n = n, .first_row = first,
-                             .ex = ex};
+        nnc_gemm_args rot = {.a = {.p = X2, .rs = (size_t)k, .cs = 1, .rows_i = rows},
+                             .b = {.p = W}, .C = Z, .start = B, .m = m, .k = k, .n = n,
+                             .first_row = first, .ex = ex};
         memset(Z, 0, (size_t)m * n * sizeof *Z);
         nnc_gemm(&rot);
         ok_mm &= same_bits(Z, R, (size_t)m * n);
@@ -654,15 +654,15 @@ static void check_openblas_shape(int m, int k, int n)
     CHECK(same_bits(A, RA, (size_t)m * n));
     /* dW = Xᵀ·dZ/m: A' is X transposed in place (leading dimension k). */
     const nnc_real inv_m = (nnc_real)1 / (nnc_real)m;
-    nnc_gemm_args g = {.C = dW, .A = X, .a_rs = 1, .a_cs = (size_t)k, .B = dZ, .m = k,
+    nnc_gemm_args g = {.a = {.p = X, .rs = 1, .cs = (size_t)k}, .b = {.p = dZ}, .C = dW, .m = k,
                        .k = m, .n = n, .use_scale = 1, .scale = inv_m, .ex = exb};
     CHECK(nnc_openblas_fits(&g));
     CHECK(nnc_gemm(&g) == 1);
     CHECK(near_product(dW, (size_t)n, X, 1, (size_t)k, dZ, NULL, k, m, n, inv_m));
     /* The same product descending into U = W: U ≈ W − 0.5·dW. */
     memcpy(U, W, (size_t)k * n * sizeof *U);
-    g.U = U;
-    g.step = (nnc_real)0.5;
+    g.u.p = U;
+    g.u.step = (nnc_real)0.5;
     CHECK(nnc_gemm(&g) == 1);
     const double eps = sizeof(nnc_real) == sizeof(float) ? FLT_EPSILON : DBL_EPSILON;
     int near = 1;
@@ -678,12 +678,12 @@ static void check_openblas_shape(int m, int k, int n)
     /* Leading dimensions above the width (A' a block of a wider matrix:
      * X's first k − 1 columns), a bias and a scale together. */
     if (k > 1) {
-        nnc_gemm_args gt = {.C = dW, .A = X, .a_rs = 1, .a_cs = (size_t)k, .B = dZ, .m = k - 1,
-                            .k = m, .n = n, .ex = exb};
+        nnc_gemm_args gt = {.a = {.p = X, .rs = 1, .cs = (size_t)k}, .b = {.p = dZ}, .C = dW,
+                            .m = k - 1, .k = m, .n = n, .ex = exb};
         CHECK(nnc_gemm(&gt) == 1);
         CHECK(near_product(dW, (size_t)n, X, 1, (size_t)k, dZ, NULL, k - 1, m, n, 1));
-        nnc_gemm_args gn = {.C = Z, .A = X, .a_rs = (size_t)k, .a_cs = 1, .B = W, .start = B,
-                            .m = m, .k = k - 1, .n = n, .use_scale = 1,
+        nnc_gemm_args gn = {.a = {.p = X, .rs = (size_t)k, .cs = 1}, .b = {.p = W}, .C = Z,
+                            .start = B, .m = m, .k = k - 1, .n = n, .use_scale = 1,
                             .scale = (nnc_real)0.25, .ex = exb};
         CHECK(nnc_gemm(&gn) == 1);
         CHECK(near_product(Z, (size_t)n, X, (size_t)k, 1, W, B, m, k - 1, n, 0.25));
@@ -698,18 +698,18 @@ static void check_openblas_shape(int m, int k, int n)
     for (int i = 0; i < m; i++)
         rows[i] = (uint32_t)(m - 1 - i);
     nnc_real *Z2 = calloc((size_t)m * n, sizeof *Z2), *A2 = calloc((size_t)m * n, sizeof *A2);
-    nnc_gemm_args gr = {.C = Z, .A = X, .a_rs = (size_t)k, .a_cs = 1, .rows_i = rows, .B = W,
-                        .start = B, .m = m, .k = k, .n = n, .ex = exb};
+    nnc_gemm_args gr = {.a = {.p = X, .rs = (size_t)k, .cs = 1, .rows_i = rows}, .b = {.p = W},
+                        .C = Z, .start = B, .m = m, .k = k, .n = n, .ex = exb};
     CHECK(!nnc_openblas_fits(&gr));
     dense_forward(exb, &(nnc_dense){k, n, W, B, 0, relu, 0}, (nnc_batch){X, rows, m}, Z, A);
     dense_forward(ex, &(nnc_dense){k, n, W, B, 0, relu, 0}, (nnc_batch){X, rows, m}, Z2, A2);
     CHECK(same_bits(Z, Z2, (size_t)m * n) && same_bits(A, A2, (size_t)m * n));
     /* Neither panels nor a strided A' (both strides above 1). */
-    gr.rows_i = NULL;
-    gr.b_panel = 32;
+    gr.a.rows_i = NULL;
+    gr.b.panel = 32;
     CHECK(!nnc_openblas_fits(&gr));
-    gr.b_panel = 0;
-    gr.a_cs = 2;
+    gr.b.panel = 0;
+    gr.a.cs = 2;
     CHECK(nnc_openblas_fits(&gr) == (k == 1)); /* k 1: A' is a column, read with stride 2 */
     CHECK(nnc_gemm_panel(exb, 64, 784, 128) == 0);
     free(rows);

@@ -10,10 +10,10 @@ void dense_forward(nnc_exec ex, const nnc_dense *d, nnc_batch in, nnc_real *Z, n
 {
     /* One pass: each Z[i][j] starts at B[j] and gathers X[R(i)][p]·W[p][j]
      * for p in order; each finished block of rows goes through act. */
-    nnc_gemm_args g = {.C = Z, .A = in.X, .a_rs = (size_t)d->n_in, .a_cs = 1,
-                       .rows_i = in.rows, .B = d->W, .start = d->B, .m = in.m, .k = d->n_in,
-                       .n = d->n_out, .act = d->act, .Aout = A, .param = d->param,
-                       .b_panel = d->panel, .ex = ex};
+    nnc_gemm_args g = {.a = {.p = in.X, .rs = (size_t)d->n_in, .cs = 1, .rows_i = in.rows},
+                       .b = {.p = d->W, .panel = d->panel}, .C = Z, .start = d->B, .m = in.m,
+                       .k = d->n_in, .n = d->n_out, .act = d->act, .Aout = A, .param = d->param,
+                       .ex = ex};
     nnc_gemm(&g);
 }
 
@@ -48,21 +48,22 @@ int dense_backward(nnc_exec ex, const nnc_dense *d, nnc_batch in, const nnc_real
                 xt[(size_t)p * m + r] = X[(size_t)(rows ? rows[r] : (uint32_t)r) * n_in + p];
         for (int r = 0; r < m; r++)
             xt[(size_t)n_in * m + r] = 1;
-        nnc_gemm_args g = {.C = dW, .A = xt, .a_rs = (size_t)m, .a_cs = 1, .B = dZ,
-                           .m = n_in + 1, .k = m, .n = n_out, .use_scale = 1,
-                           .scale = inv_m, .U = descend ? W : NULL, .step = step, .ex = ex};
+        nnc_gemm_args g = {.a = {.p = xt, .rs = (size_t)m, .cs = 1}, .b = {.p = dZ}, .C = dW,
+                           .m = n_in + 1, .k = m, .n = n_out, .use_scale = 1, .scale = inv_m,
+                           .ex = ex, .u = {.p = descend ? W : NULL, .step = step}};
         finite = nnc_gemm(&g);
     } else {
         /* dW (n_in, n_out): row p, step r reads X[R(r)][p] (Xᵀ in place);
          * dB: a product with A' = 1 everywhere, fma(1, x, acc) = x + acc. */
         static const nnc_real one = 1;
-        nnc_gemm_args gw = {.C = dW, .A = X, .a_rs = 1, .a_cs = (size_t)n_in, .rows_k = rows,
-                            .B = dZ, .m = n_in, .k = m, .n = n_out, .use_scale = 1,
-                            .scale = inv_m, .U = descend ? W : NULL, .step = step,
-                            .u_panel = descend ? panel : 0, .ex = ex};
-        nnc_gemm_args gb = {.C = dB, .A = &one, .B = dZ, .m = 1, .k = m, .n = n_out,
-                            .use_scale = 1, .scale = inv_m, .U = descend ? B : NULL,
-                            .step = step, .ex = ex};
+        nnc_gemm_args gw = {.a = {.p = X, .rs = 1, .cs = (size_t)n_in, .rows_k = rows},
+                            .b = {.p = dZ}, .C = dW, .m = n_in, .k = m, .n = n_out,
+                            .use_scale = 1, .scale = inv_m, .ex = ex,
+                            .u = {.p = descend ? W : NULL, .panel = descend ? panel : 0,
+                                  .step = step}};
+        nnc_gemm_args gb = {.a = {.p = &one}, .b = {.p = dZ}, .C = dB, .m = 1, .k = m, .n = n_out,
+                            .use_scale = 1, .scale = inv_m, .ex = ex,
+                            .u = {.p = descend ? B : NULL, .step = step}};
         finite = nnc_gemm(&gw) & nnc_gemm(&gb);
     }
     if (dX)

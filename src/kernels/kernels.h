@@ -62,35 +62,47 @@ typedef struct nnc_exec {
 
 /* The general product, every product below is one of its uses:
  *   C[i][j] = scale·(fma chain over kk of A'(i,kk)·B[kk][j] from start[j])
- * with A'(i,kk) = A[R(i)·a_rs + K(kk)·a_cs], R(i) = rows_i ? rows_i[i] : i
- * and K(kk) = rows_k ? rows_k[kk] : kk (row tables: a batch's rows read in
- * place from a data set), B (k, n) row-major, C (m, n) row-major; start
- * NULL means +0, scale applies only when use_scale.
+ * with A' the operand a, B (k, n) the operand b, C (m, n) row-major with
+ * row stride ldc (0: n); start NULL means +0, scale applies only when
+ * use_scale.
  * When act is not NULL, each finished block of whole rows of C is also
  * passed through act->forward into Aout (same layout as C), while in cache.
- * When U is not NULL (same layout as C), the result descends into it
- * instead, U[i][j] = U[i][j] − step·C[i][j] (a multiply and a subtract:
- * nnc_net_sgd_update's bits), and C is scratch, left unspecified. */
+ * When u.p is not NULL (same shape as C), the result descends into it
+ * instead, U[i][j] = nnc_sgd_element(U[i][j], C[i][j], u.step), and C is
+ * scratch, left unspecified. */
 typedef struct nnc_gemm_args {
+    /* A'(i,kk) = p[R(i)·rs + K(kk)·cs], R(i) = rows_i ? rows_i[i] : i and
+     * K(kk) = rows_k ? rows_k[kk] : kk (row tables: a batch's rows read in
+     * place from a data set). */
+    struct {
+        const nnc_real *p;
+        size_t rs, cs;
+        const uint32_t *rows_i, *rows_k;
+    } a;
+    /* B: row stride ld (0: n), or (a weight matrix) column panels of
+     * `panel` columns instead of row-major (0), see nnc_gemm_panel. */
+    struct {
+        const nnc_real *p;
+        size_t ld;
+        int panel;
+    } b;
     nnc_real *C;
-    const nnc_real *A;
-    size_t a_rs, a_cs;
-    const uint32_t *rows_i, *rows_k;
-    const nnc_real *B;
-    const nnc_real *start;
+    size_t ldc; /* C's and Aout's */
     int m, k, n;
+    const nnc_real *start;
     int use_scale;
     nnc_real scale;
     const nnc_activation_info *act;
     nnc_real *Aout;
     double param;
-    nnc_real *U;
-    nnc_real step;
-    /* Row strides of B, of C (and Aout) and of U; 0 means n. */
-    size_t ldb, ldc, ldu;
-    /* B or U (a weight matrix, k × n or m × n) stored as column panels of
-     * this many columns instead of row-major (0), see nnc_gemm_panel. */
-    int b_panel, u_panel;
+    /* The fused SGD step: U (m × n) with row stride ld (0: n) or in column
+     * panels as b's, and the step; p NULL: none. */
+    struct {
+        nnc_real *p;
+        size_t ld;
+        int panel;
+        nnc_real step;
+    } u;
     /* A hint: the SIMD paths run the blocks of rows from the one holding
      * this row (0 .. m−1, else 0), wrapping round.  The order of the blocks
      * never changes a value. */

@@ -111,8 +111,8 @@ static NNC_ALWAYS_INLINE TGT int small_fit_body(const nnc_small_step_args *s, in
     }
 
     const VT zero = V_ZERO(), inv_m = V_SET1((nnc_real)1 / (nnc_real)m), eta = V_SET1(s->eta);
-    VT w1 = V_MLOAD(kh, s->params.W1), b1 = V_MLOAD(kh, s->params.B1), w2 = V_MLOAD(kh, s->params.W2),
-       b2 = V_SET1(s->params.B2[0]);
+    VT w1 = V_MLOAD(kh, s->params.W1), b1 = V_MLOAD(kh, s->params.B1),
+       w2 = V_MLOAD(kh, s->params.W2), b2 = V_SET1(s->params.B2[0]);
     VT gw1 = zero, gb1 = zero, gw2 = zero, gb2 = zero;
     int k = 0;
     *diverged = 0;

@@ -236,6 +236,9 @@ static TGT void pack(nnc_real *restrict P, const nnc_gemm_args *g, int i0, int m
     }
 }
 
+/* The blocking loops around the tiles (see the top of this file); the
+ * switch of tile shapes, one case per row count, makes it a little over
+ * the library's usual ~100 lines. */
 TGT int GEMM_NAME(const nnc_gemm_args *g)
 {
     const int m = g->m, k = g->k, n = g->n;

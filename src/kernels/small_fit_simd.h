@@ -70,7 +70,11 @@ static inline TGT void fit_activation(const nnc_small_step_args *s, const VT *Z,
 }
 
 /* The steps, for a batch of `groups` groups (a constant where the
- * callers below inline it, so that the groups' vectors stay in registers). */
+ * callers below inline it, so that the groups' vectors stay in registers).
+ * One function, longer than the library's usual ~100 lines: the
+ * parameters and the lane indices live in registers through all the
+ * steps of a call, which holds only while the compiler sees the whole
+ * loop in one body. */
 static NNC_ALWAYS_INLINE TGT int small_fit_body(const nnc_small_step_args *s, int *diverged,
                                                 const int groups)
 {

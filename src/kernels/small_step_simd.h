@@ -21,6 +21,26 @@
  * chunk take whole blocks, so that they never read a partial block. */
 #define SMALL_COLS_PAD (((NNC_SMALL_STEP_MAX_HIDDEN * W + 15) / 16) * 16)
 
+/* The gradients G = chain·inv_m of n parameters P, and each parameter's
+ * SGD step nnc_sgd_element(P, G, eta); their NaN/Inf flags into *flags. */
+static NNC_ALWAYS_INLINE TGT void small_update(nnc_real *restrict P, nnc_real *restrict G,
+                                               const nnc_real *restrict chain, int n,
+                                               nnc_real inv_m, nnc_real eta,
+                                               nnc_real_bits *flags)
+{
+    for (int i = 0; i < n; i++) {
+        const nnc_real g = chain[i] * inv_m, p = nnc_sgd_element(P[i], g, eta);
+        G[i] = g;
+        P[i] = p;
+        *flags |= nnc_nonfinite_flag(p);
+    }
+}
+
+/* One step, one function (always inlined, its loops specialised for the
+ * seed's 1-input, 1-output fits by the caller): the step is one chain of
+ * dependent operations over small arrays held on the stack, which the
+ * compiler keeps in registers and cache only when it sees the whole
+ * chain; hence longer than the library's usual ~100 lines. */
 static NNC_ALWAYS_INLINE TGT int small_step_body(const nnc_small_step_args *s,
                                                   const uint32_t *batch, const int n_in,
                                                   const int n_out)
@@ -139,25 +159,13 @@ static NNC_ALWAYS_INLINE TGT int small_step_body(const nnc_small_step_args *s,
     }
 
     /* Each chain times 1/m is the gradient; each parameter then takes its
-     * SGD step, nnc_sgd_element (the optimizer's update). */
-    const nnc_real inv_m = (nnc_real)1 / (nnc_real)m, eta = s->eta;
+     * SGD step. */
+    const nnc_real inv_m = (nnc_real)1 / (nnc_real)m;
     nnc_real_bits flags = 0;
-#define SMALL_UPDATE(P, G, value)                                                        \
-    do {                                                                                 \
-        const nnc_real g_ = (value), p_ = nnc_sgd_element((P), g_, eta);                 \
-        (G) = g_;                                                                        \
-        (P) = p_;                                                                        \
-        flags |= nnc_nonfinite_flag(p_);                                                 \
-    } while (0)
-    for (int i = 0; i < n_in * h; i++)
-        SMALL_UPDATE(s->params.W1[i], s->grads.W1[i], gw1[i] * inv_m);
-    for (int j = 0; j < h; j++)
-        SMALL_UPDATE(s->params.B1[j], s->grads.B1[j], gb1[j] * inv_m);
-    for (int i = 0; i < h * n_out; i++)
-        SMALL_UPDATE(s->params.W2[i], s->grads.W2[i], gw2[i] * inv_m);
-    for (int o = 0; o < n_out; o++)
-        SMALL_UPDATE(s->params.B2[o], s->grads.B2[o], gb2[o] * inv_m);
-#undef SMALL_UPDATE
+    small_update(s->params.W1, s->grads.W1, gw1, n_in * h, inv_m, s->eta, &flags);
+    small_update(s->params.B1, s->grads.B1, gb1, h, inv_m, s->eta, &flags);
+    small_update(s->params.W2, s->grads.W2, gw2, h * n_out, inv_m, s->eta, &flags);
+    small_update(s->params.B2, s->grads.B2, gb2, n_out, inv_m, s->eta, &flags);
     return nnc_flags_finite(flags);
 }
 

@@ -8,6 +8,7 @@
  * against the general forward and backward pass.  In a build with OpenBLAS,
  * its backend against the exact products, to rounding. */
 #include "check.h"
+#include "core/dense.h"
 #include "internal.h"
 #include "kernels/kernels.h"
 

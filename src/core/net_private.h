@@ -4,6 +4,7 @@
 #ifndef NNC_CORE_NET_PRIVATE_H
 #define NNC_CORE_NET_PRIVATE_H
 
+#include "dense.h"
 #include "internal.h"
 #include "kernels/kernels.h"
 #include "optimizer.h"

@@ -23,8 +23,8 @@
 
 /* The gradients G = chain·inv_m of n parameters P, and each parameter's
  * SGD step nnc_sgd_element(P, G, eta); their NaN/Inf flags into *flags. */
-static NNC_ALWAYS_INLINE TGT void small_update(nnc_real *restrict P, nnc_real *restrict G,
-                                               const nnc_real *restrict chain, int n,
+static NNC_ALWAYS_INLINE TGT void small_update(nnc_real *P, nnc_real *G,
+                                               const nnc_real *chain, int n,
                                                nnc_real inv_m, nnc_real eta,
                                                nnc_real_bits *flags)
 {

@@ -335,12 +335,11 @@ TGT int GEMM_NAME(const nnc_gemm_args *g)
                 nnc_activation_forward_on(g->ex.path, g->act, g->C + (size_t)i * ldc,
                                           g->Aout + (size_t)i * ldc, (size_t)n, g->param);
     }
+    /* Each lane of bad is +0, or NaN where a descended value was not
+     * finite. */
     nnc_real lanes[W];
     memcpy(lanes, &bad, sizeof lanes);
-    for (int l = 0; l < W; l++)
-        if (lanes[l] != lanes[l])
-            return 0;
-    return 1;
+    return nnc_all_finite(lanes, W);
 }
 
 /* Bt = Bᵀ, B (k, n), Bt (n, k): blocks of W × W values transposed in

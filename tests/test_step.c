@@ -10,6 +10,8 @@
  *     fitting and binary;
  *   - the fused general step: several layers, multiclass too, with and
  *     without a pool of 2 threads, with the weights in column panels.
+ * Cases of an odd number of steps (3 or more) put a NaN in the third
+ * batch: both stop there and name the same layer.
  * Then the planner's choices: other shapes, OpenBLAS, another optimizer. */
 #include "check.h"
 #include "internal.h"
@@ -89,15 +91,20 @@ static int check_forced(const step_case *c, int force)
     nnc_net_force_plan(fast, force);
     const nnc_step_plan plan = nnc_net_plan(fast, c->m);
     int ok = plan == c->plan && nnc_net_plan(ref, c->m) == NNC_PLAN_REFERENCE;
+    /* With poison, the last row of the third batch holds a NaN: both stop
+     * there, naming the same layer (the NaNs' bits may differ). */
+    const int poison = c->steps >= 3 && c->steps % 2, expect = poison ? 3 : c->steps;
+    if (poison)
+        X[(size_t)rows[3 * c->m - 1] * c->widths[0]] = (nnc_real)NAN;
     int bad_fast = -2, bad_ref = -2;
     const int taken_fast =
         nnc_net_train_steps(fast, X, Y, rows, c->m, c->steps, 0.3, NULL, NULL, &bad_fast);
     const int taken_ref =
         nnc_net_train_steps(ref, X, Y, rows, c->m, c->steps, 0.3, NULL, NULL, &bad_ref);
-    ok = ok && taken_fast == c->steps && taken_ref == c->steps && bad_fast == -1 &&
-         bad_ref == -1 &&
-         memcmp(nnc_net_parameters(fast), nnc_net_parameters(ref),
-                nnc_net_parameter_count(ref) * sizeof(nnc_real)) == 0;
+    ok = ok && taken_fast == expect && taken_ref == expect && bad_fast == bad_ref &&
+         (poison ? bad_ref >= 0
+                 : bad_ref == -1 && memcmp(nnc_net_parameters(fast), nnc_net_parameters(ref),
+                                           nnc_net_parameter_count(ref) * sizeof(nnc_real)) == 0);
     if (!ok) {
         fprintf(stderr, "%s path (planned %s) on %s, %d threads, %d layers (", 
                 nnc_step_plan_name(c->plan), nnc_step_plan_name(plan),
@@ -129,7 +136,8 @@ static int check_small_fit(int path)
         for (int m = 1; m <= lanes / h * NNC_SMALL_FIT_MAX_GROUPS; m += (MEMCHECK ? 13 : 3)) {
             const int widths[] = {1, h, 1};
             step_case c = {(h + m) % 2 ? NNC_TASK_FITTING : NNC_TASK_BINARY, 2, widths,
-                           acts[(h + m) % N_ACTS], m, 5, 1, path, NNC_PLAN_SMALL_FIT};
+                           acts[(h + m) % N_ACTS], m, 4 + m / 3 % 2, 1, path,
+                           NNC_PLAN_SMALL_FIT};
             cases += check_case(&c);
             c.plan = NNC_PLAN_SMALL_STEP;
             cases += check_forced(&c, NNC_PLAN_SMALL_STEP);
@@ -150,7 +158,8 @@ static int check_small_step(int path)
                 const int h = hidden[i % 6], m = batches[i % 5];
                 const int widths[] = {n_in, h, n_out};
                 step_case c = {i % 2 ? NNC_TASK_FITTING : NNC_TASK_BINARY, 2, widths,
-                               acts[i % N_ACTS], m, 4, 1, path, NNC_PLAN_SMALL_STEP};
+                               acts[i % N_ACTS], m, 4 + (k == 1), 1, path,
+                               NNC_PLAN_SMALL_STEP};
                 if (nnc_small_fit_fits(path, c.task, n_in, h, n_out, m))
                     continue; /* the small fit's, above */
                 cases += check_case(&c);
@@ -166,10 +175,10 @@ static int check_fused(int path)
                      mnist[] = {784, 128, 64, 10}, big_small[] = {9, 17, 1};
     const step_case cases[] = {
         {NNC_TASK_MULTICLASS, 3, deep, NNC_ACT_RELU, 12, 5, 1, path, NNC_PLAN_FUSED},
-        {NNC_TASK_FITTING, 3, wide, NNC_ACT_TANH, 10, 5, 1, path, NNC_PLAN_FUSED},
+        {NNC_TASK_FITTING, 3, wide, NNC_ACT_TANH, 10, 4, 1, path, NNC_PLAN_FUSED},
         {NNC_TASK_BINARY, 3, wide, NNC_ACT_SIGMOID, 9, 5, 2, path, NNC_PLAN_FUSED},
-        {NNC_TASK_MULTICLASS, 2, two, NNC_ACT_ELU, 16, 5, 2, path, NNC_PLAN_FUSED},
-        {NNC_TASK_FITTING, 2, big_small, NNC_ACT_SIGMOID, 10, 5, 1, path, NNC_PLAN_FUSED},
+        {NNC_TASK_MULTICLASS, 2, two, NNC_ACT_ELU, 16, 4, 2, path, NNC_PLAN_FUSED},
+        {NNC_TASK_FITTING, 2, big_small, NNC_ACT_SIGMOID, 10, 4, 1, path, NNC_PLAN_FUSED},
         {NNC_TASK_MULTICLASS, 3, mnist, NNC_ACT_RELU, 64, MEMCHECK ? 2 : 4, 1, path,
          NNC_PLAN_FUSED},
         {NNC_TASK_MULTICLASS, 3, mnist, NNC_ACT_RELU, 64, MEMCHECK ? 2 : 4, 2, path,
@@ -233,8 +242,9 @@ int main(void)
         if (nnc_small_step_fits(path, NNC_TASK_FITTING, 1, 1, 1))
             small = check_small_step(path);
         const int fused = check_fused(path);
-        printf("%s: small fit %d, small step %d, fused %d cases bit for bit with the "
-               "reference step\n", nnc_kernel_path_name(path), fit, small, fused);
+        printf("%s: small fit %d, small step %d, fused %d cases as the reference step "
+               "(bit for bit, or the same verdict)\n",
+               nnc_kernel_path_name(path), fit, small, fused);
     }
     printf("%d checks, %d failed\n", check_count, check_failures);
     return check_failures != 0;

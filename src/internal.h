@@ -4,6 +4,9 @@
 
 #include "nnc.h"
 
+#include <stdint.h>
+#include <string.h>
+
 #if defined(__GNUC__)
 #define NNC_PRINTF(f, a) __attribute__((format(printf, f, a)))
 #else
@@ -91,9 +94,66 @@ int nnc_net_train_step(nnc_net *net, const nnc_real *X, const nnc_real *Y,
 int nnc_net_train_steps(nnc_net *net, const nnc_real *X, const nnc_real *Y,
                         const uint32_t *rows, int m, int count, double eta,
                         int (*after)(void *), void *after_ctx, int *bad);
+/* The paths a training step can take (src/core/step.c says what each
+ * is and when it applies). */
+typedef enum nnc_step_plan {
+    NNC_PLAN_REFERENCE,
+    NNC_PLAN_SMALL_FIT,
+    NNC_PLAN_SMALL_STEP,
+    NNC_PLAN_FUSED,
+    NNC_PLAN_OPENBLAS,
+    NNC_PLAN_COUNT
+} nnc_step_plan;
+/* The path nnc_net_train_steps takes for a batch of m rows: the net's
+ * forced plan where it applies, else the fastest that applies. */
+nnc_step_plan nnc_net_plan(const nnc_net *net, int m);
+/* For tests: the net's steps take plan wherever it applies (the reference
+ * applies everywhere), or the planner's choice again with -1. */
+void nnc_net_force_plan(nnc_net *net, int plan);
+const char *nnc_step_plan_name(nnc_step_plan plan);
+/* Makes the net train with the optimizer named name (a row of the table
+ * in src/core/optimizer.c; "sgd" by default), its state zeroed.  Any but
+ * SGD takes the reference step. */
+nnc_status nnc_net_set_optimizer(nnc_net *net, const char *name);
 /* The first layer (0-based) whose Z or A in the last forward pass holds a
  * NaN/Inf, or -1. */
 int nnc_net_nonfinite_layer(const nnc_net *net);
+
+/* The one NaN/Inf test of the library's scalar code.  A value is NaN or
+ * ±Inf exactly when its IEEE 754 exponent field is all ones, and then (and
+ * only then) adding one unit to the field carries into the top bit: OR-ing
+ * nnc_nonfinite_flag over many values costs an and, an add and an or per
+ * value and vectorises in both precisions (a float compare does not, in
+ * double); nnc_flags_finite reads the verdict. */
+#ifdef NNC_DOUBLE
+typedef uint64_t nnc_real_bits;
+#define NNC_EXPONENT_BITS 0x7ff0000000000000u
+#define NNC_EXPONENT_ONE 0x0010000000000000u
+#else
+typedef uint32_t nnc_real_bits;
+#define NNC_EXPONENT_BITS 0x7f800000u
+#define NNC_EXPONENT_ONE 0x00800000u
+#endif
+_Static_assert(sizeof(nnc_real_bits) == sizeof(nnc_real), "nnc_real is IEEE binary32/64");
+
+static inline nnc_real_bits nnc_nonfinite_flag(nnc_real v)
+{
+    nnc_real_bits b;
+    memcpy(&b, &v, sizeof b);
+    return (b & NNC_EXPONENT_BITS) + NNC_EXPONENT_ONE;
+}
+static inline int nnc_flags_finite(nnc_real_bits flags)
+{
+    return (flags >> (sizeof flags * 8 - 1)) == 0;
+}
+/* Whether v[0..n) are all finite. */
+static inline int nnc_all_finite(const nnc_real *v, size_t n)
+{
+    nnc_real_bits flags = 0;
+    for (size_t i = 0; i < n; i++)
+        flags |= nnc_nonfinite_flag(v[i]);
+    return nnc_flags_finite(flags);
+}
 
 /* Little-endian integers at p, whatever the host's byte order. */
 static inline uint32_t nnc_get_le32(const unsigned char *p)

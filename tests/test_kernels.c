@@ -8,6 +8,7 @@
  * against the general forward and backward pass.  In a build with OpenBLAS,
  * its backend against the exact products, to rounding. */
 #include "check.h"
+#include "core/dense.h"
 #include "internal.h"
 #include "kernels/kernels.h"
 
@@ -86,7 +87,7 @@ static void check_shape_on(int path, nnc_pool *pool, int m, int k, int n)
     nnc_real *Wt = calloc((size_t)k * n, sizeof *Wt);
 
     /* Forward with bias and the activation fused, rows in place. */
-    dense_forward(ex, Z, A, X2, rows, W, B, m, k, n, relu, 0, 0);
+    dense_forward(ex, &(nnc_dense){k, n, W, B, 0, relu, 0}, (nnc_batch){X2, rows, m}, Z, A);
     reference(R, X, (size_t)k, 1, W, B, m, k, n, 0, 0);
     relu->forward(R, RA, (size_t)m * n, 0);
     int ok_z = same_bits(Z, R, (size_t)m * n), ok_a = same_bits(A, RA, (size_t)m * n);
@@ -98,9 +99,9 @@ static void check_shape_on(int path, nnc_pool *pool, int m, int k, int n)
      * table as the forward pass reads them: the same bits. */
     reference(R, X, (size_t)k, 1, W, B, m, k, n, 0, 0);
     for (int first = 1; first < 2 * m; first += m / 2 + 1) {
-        nnc_gemm_args rot = {.C = Z, .A = X2, .a_rs = (size_t)k, .a_cs = 1, .rows_i = rows,
-                             .B = W, .start = B, .m = m, .k = k, .n = n, .first_row = first,
-                             .ex = ex};
+        nnc_gemm_args rot = {.a = {.p = X2, .rs = (size_t)k, .cs = 1, .rows_i = rows},
+                             .b = {.p = W}, .C = Z, .start = B, .m = m, .k = k, .n = n,
+                             .first_row = first, .ex = ex};
         memset(Z, 0, (size_t)m * n * sizeof *Z);
         nnc_gemm(&rot);
         ok_mm &= same_bits(Z, R, (size_t)m * n);
@@ -130,12 +131,14 @@ static void check_shape_on(int path, nnc_pool *pool, int m, int k, int n)
         RB[j] = acc * s;
     }
     memset(dX, 0, (size_t)m * k * sizeof *dX);
-    int ok_b = dense_backward(ex, dWB, dWB + (size_t)k * n, dX, dZ, X2, rows, W, NULL, m, k, n,
-                              Wt, 0, 0, 0) == 1;
+    int ok_b = dense_backward(ex, &(nnc_dense){k, n, W, NULL, 0, NULL, 0},
+                              (nnc_batch){X2, rows, m}, dZ, dWB, dWB + (size_t)k * n, dX, Wt,
+                              (nnc_descent){0, 0}) == 1;
     ok_b = ok_b && same_bits(dWB, RW, (size_t)k * n) &&
            same_bits(dWB + (size_t)k * n, RB, n) && same_bits(dX, RX, (size_t)m * k);
     memset(dWB, 0, (size_t)k * n * sizeof *dWB);
-    dense_backward(ex, dWB, dB, NULL, dZ, X, NULL, W, NULL, m, k, n, Wt, 0, 0, 0);
+    dense_backward(ex, &(nnc_dense){k, n, W, NULL, 0, NULL, 0},
+                   (nnc_batch){X, NULL, m}, dZ, dWB, dB, NULL, Wt, (nnc_descent){0, 0});
     ok_b = ok_b && same_bits(dWB, RW, (size_t)k * n) && same_bits(dB, RB, n);
     /* The descent, in the net's layout (B right after W) and apart:
      * w − step·dw, a multiply and a subtract; dX from W as it was. */
@@ -151,17 +154,20 @@ static void check_shape_on(int path, nnc_pool *pool, int m, int k, int n)
     for (int j = 0; j < n; j++)
         RB[j] = B[j] - step * RB[j];
     memset(dX, 0, (size_t)m * k * sizeof *dX);
-    int ok_d = dense_backward(ex, dWB, dWB + (size_t)k * n, dX, dZ, X2, rows, WB,
-                              WB + (size_t)k * n, m, k, n, Wt, 1, step, 0) == 1 &&
+    int ok_d = dense_backward(ex, &(nnc_dense){k, n, WB, WB + (size_t)k * n, 0, NULL, 0},
+                              (nnc_batch){X2, rows, m}, dZ, dWB, dWB + (size_t)k * n, dX, Wt,
+                              (nnc_descent){1, step}) == 1 &&
                same_bits(WB, RW, (size_t)k * n) && same_bits(WB + (size_t)k * n, RB, n) &&
                same_bits(dX, RX, (size_t)m * k);
-    ok_d = ok_d && dense_backward(ex, dWB, dB, NULL, dZ, X2, rows, W1, B1, m, k, n, Wt, 1,
-                                  step, 0) == 1 &&
+    ok_d = ok_d && dense_backward(ex, &(nnc_dense){k, n, W1, B1, 0, NULL, 0},
+                                  (nnc_batch){X2, rows, m}, dZ, dWB, dB, NULL, Wt,
+                                  (nnc_descent){1, step}) == 1 &&
            same_bits(W1, RW, (size_t)k * n) && same_bits(B1, RB, n);
     /* A NaN in dZ's last row reaches every weight of its column: refused. */
     dZ[(size_t)(m - 1) * n + n - 1] = (nnc_real)NAN;
-    ok_d = ok_d && dense_backward(ex, dWB, dB, NULL, dZ, X2, rows, W1, B1, m, k, n, Wt, 1,
-                                  step, 0) == 0;
+    ok_d = ok_d && dense_backward(ex, &(nnc_dense){k, n, W1, B1, 0, NULL, 0},
+                                  (nnc_batch){X2, rows, m}, dZ, dWB, dB, NULL, Wt,
+                                  (nnc_descent){1, step}) == 0;
     free(dWB), free(dB), free(RB), free(WB), free(W1), free(B1);
     if (!(ok_z && ok_a && ok_mm && ok_x && ok_b && ok_d))
         fprintf(stderr, "path %s, %d threads, m=%d k=%d n=%d: Z %d A %d matmul %d dX %d "
@@ -199,16 +205,18 @@ static void check_panels_on(int path, nnc_pool *pool, int m, int k, int n, int p
         }
     nnc_from_panels(back, P, k, n, pw);
     ok_layout &= same_bits(back, W, kn);
-    dense_forward(ex, Z, A, X, NULL, W, B, m, k, n, relu, 0, 0);
-    dense_forward(ex, Zp, Ap, X, NULL, P, B, m, k, n, relu, 0, pw);
+    dense_forward(ex, &(nnc_dense){k, n, W, B, 0, relu, 0}, (nnc_batch){X, NULL, m}, Z, A);
+    dense_forward(ex, &(nnc_dense){k, n, P, B, pw, relu, 0}, (nnc_batch){X, NULL, m}, Zp, Ap);
     const int ok_fwd = same_bits(Z, Zp, mn) && same_bits(A, Ap, mn);
     const nnc_real step = (nnc_real)0.25;
     memcpy(B1, B, (size_t)n * sizeof *B1);
     memcpy(B2, B, (size_t)n * sizeof *B2);
-    int ok_back = dense_backward(ex, dW, dB, dX, dZ, X, NULL, W, B1, m, k, n, Wt, 1, step,
-                                 0) == 1;
-    ok_back &= dense_backward(ex, dW, dB, dXp, dZ, X, NULL, P, B2, m, k, n, Wt, 1, step,
-                              pw) == 1;
+    int ok_back = dense_backward(ex, &(nnc_dense){k, n, W, B1, 0, NULL, 0},
+                                 (nnc_batch){X, NULL, m}, dZ, dW, dB, dX, Wt,
+                                 (nnc_descent){1, step}) == 1;
+    ok_back &= dense_backward(ex, &(nnc_dense){k, n, P, B2, pw, NULL, 0},
+                              (nnc_batch){X, NULL, m}, dZ, dW, dB, dXp, Wt,
+                              (nnc_descent){1, step}) == 1;
     nnc_from_panels(back, P, k, n, pw);
     ok_back &= same_bits(back, W, kn) && same_bits(B1, B2, (size_t)n) &&
                same_bits(dX, dXp, (size_t)m * k);
@@ -229,8 +237,8 @@ static void check_fma_matters(void)
     nnc_real *X = random_matrix((size_t)m * k), *W = random_matrix((size_t)k * n);
     nnc_real *B = random_matrix((size_t)n);
     nnc_real *Z = calloc((size_t)m * n, sizeof *Z);
-    dense_forward((nnc_exec){nnc_kernel_best_path(), NULL, 0}, Z, NULL, X, NULL, W, B, m, k, n,
-                  NULL, 0, 0);
+    dense_forward((nnc_exec){nnc_kernel_best_path(), NULL, 0},
+                  &(nnc_dense){k, n, W, B, 0, NULL, 0}, (nnc_batch){X, NULL, m}, Z, NULL);
     int differ = 0;
     for (int i = 0; i < m && !differ; i++)
         for (int j = 0; j < n; j++) {
@@ -641,21 +649,21 @@ static void check_openblas_shape(int m, int k, int n)
     nnc_real *Wt = calloc((size_t)k * n, sizeof *Wt);
 
     /* Forward: Z = X·W + B, A = relu(Z) (nnc's relu on OpenBLAS's Z). */
-    dense_forward(exb, Z, A, X, NULL, W, B, m, k, n, relu, 0, 0);
+    dense_forward(exb, &(nnc_dense){k, n, W, B, 0, relu, 0}, (nnc_batch){X, NULL, m}, Z, A);
     relu->forward(Z, RA, (size_t)m * n, 0);
     CHECK(near_product(Z, (size_t)n, X, (size_t)k, 1, W, B, m, k, n, 1));
     CHECK(same_bits(A, RA, (size_t)m * n));
     /* dW = Xᵀ·dZ/m: A' is X transposed in place (leading dimension k). */
     const nnc_real inv_m = (nnc_real)1 / (nnc_real)m;
-    nnc_gemm_args g = {.C = dW, .A = X, .a_rs = 1, .a_cs = (size_t)k, .B = dZ, .m = k,
+    nnc_gemm_args g = {.a = {.p = X, .rs = 1, .cs = (size_t)k}, .b = {.p = dZ}, .C = dW, .m = k,
                        .k = m, .n = n, .use_scale = 1, .scale = inv_m, .ex = exb};
     CHECK(nnc_openblas_fits(&g));
     CHECK(nnc_gemm(&g) == 1);
     CHECK(near_product(dW, (size_t)n, X, 1, (size_t)k, dZ, NULL, k, m, n, inv_m));
     /* The same product descending into U = W: U ≈ W − 0.5·dW. */
     memcpy(U, W, (size_t)k * n * sizeof *U);
-    g.U = U;
-    g.step = (nnc_real)0.5;
+    g.u.p = U;
+    g.u.step = (nnc_real)0.5;
     CHECK(nnc_gemm(&g) == 1);
     const double eps = sizeof(nnc_real) == sizeof(float) ? FLT_EPSILON : DBL_EPSILON;
     int near = 1;
@@ -671,12 +679,12 @@ static void check_openblas_shape(int m, int k, int n)
     /* Leading dimensions above the width (A' a block of a wider matrix:
      * X's first k − 1 columns), a bias and a scale together. */
     if (k > 1) {
-        nnc_gemm_args gt = {.C = dW, .A = X, .a_rs = 1, .a_cs = (size_t)k, .B = dZ, .m = k - 1,
-                            .k = m, .n = n, .ex = exb};
+        nnc_gemm_args gt = {.a = {.p = X, .rs = 1, .cs = (size_t)k}, .b = {.p = dZ}, .C = dW,
+                            .m = k - 1, .k = m, .n = n, .ex = exb};
         CHECK(nnc_gemm(&gt) == 1);
         CHECK(near_product(dW, (size_t)n, X, 1, (size_t)k, dZ, NULL, k - 1, m, n, 1));
-        nnc_gemm_args gn = {.C = Z, .A = X, .a_rs = (size_t)k, .a_cs = 1, .B = W, .start = B,
-                            .m = m, .k = k - 1, .n = n, .use_scale = 1,
+        nnc_gemm_args gn = {.a = {.p = X, .rs = (size_t)k, .cs = 1}, .b = {.p = W}, .C = Z,
+                            .start = B, .m = m, .k = k - 1, .n = n, .use_scale = 1,
                             .scale = (nnc_real)0.25, .ex = exb};
         CHECK(nnc_gemm(&gn) == 1);
         CHECK(near_product(Z, (size_t)n, X, (size_t)k, 1, W, B, m, k - 1, n, 0.25));
@@ -691,18 +699,18 @@ static void check_openblas_shape(int m, int k, int n)
     for (int i = 0; i < m; i++)
         rows[i] = (uint32_t)(m - 1 - i);
     nnc_real *Z2 = calloc((size_t)m * n, sizeof *Z2), *A2 = calloc((size_t)m * n, sizeof *A2);
-    nnc_gemm_args gr = {.C = Z, .A = X, .a_rs = (size_t)k, .a_cs = 1, .rows_i = rows, .B = W,
-                        .start = B, .m = m, .k = k, .n = n, .ex = exb};
+    nnc_gemm_args gr = {.a = {.p = X, .rs = (size_t)k, .cs = 1, .rows_i = rows}, .b = {.p = W},
+                        .C = Z, .start = B, .m = m, .k = k, .n = n, .ex = exb};
     CHECK(!nnc_openblas_fits(&gr));
-    dense_forward(exb, Z, A, X, rows, W, B, m, k, n, relu, 0, 0);
-    dense_forward(ex, Z2, A2, X, rows, W, B, m, k, n, relu, 0, 0);
+    dense_forward(exb, &(nnc_dense){k, n, W, B, 0, relu, 0}, (nnc_batch){X, rows, m}, Z, A);
+    dense_forward(ex, &(nnc_dense){k, n, W, B, 0, relu, 0}, (nnc_batch){X, rows, m}, Z2, A2);
     CHECK(same_bits(Z, Z2, (size_t)m * n) && same_bits(A, A2, (size_t)m * n));
     /* Neither panels nor a strided A' (both strides above 1). */
-    gr.rows_i = NULL;
-    gr.b_panel = 32;
+    gr.a.rows_i = NULL;
+    gr.b.panel = 32;
     CHECK(!nnc_openblas_fits(&gr));
-    gr.b_panel = 0;
-    gr.a_cs = 2;
+    gr.b.panel = 0;
+    gr.a.cs = 2;
     CHECK(nnc_openblas_fits(&gr) == (k == 1)); /* k 1: A' is a column, read with stride 2 */
     CHECK(nnc_gemm_panel(exb, 64, 784, 128) == 0);
     free(rows);

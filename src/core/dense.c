@@ -1,27 +1,30 @@
-/* The fully-connected layer: dense_forward / dense_backward pairs. */
-#include "kernels/kernels.h"
+/* The fully-connected layer: dense_forward / dense_backward on the
+ * kernels, and the dense kind of layer (net_private.h) built on them. */
+#include "net_private.h"
 
 /* The most values of the transposed input that dense_backward copies (on
  * the stack) to compute dW and dB in one product. */
 enum { SMALL_XT = 256 };
 
-void dense_forward(nnc_exec ex, nnc_real *Z, nnc_real *A, const nnc_real *X,
-                   const uint32_t *rows, const nnc_real *W, const nnc_real *B, int m,
-                   int n_in, int n_out, const nnc_activation_info *act, double param,
-                   int panel)
+void dense_forward(nnc_exec ex, const nnc_dense *d, nnc_batch in, nnc_real *Z, nnc_real *A)
 {
     /* One pass: each Z[i][j] starts at B[j] and gathers X[R(i)][p]·W[p][j]
      * for p in order; each finished block of rows goes through act. */
-    nnc_gemm_args g = {.C = Z, .A = X, .a_rs = (size_t)n_in, .a_cs = 1, .rows_i = rows,
-                       .B = W, .start = B, .m = m, .k = n_in, .n = n_out, .act = act,
-                       .Aout = A, .param = param, .b_panel = panel, .ex = ex};
+    nnc_gemm_args g = {.a = {.p = in.X, .rs = (size_t)d->n_in, .cs = 1, .rows_i = in.rows},
+                       .b = {.p = d->W, .panel = d->panel}, .C = Z, .start = d->B, .m = in.m,
+                       .k = d->n_in, .n = d->n_out, .act = d->act, .Aout = A, .param = d->param,
+                       .ex = ex};
     nnc_gemm(&g);
 }
 
-int dense_backward(nnc_exec ex, nnc_real *dW, nnc_real *dB, nnc_real *dX, const nnc_real *dZ,
-                   const nnc_real *X, const uint32_t *rows, nnc_real *W, nnc_real *B, int m,
-                   int n_in, int n_out, nnc_real *Wt, int descend, nnc_real step, int panel)
+int dense_backward(nnc_exec ex, const nnc_dense *d, nnc_batch in, const nnc_real *dZ,
+                   nnc_real *dW, nnc_real *dB, nnc_real *dX, nnc_real *Wt, nnc_descent descent)
 {
+    const int m = in.m, n_in = d->n_in, n_out = d->n_out, panel = d->panel;
+    const int descend = descent.on;
+    const nnc_real step = descent.step, *X = in.X;
+    const uint32_t *rows = in.rows;
+    nnc_real *W = d->W, *B = d->B;
     const nnc_real inv_m = (nnc_real)1 / (nnc_real)m;
     int finite = 1;
     /* dX needs W as it was: transposed before any descent. */
@@ -45,21 +48,22 @@ int dense_backward(nnc_exec ex, nnc_real *dW, nnc_real *dB, nnc_real *dX, const 
                 xt[(size_t)p * m + r] = X[(size_t)(rows ? rows[r] : (uint32_t)r) * n_in + p];
         for (int r = 0; r < m; r++)
             xt[(size_t)n_in * m + r] = 1;
-        nnc_gemm_args g = {.C = dW, .A = xt, .a_rs = (size_t)m, .a_cs = 1, .B = dZ,
-                           .m = n_in + 1, .k = m, .n = n_out, .use_scale = 1,
-                           .scale = inv_m, .U = descend ? W : NULL, .step = step, .ex = ex};
+        nnc_gemm_args g = {.a = {.p = xt, .rs = (size_t)m, .cs = 1}, .b = {.p = dZ}, .C = dW,
+                           .m = n_in + 1, .k = m, .n = n_out, .use_scale = 1, .scale = inv_m,
+                           .ex = ex, .u = {.p = descend ? W : NULL, .step = step}};
         finite = nnc_gemm(&g);
     } else {
         /* dW (n_in, n_out): row p, step r reads X[R(r)][p] (Xᵀ in place);
          * dB: a product with A' = 1 everywhere, fma(1, x, acc) = x + acc. */
         static const nnc_real one = 1;
-        nnc_gemm_args gw = {.C = dW, .A = X, .a_rs = 1, .a_cs = (size_t)n_in, .rows_k = rows,
-                            .B = dZ, .m = n_in, .k = m, .n = n_out, .use_scale = 1,
-                            .scale = inv_m, .U = descend ? W : NULL, .step = step,
-                            .u_panel = descend ? panel : 0, .ex = ex};
-        nnc_gemm_args gb = {.C = dB, .A = &one, .B = dZ, .m = 1, .k = m, .n = n_out,
-                            .use_scale = 1, .scale = inv_m, .U = descend ? B : NULL,
-                            .step = step, .ex = ex};
+        nnc_gemm_args gw = {.a = {.p = X, .rs = 1, .cs = (size_t)n_in, .rows_k = rows},
+                            .b = {.p = dZ}, .C = dW, .m = n_in, .k = m, .n = n_out,
+                            .use_scale = 1, .scale = inv_m, .ex = ex,
+                            .u = {.p = descend ? W : NULL, .panel = descend ? panel : 0,
+                                  .step = step}};
+        nnc_gemm_args gb = {.a = {.p = &one}, .b = {.p = dZ}, .C = dB, .m = 1, .k = m, .n = n_out,
+                            .use_scale = 1, .scale = inv_m, .ex = ex,
+                            .u = {.p = descend ? B : NULL, .step = step}};
         finite = nnc_gemm(&gw) & nnc_gemm(&gb);
     }
     if (dX)
@@ -113,3 +117,37 @@ void activation_backward(nnc_exec ex, nnc_real *dZ, const nnc_real *dA, const nn
         activation_backward_range(ex.path, dZ, dA, Z, A, 0, count, act, param);
     }
 }
+
+/* The layer's parameters as the kernels take them. */
+static nnc_dense dense_of(const layer *L)
+{
+    return (nnc_dense){L->n_in, L->n_out, L->W, L->B, L->panel, L->act, L->spec.param};
+}
+
+/* The dense layer of a net: X (m, n_in) → Z = X·W + B, A = f(Z), both
+ * (m, n_out); W (n_in, n_out), B (1, n_out). */
+static void dense_layer_forward(nnc_exec ex, layer *L, const nnc_real *X, const uint32_t *rows,
+                                int m)
+{
+    const nnc_dense d = dense_of(L);
+    dense_forward(ex, &d, (nnc_batch){X, rows, m}, L->Z, L->A);
+}
+
+/* dA (m, n_out) → dZ = dA ⊙ f'(Z, A) (the output layer's dA is its dZ
+ * already), then dW, dB and dX (m, n_in) from dZ. */
+static int dense_layer_backward(nnc_exec ex, layer *L, const nnc_real *X, const uint32_t *rows,
+                                int m, const nnc_real *dA, nnc_real *dX, nnc_real *Wt,
+                                nnc_descent descent)
+{
+    const nnc_real *dZ = dA;
+    if (L->act) {
+        activation_backward(ex, L->dZ, dA, L->Z, L->A, (size_t)m * L->n_out, L->act,
+                            L->spec.param);
+        dZ = L->dZ;
+    }
+    const nnc_dense d = dense_of(L);
+    return dense_backward(ex, &d, (nnc_batch){X, rows, m}, dZ, L->dW, L->dB, dX, Wt, descent);
+}
+
+const layer_kind nnc_dense_layer = {.name = "dense", .forward = dense_layer_forward,
+                                    .backward = dense_layer_backward};

@@ -339,14 +339,6 @@ static void end_section(wbuf *b, size_t at)
         wr64(b->p + at, (uint64_t)(b->len - at - 8));
 }
 
-static int all_finite(const nnc_real *v, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (!isfinite(v[i]))
-            return 0;
-    return 1;
-}
-
 /* A scale divides: finite, nonzero and normal, since dividing by a
  * subnormal one overflows (1 / 5e-324 is inf). */
 static int scale_ok(double scale) { return isnormal(scale); }
@@ -409,8 +401,8 @@ static nnc_status check_model(const nnc_model *m)
                             "nnc_model_encode: layer %d: activation parameter %g is not "
                             "finite", l + 1, spec.param);
         size_t count = (size_t)n_in * (size_t)spec.units;
-        if (!all_finite(nnc_net_weights(net, l), count) ||
-            !all_finite(nnc_net_bias(net, l), (size_t)spec.units))
+        if (!nnc_all_finite(nnc_net_weights(net, l), count) ||
+            !nnc_all_finite(nnc_net_bias(net, l), (size_t)spec.units))
             return nnc_fail(NNC_ERR_ARGUMENT,
                             "nnc_model_encode: layer %d has a weight that is NaN or infinite",
                             l + 1);

@@ -1,6 +1,7 @@
 /* The batch-level kernels of training: matrix products (matrix.c, with the
- * SIMD paths in kernels_avx512.c and kernels_avx2.c) and the dense layer
- * built on them (dense.c).  Shapes are (rows, columns), row-major.
+ * SIMD paths in kernels_avx512.c and kernels_avx2.c) and the fused small
+ * steps (small_step.c); the dense layer built on them is src/core/dense.h.
+ * Shapes are (rows, columns), row-major.
  *
  * Determinism: every element of every product is one chain of fused
  * multiply-adds in a fixed order,
@@ -29,6 +30,26 @@
 #define NNC_FMA fmaf
 #endif
 
+/* The SGD update of one parameter, p − step·g: a multiply and a subtract,
+ * never contracted into an fma (-ffp-contract=off), so the same bits on
+ * every path.  Every place that applies SGD calls it: the optimizer's
+ * update (src/core/optimizer.c), the descent fused into the portable
+ * product, the fused small step; the SIMD product and the packed small fit
+ * apply it to whole vectors as V_SGD (kernels_simd.h), the same two
+ * operations on each lane. */
+static inline nnc_real nnc_sgd_element(nnc_real p, nnc_real g, nnc_real step)
+{
+    return p - step * g;
+}
+
+/* The SGD step a training step fuses into a layer's weight-gradient
+ * products (on: each parameter becomes nnc_sgd_element(p, g, step) as its
+ * gradient g comes out of the product), or none (on 0). */
+typedef struct nnc_descent {
+    int on;
+    nnc_real step;
+} nnc_descent;
+
 /* How the kernels run: on which path (NNC_PATH_*, available here), and on
  * which threads (pool NULL: the calling thread alone); with blas (only in
  * a build with NNC_HAVE_OPENBLAS), the products go to OpenBLAS where it can
@@ -42,35 +63,47 @@ typedef struct nnc_exec {
 
 /* The general product, every product below is one of its uses:
  *   C[i][j] = scale·(fma chain over kk of A'(i,kk)·B[kk][j] from start[j])
- * with A'(i,kk) = A[R(i)·a_rs + K(kk)·a_cs], R(i) = rows_i ? rows_i[i] : i
- * and K(kk) = rows_k ? rows_k[kk] : kk (row tables: a batch's rows read in
- * place from a data set), B (k, n) row-major, C (m, n) row-major; start
- * NULL means +0, scale applies only when use_scale.
+ * with A' the operand a, B (k, n) the operand b, C (m, n) row-major with
+ * row stride ldc (0: n); start NULL means +0, scale applies only when
+ * use_scale.
  * When act is not NULL, each finished block of whole rows of C is also
  * passed through act->forward into Aout (same layout as C), while in cache.
- * When U is not NULL (same layout as C), the result descends into it
- * instead, U[i][j] = U[i][j] − step·C[i][j] (a multiply and a subtract:
- * nnc_net_sgd_update's bits), and C is scratch, left unspecified. */
+ * When u.p is not NULL (same shape as C), the result descends into it
+ * instead, U[i][j] = nnc_sgd_element(U[i][j], C[i][j], u.step), and C is
+ * scratch, left unspecified. */
 typedef struct nnc_gemm_args {
+    /* A'(i,kk) = p[R(i)·rs + K(kk)·cs], R(i) = rows_i ? rows_i[i] : i and
+     * K(kk) = rows_k ? rows_k[kk] : kk (row tables: a batch's rows read in
+     * place from a data set). */
+    struct {
+        const nnc_real *p;
+        size_t rs, cs;
+        const uint32_t *rows_i, *rows_k;
+    } a;
+    /* B: row stride ld (0: n), or (a weight matrix) column panels of
+     * `panel` columns instead of row-major (0), see nnc_gemm_panel. */
+    struct {
+        const nnc_real *p;
+        size_t ld;
+        int panel;
+    } b;
     nnc_real *C;
-    const nnc_real *A;
-    size_t a_rs, a_cs;
-    const uint32_t *rows_i, *rows_k;
-    const nnc_real *B;
-    const nnc_real *start;
+    size_t ldc; /* C's and Aout's */
     int m, k, n;
+    const nnc_real *start;
     int use_scale;
     nnc_real scale;
     const nnc_activation_info *act;
     nnc_real *Aout;
     double param;
-    nnc_real *U;
-    nnc_real step;
-    /* Row strides of B, of C (and Aout) and of U; 0 means n. */
-    size_t ldb, ldc, ldu;
-    /* B or U (a weight matrix, k × n or m × n) stored as column panels of
-     * this many columns instead of row-major (0), see nnc_gemm_panel. */
-    int b_panel, u_panel;
+    /* The fused SGD step: U (m × n) with row stride ld (0: n) or in column
+     * panels as b's, and the step; p NULL: none. */
+    struct {
+        nnc_real *p;
+        size_t ld;
+        int panel;
+        nnc_real step;
+    } u;
     /* A hint: the SIMD paths run the blocks of rows from the one holding
      * this row (0 .. m−1, else 0), wrapping round.  The order of the blocks
      * never changes a value. */
@@ -94,8 +127,8 @@ int nnc_gemm(const nnc_gemm_args *g);
  * panel per thread: each thread then reads (forward) and updates (weight
  * gradient) only its own panel, which stays in its core's cache.  Row-
  * major weights shared so make every forward pass fetch the other core's
- * freshly written half (a split forward product ran no faster than one
- * thread; with panels 1.7× faster).  nnc_gemm_panel gives the width for a
+ * freshly written half (bench/README.md, "Measurements behind the
+ * kernels").  nnc_gemm_panel gives the width for a
  * product of m × k × n on ex (0: not worth splitting, keep row-major);
  * pw is a multiple of 128 bytes of values. */
 int nnc_gemm_panel(nnc_exec ex, int m, int k, int n);
@@ -145,67 +178,44 @@ void matmul(nnc_exec ex, nnc_real *C, const nnc_real *A, const nnc_real *B, int 
 void transpose(int path, nnc_real *Bt, const nnc_real *B, int k, int n);
 void nnc_transpose_avx512(nnc_real *Bt, const nnc_real *B, int k, int n);
 void nnc_transpose_avx2(nnc_real *Bt, const nnc_real *B, int k, int n);
-/* Z = X·W + B (each element fma(x_k, w_kj, ·) over k in order, starting
- * from B[j]), then A = act(Z).
- * X is (m, n_in), or, with rows, rows rows[0..m) of X (·, n_in) read where
- * they are; W is (n_in, n_out), B is (1, n_out); Z and A are (m, n_out).
- * act NULL: no activation (A is not written).  panel: W is in column
- * panels of that width (nnc_gemm_panel), or row-major (0). */
-void dense_forward(nnc_exec ex, nnc_real *Z, nnc_real *A, const nnc_real *X,
-                   const uint32_t *rows, const nnc_real *W, const nnc_real *B, int m,
-                   int n_in, int n_out, const nnc_activation_info *act, double param,
-                   int panel);
+/* A run of training steps on consecutive batches of m rows: step k takes
+ * rows rows[k·m .. k·m + m) of X and Y, read where they are, up to count
+ * steps (at least 1).  After each step that leaves the parameters finite,
+ * after(after_ctx) when after is not NULL (the trainer draws the next
+ * epoch's order there, while the step's arithmetic is still in flight); a
+ * nonzero return stops the steps. */
+typedef struct nnc_step_run {
+    const nnc_real *X, *Y;
+    const uint32_t *rows;
+    int m, count;
+    int (*after)(void *after_ctx);
+    void *after_ctx;
+} nnc_step_run;
 
-/* Given dZ (m, n_out) of this layer and its input X (as dense_forward's):
- *   dW = Xᵀ·dZ / m   (n_in, n_out)
- *   dB = Σrows dZ / m (1, n_out); when dB sits right after dW (as in the
- *                     net's gradient block) and the shape is small, both
- *                     come from one product [Xᵀ; 1…1]·dZ/m (the same bits)
- *   dX = dZ·Wᵀ        (m, n_in), skipped when dX is NULL (first layer);
- *                     Wt is scratch of n_in·n_out values for it.
- * With descend (the training step), the gradients descend into the
- * parameters straight from their products, W −= step·dW and B −= step·dB
- * (nnc_net_sgd_update's bits; dW and dB are then scratch), and dX is that
- * of W before the update.  Returns 0 if an updated parameter is NaN/Inf.
- * panel: W is in column panels of that width (as dense_forward; dW stays
- * row-major), or row-major (0). */
-int dense_backward(nnc_exec ex, nnc_real *dW, nnc_real *dB, nnc_real *dX, const nnc_real *dZ,
-                   const nnc_real *X, const uint32_t *rows, nnc_real *W, nnc_real *B, int m,
-                   int n_in, int n_out, nnc_real *Wt, int descend, nnc_real step, int panel);
+/* The four arrays of a network with one hidden layer (its parameters, or
+ * their gradients): W1 (n_in, hidden), B1 (1, hidden), W2 (hidden, n_out),
+ * B2 (1, n_out). */
+typedef struct nnc_two_layers {
+    nnc_real *W1, *B1, *W2, *B2;
+} nnc_two_layers;
 
-/* dZ = dA ⊙ act'(Z, A), all `count` long; dZ must not alias dA.  Long
- * arrays are cut into pieces, one per thread of ex.pool. */
-void activation_backward(nnc_exec ex, nnc_real *dZ, const nnc_real *dA, const nnc_real *Z,
-                         const nnc_real *A, size_t count, const nnc_activation_info *act,
-                         double param);
-
-/* A training step of a network with one hidden layer, for small shapes
- * (small_step.c): forward pass, gradients, and the update p −= eta·g.  The
- * gradients and parameters come out as nnc_net_forward, nnc_net_backward
- * and nnc_net_sgd_update leave them, bit for bit; the layers' work buffers
- * are not written.  The batch is rows rows[0..m) of X (·, n_in) and Y
- * (·, n_out), read where they are.  Shapes: W1 (n_in, hidden),
- * B1 (1, hidden); W2 (hidden, n_out), B2 (1, n_out); the gradients as
- * their parameters. */
+/* Training steps of a network with one hidden layer, for small shapes
+ * (small_step.c): forward pass, gradients, and the SGD step
+ * (nnc_sgd_element) with learning rate eta.  The gradients and parameters
+ * come out as the net's reference step (src/core/step.c) leaves them, bit
+ * for bit. */
 typedef struct nnc_small_step_args {
     int path; /* an NNC_PATH_* this machine runs, for which the shape fits */
     nnc_task task;
-    int m, n_in, hidden, n_out;
-    const nnc_real *X, *Y;
-    const uint32_t *rows;
-    nnc_real *W1, *B1, *W2, *B2;
-    nnc_real *dW1, *dB1, *dW2, *dB2;
-    const nnc_activation_info *act; /* the hidden layer's */
+    int n_in, hidden, n_out;
+    const nnc_activation_info *act; /* the hidden layer's, and its parameter */
     double param;
+    nnc_two_layers params, grads;
     nnc_real eta;
-    /* Up to count steps (at least 1) on consecutive batches: step k takes
-     * the rows rows[k·m .. k·m + m).  After each step that leaves the
-     * parameters finite, after(after_ctx) when after is not NULL (the
-     * trainer draws the next epoch's order there, while the step's
-     * arithmetic is still in flight); a nonzero return stops the steps. */
-    int count;
-    int (*after)(void *after_ctx);
-    void *after_ctx;
+    /* The packed 1-h-1 fit (small_fit_simd.h) instead of the general
+     * small step: only where nnc_small_fit_fits says it takes the shape. */
+    int packed;
+    nnc_step_run run;
 } nnc_small_step_args;
 
 /* The most inputs (and outputs), and hidden units, nnc_small_step takes. */
@@ -216,6 +226,14 @@ typedef struct nnc_small_step_args {
  * or binary task, at most NNC_SMALL_STEP_MAX_IO inputs and outputs and
  * NNC_SMALL_STEP_MAX_HIDDEN hidden units. */
 int nnc_small_step_fits(int path, nnc_task task, int n_in, int hidden, int n_out);
+/* At most this many groups of rows (as many rows as fit a vector) in a
+ * batch of the packed fit. */
+#define NNC_SMALL_FIT_MAX_GROUPS 16
+/* 1 if the packed fit takes this network and batch of m rows on path: a
+ * shape nnc_small_step_fits takes, on AVX-512 (its lane permutes), 1 input,
+ * 1 output, at least two rows a vector (2·hidden ≤ lanes) and at most
+ * NNC_SMALL_FIT_MAX_GROUPS vectors of rows. */
+int nnc_small_fit_fits(int path, nnc_task task, int n_in, int hidden, int n_out, int m);
 /* The steps: returns how many it took (1..count); *diverged gets 1 when
  * the last of them left a parameter NaN or ±Inf (and so stopped them),
  * else 0. */

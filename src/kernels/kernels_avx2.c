@@ -4,6 +4,7 @@
  * nnc_kernel_path_available says this machine runs. */
 #include "kernels.h"
 #include "activation_elements.h"
+#include "internal.h"
 
 #include <stdint.h>
 

@@ -5,6 +5,7 @@
  * this machine runs. */
 #include "kernels.h"
 #include "activation_elements.h"
+#include "internal.h"
 
 #if defined(__GNUC__) && defined(__x86_64__)
 #include <immintrin.h>

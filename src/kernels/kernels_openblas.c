@@ -2,8 +2,16 @@
  * cblas_sgemm (cblas_dgemm in the double build).  Built only when CMake
  * finds OpenBLAS (NNC_OPENBLAS), used only by a net switched to it
  * (nnc_net_set_kernels(net, "openblas")); tests/test_kernels.c checks it
- * against the built-in kernels. */
+ * against the built-in kernels.
+ *
+ * Not bit for bit with them, by design: OpenBLAS orders and splits its
+ * sums its own way, and a weight gradient's SGD step is folded into its
+ * product (U ← U − step·scale·A'B, one gemm with beta 1) instead of
+ * nnc_sgd_element on the rounded gradient; that is its speed.  Where a
+ * product keeps a separate update (with a start), it is nnc_sgd_element. */
 #include "kernels.h"
+
+#include "internal.h"
 
 #include <cblas.h>
 #include <limits.h>
@@ -20,17 +28,17 @@
  * or the transpose of a row-major (k, m) (Trans); 0 if neither. */
 static int a_layout(const nnc_gemm_args *g, enum CBLAS_TRANSPOSE *trans, int *lda)
 {
-    if (g->rows_i || g->rows_k)
+    if (g->a.rows_i || g->a.rows_k)
         return 0;
-    if (g->a_cs == 1 && (g->a_rs >= (size_t)g->k || g->m == 1)) {
+    if (g->a.cs == 1 && (g->a.rs >= (size_t)g->k || g->m == 1)) {
         *trans = CblasNoTrans;
-        *lda = g->m == 1 ? g->k : (int)g->a_rs;
-        return g->a_rs <= (size_t)INT_MAX;
+        *lda = g->m == 1 ? g->k : (int)g->a.rs;
+        return g->a.rs <= (size_t)INT_MAX;
     }
-    if (g->a_rs == 1 && (g->a_cs >= (size_t)g->m || g->k == 1)) {
+    if (g->a.rs == 1 && (g->a.cs >= (size_t)g->m || g->k == 1)) {
         *trans = CblasTrans;
-        *lda = g->k == 1 ? g->m : (int)g->a_cs;
-        return g->a_cs <= (size_t)INT_MAX;
+        *lda = g->k == 1 ? g->m : (int)g->a.cs;
+        return g->a.cs <= (size_t)INT_MAX;
     }
     return 0;
 }
@@ -39,18 +47,17 @@ int nnc_openblas_fits(const nnc_gemm_args *g)
 {
     enum CBLAS_TRANSPOSE trans;
     int lda;
-    return g->m >= 1 && g->k >= 1 && g->n >= 1 && !g->b_panel && !g->u_panel &&
+    return g->m >= 1 && g->k >= 1 && g->n >= 1 && !g->b.panel && !g->u.panel &&
            a_layout(g, &trans, &lda);
 }
 
 /* 1 if the (m, n) block at M (row stride ld) is all finite. */
-static int all_finite(const nnc_real *M, int m, int n, size_t ld)
+static int block_finite(const nnc_real *M, int m, int n, size_t ld)
 {
+    int finite = 1;
     for (int i = 0; i < m; i++)
-        for (int j = 0; j < n; j++)
-            if (!isfinite(M[(size_t)i * ld + j]))
-                return 0;
-    return 1;
+        finite &= nnc_all_finite(M + (size_t)i * ld, (size_t)n);
+    return finite;
 }
 
 int nnc_gemm_openblas(const nnc_gemm_args *g)
@@ -59,35 +66,35 @@ int nnc_gemm_openblas(const nnc_gemm_args *g)
     int lda = 0;
     (void)a_layout(g, &trans, &lda);
     const int m = g->m, k = g->k, n = g->n;
-    const size_t ldb = g->ldb ? g->ldb : (size_t)n, ldc = g->ldc ? g->ldc : (size_t)n,
-                 ldu = g->ldu ? g->ldu : (size_t)n;
+    const size_t ldb = g->b.ld ? g->b.ld : (size_t)n, ldc = g->ldc ? g->ldc : (size_t)n,
+                 ldu = g->u.ld ? g->u.ld : (size_t)n;
     const nnc_real alpha = g->use_scale ? g->scale : (nnc_real)1;
-    if (g->U && !g->start) {
+    if (g->u.p && !g->start) {
         /* The descent in the product: U ← U − step·scale·A'B (C unused). */
-        CBLAS_GEMM(CblasRowMajor, trans, CblasNoTrans, m, n, k, -g->step * alpha, g->A, lda,
-                   g->B, (int)ldb, 1, g->U, (int)ldu);
-        return all_finite(g->U, m, n, ldu);
+        CBLAS_GEMM(CblasRowMajor, trans, CblasNoTrans, m, n, k, -g->u.step * alpha, g->a.p, lda,
+                   g->b.p, (int)ldb, 1, g->u.p, (int)ldu);
+        return block_finite(g->u.p, m, n, ldu);
     }
     /* C = scale·(start + A'B): C's rows start as the bias, beta = scale. */
     if (g->start)
         for (int i = 0; i < m; i++)
             memcpy(g->C + (size_t)i * ldc, g->start, (size_t)n * sizeof *g->C);
-    CBLAS_GEMM(CblasRowMajor, trans, CblasNoTrans, m, n, k, alpha, g->A, lda, g->B, (int)ldb,
+    CBLAS_GEMM(CblasRowMajor, trans, CblasNoTrans, m, n, k, alpha, g->a.p, lda, g->b.p, (int)ldb,
                g->start ? alpha : 0, g->C, (int)ldc);
     /* Then row by row, as nnc's portable path: the descent, the activation. */
-    int finite = 1;
+    nnc_real_bits flags = 0;
     for (int i = 0; i < m; i++) {
         const nnc_real *c = g->C + (size_t)i * ldc;
-        if (g->U) {
-            nnc_real *u = g->U + (size_t)i * ldu;
+        if (g->u.p) {
+            nnc_real *u = g->u.p + (size_t)i * ldu;
             for (int j = 0; j < n; j++) {
-                u[j] -= g->step * c[j];
-                finite &= isfinite(u[j]) != 0;
+                u[j] = nnc_sgd_element(u[j], c[j], g->u.step);
+                flags |= nnc_nonfinite_flag(u[j]);
             }
         }
         if (g->act)
             nnc_activation_forward_on(g->ex.path, g->act, c, g->Aout + (size_t)i * ldc, (size_t)n,
                                       g->param);
     }
-    return finite;
+    return nnc_flags_finite(flags);
 }

@@ -7,7 +7,7 @@
  * outer-product form, so every element's chain of fmas runs over kk in
  * order, one fma per step (the portable path's order exactly).  The tile
  * reads the mr values A'(·, kk) side by side, at constant offsets from one
- * pointer a step: either A' is such an operand already (a_rs = 1 and no row
+ * pointer a step: either A' is such an operand already (a.rs = 1 and no row
  * table: the transposed activations of a weight gradient, read in place,
  * their rows through the k table), or a block of MR_MAX rows × KC steps of
  * A' is first packed that way (a row-major A, such as the forward pass'
@@ -31,12 +31,18 @@
  * (lanes outside mask set to +0), MASK_N(n) (the first n lanes),
  * GEMM_NAME and TRANSPOSE_NAME; V_TRANSPOSE where it has one. */
 
+/* nnc_sgd_element on every lane: p − step·g, the same multiply and
+ * subtract (a call of the scalar function per lane would undo the tile's
+ * vectorisation; the two operations are IEEE's, so each lane gets the
+ * scalar function's bits). */
+#define V_SGD(p, g, step) V_SUB(p, V_MUL(step, g))
+
 /* Steps of k a block: a packed block of A' (MR_MAX × KC values) stays in
  * L1 while the panels of B's KC rows pass it. */
 #define KC 256
 
 /* What a tile needs besides its shape.  A'(i, kk) = (A + ak[kk])[i]: the
- * offsets of the block's steps, worked out once a block (K(kk)·a_cs, or
+ * offsets of the block's steps, worked out once a block (K(kk)·a.cs, or
  * kk·MR_MAX in a packed block); B, C, start, U at the tile's corner. */
 typedef struct tile_job {
     nnc_real *C;
@@ -104,22 +110,23 @@ static NNC_ALWAYS_INLINE TGT void tile(const int mr, const int nv, const tile_jo
         }
     }
     if (t->last && t->U) {
-        /* u − step·g: a multiply and a subtract, as nnc_net_sgd_update;
-         * u·0 is NaN exactly when u is NaN or ±Inf.  The check gathers
-         * in two local chains: gathered in *bad, which a store to U may
-         * alias as far as the compiler knows, it was one chain of fma,
-         * store and load, a sixth of a weight gradient's time. */
+        /* The SGD step (V_SGD); u·0 is NaN exactly when u is NaN or ±Inf
+         * (the vector form of the NaN/Inf test: one fma a vector).  The
+         * check gathers in two local chains, not in *bad, which a store to
+         * U may alias as far as the compiler knows: that would make one
+         * chain of fma, store and load through every store of the tile
+         * (bench/README.md, "Measurements behind the kernels"). */
         nnc_real *restrict U = t->U;
         const VT st = V_SET1(t->step), zero = V_ZERO();
         VT bad0 = *bad, bad1 = V_ZERO();
 #pragma GCC unroll 32
         for (int i = 0; i < mr; i++) {
             nnc_real *u = U + (size_t)i * t->ldu;
-            VT u0 = V_SUB(V_LOAD0(u), V_MUL(st, acc0[i]));
+            VT u0 = V_SGD(V_LOAD0(u), acc0[i], st);
             V_STORE0(u, u0);
             bad0 = V_FMA(nv == 3 ? u0 : V_MASKZ(m0, u0), zero, bad0);
             if (nv > 1) {
-                VT u1 = V_SUB(V_LOAD1(u + W), V_MUL(st, acc1[i]));
+                VT u1 = V_SGD(V_LOAD1(u + W), acc1[i], st);
                 V_STORE1(u + W, u1);
                 bad1 = V_FMA(nv == 3 ? u1 : V_MASKZ(m1, u1), zero, bad1);
             }
@@ -179,19 +186,19 @@ TILE_FNS(14)
 /* Row i of A' (0-based in the whole product) in A: its first value. */
 static NNC_ALWAYS_INLINE const nnc_real *a_row(const nnc_gemm_args *g, int i)
 {
-    return g->A + (size_t)(g->rows_i ? g->rows_i[i] : (uint32_t)i) * g->a_rs;
+    return g->a.p + (size_t)(g->a.rows_i ? g->a.rows_i[i] : (uint32_t)i) * g->a.rs;
 }
 
 /* P[kk·MR_MAX + i] = A'(i0 + i, k0 + kk) for i < mr, kk < kc; and the
  * same steps of the next block's rows (nx of them, from row nx0) into L2,
- * a cache line each 64 bytes, for a row-major A (a_cs 1, no k table). */
+ * a cache line each 64 bytes, for a row-major A (a.cs 1, no k table). */
 static TGT void pack(nnc_real *restrict P, const nnc_gemm_args *g, int i0, int mr, int k0,
                      int kc, int nx0, int nx)
 {
-    const size_t a_cs = g->a_cs;
+    const size_t a_cs = g->a.cs;
     int done = 0; /* steps packed by the vector transposes */
 #if defined(V_TRANSPOSE)
-    if (!g->rows_k && a_cs == 1 && MR_MAX <= W) {
+    if (!g->a.rows_k && a_cs == 1 && MR_MAX <= W) {
         /* W steps of each row at once, transposed in registers: vector
          * t of the block is step kk + t of every row.  Each store writes
          * W ≥ MR_MAX values; those past MR_MAX land in the next step's
@@ -212,9 +219,9 @@ static TGT void pack(nnc_real *restrict P, const nnc_gemm_args *g, int i0, int m
     for (int i = 0; i < mr && done < kc; i++) {
         const nnc_real *restrict row = a_row(g, i0 + i);
         nnc_real *restrict p = P + i;
-        if (g->rows_k)
+        if (g->a.rows_k)
             for (int kk = 0; kk < kc; kk++)
-                p[(size_t)kk * MR_MAX] = row[(size_t)g->rows_k[k0 + kk] * a_cs];
+                p[(size_t)kk * MR_MAX] = row[(size_t)g->a.rows_k[k0 + kk] * a_cs];
         else if (a_cs == 1)
             for (int kk = done; kk < kc; kk++)
                 p[(size_t)kk * MR_MAX] = row[k0 + kk];
@@ -229,13 +236,16 @@ static TGT void pack(nnc_real *restrict P, const nnc_gemm_args *g, int i0, int m
     }
 }
 
+/* The blocking loops around the tiles (see the top of this file); the
+ * switch of tile shapes, one case per row count, makes it a little over
+ * the library's usual ~100 lines. */
 TGT int GEMM_NAME(const nnc_gemm_args *g)
 {
     const int m = g->m, k = g->k, n = g->n;
-    const size_t ldb = g->ldb ? g->ldb : (size_t)n, ldc = g->ldc ? g->ldc : (size_t)n,
-                 ldu = g->ldu ? g->ldu : (size_t)n;
+    const size_t ldb = g->b.ld ? g->b.ld : (size_t)n, ldc = g->ldc ? g->ldc : (size_t)n,
+                 ldu = g->u.ld ? g->u.ld : (size_t)n;
     /* A' read in place: its values of a step side by side. */
-    const int in_place = g->a_rs == 1 && !g->rows_i;
+    const int in_place = g->a.rs == 1 && !g->a.rows_i;
     nnc_real P[MR_MAX * KC + W] __attribute__((aligned(64))); /* + W: see pack */
     size_t ak[KC];
     if (!in_place)
@@ -256,19 +266,19 @@ TGT int GEMM_NAME(const nnc_gemm_args *g)
         /* The next block's rows of a row-major A, fetched while this one
          * runs (the forward pass reads each batch row from memory once). */
         const int nx0 = (ib0 + ib + 1) % n_ib * MR_MAX;
-        const int nx = !in_place && g->a_cs == 1 && !g->rows_k && g->a_rs > 0 && ib + 1 < n_ib
+        const int nx = !in_place && g->a.cs == 1 && !g->a.rows_k && g->a.rs > 0 && ib + 1 < n_ib
                            ? (m - nx0 < MR_MAX ? m - nx0 : MR_MAX) : 0;
         for (int k0 = 0; k0 < k || k0 == 0; k0 += kb) {
             const int kc = k - k0 < kb ? k - k0 : kb;
             tile_job t = {.ldc = ldc, .ldb = ldb, .ldu = ldu, .ak = ak, .k = kc, .first = k0 == 0,
                           .last = k0 + kc >= k, .use_scale = g->use_scale,
-                          .scale = g->scale, .step = g->step};
+                          .scale = g->scale, .step = g->u.step};
             if (in_place) {
-                t.A = g->A + i0;
+                t.A = g->a.p + i0;
                 if (ib == 0 || k > kb) /* the same offsets for every block */
                     for (int kk = 0; kk < kc; kk++)
-                        ak[kk] = (size_t)(g->rows_k ? g->rows_k[k0 + kk]
-                                                    : (uint32_t)(k0 + kk)) * g->a_cs;
+                        ak[kk] = (size_t)(g->a.rows_k ? g->a.rows_k[k0 + kk]
+                                                      : (uint32_t)(k0 + kk)) * g->a.cs;
             } else {
                 pack(P, g, i0, mr, k0, kc, nx0, nx);
                 t.A = P;
@@ -277,9 +287,9 @@ TGT int GEMM_NAME(const nnc_gemm_args *g)
                 const int w = n - j0 < 2 * W ? n - j0 : 2 * W;
                 const MT m0 = MASK_N(w < W ? w : W), m1 = MASK_N(w > W ? w - W : 0);
                 t.C = g->C + (size_t)i0 * ldc + j0;
-                t.B = g->B + (size_t)k0 * ldb + j0;
+                t.B = g->b.p + (size_t)k0 * ldb + j0;
                 t.start = g->start ? g->start + j0 : NULL;
-                t.U = g->U ? g->U + (size_t)i0 * ldu + j0 : NULL;
+                t.U = g->u.p ? g->u.p + (size_t)i0 * ldu + j0 : NULL;
 #define TILE_CASE(r)                                                                     \
     case r:                                                                              \
         if (w == 2 * W)                                                                  \
@@ -325,18 +335,17 @@ TGT int GEMM_NAME(const nnc_gemm_args *g)
                 nnc_activation_forward_on(g->ex.path, g->act, g->C + (size_t)i * ldc,
                                           g->Aout + (size_t)i * ldc, (size_t)n, g->param);
     }
+    /* Each lane of bad is +0, or NaN where a descended value was not
+     * finite. */
     nnc_real lanes[W];
     memcpy(lanes, &bad, sizeof lanes);
-    for (int l = 0; l < W; l++)
-        if (lanes[l] != lanes[l])
-            return 0;
-    return 1;
+    return nnc_all_finite(lanes, W);
 }
 
 /* Bt = Bᵀ, B (k, n), Bt (n, k): blocks of W × W values transposed in
  * registers (V_TRANSPOSE, where the path has one), the edges one value at
- * a time.  The scalar loop's strided stores took 13 µs a step for M's
- * two small layers. */
+ * a time: a scalar loop's strided stores cost more than the products of
+ * small layers they feed. */
 TGT void TRANSPOSE_NAME(nnc_real *Bt, const nnc_real *B, int k, int n)
 {
     int j0 = 0;

@@ -4,6 +4,8 @@
  * operations every path keeps. */
 #include "kernels.h"
 
+#include "internal.h"
+
 #include <math.h>
 #include <string.h>
 
@@ -13,38 +15,39 @@
 int nnc_gemm_portable(const nnc_gemm_args *g)
 {
     const int m = g->m, k = g->k, n = g->n;
-    const size_t ldb = g->ldb ? g->ldb : (size_t)n, ldc = g->ldc ? g->ldc : (size_t)n,
-                 ldu = g->ldu ? g->ldu : (size_t)n;
-    int finite = 1;
+    const size_t ldb = g->b.ld ? g->b.ld : (size_t)n, ldc = g->ldc ? g->ldc : (size_t)n,
+                 ldu = g->u.ld ? g->u.ld : (size_t)n;
+    nnc_real_bits flags = 0;
     for (int i = 0; i < m; i++) {
         nnc_real *c = g->C + (size_t)i * ldc;
-        const nnc_real *a = g->A + (size_t)(g->rows_i ? g->rows_i[i] : (uint32_t)i) * g->a_rs;
+        const size_t r = g->a.rows_i ? g->a.rows_i[i] : (uint32_t)i;
+        const nnc_real *a = g->a.p + r * g->a.rs;
         if (g->start)
             memcpy(c, g->start, (size_t)n * sizeof *c);
         else
             for (int j = 0; j < n; j++)
                 c[j] = 0;
         for (int kk = 0; kk < k; kk++) {
-            const size_t kr = g->rows_k ? g->rows_k[kk] : (uint32_t)kk;
-            const nnc_real aik = a[kr * g->a_cs], *b = g->B + (size_t)kk * ldb;
+            const size_t kr = g->a.rows_k ? g->a.rows_k[kk] : (uint32_t)kk;
+            const nnc_real aik = a[kr * g->a.cs], *b = g->b.p + (size_t)kk * ldb;
             for (int j = 0; j < n; j++)
                 c[j] = NNC_FMA(aik, b[j], c[j]);
         }
         if (g->use_scale)
             for (int j = 0; j < n; j++)
                 c[j] *= g->scale;
-        if (g->U) {
-            nnc_real *u = g->U + (size_t)i * ldu;
+        if (g->u.p) {
+            nnc_real *u = g->u.p + (size_t)i * ldu;
             for (int j = 0; j < n; j++) {
-                u[j] = u[j] - g->step * c[j];
-                finite &= isfinite(u[j]) != 0;
+                u[j] = nnc_sgd_element(u[j], c[j], g->u.step);
+                flags |= nnc_nonfinite_flag(u[j]);
             }
         }
         if (g->act)
             nnc_activation_forward_on(g->ex.path, g->act, c, g->Aout + (size_t)i * ldc, (size_t)n,
                                       g->param);
     }
-    return finite;
+    return nnc_flags_finite(flags);
 }
 
 /* The paths this machine can run: pure reads of the CPU's features.  The
@@ -96,13 +99,12 @@ static int gemm_here(const nnc_gemm_args *g)
 
 /* The fewest multiply-adds (m·k·n) worth a thread of their own: below it,
  * handing a piece to another core costs more than it saves.  A product
- * alone, its operands hot in the caller's cache (two cores, batch 64),
- * gains from 262K multiply-adds on (20%; 524K 32%, 6.4M 43%; 65K and 131K
- * are 5-80% slower).  Inside a training step it does not: the pieces'
- * inputs and outputs then move between the cores' caches, and M's second
- * layer (64×128×64, 524K) took 13 µs split against 10 µs whole, its
- * gradients 25 µs against 18.  Cut from 2M on, M's first layer (6.4M) is
- * split and the rest stays whole: 0.208 → 0.18 s an epoch on two threads. */
+ * alone, its operands hot in the caller's cache, gains from a few hundred
+ * thousand multiply-adds on; inside a training step the pieces' inputs and
+ * outputs move between the cores' caches, and only products of millions
+ * gain: cut from 2M on, a 784-128-64-10 net's first layer (batch 64: 6.4M)
+ * is split and its smaller layers stay whole (bench/README.md,
+ * "Measurements behind the kernels"). */
 #define GEMM_MIN_PART 1000000.0
 
 typedef struct gemm_split {
@@ -122,17 +124,17 @@ static void gemm_rows(void *arg, int part, int parts)
     size_t i0, i1;
     nnc_pool_piece((size_t)g->m, part, parts, 1, &i0, &i1);
     nnc_gemm_args piece = *g;
-    const size_t ldc = g->ldc ? g->ldc : (size_t)g->n, ldu = g->ldu ? g->ldu : (size_t)g->n;
+    const size_t ldc = g->ldc ? g->ldc : (size_t)g->n, ldu = g->u.ld ? g->u.ld : (size_t)g->n;
     piece.m = (int)(i1 - i0);
     piece.C = g->C + i0 * ldc;
-    if (g->rows_i)
-        piece.rows_i = g->rows_i + i0;
+    if (g->a.rows_i)
+        piece.a.rows_i = g->a.rows_i + i0;
     else
-        piece.A = g->A + i0 * g->a_rs;
+        piece.a.p = g->a.p + i0 * g->a.rs;
     if (g->act)
         piece.Aout = g->Aout + i0 * ldc;
-    if (g->U)
-        piece.U = g->U + i0 * ldu;
+    if (g->u.p)
+        piece.u.p = g->u.p + i0 * ldu;
     split->finite[part] = (unsigned char)(piece.m > 0 ? gemm_here(&piece) : 1);
 }
 
@@ -199,15 +201,15 @@ void nnc_from_panels(nnc_real *dst, const nnc_real *src, int r, int n, int pw)
  * one, each with its own row stride. */
 static int gemm_panel(const nnc_gemm_args *g, int p)
 {
-    const int pw = g->b_panel ? g->b_panel : g->u_panel;
+    const int pw = g->b.panel ? g->b.panel : g->u.panel;
     PANEL_BOUNDS(p, g->n, pw, j0, w);
     nnc_gemm_args piece = *g;
     piece.n = (int)w;
-    piece.b_panel = piece.u_panel = 0;
+    piece.b.panel = piece.u.panel = 0;
     /* Each panel's product starts at its own block of rows (panel p of P
      * at row p·m/P, wrapping round): the threads' first fetches of a
      * batch's rows from memory are then different rows, not the same ones
-     * twice (M on two threads: 0.177 → 0.159 s an epoch). */
+     * twice. */
     piece.first_row = (int)((long long)p * g->m / ((g->n + pw - 1) / pw));
     piece.ldc = g->ldc ? g->ldc : (size_t)g->n;
     piece.C = g->C + j0;
@@ -215,19 +217,19 @@ static int gemm_panel(const nnc_gemm_args *g, int p)
         piece.Aout = g->Aout + j0;
     if (g->start)
         piece.start = g->start + j0;
-    if (g->b_panel) {
-        piece.B = g->B + (size_t)g->k * j0;
-        piece.ldb = w;
+    if (g->b.panel) {
+        piece.b.p = g->b.p + (size_t)g->k * j0;
+        piece.b.ld = w;
     } else {
-        piece.B = g->B + j0;
-        piece.ldb = g->ldb ? g->ldb : (size_t)g->n;
+        piece.b.p = g->b.p + j0;
+        piece.b.ld = g->b.ld ? g->b.ld : (size_t)g->n;
     }
-    if (g->U && g->u_panel) {
-        piece.U = g->U + (size_t)g->m * j0;
-        piece.ldu = w;
-    } else if (g->U) {
-        piece.U = g->U + j0;
-        piece.ldu = g->ldu ? g->ldu : (size_t)g->n;
+    if (g->u.p && g->u.panel) {
+        piece.u.p = g->u.p + (size_t)g->m * j0;
+        piece.u.ld = w;
+    } else if (g->u.p) {
+        piece.u.p = g->u.p + j0;
+        piece.u.ld = g->u.ld ? g->u.ld : (size_t)g->n;
     }
     return gemm_here(&piece);
 }
@@ -243,7 +245,7 @@ static void gemm_panel_task(void *arg, int p, int parts)
  * is worth splitting (else one after the other here). */
 static int gemm_panels(const nnc_gemm_args *g)
 {
-    const int pw = g->b_panel ? g->b_panel : g->u_panel;
+    const int pw = g->b.panel ? g->b.panel : g->u.panel;
     const int panels = (g->n + pw - 1) / pw;
     int finite = 1;
     if (g->ex.pool && panels > 1 && panels <= NNC_MAX_TASKS &&
@@ -265,7 +267,7 @@ int nnc_gemm(const nnc_gemm_args *g)
     if (g->ex.blas && nnc_openblas_fits(g))
         return nnc_gemm_openblas(g);
 #endif
-    if (g->b_panel || g->u_panel)
+    if (g->b.panel || g->u.panel)
         return gemm_panels(g);
     /* No pool (tiny nets, the default): straight to the kernel, the pool's
      * arithmetic kept out of this path. */
@@ -275,8 +277,8 @@ int nnc_gemm(const nnc_gemm_args *g)
 void matmul(nnc_exec ex, nnc_real *C, const nnc_real *A, const nnc_real *B, int m, int k,
             int n)
 {
-    nnc_gemm_args g = {.C = C, .A = A, .a_rs = (size_t)k, .a_cs = 1, .B = B,
-                       .m = m, .k = k, .n = n, .ex = ex};
+    nnc_gemm_args g = {.a = {.p = A, .rs = (size_t)k, .cs = 1}, .b = {.p = B}, .C = C, .m = m,
+                       .k = k, .n = n, .ex = ex};
     nnc_gemm(&g);
 }
 

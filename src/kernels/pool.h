@@ -3,8 +3,8 @@
  *
  * nnc_pool_run gives each thread the same tasks run after run (the
  * caller's included), but a task whose thread is slow to wake or has lost
- * its CPU to another process goes to whichever thread is free first.  Which thread runs a task never
- * changes a result: the kernels cut their work only into pieces whose
+ * its CPU to another process goes to whichever thread is free first.
+ * Which thread runs a task never changes a result: the kernels cut their work only into pieces whose
  * every value is computed exactly as it would be unsplit (no sum is ever
  * divided), so results are bitwise the same whatever the thread count. */
 #ifndef NNC_POOL_H

@@ -21,19 +21,9 @@
  * the products' chains of dense_backward, in the same order from the same
  * start), so the same bits. */
 
-/* At most this many groups of R rows in a batch. */
-#define FIT_MAX_GROUPS 16
-
-/* 1 if small_fit_steps takes this step: 1-h-1 with at least two rows a
- * vector (h ≤ W/2), and at most FIT_MAX_GROUPS groups. */
-static inline int small_fit_takes(const nnc_small_step_args *s)
-{
-    const int h = s->hidden;
-    if (s->n_in != 1 || s->n_out != 1 || 2 * h > W)
-        return 0;
-    const int rows_per_vector = W / h;
-    return s->m <= rows_per_vector * FIT_MAX_GROUPS;
-}
+/* At most this many groups of R rows in a batch (nnc_small_fit_fits,
+ * which the planner asks before it sets the step's packed flag). */
+#define FIT_MAX_GROUPS NNC_SMALL_FIT_MAX_GROUPS
 
 /* nnc_logistic (the binary output) on every lane: the scalar function on a
  * vector's lanes, which the compiler vectorises (vmath.h is branch-free),
@@ -90,11 +80,15 @@ static inline TGT void fit_activation(const nnc_small_step_args *s, const VT *Z,
 }
 
 /* The steps, for a batch of `groups` groups (a constant where the
- * callers below inline it, so that the groups' vectors stay in registers). */
+ * callers below inline it, so that the groups' vectors stay in registers).
+ * One function, longer than the library's usual ~100 lines: the
+ * parameters and the lane indices live in registers through all the
+ * steps of a call, which holds only while the compiler sees the whole
+ * loop in one body. */
 static NNC_ALWAYS_INLINE TGT int small_fit_body(const nnc_small_step_args *s, int *diverged,
                                                 const int groups)
 {
-    const int h = s->hidden, m = s->m, R = W / h;
+    const int h = s->hidden, m = s->run.m, R = W / h;
     const MT kh = MASK_N(h);
 
     /* Lane indices.  In a group's vector lane q = r·h + j holds row r,
@@ -131,13 +125,13 @@ static NNC_ALWAYS_INLINE TGT int small_fit_body(const nnc_small_step_args *s, in
     }
 
     const VT zero = V_ZERO(), inv_m = V_SET1((nnc_real)1 / (nnc_real)m), eta = V_SET1(s->eta);
-    VT w1 = V_MLOAD(kh, s->W1), b1 = V_MLOAD(kh, s->B1), w2 = V_MLOAD(kh, s->W2),
-       b2 = V_SET1(s->B2[0]);
+    VT w1 = V_MLOAD(kh, s->params.W1), b1 = V_MLOAD(kh, s->params.B1),
+       w2 = V_MLOAD(kh, s->params.W2), b2 = V_SET1(s->params.B2[0]);
     VT gw1 = zero, gb1 = zero, gw2 = zero, gb2 = zero;
     int k = 0;
     *diverged = 0;
-    while (k < s->count) {
-        const uint32_t *batch = s->rows + (size_t)k * (size_t)m;
+    while (k < s->run.count) {
+        const uint32_t *batch = s->run.rows + (size_t)k * (size_t)m;
         /* This step's parameters, repeated for each row of a group; w2's
          * unit j + i at unit j's lane, for the output's chain. */
         const VT w1r = V_PERMUTE(unit_of, w1), b1r = V_PERMUTE(unit_of, b1),
@@ -152,8 +146,8 @@ static NNC_ALWAYS_INLINE TGT int small_fit_body(const nnc_small_step_args *s, in
         for (int v = 0; v < groups; v++) {
             const int nr = m - v * R < R ? m - v * R : R; /* rows in this group */
             const MT lanes = MASK_N(nr * h);
-            x[v] = V_GATHER_ROWS(s->X, batch + v * R, nr, row_of, lanes);
-            y[v] = V_GATHER_ROWS(s->Y, batch + v * R, nr, row_of, lanes);
+            x[v] = V_GATHER_ROWS(s->run.X, batch + v * R, nr, row_of, lanes);
+            y[v] = V_GATHER_ROWS(s->run.Y, batch + v * R, nr, row_of, lanes);
             z1[v] = V_FMA(x[v], w1r, b1r);
         }
         fit_activation(s, z1, a1, d1, groups);
@@ -189,15 +183,15 @@ static NNC_ALWAYS_INLINE TGT int small_fit_body(const nnc_small_step_args *s, in
             }
         }
 
-        /* g = chain / m, p −= eta·g, as nnc_net_sgd_update's. */
+        /* g = chain / m, then the SGD step on each lane (V_SGD). */
         gw1 = V_MUL(cw1, inv_m);
         gb1 = V_MUL(cb1, inv_m);
         gw2 = V_MUL(cw2, inv_m);
         gb2 = V_MUL(cb2, inv_m);
-        w1 = V_SUB(w1, V_MUL(eta, gw1));
-        b1 = V_SUB(b1, V_MUL(eta, gb1));
-        w2 = V_SUB(w2, V_MUL(eta, gw2));
-        b2 = V_SUB(b2, V_MUL(eta, gb2));
+        w1 = V_SGD(w1, gw1, eta);
+        b1 = V_SGD(b1, gb1, eta);
+        w2 = V_SGD(w2, gw2, eta);
+        b2 = V_SGD(b2, gb2, eta);
         k++;
         /* p − p is NaN exactly when p is NaN or ±Inf. */
         const VT nan_if_bad = V_ADD(V_ADD(V_SUB(w1, w1), V_SUB(b1, b1)),
@@ -206,24 +200,24 @@ static NNC_ALWAYS_INLINE TGT int small_fit_body(const nnc_small_step_args *s, in
             *diverged = 1;
             break;
         }
-        if (s->after && s->after(s->after_ctx))
+        if (s->run.after && s->run.after(s->run.after_ctx))
             break;
     }
-    V_MSTORE(s->W1, kh, w1);
-    V_MSTORE(s->B1, kh, b1);
-    V_MSTORE(s->W2, kh, w2);
-    V_MSTORE(s->B2, MASK_N(1), b2);
-    V_MSTORE(s->dW1, kh, gw1);
-    V_MSTORE(s->dB1, kh, gb1);
-    V_MSTORE(s->dW2, kh, gw2);
-    V_MSTORE(s->dB2, MASK_N(1), gb2);
+    V_MSTORE(s->params.W1, kh, w1);
+    V_MSTORE(s->params.B1, kh, b1);
+    V_MSTORE(s->params.W2, kh, w2);
+    V_MSTORE(s->params.B2, MASK_N(1), b2);
+    V_MSTORE(s->grads.W1, kh, gw1);
+    V_MSTORE(s->grads.B1, kh, gb1);
+    V_MSTORE(s->grads.W2, kh, gw2);
+    V_MSTORE(s->grads.B2, MASK_N(1), gb2);
     return k;
 }
 
 static TGT int small_fit_steps(const nnc_small_step_args *s, int *diverged)
 {
     const int rows_per_vector = W / s->hidden;
-    switch ((s->m + rows_per_vector - 1) / rows_per_vector) {
+    switch ((s->run.m + rows_per_vector - 1) / rows_per_vector) {
     case 1:
         return small_fit_body(s, diverged, 1);
     case 2:
@@ -233,7 +227,7 @@ static TGT int small_fit_steps(const nnc_small_step_args *s, int *diverged)
     case 4:
         return small_fit_body(s, diverged, 4);
     default:
-        return small_fit_body(s, diverged, (s->m + rows_per_vector - 1) / rows_per_vector);
+        return small_fit_body(s, diverged, (s->run.m + rows_per_vector - 1) / rows_per_vector);
     }
 }
 

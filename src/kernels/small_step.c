@@ -20,6 +20,14 @@ int nnc_small_step_fits(int path, nnc_task task, int n_in, int hidden, int n_out
            hidden >= 1 && hidden <= NNC_SMALL_STEP_MAX_HIDDEN;
 }
 
+int nnc_small_fit_fits(int path, nnc_task task, int n_in, int hidden, int n_out, int m)
+{
+    const int lanes = 64 / (int)sizeof(nnc_real); /* an AVX-512 vector */
+    return path == NNC_PATH_AVX512 && nnc_small_step_fits(path, task, n_in, hidden, n_out) &&
+           n_in == 1 && n_out == 1 && 2 * hidden <= lanes && m >= 1 &&
+           m <= lanes / hidden * NNC_SMALL_FIT_MAX_GROUPS;
+}
+
 int nnc_small_step(const nnc_small_step_args *s, int *diverged)
 {
     return s->path == NNC_PATH_AVX512 ? nnc_small_step_avx512(s, diverged)

@@ -14,19 +14,39 @@
  * The gradients are chains over the rows r: they run as scalar chains
  * through the chunks' columns, each in a register, in the order r = 0, 1,
  * ..., m−1, from +0, as the products of dense_backward do; the forward
- * chains are the same as dense_forward's, the update nnc_net_sgd_update's.
+ * chains are the same as dense_forward's, the update nnc_sgd_element.
  * So the same bits.  */
 
 /* The activation kernels work in blocks of 16 values: the columns of a
  * chunk take whole blocks, so that they never read a partial block. */
 #define SMALL_COLS_PAD (((NNC_SMALL_STEP_MAX_HIDDEN * W + 15) / 16) * 16)
 
+/* The gradients G = chain·inv_m of n parameters P, and each parameter's
+ * SGD step nnc_sgd_element(P, G, eta); their NaN/Inf flags into *flags. */
+static NNC_ALWAYS_INLINE TGT void small_update(nnc_real *P, nnc_real *G,
+                                               const nnc_real *chain, int n,
+                                               nnc_real inv_m, nnc_real eta,
+                                               nnc_real_bits *flags)
+{
+    for (int i = 0; i < n; i++) {
+        const nnc_real g = chain[i] * inv_m, p = nnc_sgd_element(P[i], g, eta);
+        G[i] = g;
+        P[i] = p;
+        *flags |= nnc_nonfinite_flag(p);
+    }
+}
+
+/* One step, one function (always inlined, its loops specialised for the
+ * seed's 1-input, 1-output fits by the caller): the step is one chain of
+ * dependent operations over small arrays held on the stack, which the
+ * compiler keeps in registers and cache only when it sees the whole
+ * chain; hence longer than the library's usual ~100 lines. */
 static NNC_ALWAYS_INLINE TGT int small_step_body(const nnc_small_step_args *s,
                                                   const uint32_t *batch, const int n_in,
                                                   const int n_out)
 {
-    const int m = s->m, h = s->hidden;
-    const nnc_real *W1 = s->W1, *B1 = s->B1, *W2 = s->W2, *B2 = s->B2;
+    const int m = s->run.m, h = s->hidden;
+    const nnc_real *W1 = s->params.W1, *B1 = s->params.B1, *W2 = s->params.W2, *B2 = s->params.B2;
     /* One chunk's columns: X, Y, dZ2 (n_in or n_out of them), Z1, A1,
      * f'(Z1) then dZ1 (h of them, padded to whole blocks). */
     _Alignas(64) nnc_real x[NNC_SMALL_STEP_MAX_IO][W], y[NNC_SMALL_STEP_MAX_IO][W],
@@ -55,9 +75,9 @@ static NNC_ALWAYS_INLINE TGT int small_step_body(const nnc_small_step_args *s,
         const IT x_at = n_in == 1 ? rows : I_MUL(rows, n_in);
         const IT y_at = n_out == 1 ? rows : I_MUL(rows, n_out);
         for (int p = 0; p < n_in; p++)
-            V_STORE(x[p], V_GATHER(s->X + p, x_at, mc));
+            V_STORE(x[p], V_GATHER(s->run.X + p, x_at, mc));
         for (int o = 0; o < n_out; o++)
-            V_STORE(y[o], V_GATHER(s->Y + o, y_at, mc));
+            V_STORE(y[o], V_GATHER(s->run.Y + o, y_at, mc));
 
         /* Hidden layer: column j of Z1 = chain over p of fma(x[p], W1[p][j], ·)
          * from B1[j]; A1 = f(Z1), and f'(Z1, A1). */
@@ -140,26 +160,14 @@ static NNC_ALWAYS_INLINE TGT int small_step_body(const nnc_small_step_args *s,
     }
 
     /* Each chain times 1/m is the gradient; each parameter then takes its
-     * step p − eta·g, as nnc_net_sgd_update's. */
-    const nnc_real inv_m = (nnc_real)1 / (nnc_real)m, eta = s->eta;
-    int finite = 1;
-#define SMALL_UPDATE(P, G, value)                                                        \
-    do {                                                                                 \
-        const nnc_real g_ = (value), p_ = (P) - eta * g_;                                \
-        (G) = g_;                                                                        \
-        (P) = p_;                                                                        \
-        finite &= isfinite(p_) != 0;                                                     \
-    } while (0)
-    for (int i = 0; i < n_in * h; i++)
-        SMALL_UPDATE(s->W1[i], s->dW1[i], gw1[i] * inv_m);
-    for (int j = 0; j < h; j++)
-        SMALL_UPDATE(s->B1[j], s->dB1[j], gb1[j] * inv_m);
-    for (int i = 0; i < h * n_out; i++)
-        SMALL_UPDATE(s->W2[i], s->dW2[i], gw2[i] * inv_m);
-    for (int o = 0; o < n_out; o++)
-        SMALL_UPDATE(s->B2[o], s->dB2[o], gb2[o] * inv_m);
-#undef SMALL_UPDATE
-    return finite;
+     * SGD step. */
+    const nnc_real inv_m = (nnc_real)1 / (nnc_real)m;
+    nnc_real_bits flags = 0;
+    small_update(s->params.W1, s->grads.W1, gw1, n_in * h, inv_m, s->eta, &flags);
+    small_update(s->params.B1, s->grads.B1, gb1, h, inv_m, s->eta, &flags);
+    small_update(s->params.W2, s->grads.W2, gw2, h * n_out, inv_m, s->eta, &flags);
+    small_update(s->params.B2, s->grads.B2, gb2, n_out, inv_m, s->eta, &flags);
+    return nnc_flags_finite(flags);
 }
 
 #ifdef V_PERMUTE
@@ -169,12 +177,12 @@ static NNC_ALWAYS_INLINE TGT int small_step_body(const nnc_small_step_args *s,
 TGT int SMALL_STEP_NAME(const nnc_small_step_args *s, int *diverged)
 {
 #ifdef V_PERMUTE
-    if (small_fit_takes(s))
+    if (s->packed)
         return small_fit_steps(s, diverged);
 #endif
     *diverged = 0;
-    for (int k = 0; k < s->count; k++) {
-        const uint32_t *batch = s->rows + (size_t)k * (size_t)s->m;
+    for (int k = 0; k < s->run.count; k++) {
+        const uint32_t *batch = s->run.rows + (size_t)k * (size_t)s->run.m;
         /* The seed's fits (one input, one output) with those loops known. */
         const int finite = s->n_in == 1 && s->n_out == 1
                                ? small_step_body(s, batch, 1, 1)
@@ -183,10 +191,10 @@ TGT int SMALL_STEP_NAME(const nnc_small_step_args *s, int *diverged)
             *diverged = 1;
             return k + 1;
         }
-        if (s->after && s->after(s->after_ctx))
+        if (s->run.after && s->run.after(s->run.after_ctx))
             return k + 1;
     }
-    return s->count;
+    return s->run.count;
 }
 
 #undef SMALL_COLS_PAD

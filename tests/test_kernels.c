@@ -87,12 +87,12 @@ static void check_shape_on(int path, nnc_pool *pool, int m, int k, int n)
     nnc_real *Wt = calloc((size_t)k * n, sizeof *Wt);
 
     /* Forward with bias and the activation fused, rows in place. */
-    dense_forward(ex, &(nnc_dense){k, n, W, B, 0, relu, 0}, (nnc_batch){X2, rows, m}, Z, A);
+    nnc_dense_forward(ex, &(nnc_dense){k, n, W, B, 0, relu, 0}, (nnc_batch){X2, rows, m}, Z, A);
     reference(R, X, (size_t)k, 1, W, B, m, k, n, 0, 0);
     relu->forward(R, RA, (size_t)m * n, 0);
     int ok_z = same_bits(Z, R, (size_t)m * n), ok_a = same_bits(A, RA, (size_t)m * n);
     /* Plain matmul (start +0, no activation). */
-    matmul(ex, Z, X, W, m, k, n);
+    nnc_matmul(ex, Z, X, W, m, k, n);
     reference(R, X, (size_t)k, 1, W, NULL, m, k, n, 0, 0);
     int ok_mm = same_bits(Z, R, (size_t)m * n);
     /* The blocks of rows in a rotated order (first_row), rows through the
@@ -110,8 +110,8 @@ static void check_shape_on(int path, nnc_pool *pool, int m, int k, int n)
     const nnc_real s = (nnc_real)1 / (nnc_real)m;
     reference(RW, X, 1, (size_t)k, dZ, NULL, k, m, n, 1, s);
     /* dX = dZ·Wᵀ: dX[i][p] gathers dZ[i][j]·W[p][j] over j. */
-    transpose(path, Wt, W, k, n);
-    matmul(ex, dX, dZ, Wt, m, n, k);
+    nnc_transpose(path, Wt, W, k, n);
+    nnc_matmul(ex, dX, dZ, Wt, m, n, k);
     for (int i = 0; i < m; i++)
         for (int p = 0; p < k; p++) {
             nnc_real acc = 0;
@@ -131,13 +131,13 @@ static void check_shape_on(int path, nnc_pool *pool, int m, int k, int n)
         RB[j] = acc * s;
     }
     memset(dX, 0, (size_t)m * k * sizeof *dX);
-    int ok_b = dense_backward(ex, &(nnc_dense){k, n, W, NULL, 0, NULL, 0},
+    int ok_b = nnc_dense_backward(ex, &(nnc_dense){k, n, W, NULL, 0, NULL, 0},
                               (nnc_batch){X2, rows, m}, dZ, dWB, dWB + (size_t)k * n, dX, Wt,
                               (nnc_descent){0, 0}) == 1;
     ok_b = ok_b && same_bits(dWB, RW, (size_t)k * n) &&
            same_bits(dWB + (size_t)k * n, RB, n) && same_bits(dX, RX, (size_t)m * k);
     memset(dWB, 0, (size_t)k * n * sizeof *dWB);
-    dense_backward(ex, &(nnc_dense){k, n, W, NULL, 0, NULL, 0},
+    nnc_dense_backward(ex, &(nnc_dense){k, n, W, NULL, 0, NULL, 0},
                    (nnc_batch){X, NULL, m}, dZ, dWB, dB, NULL, Wt, (nnc_descent){0, 0});
     ok_b = ok_b && same_bits(dWB, RW, (size_t)k * n) && same_bits(dB, RB, n);
     /* The descent, in the net's layout (B right after W) and apart:
@@ -154,18 +154,18 @@ static void check_shape_on(int path, nnc_pool *pool, int m, int k, int n)
     for (int j = 0; j < n; j++)
         RB[j] = B[j] - step * RB[j];
     memset(dX, 0, (size_t)m * k * sizeof *dX);
-    int ok_d = dense_backward(ex, &(nnc_dense){k, n, WB, WB + (size_t)k * n, 0, NULL, 0},
+    int ok_d = nnc_dense_backward(ex, &(nnc_dense){k, n, WB, WB + (size_t)k * n, 0, NULL, 0},
                               (nnc_batch){X2, rows, m}, dZ, dWB, dWB + (size_t)k * n, dX, Wt,
                               (nnc_descent){1, step}) == 1 &&
                same_bits(WB, RW, (size_t)k * n) && same_bits(WB + (size_t)k * n, RB, n) &&
                same_bits(dX, RX, (size_t)m * k);
-    ok_d = ok_d && dense_backward(ex, &(nnc_dense){k, n, W1, B1, 0, NULL, 0},
+    ok_d = ok_d && nnc_dense_backward(ex, &(nnc_dense){k, n, W1, B1, 0, NULL, 0},
                                   (nnc_batch){X2, rows, m}, dZ, dWB, dB, NULL, Wt,
                                   (nnc_descent){1, step}) == 1 &&
            same_bits(W1, RW, (size_t)k * n) && same_bits(B1, RB, n);
     /* A NaN in dZ's last row reaches every weight of its column: refused. */
     dZ[(size_t)(m - 1) * n + n - 1] = (nnc_real)NAN;
-    ok_d = ok_d && dense_backward(ex, &(nnc_dense){k, n, W1, B1, 0, NULL, 0},
+    ok_d = ok_d && nnc_dense_backward(ex, &(nnc_dense){k, n, W1, B1, 0, NULL, 0},
                                   (nnc_batch){X2, rows, m}, dZ, dWB, dB, NULL, Wt,
                                   (nnc_descent){1, step}) == 0;
     free(dWB), free(dB), free(RB), free(WB), free(W1), free(B1);
@@ -205,16 +205,16 @@ static void check_panels_on(int path, nnc_pool *pool, int m, int k, int n, int p
         }
     nnc_from_panels(back, P, k, n, pw);
     ok_layout &= same_bits(back, W, kn);
-    dense_forward(ex, &(nnc_dense){k, n, W, B, 0, relu, 0}, (nnc_batch){X, NULL, m}, Z, A);
-    dense_forward(ex, &(nnc_dense){k, n, P, B, pw, relu, 0}, (nnc_batch){X, NULL, m}, Zp, Ap);
+    nnc_dense_forward(ex, &(nnc_dense){k, n, W, B, 0, relu, 0}, (nnc_batch){X, NULL, m}, Z, A);
+    nnc_dense_forward(ex, &(nnc_dense){k, n, P, B, pw, relu, 0}, (nnc_batch){X, NULL, m}, Zp, Ap);
     const int ok_fwd = same_bits(Z, Zp, mn) && same_bits(A, Ap, mn);
     const nnc_real step = (nnc_real)0.25;
     memcpy(B1, B, (size_t)n * sizeof *B1);
     memcpy(B2, B, (size_t)n * sizeof *B2);
-    int ok_back = dense_backward(ex, &(nnc_dense){k, n, W, B1, 0, NULL, 0},
+    int ok_back = nnc_dense_backward(ex, &(nnc_dense){k, n, W, B1, 0, NULL, 0},
                                  (nnc_batch){X, NULL, m}, dZ, dW, dB, dX, Wt,
                                  (nnc_descent){1, step}) == 1;
-    ok_back &= dense_backward(ex, &(nnc_dense){k, n, P, B2, pw, NULL, 0},
+    ok_back &= nnc_dense_backward(ex, &(nnc_dense){k, n, P, B2, pw, NULL, 0},
                               (nnc_batch){X, NULL, m}, dZ, dW, dB, dXp, Wt,
                               (nnc_descent){1, step}) == 1;
     nnc_from_panels(back, P, k, n, pw);
@@ -237,7 +237,7 @@ static void check_fma_matters(void)
     nnc_real *X = random_matrix((size_t)m * k), *W = random_matrix((size_t)k * n);
     nnc_real *B = random_matrix((size_t)n);
     nnc_real *Z = calloc((size_t)m * n, sizeof *Z);
-    dense_forward((nnc_exec){nnc_kernel_best_path(), NULL, 0},
+    nnc_dense_forward((nnc_exec){nnc_kernel_best_path(), NULL, 0},
                   &(nnc_dense){k, n, W, B, 0, NULL, 0}, (nnc_batch){X, NULL, m}, Z, NULL);
     int differ = 0;
     for (int i = 0; i < m && !differ; i++)
@@ -649,7 +649,7 @@ static void check_openblas_shape(int m, int k, int n)
     nnc_real *Wt = calloc((size_t)k * n, sizeof *Wt);
 
     /* Forward: Z = X·W + B, A = relu(Z) (nnc's relu on OpenBLAS's Z). */
-    dense_forward(exb, &(nnc_dense){k, n, W, B, 0, relu, 0}, (nnc_batch){X, NULL, m}, Z, A);
+    nnc_dense_forward(exb, &(nnc_dense){k, n, W, B, 0, relu, 0}, (nnc_batch){X, NULL, m}, Z, A);
     relu->forward(Z, RA, (size_t)m * n, 0);
     CHECK(near_product(Z, (size_t)n, X, (size_t)k, 1, W, B, m, k, n, 1));
     CHECK(same_bits(A, RA, (size_t)m * n));
@@ -673,8 +673,8 @@ static void check_openblas_shape(int m, int k, int n)
     }
     CHECK(near);
     /* dX = dZ·Wᵀ. */
-    transpose(ex.path, Wt, W, k, n);
-    matmul(exb, dX, dZ, Wt, m, n, k);
+    nnc_transpose(ex.path, Wt, W, k, n);
+    nnc_matmul(exb, dX, dZ, Wt, m, n, k);
     CHECK(near_product(dX, (size_t)k, dZ, (size_t)n, 1, Wt, NULL, m, n, k, 1));
     /* Leading dimensions above the width (A' a block of a wider matrix:
      * X's first k − 1 columns), a bias and a scale together. */
@@ -702,8 +702,8 @@ static void check_openblas_shape(int m, int k, int n)
     nnc_gemm_args gr = {.a = {.p = X, .rs = (size_t)k, .cs = 1, .rows_i = rows}, .b = {.p = W},
                         .C = Z, .start = B, .m = m, .k = k, .n = n, .ex = exb};
     CHECK(!nnc_openblas_fits(&gr));
-    dense_forward(exb, &(nnc_dense){k, n, W, B, 0, relu, 0}, (nnc_batch){X, rows, m}, Z, A);
-    dense_forward(ex, &(nnc_dense){k, n, W, B, 0, relu, 0}, (nnc_batch){X, rows, m}, Z2, A2);
+    nnc_dense_forward(exb, &(nnc_dense){k, n, W, B, 0, relu, 0}, (nnc_batch){X, rows, m}, Z, A);
+    nnc_dense_forward(ex, &(nnc_dense){k, n, W, B, 0, relu, 0}, (nnc_batch){X, rows, m}, Z2, A2);
     CHECK(same_bits(Z, Z2, (size_t)m * n) && same_bits(A, A2, (size_t)m * n));
     /* Neither panels nor a strided A' (both strides above 1). */
     gr.a.rows_i = NULL;

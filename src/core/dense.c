@@ -1,12 +1,12 @@
-/* The fully-connected layer: dense_forward / dense_backward on the
+/* The fully-connected layer: nnc_dense_forward / nnc_dense_backward on the
  * kernels, and the dense kind of layer (net_private.h) built on them. */
 #include "net_private.h"
 
-/* The most values of the transposed input that dense_backward copies (on
+/* The most values of the transposed input that nnc_dense_backward copies (on
  * the stack) to compute dW and dB in one product. */
 enum { SMALL_XT = 256 };
 
-void dense_forward(nnc_exec ex, const nnc_dense *d, nnc_batch in, nnc_real *Z, nnc_real *A)
+void nnc_dense_forward(nnc_exec ex, const nnc_dense *d, nnc_batch in, nnc_real *Z, nnc_real *A)
 {
     /* One pass: each Z[i][j] starts at B[j] and gathers X[R(i)][p]·W[p][j]
      * for p in order; each finished block of rows goes through act. */
@@ -17,7 +17,7 @@ void dense_forward(nnc_exec ex, const nnc_dense *d, nnc_batch in, nnc_real *Z, n
     nnc_gemm(&g);
 }
 
-int dense_backward(nnc_exec ex, const nnc_dense *d, nnc_batch in, const nnc_real *dZ,
+int nnc_dense_backward(nnc_exec ex, const nnc_dense *d, nnc_batch in, const nnc_real *dZ,
                    nnc_real *dW, nnc_real *dB, nnc_real *dX, nnc_real *Wt, nnc_descent descent)
 {
     const int m = in.m, n_in = d->n_in, n_out = d->n_out, panel = d->panel;
@@ -31,10 +31,10 @@ int dense_backward(nnc_exec ex, const nnc_dense *d, nnc_batch in, const nnc_real
     if (dX && panel) /* Wᵀ's rows j0.. are panel j0's columns */
         for (int j0 = 0; j0 < n_out; j0 += panel) {
             const int w = n_out - j0 < panel ? n_out - j0 : panel;
-            transpose(ex.path, Wt + (size_t)j0 * n_in, W + (size_t)j0 * n_in, n_in, w);
+            nnc_transpose(ex.path, Wt + (size_t)j0 * n_in, W + (size_t)j0 * n_in, n_in, w);
         }
     else if (dX)
-        transpose(ex.path, Wt, W, n_in, n_out);
+        nnc_transpose(ex.path, Wt, W, n_in, n_out);
     if (!panel && dB == dW + (size_t)n_in * n_out && (!descend || B == W + (size_t)n_in * n_out) &&
         (size_t)(n_in + 1) * (size_t)m <= SMALL_XT) {
         /* Small shapes, dB right after dW (the net's gradient block): one
@@ -67,7 +67,7 @@ int dense_backward(nnc_exec ex, const nnc_dense *d, nnc_batch in, const nnc_real
         finite = nnc_gemm(&gw) & nnc_gemm(&gb);
     }
     if (dX)
-        matmul(ex, dX, dZ, Wt, m, n_out, n_in);
+        nnc_matmul(ex, dX, dZ, Wt, m, n_out, n_in);
     return finite;
 }
 
@@ -83,7 +83,7 @@ static void activation_backward_range(int path, nnc_real *dZ, const nnc_real *dA
         dZ[i] *= dA[i];
 }
 
-/* The fewest elements of activation_backward worth a thread of their own. */
+/* The fewest elements of nnc_activation_backward worth a thread of their own. */
 enum { ACTIVATION_MIN_PART = 16384 };
 
 typedef struct activation_backward_args {
@@ -95,7 +95,7 @@ typedef struct activation_backward_args {
     double param;
 } activation_backward_args;
 
-/* Piece `part` of activation_backward (cut at cache lines of 64 bytes). */
+/* Piece `part` of nnc_activation_backward (cut at cache lines of 64 bytes). */
 static void activation_backward_piece(void *arg, int part, int parts)
 {
     const activation_backward_args *a = arg;
@@ -104,7 +104,7 @@ static void activation_backward_piece(void *arg, int part, int parts)
     activation_backward_range(a->path, a->dZ, a->dA, a->Z, a->A, b, e, a->act, a->param);
 }
 
-void activation_backward(nnc_exec ex, nnc_real *dZ, const nnc_real *dA, const nnc_real *Z,
+void nnc_activation_backward(nnc_exec ex, nnc_real *dZ, const nnc_real *dA, const nnc_real *Z,
                          const nnc_real *A, size_t count, const nnc_activation_info *act,
                          double param)
 {
@@ -130,7 +130,7 @@ static void dense_layer_forward(nnc_exec ex, layer *L, const nnc_real *X, const 
                                 int m)
 {
     const nnc_dense d = dense_of(L);
-    dense_forward(ex, &d, (nnc_batch){X, rows, m}, L->Z, L->A);
+    nnc_dense_forward(ex, &d, (nnc_batch){X, rows, m}, L->Z, L->A);
 }
 
 /* dA (m, n_out) → dZ = dA ⊙ f'(Z, A) (the output layer's dA is its dZ
@@ -141,12 +141,12 @@ static int dense_layer_backward(nnc_exec ex, layer *L, const nnc_real *X, const 
 {
     const nnc_real *dZ = dA;
     if (L->act) {
-        activation_backward(ex, L->dZ, dA, L->Z, L->A, (size_t)m * L->n_out, L->act,
+        nnc_activation_backward(ex, L->dZ, dA, L->Z, L->A, (size_t)m * L->n_out, L->act,
                             L->spec.param);
         dZ = L->dZ;
     }
     const nnc_dense d = dense_of(L);
-    return dense_backward(ex, &d, (nnc_batch){X, rows, m}, dZ, L->dW, L->dB, dX, Wt, descent);
+    return nnc_dense_backward(ex, &d, (nnc_batch){X, rows, m}, dZ, L->dW, L->dB, dX, Wt, descent);
 }
 
 const layer_kind nnc_dense_layer = {.name = "dense", .forward = dense_layer_forward,

@@ -28,9 +28,9 @@ typedef struct nnc_batch {
 /* Z = X·W + B (each element fma(x_k, w_kj, ·) over k in order, starting
  * from B[j]), then A = act(Z) (not written when act is NULL); Z and A are
  * (m, n_out). */
-void dense_forward(nnc_exec ex, const nnc_dense *d, nnc_batch in, nnc_real *Z, nnc_real *A);
+void nnc_dense_forward(nnc_exec ex, const nnc_dense *d, nnc_batch in, nnc_real *Z, nnc_real *A);
 
-/* Given dZ (m, n_out) of this layer and its input (as dense_forward's):
+/* Given dZ (m, n_out) of this layer and its input (as nnc_dense_forward's):
  *   dW = Xᵀ·dZ / m   (n_in, n_out), row-major whatever W's panels
  *   dB = Σrows dZ / m (1, n_out); when dB sits right after dW (as in the
  *                     net's gradient block) and the shape is small, both
@@ -41,12 +41,12 @@ void dense_forward(nnc_exec ex, const nnc_dense *d, nnc_batch in, nnc_real *Z, n
  * parameters straight from their products, W and B each element by
  * nnc_sgd_element (dW and dB are then scratch), and dX is that of W before
  * the update.  Returns 0 if an updated parameter is NaN/Inf. */
-int dense_backward(nnc_exec ex, const nnc_dense *d, nnc_batch in, const nnc_real *dZ,
+int nnc_dense_backward(nnc_exec ex, const nnc_dense *d, nnc_batch in, const nnc_real *dZ,
                    nnc_real *dW, nnc_real *dB, nnc_real *dX, nnc_real *Wt, nnc_descent descent);
 
 /* dZ = dA ⊙ act'(Z, A), all `count` long; dZ must not alias dA.  Long
  * arrays are cut into pieces, one per thread of ex.pool. */
-void activation_backward(nnc_exec ex, nnc_real *dZ, const nnc_real *dA, const nnc_real *Z,
+void nnc_activation_backward(nnc_exec ex, nnc_real *dZ, const nnc_real *dA, const nnc_real *Z,
                          const nnc_real *A, size_t count, const nnc_activation_info *act,
                          double param);
 

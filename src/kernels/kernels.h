@@ -171,11 +171,11 @@ int nnc_gemm_avx512(const nnc_gemm_args *g);
 
 /* The wrappers below all run on ex (a path available here, and a pool). */
 /* C = A·B.  A is (m, k), B is (k, n); C is (m, n). */
-void matmul(nnc_exec ex, nnc_real *C, const nnc_real *A, const nnc_real *B, int m, int k,
+void nnc_matmul(nnc_exec ex, nnc_real *C, const nnc_real *A, const nnc_real *B, int m, int k,
             int n);
 /* Bt = Bᵀ on path (a copy: any path gives B's bits).  B is (k, n); Bt is
  * (n, k). */
-void transpose(int path, nnc_real *Bt, const nnc_real *B, int k, int n);
+void nnc_transpose(int path, nnc_real *Bt, const nnc_real *B, int k, int n);
 void nnc_transpose_avx512(nnc_real *Bt, const nnc_real *B, int k, int n);
 void nnc_transpose_avx2(nnc_real *Bt, const nnc_real *B, int k, int n);
 /* A run of training steps on consecutive batches of m rows: step k takes

@@ -96,7 +96,7 @@ static inline TGT void transpose8(__m256 r[8])
 int nnc_gemm_avx2(const nnc_gemm_args *g) { return nnc_gemm_portable(g); }
 void nnc_transpose_avx2(nnc_real *Bt, const nnc_real *B, int k, int n)
 {
-    transpose(NNC_PATH_PORTABLE, Bt, B, k, n);
+    nnc_transpose(NNC_PATH_PORTABLE, Bt, B, k, n);
 }
 /* Never called: nnc_small_step_fits takes no SIMD path in this build. */
 int nnc_small_step_avx2(const nnc_small_step_args *s, int *diverged)

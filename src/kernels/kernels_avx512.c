@@ -119,7 +119,7 @@ typedef int32_t lane_index;
 int nnc_gemm_avx512(const nnc_gemm_args *g) { return nnc_gemm_portable(g); }
 void nnc_transpose_avx512(nnc_real *Bt, const nnc_real *B, int k, int n)
 {
-    transpose(NNC_PATH_PORTABLE, Bt, B, k, n);
+    nnc_transpose(NNC_PATH_PORTABLE, Bt, B, k, n);
 }
 /* Never called: nnc_small_step_fits takes no SIMD path in this build. */
 int nnc_small_step_avx512(const nnc_small_step_args *s, int *diverged)

@@ -274,7 +274,7 @@ int nnc_gemm(const nnc_gemm_args *g)
     return g->ex.pool ? gemm_shared(g) : gemm_here(g);
 }
 
-void matmul(nnc_exec ex, nnc_real *C, const nnc_real *A, const nnc_real *B, int m, int k,
+void nnc_matmul(nnc_exec ex, nnc_real *C, const nnc_real *A, const nnc_real *B, int m, int k,
             int n)
 {
     nnc_gemm_args g = {.a = {.p = A, .rs = (size_t)k, .cs = 1}, .b = {.p = B}, .C = C, .m = m,
@@ -282,7 +282,7 @@ void matmul(nnc_exec ex, nnc_real *C, const nnc_real *A, const nnc_real *B, int 
     nnc_gemm(&g);
 }
 
-void transpose(int path, nnc_real *Bt, const nnc_real *B, int k, int n)
+void nnc_transpose(int path, nnc_real *Bt, const nnc_real *B, int k, int n)
 {
     switch (path) {
     case NNC_PATH_AVX512:

@@ -17,8 +17,8 @@
  *     multiply-add per row for all units at once, row r's units brought
  *     to lanes 0..h-1 by a permute.
  *
- * Every value is still the chain of small_step_body (dense_forward's and
- * the products' chains of dense_backward, in the same order from the same
+ * Every value is still the chain of small_step_body (nnc_dense_forward's and
+ * the products' chains of nnc_dense_backward, in the same order from the same
  * start), so the same bits. */
 
 /* At most this many groups of R rows in a batch (nnc_small_fit_fits,

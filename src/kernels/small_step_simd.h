@@ -13,8 +13,8 @@
  *
  * The gradients are chains over the rows r: they run as scalar chains
  * through the chunks' columns, each in a register, in the order r = 0, 1,
- * ..., m−1, from +0, as the products of dense_backward do; the forward
- * chains are the same as dense_forward's, the update nnc_sgd_element.
+ * ..., m−1, from +0, as the products of nnc_dense_backward do; the forward
+ * chains are the same as nnc_dense_forward's, the update nnc_sgd_element.
  * So the same bits.  */
 
 /* The activation kernels work in blocks of 16 values: the columns of a

@@ -166,6 +166,10 @@ int nnc_gemm_openblas(const nnc_gemm_args *g);
 
 /* The per-path entry points (same contract as nnc_gemm). */
 int nnc_gemm_portable(const nnc_gemm_args *g);
+/* Row i of g's C, finished (C's row strides ldc, U's ldu): its descent into
+ * U and its activation into Aout, as the portable path does them; returns
+ * the NaN/Inf flags of the descended values (nnc_nonfinite_flag). */
+nnc_real_bits nnc_gemm_finish_row(const nnc_gemm_args *g, int i, size_t ldc, size_t ldu);
 int nnc_gemm_avx2(const nnc_gemm_args *g);
 int nnc_gemm_avx512(const nnc_gemm_args *g);
 

@@ -83,18 +83,7 @@ int nnc_gemm_openblas(const nnc_gemm_args *g)
                g->start ? alpha : 0, g->C, (int)ldc);
     /* Then row by row, as nnc's portable path: the descent, the activation. */
     nnc_real_bits flags = 0;
-    for (int i = 0; i < m; i++) {
-        const nnc_real *c = g->C + (size_t)i * ldc;
-        if (g->u.p) {
-            nnc_real *u = g->u.p + (size_t)i * ldu;
-            for (int j = 0; j < n; j++) {
-                u[j] = nnc_sgd_element(u[j], c[j], g->u.step);
-                flags |= nnc_nonfinite_flag(u[j]);
-            }
-        }
-        if (g->act)
-            nnc_activation_forward_on(g->ex.path, g->act, c, g->Aout + (size_t)i * ldc, (size_t)n,
-                                      g->param);
-    }
+    for (int i = 0; i < m; i++)
+        flags |= nnc_gemm_finish_row(g, i, ldc, ldu);
     return nnc_flags_finite(flags);
 }

@@ -36,18 +36,26 @@ int nnc_gemm_portable(const nnc_gemm_args *g)
         if (g->use_scale)
             for (int j = 0; j < n; j++)
                 c[j] *= g->scale;
-        if (g->u.p) {
-            nnc_real *u = g->u.p + (size_t)i * ldu;
-            for (int j = 0; j < n; j++) {
-                u[j] = nnc_sgd_element(u[j], c[j], g->u.step);
-                flags |= nnc_nonfinite_flag(u[j]);
-            }
-        }
-        if (g->act)
-            nnc_activation_forward_on(g->ex.path, g->act, c, g->Aout + (size_t)i * ldc, (size_t)n,
-                                      g->param);
+        flags |= nnc_gemm_finish_row(g, i, ldc, ldu);
     }
     return nnc_flags_finite(flags);
+}
+
+nnc_real_bits nnc_gemm_finish_row(const nnc_gemm_args *g, int i, size_t ldc, size_t ldu)
+{
+    const nnc_real *c = g->C + (size_t)i * ldc;
+    nnc_real_bits flags = 0;
+    if (g->u.p) {
+        nnc_real *u = g->u.p + (size_t)i * ldu;
+        for (int j = 0; j < g->n; j++) {
+            u[j] = nnc_sgd_element(u[j], c[j], g->u.step);
+            flags |= nnc_nonfinite_flag(u[j]);
+        }
+    }
+    if (g->act)
+        nnc_activation_forward_on(g->ex.path, g->act, c, g->Aout + (size_t)i * ldc,
+                                  (size_t)g->n, g->param);
+    return flags;
 }
 
 /* The paths this machine can run: pure reads of the CPU's features.  The

@@ -43,6 +43,12 @@ static inline size_t nnc_memory_left(size_t limit, size_t used)
 {
     return limit > used ? limit - used : 1;
 }
+/* A reader's whole file: nnc_read_file within the reader's memory limit
+ * (max_memory, 0 for the default) and its own cap on a file's size (0:
+ * none); *left gets what the limit leaves for what is built from the
+ * bytes, which stay held meanwhile. */
+nnc_status nnc_read_input(const char *path, size_t max_memory, size_t cap,
+                          unsigned char **bytes, size_t *len, size_t *left);
 /* The refusal of an input that would occupy more than the memory limit:
  * "<what>: <thing> would need 884 MB (limit 256 MB; see --max-memory)",
  * NNC_ERR_FORMAT (bad input, not a failure of the machine). */

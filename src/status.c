@@ -127,6 +127,16 @@ static nnc_status check_kind(FILE *f, const char *path, off_t *regular_size)
                     S_ISDIR(st.st_mode) ? "a folder" : "a device or special file");
 }
 
+nnc_status nnc_read_input(const char *path, size_t max_memory, size_t cap,
+                          unsigned char **bytes, size_t *len, size_t *left)
+{
+    const size_t limit = nnc_memory_limit(max_memory);
+    nnc_status s = nnc_read_file(path, cap && cap < limit ? cap : limit, bytes, len);
+    if (s == NNC_OK)
+        *left = nnc_memory_left(limit, *len);
+    return s;
+}
+
 nnc_status nnc_read_file(const char *path, size_t max_memory, unsigned char **bytes,
                          size_t *len)
 {

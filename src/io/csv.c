@@ -347,17 +347,16 @@ nnc_status nnc_csv_read_file(const char *path, const nnc_csv_options *options,
 {
     if (!path || !out)
         return nnc_fail(NNC_ERR_ARGUMENT, "nnc_csv_read_file: NULL argument");
-    size_t limit = nnc_memory_limit(options ? options->max_memory : 0);
     unsigned char *bytes;
-    size_t len;
-    nnc_status s = nnc_read_file(path, limit < CSV_MAX_FILE ? limit : CSV_MAX_FILE, &bytes,
-                                 &len);
+    size_t len, left;
+    nnc_status s = nnc_read_input(path, options ? options->max_memory : 0, CSV_MAX_FILE, &bytes,
+                                  &len, &left);
     if (s != NNC_OK)
         return s;
     nnc_csv_options o = {-1, ',', 0};
     if (options)
         o = *options;
-    o.max_memory = nnc_memory_left(limit, len); /* the file stays held */
+    o.max_memory = left;
     s = nnc_csv_read_memory(bytes, len, path, &o, out, column_names);
     free(bytes);
     return s;

@@ -261,14 +261,12 @@ nnc_status nnc_dataset_load_npz(nnc_dataset **out, const char *path, size_t max_
 {
     if (!out || !path)
         return nnc_fail(NNC_ERR_ARGUMENT, "nnc_dataset_load_npz: NULL argument");
-    size_t limit = nnc_memory_limit(max_memory);
     unsigned char *bytes;
-    size_t len;
-    nnc_status s = nnc_read_file(path, limit < NPZ_MAX_FILE ? limit : NPZ_MAX_FILE, &bytes,
-                                 &len);
+    size_t len, left;
+    nnc_status s = nnc_read_input(path, max_memory, NPZ_MAX_FILE, &bytes, &len, &left);
     if (s != NNC_OK)
         return s;
-    s = nnc_dataset_load_npz_memory(out, bytes, len, path, nnc_memory_left(limit, len));
+    s = nnc_dataset_load_npz_memory(out, bytes, len, path, left);
     free(bytes);
     return s;
 }
@@ -280,16 +278,16 @@ nnc_status nnc_dataset_load_csv(nnc_dataset **out, const char *path,
     if (!out || !path || !label_columns || n_label_columns <= 0)
         return nnc_fail(NNC_ERR_ARGUMENT,
                         "nnc_dataset_load_csv: NULL argument or no label column");
-    size_t limit = nnc_memory_limit(options ? options->max_memory : 0);
     unsigned char *bytes;
-    size_t len;
-    nnc_status s = nnc_read_file(path, limit, &bytes, &len);
+    size_t len, left;
+    nnc_status s = nnc_read_input(path, options ? options->max_memory : 0, 0, &bytes, &len,
+                                  &left);
     if (s != NNC_OK)
         return s;
     nnc_csv_options o = {-1, ',', 0};
     if (options)
         o = *options;
-    o.max_memory = nnc_memory_left(limit, len);
+    o.max_memory = left;
     s = nnc_dataset_load_csv_memory(out, bytes, len, path, &o, label_columns,
                                     n_label_columns);
     free(bytes);

@@ -371,14 +371,12 @@ nnc_status nnc_idx_read_file(const char *path, nnc_array *out, size_t max_memory
 {
     if (!path || !out)
         return nnc_fail(NNC_ERR_ARGUMENT, "nnc_idx_read_file: NULL argument");
-    size_t limit = nnc_memory_limit(max_memory);
     unsigned char *bytes;
-    size_t len;
-    nnc_status st =
-        nnc_read_file(path, limit < IDX_MAX_FILE ? limit : IDX_MAX_FILE, &bytes, &len);
+    size_t len, left;
+    nnc_status st = nnc_read_input(path, max_memory, IDX_MAX_FILE, &bytes, &len, &left);
     if (st != NNC_OK)
         return st;
-    st = nnc_idx_read_memory(bytes, len, path, out, nnc_memory_left(limit, len));
+    st = nnc_idx_read_memory(bytes, len, path, out, left);
     free(bytes);
     return st;
 }

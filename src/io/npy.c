@@ -542,15 +542,12 @@ nnc_status nnc_npy_read_file(const char *path, nnc_array *out, size_t max_memory
 {
     if (!path || !out)
         return nnc_fail(NNC_ERR_ARGUMENT, "nnc_npy_read_file: NULL argument");
-    size_t limit = nnc_memory_limit(max_memory);
     unsigned char *bytes;
-    size_t len;
-    nnc_status s = nnc_read_file(path, limit < NPY_MAX_FILE ? limit : NPY_MAX_FILE, &bytes,
-                                 &len);
+    size_t len, left;
+    nnc_status s = nnc_read_input(path, max_memory, NPY_MAX_FILE, &bytes, &len, &left);
     if (s != NNC_OK)
         return s;
-    /* the file's bytes stay held while the doubles are made */
-    s = npy_read(bytes, len, path, path, "the array", nnc_memory_left(limit, len), out);
+    s = npy_read(bytes, len, path, path, "the array", left, out);
     free(bytes);
     return s;
 }
@@ -991,14 +988,12 @@ nnc_status nnc_npz_read_file(const char *path, const char *key, nnc_array *out,
 {
     if (!path || !key || !out)
         return nnc_fail(NNC_ERR_ARGUMENT, "nnc_npz_read_file: NULL argument");
-    size_t limit = nnc_memory_limit(max_memory);
     unsigned char *bytes;
-    size_t len;
-    nnc_status s = nnc_read_file(path, limit < NPY_MAX_FILE ? limit : NPY_MAX_FILE, &bytes,
-                                 &len);
+    size_t len, left;
+    nnc_status s = nnc_read_input(path, max_memory, NPY_MAX_FILE, &bytes, &len, &left);
     if (s != NNC_OK)
         return s;
-    s = nnc_npz_read_memory(bytes, len, path, key, out, nnc_memory_left(limit, len));
+    s = nnc_npz_read_memory(bytes, len, path, key, out, left);
     free(bytes);
     return s;
 }

@@ -251,10 +251,37 @@ NNC_API nnc_status nnc_init_from_name(const char *name, nnc_init *out);
  * The last layer's activation is the task's output function: leave it
  * NNC_ACT_IDENTITY.  `param` is the activation's parameter, taken literally
  * (use nnc_activation_get(id)->default_param for the catalogue's default). */
+/* The kinds of layer (each a forward/backward pair in src/core):
+ *   dense      Z = X·W + B, A = f(Z) (f the activation; the last layer's is
+ *              the task's output function);
+ *   dropout    the textbook's (ch16): training A = X ⊙ mask, mask_i =
+ *              (uniform > rate) drawn from the net's dropout generator;
+ *              inference A = X·(1 − rate).  No parameters; units = its
+ *              input's width; rate in [0, 1);
+ *   batchnorm  the textbook's (ch14, momentum 0.9, eps 1e-5): x̂ = (X − μ)
+ *              / √(σ² + eps) with the batch's mean and population variance
+ *              in training (and the running statistics updated), the
+ *              running ones in inference; A = f(γ ⊙ x̂ + β).  Parameters
+ *              γ (1, units) and β (1, units), where a dense layer has W and
+ *              B (nnc_net_weights and nnc_net_bias give them); units = its
+ *              input's width.
+ * Dense is 0, so a spec written {units, activation, param} is a dense one. */
+typedef enum nnc_layer_kind {
+    NNC_LAYER_DENSE = 0,
+    NNC_LAYER_DROPOUT,
+    NNC_LAYER_BATCHNORM,
+    NNC_LAYER_KIND_COUNT
+} nnc_layer_kind;
+
+NNC_API const char *nnc_layer_kind_name(nnc_layer_kind kind); /* "dense", "dropout", "batchnorm" */
+NNC_API nnc_status nnc_layer_kind_from_name(const char *name, nnc_layer_kind *out);
+
 typedef struct nnc_layer_spec {
     int units;
     nnc_activation activation;
     double param;
+    nnc_layer_kind kind; /* NNC_LAYER_DENSE (0) unless set */
+    double rate;         /* dropout: the share of values dropped, [0, 1) */
 } nnc_layer_spec;
 
 typedef struct nnc_net nnc_net;
@@ -333,6 +360,68 @@ NNC_API const nnc_real *nnc_net_output(const nnc_net *net);
 NNC_API nnc_status nnc_net_backward(nnc_net *net, const nnc_real *X, const nnc_real *Y, int m);
 /* Plain SGD: W −= eta·dW, B −= eta·dB. */
 NNC_API void nnc_net_sgd_update(nnc_net *net, double eta);
+
+/* Training mode (0 at creation): nnc_net_forward then draws dropout masks
+ * from the net's dropout generator and normalises batch-norm layers with
+ * the batch's statistics (updating the running ones); out of it, dropout
+ * scales by 1 − rate and batch norm uses the running statistics.
+ * nnc_train and the training steps below set it for their own passes and
+ * leave it as they found it. */
+NNC_API void nnc_net_set_training(nnc_net *net, int training);
+NNC_API int nnc_net_training(const nnc_net *net);
+/* The generator of the dropout masks (seeded 0 at creation; nnc_train
+ * seeds it from its seed and keeps it in its state). */
+NNC_API nnc_rng *nnc_net_dropout_rng(nnc_net *net);
+/* A batch-norm layer's running mean and variance (1, units); NULL for
+ * other kinds. */
+NNC_API nnc_real *nnc_net_running_mean(nnc_net *net, int layer);
+NNC_API nnc_real *nnc_net_running_var(nnc_net *net, int layer);
+
+/* The textbook's L2 and L1 terms (ch16) on every dense layer's weights
+ * (not biases, not γ, β): the backward pass adds λ2·W/m + λ1·sign(W)/m to
+ * dW.  Both 0 at creation; each finite and >= 0. */
+NNC_API nnc_status nnc_net_set_regularization(nnc_net *net, double l1, double l2);
+/* Their cost over a batch of m rows: (λ2/2m)·Σw² + (λ1/m)·Σ|w|. */
+NNC_API double nnc_net_regularization_cost(const nnc_net *net, int m);
+
+/* The book's weight statistics (ch16): over every dense layer's weights. */
+typedef struct nnc_weight_stats {
+    double abs_sum; /* Σ|w| */
+    long total;     /* how many */
+    long little;    /* |w| <= 0.01 */
+    long zero;      /* |w| <= 1e-4 */
+} nnc_weight_stats;
+NNC_API nnc_weight_stats nnc_net_weight_stats(const nnc_net *net);
+
+/* ------------------------------------------------------------------ */
+/* Optimizers                                                          */
+/* ------------------------------------------------------------------ */
+
+/* The optimizers, in the table's order: "sgd", "momentum", "nag",
+ * "adagrad", "adadelta", "rmsprop", "adam", "adamw". */
+NNC_API int nnc_optimizer_count(void);
+NNC_API const char *nnc_optimizer_name(int i); /* NULL past the end */
+/* Its hyper-parameters besides the learning rate (given with each step),
+ * and their defaults (the book's): e.g. adam's beta1 0.9, beta2 0.999,
+ * eps 1e-8.  Returns how many (at most max are written). */
+NNC_API int nnc_optimizer_hyper(int i, const char **names, double *defaults, int max);
+
+/* Chooses the net's optimizer by a spec "NAME[:key=value,...]", e.g.
+ * "adam:beta1=0.9,beta2=0.999": unknown names and keys, values that are
+ * not finite numbers or out of the key's range are refused with a
+ * message naming them.  Its state is zeroed (and the update count). */
+NNC_API nnc_status nnc_net_set_optimizer(nnc_net *net, const char *spec);
+/* The spec of the net's optimizer in full, every hyper-parameter given in
+ * the shortest form that reads back to the same double ("sgd",
+ * "adam:beta1=0.9,beta2=0.999,eps=1e-08"); writes at most size bytes. */
+NNC_API nnc_status nnc_net_optimizer_spec(const nnc_net *net, char *buf, size_t size);
+/* The optimizer's state: *n values (n_params times its values per
+ * parameter, in blocks of n_params), NULL with *n = 0 when it keeps none;
+ * and the updates it has made (Adam's t).  Saved and restored with the
+ * training state, so that a resumed run goes on bit for bit. */
+NNC_API nnc_real *nnc_net_optimizer_state(nnc_net *net, size_t *n);
+NNC_API long nnc_net_optimizer_steps(const nnc_net *net);
+NNC_API void nnc_net_set_optimizer_steps(nnc_net *net, long steps);
 /* One step of plain SGD on the batch made of rows rows[0..m) of data (a
  * shuffled order's next m, say), m from 1 to max_batch: the parameters
  * come out bit for bit as nnc_net_forward, nnc_net_backward and
@@ -376,6 +465,17 @@ typedef int (*nnc_step_fn)(int epoch, long total_iteration, void *user);
 
 typedef struct nnc_train_state nnc_train_state;
 
+/* Which rows validate (nnc_train_split_rows): the first tenth in file
+ * order (the book's ch09) or a tenth drawn by a shuffle of all rows from
+ * the seed (ch10 on: Shuffle() before GenerateValidationSet()). */
+typedef enum nnc_split { NNC_SPLIT_FIRST = 0, NNC_SPLIT_SHUFFLED } nnc_split;
+/* The training rows' order: reshuffled every epoch (the book's), shuffled
+ * once before the first epoch, or never (the split's order). */
+typedef enum nnc_shuffle { NNC_SHUFFLE_EPOCH = 0, NNC_SHUFFLE_ONCE, NNC_SHUFFLE_NONE } nnc_shuffle;
+/* The learning rate of epoch e: constant eta; step: eta·factor^⌊e/every⌋;
+ * cosine: eta·(1 + cos(π·e/max_epoch))/2. */
+typedef enum nnc_lr_schedule { NNC_LR_CONSTANT = 0, NNC_LR_STEP, NNC_LR_COSINE } nnc_lr_schedule;
+
 typedef struct nnc_train_options {
     double eta;          /* learning rate (0.5) */
     int batch_size;      /* rows per mini-batch; -1: the whole training set (10) */
@@ -396,6 +496,18 @@ typedef struct nnc_train_options {
      * must be the same).  A state at or past max_epoch makes no update and
      * returns NNC_OK with result->state a copy of it. */
     const nnc_train_state *resume;
+    nnc_split split;             /* (NNC_SPLIT_FIRST) */
+    nnc_shuffle shuffle;         /* (NNC_SHUFFLE_EPOCH) */
+    nnc_lr_schedule lr_schedule; /* (NNC_LR_CONSTANT) */
+    int lr_every;                /* step schedule: epochs per step (>= 1) */
+    double lr_factor;            /* step schedule: factor per step, (0, 1] */
+    double l1, l2;               /* regularisation (nnc_net_set_regularization) (0) */
+    /* Early stopping: after `patience` checks in a row without a new best
+     * loss_valid, stop and restore the best check's weights (0: off). */
+    int patience;
+    /* The book's StopDiff: stop when |Δ loss_valid| < stop_diff at more
+     * than 3 checks in a row (0: off).  eps is its StopLoss. */
+    double stop_diff;
 } nnc_train_options;
 
 /* The textbook's recommended settings (values in brackets above). */
@@ -424,9 +536,20 @@ struct nnc_train_state {
                                   the seed it started from) */
     uint32_t *order;           /* (n_order) dataset rows in the current training order */
     int n_order;               /* = n_train of the split */
+    nnc_rng dropout_rng;       /* the net's dropout generator as it stands */
+    /* Early stopping and StopDiff as they stand: the best loss_valid so far
+     * (NaN: no check yet) with its weights (n_best values, the net's
+     * parameter block; NULL unless patience is on), checks since it, the
+     * last check's loss_valid and the StopDiff run of small changes. */
+    double best_loss;
+    int stale_checks;
+    nnc_real *best_params;
+    size_t n_best;
+    double last_loss;
+    int small_diffs;
 };
 
-/* Frees state->order and zeroes the state. */
+/* Frees state->order and state->best_params and zeroes the state. */
 NNC_API void nnc_train_state_free(nnc_train_state *state);
 
 typedef struct nnc_train_result {
@@ -438,7 +561,9 @@ typedef struct nnc_train_result {
                                 one that overflowed included) */
     int iterations_per_epoch;
     long checkpoint_iteration;
-    int stopped_early;       /* 1 if loss_valid <= eps ended training */
+    int stopped_early;       /* 1 if loss_valid <= eps ended training, 2 if the
+                                patience ran out (the best weights restored),
+                                3 if StopDiff did */
     int n_train, n_valid;    /* the split used */
     nnc_train_state state;   /* where training stopped (after a divergence: at the
                                 restored check); resume from it to carry on */
@@ -477,6 +602,11 @@ typedef struct nnc_train_plan {
  * refusals as nnc_train for the split and schedule. */
 NNC_API nnc_status nnc_train_plan_for(int rows, const nnc_train_options *options,
                                       long done_iterations, nnc_train_plan *plan);
+/* The split's rows: valid (n_valid) and train (n_train) of nnc_train_plan_for,
+ * in the order the split leaves them (the first tenth and the rest in file
+ * order; or the seeded shuffle's first tenth and the rest). */
+NNC_API nnc_status nnc_train_split_rows(int rows, const nnc_train_options *options,
+                                        uint32_t *valid, uint32_t *train);
 
 #ifdef __cplusplus
 }

@@ -117,10 +117,6 @@ nnc_step_plan nnc_net_plan(const nnc_net *net, int m);
  * applies everywhere), or the planner's choice again with -1. */
 void nnc_net_force_plan(nnc_net *net, int plan);
 const char *nnc_step_plan_name(nnc_step_plan plan);
-/* Makes the net train with the optimizer named name (a row of the table
- * in src/core/optimizer.c; "sgd" by default), its state zeroed.  Any but
- * SGD takes the reference step. */
-nnc_status nnc_net_set_optimizer(nnc_net *net, const char *name);
 /* The first layer (0-based) whose Z or A in the last forward pass holds a
  * NaN/Inf, or -1. */
 int nnc_net_nonfinite_layer(const nnc_net *net);

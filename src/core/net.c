@@ -225,24 +225,6 @@ nnc_status nnc_net_set_threads(nnc_net *net, int n_threads)
     return NNC_OK;
 }
 
-nnc_status nnc_net_set_optimizer(nnc_net *net, const char *name)
-{
-    const nnc_optimizer_info *opt = nnc_optimizer_find(name);
-    if (!net || !opt)
-        return nnc_fail(NNC_ERR_ARGUMENT, "nnc_net_set_optimizer: no optimizer named \"%s\"",
-                        name ? name : "(null)");
-    nnc_real *state = NULL;
-    if (opt->state_per_param > 0) {
-        state = calloc(net->n_params * (size_t)opt->state_per_param, sizeof *state);
-        if (!state)
-            return nnc_fail(NNC_ERR_MEMORY, "nnc_net_set_optimizer: out of memory");
-    }
-    free(net->opt_state);
-    net->opt_state = state;
-    net->optimizer = opt;
-    return NNC_OK;
-}
-
 int nnc_net_threads(const nnc_net *net) { return nnc_pool_threads(net->ex.pool); }
 
 nnc_task nnc_net_task(const nnc_net *net) { return net->task; }
@@ -256,7 +238,7 @@ nnc_real *nnc_net_parameters(nnc_net *net) { return net->params; }
 nnc_layer_spec nnc_net_layer(const nnc_net *net, int l)
 {
     if (l < 0 || l >= net->n_layers) {
-        nnc_layer_spec none = {0, NNC_ACT_IDENTITY, 0};
+        nnc_layer_spec none = {.units = 0};
         return none;
     }
     return net->layers[l].spec;
@@ -378,18 +360,6 @@ nnc_status nnc_net_train_batch(nnc_net *net, const nnc_dataset *data, const uint
     return train_batches(net, data, rows, m, 1, eta, "nnc_net_train_batch");
 }
 
-int nnc_net_optimizer_update(nnc_net *net, const nnc_optimizer_info *opt, double eta)
-{
-    double hyper[NNC_OPT_MAX_HYPER];
-    for (int h = 0; h < NNC_OPT_MAX_HYPER; h++)
-        hyper[h] = opt->hyper_defaults[h];
-    hyper[0] = eta;
-    const nnc_opt_blocks blocks = {.params = net->params, .grads = net->grads,
-                                   .state = opt == net->optimizer ? net->opt_state : NULL,
-                                   .n = net->n_params};
-    return opt->update(net->ex, &blocks, hyper);
-}
-
 void nnc_net_sgd_update(nnc_net *net, double eta)
 {
     /* The checked update's pass (the same p − step·g), its verdict unused. */
@@ -463,4 +433,83 @@ nnc_status nnc_net_evaluate(nnc_net *net, const nnc_real *X, const nnc_real *Y, 
     if (accuracy)
         *accuracy = nnc_metric_accuracy(net->task, &sums);
     return NNC_OK;
+}
+
+/* ---- Layer kinds, training mode, regularisation ------------------------ */
+
+const char *nnc_layer_kind_name(nnc_layer_kind kind)
+{
+    static const char *const names[] = {"dense", "dropout", "batchnorm"};
+    return (unsigned)kind < NNC_LAYER_KIND_COUNT ? names[kind] : "unknown";
+}
+
+nnc_status nnc_layer_kind_from_name(const char *name, nnc_layer_kind *out)
+{
+    for (int k = 0; name && k < NNC_LAYER_KIND_COUNT; k++)
+        if (!strcmp(name, nnc_layer_kind_name((nnc_layer_kind)k))) {
+            if (out)
+                *out = (nnc_layer_kind)k;
+            return NNC_OK;
+        }
+    return nnc_fail(NNC_ERR_ARGUMENT,
+                    "unknown layer kind \"%s\" (known: dense, dropout, batchnorm)",
+                    name ? name : "(null)");
+}
+
+void nnc_net_set_training(nnc_net *net, int training) { net->training = training != 0; }
+int nnc_net_training(const nnc_net *net) { return net->training; }
+nnc_rng *nnc_net_dropout_rng(nnc_net *net) { return &net->dropout_rng; }
+
+/* SKELETON (issue 19, h-layers replaces): no batch-norm layers yet. */
+nnc_real *nnc_net_running_mean(nnc_net *net, int index)
+{
+    (void)net;
+    (void)index;
+    return NULL;
+}
+
+nnc_real *nnc_net_running_var(nnc_net *net, int index)
+{
+    (void)net;
+    (void)index;
+    return NULL;
+}
+
+nnc_status nnc_net_set_regularization(nnc_net *net, double l1, double l2)
+{
+    if (!net)
+        return nnc_fail(NNC_ERR_ARGUMENT, "nnc_net_set_regularization: NULL net");
+    if (!(l1 >= 0) || !(l2 >= 0) || !isfinite(l1) || !isfinite(l2))
+        return nnc_fail(NNC_ERR_ARGUMENT,
+                        "regularisation must be finite and >= 0 (got l1 %g, l2 %g)", l1, l2);
+    net->l1 = l1;
+    net->l2 = l2;
+    return NNC_OK;
+}
+
+/* SKELETON (issue 19, h-layers replaces): the cost is not computed yet. */
+double nnc_net_regularization_cost(const nnc_net *net, int m)
+{
+    (void)net;
+    (void)m;
+    return 0;
+}
+
+nnc_weight_stats nnc_net_weight_stats(const nnc_net *net)
+{
+    nnc_weight_stats st = {0};
+    for (int l = 0; l < net->n_layers; l++) {
+        const layer *L = &net->layers[l];
+        if (L->spec.kind != NNC_LAYER_DENSE)
+            continue;
+        const size_t n = (size_t)L->n_in * L->n_out;
+        for (size_t i = 0; i < n; i++) {
+            const double w = fabs((double)L->W[i]);
+            st.abs_sum += w;
+            st.little += w <= 0.01;
+            st.zero += w <= 1e-4;
+        }
+        st.total += (long)n;
+    }
+    return st;
 }

@@ -57,6 +57,11 @@ struct nnc_net {
     nnc_real *Xb;      /* (max_batch, inputs): its gathered rows, OpenBLAS only */
     int forward_rows;  /* rows of the last forward pass, 0 if none */
     int forced_plan;   /* a plan tests force (nnc_net_force_plan), or -1 */
+    double opt_hyper[NNC_OPT_MAX_HYPER]; /* the optimizer's hyper-parameters */
+    long opt_steps;    /* updates the optimizer has made (Adam's t) */
+    int training;      /* nnc_net_set_training */
+    nnc_rng dropout_rng; /* dropout's masks */
+    double l1, l2;     /* nnc_net_set_regularization */
     nnc_exec ex;       /* the kernels' path (chosen once at creation) and pool */
 };
 
@@ -83,5 +88,8 @@ int nnc_reference_step(nnc_net *net, const nnc_real *X, const uint32_t *rows,
  * rest of its hyper-parameters their defaults: 1 if every parameter is
  * finite after it. */
 int nnc_net_optimizer_update(nnc_net *net, const nnc_optimizer_info *opt, double eta);
+/* Before a reference step's forward pass: NAG moves the parameters to its
+ * look-ahead point (the others do nothing). */
+void nnc_net_optimizer_lookahead(nnc_net *net);
 
 #endif

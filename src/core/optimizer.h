@@ -37,8 +37,7 @@ typedef struct nnc_optimizer_info {
     int (*update)(nnc_exec ex, const nnc_opt_blocks *b, const double *hyper);
 } nnc_optimizer_info;
 
-/* The table's rows: 0 .. nnc_optimizer_count() − 1; NULL past them. */
-int nnc_optimizer_count(void);
+/* The table's rows: 0 .. nnc_optimizer_count() − 1 (nnc.h); NULL past them. */
 const nnc_optimizer_info *nnc_optimizer_at(int i);
 /* The row named name, or NULL. */
 const nnc_optimizer_info *nnc_optimizer_find(const char *name);

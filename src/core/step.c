@@ -88,6 +88,7 @@ int nnc_reference_step(nnc_net *net, const nnc_real *X, const uint32_t *rows,
     nnc_exec ex = net->ex;
     ex.blas = 0; /* nnc's own products: the bits every path keeps */
     gather_targets(net, Y, rows, m);
+    nnc_net_optimizer_lookahead(net); /* NAG's look-ahead point; a no-op for the others */
     /* forward: layer by layer, then the output function */
     nnc_forward_pass(net, ex, X, rows, m);
     /* backward: the loss gradient, then dW, dB, dX layer by layer */

@@ -80,10 +80,28 @@ nnc_status nnc_train_plan_for(int rows, const nnc_train_options *o, long done_it
     return NNC_OK;
 }
 
+/* SKELETON (issue 19, h-train replaces): the first split only. */
+nnc_status nnc_train_split_rows(int rows, const nnc_train_options *o, uint32_t *valid,
+                                uint32_t *train)
+{
+    nnc_train_plan p;
+    nnc_status s = nnc_train_plan_for(rows, o, 0, &p);
+    if (s != NNC_OK)
+        return s;
+    if (o->split != NNC_SPLIT_FIRST)
+        return nnc_fail(NNC_ERR_ARGUMENT, "the shuffled split is not implemented yet");
+    for (int i = 0; i < p.n_valid; i++)
+        valid[i] = (uint32_t)i;
+    for (int i = 0; i < p.n_train; i++)
+        train[i] = (uint32_t)(p.n_valid + i);
+    return NNC_OK;
+}
+
 void nnc_train_state_free(nnc_train_state *state)
 {
     if (state) {
         free(state->order);
+        free(state->best_params);
         memset(state, 0, sizeof *state);
     }
 }

@@ -422,6 +422,23 @@ NNC_API nnc_status nnc_net_optimizer_spec(const nnc_net *net, char *buf, size_t 
 NNC_API nnc_real *nnc_net_optimizer_state(nnc_net *net, size_t *n);
 NNC_API long nnc_net_optimizer_steps(const nnc_net *net);
 NNC_API void nnc_net_set_optimizer_steps(nnc_net *net, long steps);
+
+/* An optimizer on its own, over any block of n parameters (the net's uses
+ * the same rows): for studying the optimizers on a function of your own,
+ * as the book's ch15.4 does on z = x²/10 + y².  Created from a spec as
+ * nnc_net_set_optimizer takes it, with its state zeroed. */
+typedef struct nnc_optimizer nnc_optimizer;
+NNC_API nnc_status nnc_optimizer_create(nnc_optimizer **out, const char *spec, size_t n);
+NNC_API void nnc_optimizer_free(nnc_optimizer *opt);
+/* Where the gradient is to be taken before the next step: params itself
+ * for every optimizer but NAG, whose look-ahead point θ − α·v is written
+ * into point (n values). */
+NNC_API void nnc_optimizer_lookahead(const nnc_optimizer *opt, const nnc_real *params,
+                                     nnc_real *point);
+/* One update of params (n) from grads (n, taken at the lookahead point)
+ * with learning rate lr; NNC_ERR_DIVERGED if a parameter becomes NaN/Inf. */
+NNC_API nnc_status nnc_optimizer_step(nnc_optimizer *opt, nnc_real *params,
+                                      const nnc_real *grads, double lr);
 /* One step of plain SGD on the batch made of rows rows[0..m) of data (a
  * shuffled order's next m, say), m from 1 to max_batch: the parameters
  * come out bit for bit as nnc_net_forward, nnc_net_backward and

@@ -82,3 +82,45 @@ void nnc_net_set_optimizer_steps(nnc_net *net, long steps) { net->opt_steps = st
 /* SKELETON (issue 19, h-opt replaces): NAG's look-ahead before the forward
  * pass of a reference step; nothing for the other optimizers. */
 void nnc_net_optimizer_lookahead(nnc_net *net) { (void)net; }
+
+/* SKELETON (issue 19, h-opt replaces): SGD only. */
+struct nnc_optimizer {
+    const nnc_optimizer_info *info;
+    size_t n;
+};
+
+nnc_status nnc_optimizer_create(nnc_optimizer **out, const char *spec, size_t n)
+{
+    const nnc_optimizer_info *info = nnc_optimizer_find(spec);
+    if (!out || !info || info->state_per_param)
+        return nnc_fail(NNC_ERR_ARGUMENT, "nnc_optimizer_create: no optimizer \"%s\"",
+                        spec ? spec : "(null)");
+    nnc_optimizer *o = calloc(1, sizeof *o);
+    if (!o)
+        return nnc_fail(NNC_ERR_MEMORY, "nnc_optimizer_create: out of memory");
+    o->info = info;
+    o->n = n;
+    *out = o;
+    return NNC_OK;
+}
+
+void nnc_optimizer_free(nnc_optimizer *opt) { free(opt); }
+
+void nnc_optimizer_lookahead(const nnc_optimizer *opt, const nnc_real *params, nnc_real *point)
+{
+    memcpy(point, params, opt->n * sizeof *point);
+}
+
+nnc_status nnc_optimizer_step(nnc_optimizer *opt, nnc_real *params, const nnc_real *grads,
+                              double lr)
+{
+    double hyper[NNC_OPT_MAX_HYPER];
+    for (int h = 0; h < NNC_OPT_MAX_HYPER; h++)
+        hyper[h] = opt->info->hyper_defaults[h];
+    hyper[0] = lr;
+    const nnc_opt_blocks blocks = {.params = params, .grads = grads, .n = opt->n};
+    nnc_exec ex = {.path = nnc_kernel_best_path()};
+    if (!opt->info->update(ex, &blocks, hyper))
+        return nnc_fail(NNC_ERR_DIVERGED, "the optimizer's step made a parameter NaN/Inf");
+    return NNC_OK;
+}

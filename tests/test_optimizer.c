@@ -41,7 +41,11 @@ static int run_update(const nnc_optimizer_info *opt, nnc_exec ex, blocks *b, dou
     double hyper[NNC_OPT_MAX_HYPER];
     memcpy(hyper, opt->hyper_defaults, sizeof hyper);
     hyper[0] = eta;
-    const nnc_opt_blocks ob = {b->p, b->g, opt->state_per_param ? b->state : NULL, b->n};
+    /* The first update (t = 1); NAG reads θ from its second state block,
+     * where its look-ahead keeps it (the point is θ itself while v = 0). */
+    if (opt->lookahead_slot > 0)
+        memcpy(b->state + (size_t)opt->lookahead_slot * b->n, b->p, b->n * sizeof *b->p);
+    const nnc_opt_blocks ob = {b->p, b->g, opt->state_per_param ? b->state : NULL, b->n, 1};
     return opt->update(ex, &ob, hyper);
 }
 

@@ -19,10 +19,11 @@ typedef struct nnc_opt_blocks {
     const nnc_real *grads;
     nnc_real *state;
     size_t n;
+    long t; /* the update's number, from 1 (Adam's bias correction) */
 } nnc_opt_blocks;
 
 /* The most hyper-parameters an optimizer takes. */
-#define NNC_OPT_MAX_HYPER 4
+#define NNC_OPT_MAX_HYPER 5
 
 typedef struct nnc_optimizer_info {
     const char *name;
@@ -32,6 +33,14 @@ typedef struct nnc_optimizer_info {
     int n_hyper;
     const char *hyper_names[NNC_OPT_MAX_HYPER];
     double hyper_defaults[NNC_OPT_MAX_HYPER];
+    /* Each one's range: [min, max], or (min, max) at an end marked open. */
+    double hyper_min[NNC_OPT_MAX_HYPER], hyper_max[NNC_OPT_MAX_HYPER];
+    unsigned char min_open[NNC_OPT_MAX_HYPER], max_open[NNC_OPT_MAX_HYPER];
+    /* The update as a formula, for listings ("θ −= lr·g"). */
+    const char *formula;
+    /* NAG only: the state value holding θ while the parameters stand at
+     * the look-ahead point θ − α·v (state value 0 is v); -1 for the rest. */
+    int lookahead_slot;
     /* One update of b->params from b->grads (and b->state), on ex's path
      * and threads.  Returns 1 if every updated parameter is finite. */
     int (*update)(nnc_exec ex, const nnc_opt_blocks *b, const double *hyper);

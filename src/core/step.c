@@ -237,6 +237,8 @@ int nnc_net_train_steps(nnc_net *net, const nnc_real *X, const nnc_real *Y,
     else
         taken = layered_steps(net, plan, X, Y, rows, m, count, eta, after, after_ctx,
                               &diverged);
+    if (plan != NNC_PLAN_REFERENCE) /* the reference's update counts its own */
+        net->opt_steps += taken;
     net->forward_rows = 0; /* the work buffers do not hold this batch */
     *bad = diverged ? nnc_nonfinite_parameter(net) : -1;
     return taken;

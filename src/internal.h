@@ -116,6 +116,8 @@ nnc_step_plan nnc_net_plan(const nnc_net *net, int m);
 /* For tests: the net's steps take plan wherever it applies (the reference
  * applies everywhere), or the planner's choice again with -1. */
 void nnc_net_force_plan(nnc_net *net, int plan);
+/* The net's L1 and L2 (nnc_net_set_regularization). */
+void nnc_net_regularization(const nnc_net *net, double *l1, double *l2);
 const char *nnc_step_plan_name(nnc_step_plan plan);
 /* The first layer (0-based) whose Z or A in the last forward pass holds a
  * NaN/Inf, or -1. */

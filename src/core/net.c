@@ -87,6 +87,9 @@ nnc_status nnc_net_create(nnc_net **out, nnc_task task, int n_inputs, int n_laye
     net->ex.path = nnc_kernel_best_path();
     net->optimizer = nnc_optimizer_sgd();
     net->forced_plan = -1;
+    net->all_dense = 1;
+    for (int l = 0; l < n_layers; l++)
+        net->all_dense &= specs[l].kind == NNC_LAYER_DENSE;
     size_t p = 0, w = 0;
     n_in = n_inputs;
     for (int l = 0; l < n_layers; l++) {
@@ -310,6 +313,7 @@ nnc_status nnc_net_backward(nnc_net *net, const nnc_real *X, const nnc_real *Y, 
                         "nnc_net_backward: %d rows, but the last forward pass had %d", m,
                         net->forward_rows);
     nnc_backward_pass(net, net->ex, X, NULL, Y, m, (nnc_descent){0, 0});
+    nnc_net_add_regularization_gradient(net, m);
     return NNC_OK;
 }
 
@@ -487,12 +491,45 @@ nnc_status nnc_net_set_regularization(nnc_net *net, double l1, double l2)
     return NNC_OK;
 }
 
-/* SKELETON (issue 19, h-layers replaces): the cost is not computed yet. */
+void nnc_net_regularization(const nnc_net *net, double *l1, double *l2)
+{
+    *l1 = net->l1;
+    *l2 = net->l2;
+}
+
 double nnc_net_regularization_cost(const nnc_net *net, int m)
 {
-    (void)net;
-    (void)m;
-    return 0;
+    if (!net || m <= 0 || (net->l1 == 0 && net->l2 == 0))
+        return 0;
+    double squares = 0, absolute = 0;
+    for (int l = 0; l < net->n_layers; l++) {
+        const layer *L = &net->layers[l];
+        if (L->spec.kind != NNC_LAYER_DENSE)
+            continue;
+        for (size_t i = 0, n = (size_t)L->n_in * L->n_out; i < n; i++) {
+            const double w = L->W[i];
+            squares += w * w;
+            absolute += fabs(w);
+        }
+    }
+    return net->l2 / (2.0 * m) * squares + net->l1 / m * absolute;
+}
+
+void nnc_net_add_regularization_gradient(nnc_net *net, int m)
+{
+    if (net->l1 == 0 && net->l2 == 0)
+        return;
+    const nnc_real l2 = (nnc_real)(net->l2 / m), l1 = (nnc_real)(net->l1 / m);
+    for (int l = 0; l < net->n_layers; l++) {
+        layer *L = &net->layers[l];
+        if (L->spec.kind != NNC_LAYER_DENSE)
+            continue;
+        for (size_t i = 0, n = (size_t)L->n_in * L->n_out; i < n; i++) {
+            const nnc_real w = L->W[i];
+            const nnc_real sign = (nnc_real)((w > 0) - (w < 0));
+            L->dW[i] = L->dW[i] + l2 * w + l1 * sign;
+        }
+    }
 }
 
 nnc_weight_stats nnc_net_weight_stats(const nnc_net *net)

@@ -62,6 +62,7 @@ struct nnc_net {
     int training;      /* nnc_net_set_training */
     nnc_rng dropout_rng; /* dropout's masks */
     double l1, l2;     /* nnc_net_set_regularization */
+    int all_dense;     /* every layer dense: the fast paths' nets */
     nnc_exec ex;       /* the kernels' path (chosen once at creation) and pool */
 };
 
@@ -88,6 +89,9 @@ int nnc_reference_step(nnc_net *net, const nnc_real *X, const uint32_t *rows,
  * rest of its hyper-parameters their defaults: 1 if every parameter is
  * finite after it. */
 int nnc_net_optimizer_update(nnc_net *net, const nnc_optimizer_info *opt, double eta);
+/* The book's L2 and L1 terms added to every dense layer's dW after a
+ * backward pass of m rows: λ2·W/m + λ1·sign(W)/m (nothing when both are 0). */
+void nnc_net_add_regularization_gradient(nnc_net *net, int m);
 /* Before a reference step's forward pass: NAG moves the parameters to its
  * look-ahead point (the others do nothing). */
 void nnc_net_optimizer_lookahead(nnc_net *net);

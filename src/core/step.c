@@ -93,6 +93,7 @@ int nnc_reference_step(nnc_net *net, const nnc_real *X, const uint32_t *rows,
     nnc_forward_pass(net, ex, X, rows, m);
     /* backward: the loss gradient, then dW, dB, dX layer by layer */
     nnc_backward_pass(net, ex, X, rows, net->Yb, m, (nnc_descent){0, 0});
+    nnc_net_add_regularization_gradient(net, m); /* the book's L2 and L1 terms */
     /* update: the optimizer over the parameter block */
     return nnc_net_optimizer_update(net, opt, eta);
 }
@@ -101,7 +102,10 @@ int nnc_reference_step(nnc_net *net, const nnc_real *X, const uint32_t *rows,
  * here and nowhere else. */
 static int plan_applies(const nnc_net *net, nnc_step_plan plan, int m)
 {
-    const int sgd = net->optimizer == nnc_optimizer_sgd(), blas = net->ex.blas;
+    /* The fast paths fuse plain SGD on dense layers, unregularised. */
+    const int sgd = net->optimizer == nnc_optimizer_sgd() && net->l1 == 0 && net->l2 == 0 &&
+                    net->all_dense,
+              blas = net->ex.blas;
     const layer *H = &net->layers[0], *O = &net->layers[net->n_layers - 1];
     switch (plan) {
     case NNC_PLAN_OPENBLAS: /* SGD folded into OpenBLAS's products */

@@ -6,6 +6,9 @@
 #include "internal.h"
 
 #include <math.h>
+#ifndef M_PI
+#define M_PI 3.14159265358979323846
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,7 +83,37 @@ nnc_status nnc_train_plan_for(int rows, const nnc_train_options *o, long done_it
     return NNC_OK;
 }
 
-/* SKELETON (issue 19, h-train replaces): the first split only. */
+/* The generators a run derives from its seed besides the shuffle's (which
+ * nnc_rng_seed(seed) gives, as it always has): each its own stream. */
+enum { RNG_SPLIT = 1, RNG_DROPOUT = 2 };
+static nnc_rng derived_rng(uint64_t seed, int purpose)
+{
+    nnc_rng r;
+    nnc_rng_seed(&r, seed + 0x9e3779b97f4a7c15ULL * (uint64_t)purpose);
+    return r;
+}
+
+/* The split's rows (n_valid, n_train of plan): the first tenth and the
+ * rest, or both from one shuffle of all the rows (the book's Shuffle()
+ * before GenerateValidationSet()). */
+static nnc_status split_rows(int rows, const nnc_train_options *o, const nnc_train_plan *p,
+                             uint32_t *valid, uint32_t *train)
+{
+    uint32_t *all = malloc((size_t)rows * sizeof *all);
+    if (!all)
+        return nnc_fail(NNC_ERR_MEMORY, "nnc_train: out of memory");
+    for (int i = 0; i < rows; i++)
+        all[i] = (uint32_t)i;
+    if (o->split == NNC_SPLIT_SHUFFLED) {
+        nnc_rng r = derived_rng(o->resume ? o->resume->options.seed : o->seed, RNG_SPLIT);
+        nnc_rng_shuffle(&r, all, (size_t)rows);
+    }
+    memcpy(valid, all, (size_t)p->n_valid * sizeof *valid);
+    memcpy(train, all + p->n_valid, (size_t)p->n_train * sizeof *train);
+    free(all);
+    return NNC_OK;
+}
+
 nnc_status nnc_train_split_rows(int rows, const nnc_train_options *o, uint32_t *valid,
                                 uint32_t *train)
 {
@@ -88,13 +121,24 @@ nnc_status nnc_train_split_rows(int rows, const nnc_train_options *o, uint32_t *
     nnc_status s = nnc_train_plan_for(rows, o, 0, &p);
     if (s != NNC_OK)
         return s;
-    if (o->split != NNC_SPLIT_FIRST)
-        return nnc_fail(NNC_ERR_ARGUMENT, "the shuffled split is not implemented yet");
-    for (int i = 0; i < p.n_valid; i++)
-        valid[i] = (uint32_t)i;
-    for (int i = 0; i < p.n_train; i++)
-        train[i] = (uint32_t)(p.n_valid + i);
-    return NNC_OK;
+    if ((unsigned)o->split > NNC_SPLIT_SHUFFLED)
+        return nnc_fail(NNC_ERR_ARGUMENT, "unknown split %d", (int)o->split);
+    if (!valid || !train)
+        return nnc_fail(NNC_ERR_ARGUMENT, "nnc_train_split_rows: NULL argument");
+    return split_rows(rows, o, &p, valid, train);
+}
+
+/* The learning rate of an epoch under the options' schedule. */
+static double epoch_eta(const nnc_train_options *o, int epoch)
+{
+    switch (o->lr_schedule) {
+    case NNC_LR_STEP:
+        return o->eta * pow(o->lr_factor, (double)(epoch / o->lr_every));
+    case NNC_LR_COSINE:
+        return o->eta * (1 + cos(M_PI * epoch / o->max_epoch)) / 2;
+    default:
+        return o->eta;
+    }
 }
 
 void nnc_train_state_free(nnc_train_state *state)
@@ -116,10 +160,11 @@ void nnc_train_result_free(nnc_train_result *result)
     }
 }
 
-/* A resume state comes from a file: it must fit this split and schedule.
- * seen: n_train bytes of scratch. */
-static nnc_status check_resume(const nnc_train_state *st, int n_train, int n_valid, int ipe,
-                               unsigned char *seen)
+/* A resume state comes from a file: it must fit this split and schedule:
+ * its order a permutation of the split's training rows train (n_train of
+ * rows).  seen: `rows` bytes of scratch. */
+static nnc_status check_resume(const nnc_train_state *st, const uint32_t *train, int n_train,
+                               int n_valid, int ipe, int first_split, unsigned char *seen)
 {
     if (st->n_order != n_train)
         return nnc_fail(NNC_ERR_ARGUMENT,
@@ -141,18 +186,27 @@ static nnc_status check_resume(const nnc_train_state *st, int n_train, int n_val
                         "resume state: total_iteration %ld does not match epoch %d x %d "
                         "iterations + iteration %d = %lld (was the batch size changed?)",
                         st->total_iteration, st->epoch, ipe, st->iteration, want);
-    memset(seen, 0, (size_t)n_train);
+    const uint32_t rows = (uint32_t)(n_train + n_valid);
+    memset(seen, 0, rows);
+    for (int i = 0; i < n_train; i++)
+        seen[train[i]] = 1; /* a training row not yet in the order */
     for (int i = 0; i < n_train; i++) {
         uint32_t v = st->order[i];
-        if (v < (uint32_t)n_valid || v >= (uint32_t)(n_valid + n_train))
+        if (v >= rows || seen[v] == 0) {
+            if (first_split)
+                return nnc_fail(NNC_ERR_ARGUMENT,
+                                "resume state: order[%d] = %lu is not a training row (%d to %d)",
+                                i, (unsigned long)v, n_valid, n_valid + n_train - 1);
             return nnc_fail(NNC_ERR_ARGUMENT,
-                            "resume state: order[%d] = %lu is not a training row (%d to %d)",
-                            i, (unsigned long)v, n_valid, n_valid + n_train - 1);
-        if (seen[v - (uint32_t)n_valid]++)
+                            "resume state: order[%d] = %lu is not a training row of this "
+                            "split (the seed's shuffled split)", i, (unsigned long)v);
+        }
+        if (seen[v] == 2)
             return nnc_fail(NNC_ERR_ARGUMENT,
                             "resume state: row %lu appears twice in the sample order "
                             "(again at order[%d])",
                             (unsigned long)v, i);
+        seen[v] = 2;
     }
     return NNC_OK;
 }
@@ -220,7 +274,20 @@ typedef struct trainer {
     uint32_t *good_order;
     position good_at;
     int good_is_check;
+    nnc_real *good_opt_state; /* the optimizer's state there, n_opt_state values */
+    size_t n_opt_state;
+    long good_opt_steps;
+    nnc_rng good_dropout_rng;
     nnc_real *Xb, *Yb; /* a check's mini-batch, gathered */
+    /* The split: its rows, and the validation rows gathered when they are
+     * not the first n_valid (Xv, Yv point into the data set then). */
+    uint32_t *train_rows, *valid_rows;
+    const nnc_real *Xv, *Yv;
+    nnc_real *valid_copy;
+    /* Early stopping and StopDiff as they stand (nnc_train_state's). */
+    nnc_real *best_params;
+    double best_loss, last_loss;
+    int stale_checks, small_diffs;
     nnc_train_result r; /* what the run fills in: history, counts, state */
 } trainer;
 
@@ -237,6 +304,35 @@ static int inside(const void *p, const nnc_train_result *r)
 {
     uintptr_t a = (uintptr_t)p, lo = (uintptr_t)r;
     return r && p && a >= lo && a < lo + sizeof *r;
+}
+
+/* The options of the book's framework (split, shuffle, schedule,
+ * regularisation, stopping): each known and in range. */
+static nnc_status check_framework_options(const nnc_train_options *o)
+{
+    if ((unsigned)o->split > NNC_SPLIT_SHUFFLED)
+        return nnc_fail(NNC_ERR_ARGUMENT, "unknown split %d", (int)o->split);
+    if ((unsigned)o->shuffle > NNC_SHUFFLE_NONE)
+        return nnc_fail(NNC_ERR_ARGUMENT, "unknown shuffle %d", (int)o->shuffle);
+    if ((unsigned)o->lr_schedule > NNC_LR_COSINE)
+        return nnc_fail(NNC_ERR_ARGUMENT, "unknown learning-rate schedule %d",
+                        (int)o->lr_schedule);
+    if (o->lr_schedule == NNC_LR_STEP && o->lr_every < 1)
+        return nnc_fail(NNC_ERR_ARGUMENT,
+                        "the step schedule needs every >= 1 epochs (got %d)", o->lr_every);
+    if (o->lr_schedule == NNC_LR_STEP && !(o->lr_factor > 0 && o->lr_factor <= 1))
+        return nnc_fail(NNC_ERR_ARGUMENT,
+                        "the step schedule's factor must be in (0, 1] (got %g)", o->lr_factor);
+    if (!(o->l1 >= 0) || !(o->l2 >= 0) || !isfinite(o->l1) || !isfinite(o->l2))
+        return nnc_fail(NNC_ERR_ARGUMENT,
+                        "l1 and l2 must be finite and >= 0 (got l1 %g, l2 %g)", o->l1, o->l2);
+    if (o->patience < 0)
+        return nnc_fail(NNC_ERR_ARGUMENT, "patience must be >= 0 checks (got %d)",
+                        o->patience);
+    if (!(o->stop_diff >= 0) || !isfinite(o->stop_diff))
+        return nnc_fail(NNC_ERR_ARGUMENT, "stop_diff must be finite and >= 0 (got %g)",
+                        o->stop_diff);
+    return NNC_OK;
 }
 
 /* The refusals of the arguments, the resume state's aside (start_position);
@@ -262,6 +358,9 @@ static nnc_status check_arguments(const nnc_net *net, const nnc_dataset *data,
                         n_out, nnc_net_inputs(net), nnc_net_outputs(net));
     if (!(o->eta > 0) || !isfinite(o->eta))
         return nnc_fail(NNC_ERR_ARGUMENT, "learning rate must be positive (got %g)", o->eta);
+    nnc_status bad = check_framework_options(o);
+    if (bad != NNC_OK)
+        return bad;
     /* Checked before the plan, which checks the split first: with both
      * wrong, this is the refusal the caller sees. */
     if (o->max_epoch <= 0)
@@ -285,20 +384,29 @@ static nnc_status check_arguments(const nnc_net *net, const nnc_dataset *data,
 /* Where the run starts: a fresh shuffle stream from the seed, or the state
  * it resumes from, checked first against this split and schedule (it may
  * come from a file). */
-static nnc_status start_position(const nnc_train_options *o, const nnc_train_plan *plan,
-                                 position *at)
+static nnc_status start_position(trainer *t, const nnc_train_options *o)
 {
+    const nnc_train_plan *plan = &t->plan;
+    position *at = &t->at;
     const nnc_train_state *resume = o->resume;
     *at = (position){0, 0, 0, {0, 0}};
+    const int rows = plan->n_train + plan->n_valid;
+    t->train_rows = malloc((size_t)plan->n_train * sizeof *t->train_rows);
+    t->valid_rows = malloc((size_t)(plan->n_valid ? plan->n_valid : 1) * sizeof *t->valid_rows);
+    if (!t->train_rows || !t->valid_rows)
+        return nnc_fail(NNC_ERR_MEMORY, "nnc_train: out of memory");
+    nnc_status s = split_rows(rows, o, plan, t->valid_rows, t->train_rows);
+    if (s != NNC_OK)
+        return s;
     if (!resume) {
         nnc_rng_seed(&at->rng, o->seed);
         return NNC_OK;
     }
-    unsigned char *seen = malloc((size_t)plan->n_train);
+    unsigned char *seen = malloc((size_t)rows);
     if (!seen)
         return nnc_fail(NNC_ERR_MEMORY, "nnc_train: out of memory");
-    nnc_status s = check_resume(resume, plan->n_train, plan->n_valid,
-                                plan->iterations_per_epoch, seen);
+    s = check_resume(resume, t->train_rows, plan->n_train, plan->n_valid,
+                     plan->iterations_per_epoch, o->split == NNC_SPLIT_FIRST, seen);
     free(seen);
     if (s != NNC_OK)
         return s;
@@ -312,7 +420,17 @@ static nnc_status start_position(const nnc_train_options *o, const nnc_train_pla
 static void free_buffers(trainer *t)
 {
     free(t->order), free(t->next_order), free(t->good_order), free(t->Xb), free(t->Yb),
-        free(t->good_params), free(t->r.history);
+        free(t->good_params), free(t->r.history), free(t->good_opt_state),
+        free(t->best_params);
+    t->order = t->next_order = t->good_order = NULL;
+    t->Xb = t->Yb = t->good_params = t->good_opt_state = t->best_params = NULL;
+    t->r.history = NULL;
+}
+
+/* What the trainer holds outside the result, freed however the run ends. */
+static void free_split(trainer *t)
+{
+    free(t->train_rows), free(t->valid_rows), free(t->valid_copy);
 }
 
 /* Everything the loop needs, allocated once before it starts: the order,
@@ -328,12 +446,68 @@ static nnc_status allocate(trainer *t, size_t max_checks)
     t->Yb = malloc(bs * (size_t)t->n_out * sizeof *t->Yb);
     t->good_params = malloc(t->n_params * sizeof *t->good_params);
     t->r.history = malloc(max_checks * sizeof *t->r.history);
+    (void)nnc_net_optimizer_state(t->net, &t->n_opt_state);
+    t->good_opt_state = malloc((t->n_opt_state ? t->n_opt_state : 1) * sizeof(nnc_real));
+    if (t->o->patience > 0)
+        t->best_params = malloc(t->n_params * sizeof *t->best_params);
     if (!t->order || !t->next_order || !t->good_order || !t->Xb || !t->Yb ||
-        !t->good_params || !t->r.history) {
+        !t->good_params || !t->r.history || !t->good_opt_state ||
+        (t->o->patience > 0 && !t->best_params)) {
         free_buffers(t);
         return nnc_fail(NNC_ERR_MEMORY, "nnc_train: out of memory");
     }
     return NNC_OK;
+}
+
+/* The validation rows where run_check reads them: the first n_valid rows
+ * of the data set in place, or the shuffled split's gathered once. */
+static nnc_status gather_validation(trainer *t)
+{
+    const int nv = t->plan.n_valid;
+    t->Xv = t->X;
+    t->Yv = t->Y;
+    if (t->o->split == NNC_SPLIT_FIRST || nv == 0)
+        return NNC_OK;
+    const size_t width = (size_t)t->n_in + (size_t)t->n_out;
+    t->valid_copy = malloc((size_t)nv * width * sizeof *t->valid_copy);
+    if (!t->valid_copy)
+        return nnc_fail(NNC_ERR_MEMORY, "nnc_train: out of memory");
+    nnc_real *Xv = t->valid_copy, *Yv = t->valid_copy + (size_t)nv * (size_t)t->n_in;
+    nnc_gather_rows(Xv, Yv, t->X, t->Y, t->valid_rows, nv, t->n_in, t->n_out);
+    t->Xv = Xv;
+    t->Yv = Yv;
+    return NNC_OK;
+}
+
+/* Early stopping's and StopDiff's bookkeeping at the start: none yet (NaN),
+ * or as the resumed state left it. */
+static void start_stopping_rules(trainer *t, const nnc_train_options *o)
+{
+    const nnc_train_state *st = o->resume;
+    t->best_loss = t->last_loss = NAN;
+    if (!st)
+        return;
+    t->last_loss = st->last_loss;
+    t->small_diffs = st->small_diffs;
+    if (t->best_params && st->best_params && st->n_best == t->n_params) {
+        memcpy(t->best_params, st->best_params, t->n_params * sizeof *t->best_params);
+        t->best_loss = st->best_loss;
+        t->stale_checks = st->stale_checks;
+    }
+}
+
+/* What a divergence rolls back to: the weights, the order and the
+ * optimizer's state and dropout generator as they stand now. */
+static void remember_good_point(trainer *t)
+{
+    memcpy(t->good_params, t->params, t->n_params * sizeof *t->params);
+    memcpy(t->good_order, t->order, (size_t)t->plan.n_train * sizeof *t->order);
+    size_t n;
+    const nnc_real *state = nnc_net_optimizer_state(t->net, &n);
+    if (n)
+        memcpy(t->good_opt_state, state, n * sizeof *state);
+    t->good_opt_steps = nnc_net_optimizer_steps(t->net);
+    t->good_dropout_rng = *nnc_net_dropout_rng(t->net);
 }
 
 /* The trainer at the run's start, t->plan and t->at set: its buffers, the
@@ -352,15 +526,15 @@ static nnc_status start_run(trainer *t, nnc_net *net, const nnc_dataset *data,
     t->params = nnc_net_parameters(net);
     t->n_params = nnc_net_parameter_count(net);
     nnc_status s = allocate(t, (size_t)p->checks + 1);
+    if (s == NNC_OK)
+        s = gather_validation(t);
     if (s != NNC_OK)
         return s;
     const size_t order_bytes = (size_t)p->n_train * sizeof *t->order;
-    uint32_t *order = t->order; /* a local: the stores cannot alias *p, the loop vectorises */
-    if (o->resume)
-        memcpy(order, o->resume->order, order_bytes);
-    else
-        for (int i = 0, n_train = p->n_train, n_valid = p->n_valid; i < n_train; i++)
-            order[i] = (uint32_t)(n_valid + i);
+    memcpy(t->order, o->resume ? o->resume->order : t->train_rows, order_bytes);
+    start_stopping_rules(t, o);
+    *nnc_net_dropout_rng(net) =
+        o->resume ? o->resume->dropout_rng : derived_rng(o->seed, RNG_DROPOUT);
     nnc_train_result *r = &t->r;
     r->iterations_per_epoch = p->iterations_per_epoch;
     r->checkpoint_iteration = p->checkpoint_iteration;
@@ -374,8 +548,7 @@ static nnc_status start_run(trainer *t, nnc_net *net, const nnc_dataset *data,
         r->state.options.seed = o->resume->options.seed;
     r->state.n_order = p->n_train;
     r->epochs_run = t->at.epoch + (t->at.iteration > 0);
-    memcpy(t->good_params, t->params, t->n_params * sizeof *t->params);
-    memcpy(t->good_order, t->order, order_bytes);
+    remember_good_point(t);
     t->good_at = t->at;
     /* A check follows update k when (k + 1) % checkpoint_iteration == 0:
      * counted down instead of divided every step. */
@@ -384,6 +557,8 @@ static nnc_status start_run(trainer *t, nnc_net *net, const nnc_dataset *data,
     t->ahead_epoch = -1;
     t->picks_per_update = ((size_t)p->n_train + (size_t)p->iterations_per_epoch - 1) /
                           (size_t)p->iterations_per_epoch;
+    if (o->shuffle != NNC_SHUFFLE_EPOCH)
+        t->picks_per_update = 0; /* no epoch after the first draws a shuffle */
     return NNC_OK;
 }
 
@@ -399,6 +574,11 @@ static nnc_status start_run(trainer *t, nnc_net *net, const nnc_dataset *data,
 static void next_epoch_order(trainer *t)
 {
     const size_t n = (size_t)t->plan.n_train;
+    if (t->o->shuffle != NNC_SHUFFLE_EPOCH) { /* once: before the first epoch only */
+        if (t->o->shuffle == NNC_SHUFFLE_ONCE && t->at.epoch == 0)
+            nnc_rng_shuffle(&t->at.rng, t->order, n);
+        return;
+    }
     if (t->ahead_epoch == t->at.epoch) {
         (void)nnc_rng_shuffle_part(&t->ahead, t->next_order, t->ahead_left, n);
         uint32_t *drawn = t->next_order;
@@ -466,7 +646,7 @@ static nnc_status take_steps(trainer *t, last_step *last)
                        .not_last = count - 1};
     int bad;
     const int taken = nnc_net_train_steps(t->net, t->X, t->Y, t->order + it * bs, m, count,
-                                          t->o->eta, after_step, &b, &bad);
+                                          epoch_eta(t->o, t->at.epoch), after_step, &b, &bad);
     t->ahead_left = b.left;
     *last = (last_step){.epoch = t->at.epoch, .iteration = it + taken - 1,
                         .total = t->at.total + taken - 1, .rows = m};
@@ -490,7 +670,7 @@ static nnc_status take_steps(trainer *t, last_step *last)
 static nnc_status diverged_at_check(trainer *t, const last_step *last,
                                     const nnc_checkpoint *c)
 {
-    int l = overflowing_layer(t->net, t->Xb, last->rows, t->X, t->plan.n_valid);
+    int l = overflowing_layer(t->net, t->Xb, last->rows, t->Xv, t->plan.n_valid);
     char where[128];
     if (l >= 0)
         snprintf(where, sizeof where, "layer %d (its output) is not", l + 1);
@@ -514,6 +694,7 @@ static nnc_status run_check(trainer *t, const last_step *last, nnc_checkpoint *c
 {
     t->to_check = t->plan.checkpoint_iteration;
     *c = (nnc_checkpoint){.epoch = last->epoch, .total_iteration = last->total};
+    nnc_net_set_training(t->net, 0); /* dropout and batch norm as at inference */
     nnc_metric_sums train_sums = {0};
     const nnc_task task = nnc_net_task(t->net);
     nnc_gather_rows(t->Xb, t->Yb, t->X, t->Y, t->order + last->iteration * t->plan.batch,
@@ -523,7 +704,13 @@ static nnc_status run_check(trainer *t, const last_step *last, nnc_checkpoint *c
                           &train_sums);
     c->loss_train = nnc_metric_loss(&train_sums);
     c->accuracy_train = nnc_metric_accuracy(task, &train_sums);
-    nnc_net_evaluate(t->net, t->X, t->Y, t->plan.n_valid, &c->loss_valid, &c->accuracy_valid);
+    nnc_net_evaluate(t->net, t->Xv, t->Yv, t->plan.n_valid, &c->loss_valid,
+                     &c->accuracy_valid);
+    if (t->o->l1 > 0 || t->o->l2 > 0) { /* the book's J: the loss and the cost */
+        c->loss_train += nnc_net_regularization_cost(t->net, last->rows);
+        c->loss_valid += nnc_net_regularization_cost(t->net, t->plan.n_valid);
+    }
+    nnc_net_set_training(t->net, 1);
     if (!isfinite(c->loss_train) || !isfinite(c->loss_valid))
         return diverged_at_check(t, last, c);
     return NNC_OK;
@@ -533,8 +720,7 @@ static nnc_status run_check(trainer *t, const last_step *last, nnc_checkpoint *c
  * divergence rolls back to. */
 static void remember_good_check(trainer *t)
 {
-    memcpy(t->good_params, t->params, t->n_params * sizeof *t->params);
-    memcpy(t->good_order, t->order, (size_t)t->plan.n_train * sizeof *t->order);
+    remember_good_point(t);
     t->good_at = settled(t->at, t->plan.iterations_per_epoch);
     t->good_is_check = 1;
 }
@@ -545,6 +731,12 @@ static void remember_good_check(trainer *t)
 static nnc_status roll_back(trainer *t)
 {
     memcpy(t->params, t->good_params, t->n_params * sizeof *t->params);
+    size_t n;
+    nnc_real *state = nnc_net_optimizer_state(t->net, &n);
+    if (n)
+        memcpy(state, t->good_opt_state, n * sizeof *state);
+    nnc_net_set_optimizer_steps(t->net, t->good_opt_steps);
+    *nnc_net_dropout_rng(t->net) = t->good_dropout_rng;
     char kept[128];
     if (t->good_is_check) {
         const nnc_checkpoint *c = &t->r.history[t->r.history_count - 1];
@@ -575,14 +767,48 @@ static void finish_result(trainer *t, int rolled_back, nnc_train_result *result)
     r->state.total_iteration = stand->total;
     r->state.rng = stand->rng;
     r->state.order = rolled_back ? t->good_order : t->order;
+    r->state.dropout_rng = *nnc_net_dropout_rng(t->net);
+    r->state.best_loss = t->best_loss;
+    r->state.stale_checks = t->stale_checks;
+    r->state.best_params = t->best_params;
+    r->state.n_best = t->best_params ? t->n_params : 0;
+    r->state.last_loss = t->last_loss;
+    r->state.small_diffs = t->small_diffs;
     free(rolled_back ? t->order : t->good_order);
     free(t->next_order);
-    free(t->Xb), free(t->Yb), free(t->good_params);
+    free(t->Xb), free(t->Yb), free(t->good_params), free(t->good_opt_state);
     r->iterations = t->at.total;
     if (result)
         *result = *r;
     else
         nnc_train_result_free(r);
+}
+
+/* The book's early stopping and StopDiff after a good check c: 2 when the
+ * patience has run out (the best check's weights are back in the net), 3
+ * when loss_valid has changed by less than stop_diff at more than 3
+ * checks in a row, else 0. */
+static int stopping_rules(trainer *t, const nnc_checkpoint *c)
+{
+    const nnc_train_options *o = t->o;
+    if (o->stop_diff > 0) {
+        const int small = !isnan(t->last_loss) && fabs(c->loss_valid - t->last_loss) < o->stop_diff;
+        t->small_diffs = small ? t->small_diffs + 1 : 0;
+        t->last_loss = c->loss_valid;
+        if (t->small_diffs > 3)
+            return 3;
+    }
+    if (o->patience > 0) {
+        if (isnan(t->best_loss) || c->loss_valid < t->best_loss) {
+            t->best_loss = c->loss_valid;
+            t->stale_checks = 0;
+            memcpy(t->best_params, t->params, t->n_params * sizeof *t->params);
+        } else if (++t->stale_checks >= o->patience) {
+            memcpy(t->params, t->best_params, t->n_params * sizeof *t->params);
+            return 2;
+        }
+    }
+    return 0;
 }
 
 /* The textbook's loop: for each epoch a shuffled order, for each mini-batch
@@ -593,12 +819,22 @@ nnc_status nnc_train(nnc_net *net, const nnc_dataset *data, const nnc_train_opti
 {
     trainer t = {0};
     nnc_status s = check_arguments(net, data, o, result, &t.plan);
-    if (s == NNC_OK)
-        s = start_position(o, &t.plan, &t.at);
-    if (s == NNC_OK)
-        s = start_run(&t, net, data, o);
     if (s != NNC_OK)
         return s;
+    double l1, l2;
+    nnc_net_regularization(net, &l1, &l2);
+    const int training = nnc_net_training(net);
+    s = start_position(&t, o);
+    if (s == NNC_OK)
+        s = start_run(&t, net, data, o);
+    if (s == NNC_OK)
+        s = nnc_net_set_regularization(net, o->l1, o->l2);
+    if (s != NNC_OK) {
+        free_split(&t);
+        free_buffers(&t);
+        return s;
+    }
+    nnc_net_set_training(net, 1);
     int stop = 0;
     while (!stop && t.at.epoch < o->max_epoch) {
         t.r.epochs_run = t.at.epoch + 1;
@@ -627,6 +863,8 @@ nnc_status nnc_train(nnc_net *net, const nnc_dataset *data, const nnc_train_opti
                 } else if (c.loss_valid <= o->eps) {
                     t.r.stopped_early = 1;
                     stop = 1;
+                } else if ((t.r.stopped_early = stopping_rules(&t, &c)) != 0) {
+                    stop = 1;
                 }
                 remember_good_check(&t);
             }
@@ -644,5 +882,8 @@ nnc_status nnc_train(nnc_net *net, const nnc_dataset *data, const nnc_train_opti
     if (diverged)
         s = roll_back(&t);
     finish_result(&t, diverged, result);
+    free_split(&t);
+    nnc_net_set_training(net, training);
+    (void)nnc_net_set_regularization(net, l1, l2);
     return s;
 }

@@ -43,7 +43,7 @@ static int textbook_to_model(const char *dir, const char *out, nnc_task task,
         cli_status_error("convert", s);
         return CLI_USAGE;
     }
-    nnc_layer_spec specs[MAX_WIDTHS];
+    nnc_layer_spec specs[MAX_WIDTHS] = {{0}};
     for (int l = 0; l < n_layers; l++) {
         specs[l].units = widths[l + 1];
         specs[l].activation = NNC_ACT_IDENTITY;

@@ -216,7 +216,7 @@ static int eval_textbook(const eval_args *a)
         return data.exit_status;
     int status = CLI_USAGE;
     nnc_net *net = NULL;
-    nnc_layer_spec specs[MAX_WIDTHS];
+    nnc_layer_spec specs[MAX_WIDTHS] = {{0}};
     for (int l = 0; l < n_layers; l++) {
         specs[l].units = widths[l + 1];
         specs[l].activation = l < n_layers - 1 ? act : NNC_ACT_IDENTITY;

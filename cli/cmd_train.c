@@ -1,5 +1,6 @@
 /* nnc train: the textbook's training run, its log, and its run folder. */
 #include "cli.h"
+#include "framework.h"
 #include "options.h"
 #include "progress.h"
 #include "report.h"
@@ -43,6 +44,9 @@ typedef struct train_args {
     int threads;            /* --threads N (nnc_net_set_threads) */
     const char *kernels;    /* --kernels NAME (nnc_net_set_kernels) */
     const char *resume;     /* --resume FILE */
+    const char *optimizer;  /* --optimizer SPEC, or NULL: the model's, or sgd */
+    cli_dropout dropout;    /* --dropout */
+    int batchnorm;          /* --batchnorm */
     unsigned given;         /* which options the command line set (GIVEN_*) */
     char *resumed_data[6];  /* --resume: copies of the model's data settings */
 } train_args;
@@ -50,7 +54,9 @@ typedef struct train_args {
 /* Options a resumed run may or may not change. */
 enum {
     GIVEN_ETA = 1, GIVEN_BATCH = 2, GIVEN_EPOCHS = 4, GIVEN_EPS = 8, GIVEN_CHECKPOINT = 16,
-    GIVEN_SEED = 32, GIVEN_NETWORK = 64, GIVEN_TASK = 128
+    GIVEN_SEED = 32, GIVEN_NETWORK = 64, GIVEN_TASK = 128, GIVEN_SPLIT = 256,
+    GIVEN_L1 = 512, GIVEN_L2 = 1024, GIVEN_LR_SCHEDULE = 2048, GIVEN_PATIENCE = 4096,
+    GIVEN_STOP = 8192
 };
 
 static int read_normalize(const char *cmd, const char *name, const char *value, void *dest)
@@ -155,6 +161,45 @@ static int read_run_name(const char *cmd, const char *name, const char *value, v
              "shuffle order is kept).\n"                                                      \
              "Writes into FILE's folder unless --out/--name say else"}
 
+/* The book's framework (ch10–16): framework.c reads these. */
+#define TRAIN_FRAMEWORK_ROWS(a)                                                              \
+    {.type = CLI_TEXT, .name = "framework (the book's ch10-16):"},                            \
+    {.type = CLI_CUSTOM, .name = "--split", .metavar = "first|shuffled",                      \
+     .dest = &(a)->opt.split, .def = "first", .parse = cli_read_split,                        \
+     .help = "validation rows: the first tenth (ch09) or a tenth\n"                           \
+             "drawn from --seed (ch10 on) (default: %D)"},                                    \
+    {.type = CLI_CUSTOM, .name = "--shuffle", .metavar = "epoch|once|none",                   \
+     .dest = &(a)->opt.shuffle, .def = "epoch", .parse = cli_read_shuffle,                    \
+     .help = "the training order: reshuffled every epoch, shuffled\n"                         \
+             "once, or as the split leaves it (default: %D)"},                                \
+    {.type = CLI_CUSTOM, .name = "--optimizer", .metavar = "NAME[:K=V,...]",                  \
+     .dest = &(a)->optimizer, .def = "sgd", .parse = cli_read_optimizer,                      \
+     .help = "sgd | momentum | nag | adagrad | adadelta | rmsprop |\n"                        \
+             "adam | adamw, e.g. adam:beta1=0.9,beta2=0.999\n"                                \
+             "(see `nnc optimizers`; default: %D)"},                                          \
+    {.type = CLI_CUSTOM, .name = "--lr-schedule", .metavar = "SCHEDULE", .dest = &(a)->opt,   \
+     .parse = cli_read_lr_schedule,                                                           \
+     .help = "constant | step:every=E,factor=F | cosine: the\n"                               \
+             "learning rate by epoch (default: constant)"},                                   \
+    {.type = CLI_NONNEG, .name = "--l2", .metavar = "X", .dest = &(a)->opt.l2,                \
+     .help = "L2 regularisation: dW += X*W/m, cost X/2m*sum w^2\n(default: %D)"},             \
+    {.type = CLI_NONNEG, .name = "--l1", .metavar = "X", .dest = &(a)->opt.l1,                \
+     .help = "L1 regularisation: dW += X*sign(W)/m, cost X/m*sum|w|\n(default: %D)"},         \
+    {.type = CLI_CUSTOM, .name = "--dropout", .metavar = "R[,R...]", .dest = &(a)->dropout,   \
+     .parse = cli_read_dropout,                                                               \
+     .help = "a dropout layer after each hidden layer, rate R in\n"                           \
+             "[0, 1), or one rate per hidden layer (0: none)"},                               \
+    {.type = CLI_FLAG, .name = "--batchnorm", .dest = &(a)->batchnorm,                        \
+     .help = "batch norm before each hidden activation"},                                     \
+    {.type = CLI_INT, .name = "--patience", .metavar = "N", .dest = &(a)->opt.patience,       \
+     .min = 1, .max = 100000000,                                                              \
+     .help = "early stopping: stop after N checks without a new\n"                            \
+             "best loss_valid and keep the best weights"},                                    \
+    {.type = CLI_CUSTOM, .name = "--stop", .metavar = "loss:X|diff:X", .dest = &(a)->opt,     \
+     .parse = cli_read_stop,                                                                  \
+     .help = "stop when loss_valid <= X (as --eps), or when it\n"                             \
+             "changes by less than X at more than 3 checks in a row"}
+
 #define TRAIN_OUTPUT_ROWS(a)                                                                 \
     {.type = CLI_TEXT, .name = "output:"},                                                    \
     {.type = CLI_CUSTOM, .name = "--name", .metavar = "NAME", .dest = &(a)->name,             \
@@ -175,8 +220,9 @@ static int check_train_args(const cli_command *c, int n_args, char **args, train
         return 0;
     }
     a->data.builtin = n_args ? args[1] : NULL;
-    static const char *const network[] = {"--hidden", "--layers", "--activation", "--init",
-                                          "--init-from", "--normalize"};
+    static const char *const network[] = {"--hidden",    "--layers",    "--activation",
+                                          "--init",      "--init-from", "--normalize",
+                                          "--dropout",   "--batchnorm"};
     for (size_t k = 0; k < sizeof network / sizeof network[0]; k++)
         if (cli_given(c, network[k]))
             a->given |= GIVEN_NETWORK;
@@ -186,7 +232,11 @@ static int check_train_args(const cli_command *c, int n_args, char **args, train
     } tracked[] = {{"--eta", GIVEN_ETA},     {"--batch", GIVEN_BATCH},
                    {"--epochs", GIVEN_EPOCHS}, {"--eps", GIVEN_EPS},
                    {"--checkpoint", GIVEN_CHECKPOINT}, {"--seed", GIVEN_SEED},
-                   {"--task", GIVEN_TASK}};
+                   {"--task", GIVEN_TASK}, {"--split", GIVEN_SPLIT},
+                   {"--shuffle", GIVEN_SPLIT}, {"--optimizer", GIVEN_SPLIT},
+                   {"--l1", GIVEN_L1}, {"--l2", GIVEN_L2},
+                   {"--lr-schedule", GIVEN_LR_SCHEDULE}, {"--patience", GIVEN_PATIENCE},
+                   {"--stop", GIVEN_STOP}};
     for (size_t t = 0; t < sizeof tracked / sizeof tracked[0]; t++)
         if (cli_given(c, tracked[t].flag))
             a->given |= tracked[t].bit;
@@ -214,10 +264,16 @@ static int check_train_args(const cli_command *c, int n_args, char **args, train
                                                                    : "--test-labels");
         return 0;
     }
-    if (a->resume && (a->given & (GIVEN_NETWORK | GIVEN_BATCH | GIVEN_SEED))) {
-        cli_error("train", "--resume takes the network, its scaling, the batch size and the "
-                  "random state from the model file; --hidden, --layers, --activation, "
-                  "--init, --init-from, --normalize, --batch and --seed cannot change them");
+    if (a->resume && (a->given & (GIVEN_NETWORK | GIVEN_BATCH | GIVEN_SEED | GIVEN_SPLIT))) {
+        cli_error("train", "--resume takes the network, its scaling, the batch size, the "
+                  "split, the shuffle, the optimizer and the random state from the model "
+                  "file; --hidden, --layers, --activation, --init, --init-from, --normalize, "
+                  "--dropout, --batchnorm, --batch, --seed, --split, --shuffle and "
+                  "--optimizer cannot change them");
+        return 0;
+    }
+    if (cli_given(c, "--stop") && cli_given(c, "--eps")) {
+        cli_error("train", "--eps X is --stop loss:X: give one of them");
         return 0;
     }
     if (!a->resume && (a->given & GIVEN_CHECKPOINT) && a->opt.checkpoint > a->opt.max_epoch) {
@@ -240,7 +296,7 @@ static int parse_args(int argc, char **argv, train_args *a)
     cli_widths_dest layers = {a->widths, MAX_WIDTHS, &a->n_widths, 1};
     cli_text_dest activation = {a->activation_text, sizeof a->activation_text};
     cli_opt rows[] = {TRAIN_DATA_ROWS(a), TRAIN_NETWORK_ROWS(a), TRAIN_TRAINING_ROWS(a),
-                      TRAIN_OUTPUT_ROWS(a)};
+                      TRAIN_FRAMEWORK_ROWS(a), TRAIN_OUTPUT_ROWS(a)};
     cli_command command = {.name = "train", .intro = train_intro, .column = 26,
                            .outro = "Each option may be given once.\n", CLI_OPTS(rows)};
     int n_args = 0;
@@ -250,13 +306,17 @@ static int parse_args(int argc, char **argv, train_args *a)
     return parsed;
 }
 
-/* Builds the layer list from the widths and the activation text. */
-static int build_specs(const train_args *a, const int *widths, int n_layers,
-                       nnc_layer_spec *specs)
+/* Builds the layer list from the widths and the activation text, with
+ * batch norm and dropout where asked (*n_layers: how many). */
+static int build_specs(const train_args *a, const int *widths, int n_dense,
+                       nnc_layer_spec *specs, int *n_layers)
 {
-    for (int l = 0; l < n_layers; l++)
-        specs[l] = (nnc_layer_spec){.units = widths[l + 1], .activation = NNC_ACT_IDENTITY};
-    return cli_parse_activation_list("train", a->activation_text, n_layers - 1, specs);
+    nnc_layer_spec dense[NNC_MAX_LAYERS];
+    for (int l = 0; l < n_dense; l++)
+        dense[l] = (nnc_layer_spec){.units = widths[l + 1], .activation = NNC_ACT_IDENTITY};
+    return cli_parse_activation_list("train", a->activation_text, n_dense - 1, dense) &&
+           cli_expand_layers("train", dense, n_dense, &a->dropout, a->batchnorm, specs,
+                             n_layers);
 }
 
 /* Ctrl-C: the handler only raises this flag; training stops at the next
@@ -313,11 +373,61 @@ static int on_step(int epoch, long total_iteration, void *user)
     return interrupted;
 }
 
+/* Whether the run uses any of the book's framework options (the settings
+ * files then record them all; a run without them writes what it always
+ * did). */
+static int uses_framework(const train_args *a, const nnc_net *net)
+{
+    const nnc_train_options *o = &a->opt;
+    int layers = 0;
+    for (int l = 0; l < nnc_net_layers(net); l++)
+        layers |= nnc_net_layer(net, l).kind != NNC_LAYER_DENSE;
+    char spec[256];
+    const int sgd = nnc_net_optimizer_spec(net, spec, sizeof spec) == NNC_OK && !strcmp(spec, "sgd");
+    return layers || o->split || o->shuffle || o->lr_schedule || o->l1 > 0 || o->l2 > 0 ||
+           o->patience > 0 || o->stop_diff > 0 || !sgd;
+}
+
+/* The framework's settings, "key = value" lines, and the weight
+ * statistics that show what L1/L2 did. */
+static void put_framework_settings(FILE *f, const train_args *a, const nnc_net *net)
+{
+    if (!uses_framework(a, net))
+        return;
+    char spec[256], sched[64], x[32];
+    if (nnc_net_optimizer_spec(net, spec, sizeof spec) != NNC_OK)
+        snprintf(spec, sizeof spec, "?");
+    cli_format_lr_schedule(sched, sizeof sched, &a->opt);
+    fprintf(f, "split = %s\nshuffle = %s\noptimizer = %s\nlr_schedule = %s\n",
+            cli_split_name(a->opt.split), cli_shuffle_name(a->opt.shuffle), spec, sched);
+    cli_format_shortest(x, sizeof x, a->opt.l1);
+    fprintf(f, "l1 = %s\n", x);
+    cli_format_shortest(x, sizeof x, a->opt.l2);
+    fprintf(f, "l2 = %s\npatience = %d\n", x, a->opt.patience);
+    cli_format_shortest(x, sizeof x, a->opt.stop_diff);
+    fprintf(f, "stop_diff = %s\n", x);
+    fputs("network = ", f);
+    for (int l = 0; l < nnc_net_layers(net); l++) {
+        const nnc_layer_spec L = nnc_net_layer(net, l);
+        fprintf(f, "%s%s", l ? "," : "", nnc_layer_kind_name(L.kind));
+        if (L.kind == NNC_LAYER_DROPOUT) {
+            cli_format_shortest(x, sizeof x, L.rate);
+            fprintf(f, ":%s", x);
+        } else {
+            fprintf(f, ":%d", L.units);
+        }
+    }
+    const nnc_weight_stats st = nnc_net_weight_stats(net);
+    cli_format_shortest(x, sizeof x, st.abs_sum);
+    fprintf(f, "\nweights_abs_sum = %s\nweights_total = %ld\nweights_little = %ld\n"
+            "weights_zero = %ld\n", x, st.total, st.little, st.zero);
+}
+
 /* Writes history.csv and hyperparameters.txt, keeping the latter's text in
  * *settings for the report. */
-static int save_settings(const char *dir, const train_args *a, const int *widths,
-                         int n_widths, const nnc_train_result *r, double test_accuracy,
-                         const char *data_name, char **settings)
+static int save_settings(const char *dir, const train_args *a, const nnc_net *net,
+                         const int *widths, int n_widths, const nnc_train_result *r,
+                         double test_accuracy, const char *data_name, char **settings)
 {
     char path[4200];
     char *text;
@@ -365,6 +475,7 @@ static int save_settings(const char *dir, const train_args *a, const int *widths
             a->opt.batch_size, a->opt.max_epoch, eps, ck);
     fprintf(f, "seed = %llu\nreal = %s\n", (unsigned long long)a->opt.seed,
             sizeof(nnc_real) == 8 ? "double" : "float");
+    put_framework_settings(f, a, net);
     fprintf(f, "n_train = %d\nn_valid = %d\niterations_per_epoch = %d\n", r->n_train,
             r->n_valid, r->iterations_per_epoch);
     fprintf(f, "checkpoint_iteration = %ld\nepochs_run = %d\niterations = %ld\n",
@@ -412,19 +523,33 @@ static int save_chart(const char *dir, const char *file, nnc_status made, nnc_pl
     return 1;
 }
 
+static int all_dense(const nnc_net *net)
+{
+    for (int l = 0; l < nnc_net_layers(net); l++)
+        if (nnc_net_layer(net, l).kind != NNC_LAYER_DENSE)
+            return 0;
+    return 1;
+}
+
 /* The run folder: weights, history, settings, charts and the report. */
 static int save_run(const char *dir, const train_args *a, nnc_net *net, const cli_data *data,
                     const int *widths, int n_widths, const nnc_train_result *r,
                     double test_accuracy, const char *name, const char *log)
 {
-    nnc_status s = nnc_net_save_textbook(net, dir);
+    nnc_status s = NNC_OK;
+    if (all_dense(net))
+        s = nnc_net_save_textbook(net, dir);
+    else
+        fprintf(stderr, "nnc train: note: no wb1..wb%d.npz: the textbook's weight files hold "
+                "dense layers only, not batch norm or dropout (model.nnc holds them)\n",
+                n_widths - 1);
     if (s != NNC_OK) {
         cli_status_error("train", s);
         return 0;
     }
     char *settings = NULL, *svgs[2] = {NULL, NULL};
     report_figure figs[2];
-    int n_figs = 0, ok = save_settings(dir, a, widths, n_widths, r, test_accuracy,
+    int n_figs = 0, ok = save_settings(dir, a, net, widths, n_widths, r, test_accuracy,
                                        data->name, &settings);
     /* The textbook's chart title: bz:<batch>,eta:<eta>,ne:<hidden widths>. */
     char title[256], eta[32];
@@ -534,6 +659,21 @@ static int load_resume(train_args *a, nnc_model *model)
         a->opt.eps = given.eps;
     if (a->given & GIVEN_CHECKPOINT)
         a->opt.checkpoint = given.checkpoint;
+    if (a->given & GIVEN_L1)
+        a->opt.l1 = given.l1;
+    if (a->given & GIVEN_L2)
+        a->opt.l2 = given.l2;
+    if (a->given & GIVEN_LR_SCHEDULE) {
+        a->opt.lr_schedule = given.lr_schedule;
+        a->opt.lr_every = given.lr_every;
+        a->opt.lr_factor = given.lr_factor;
+    }
+    if (a->given & GIVEN_PATIENCE)
+        a->opt.patience = given.patience;
+    if (a->given & GIVEN_STOP) {
+        a->opt.eps = given.eps;
+        a->opt.stop_diff = given.stop_diff;
+    }
     a->opt.resume = &model->state;
     if (model->state.epoch >= a->opt.max_epoch) {
         cli_error("train", "%s has already trained %d epochs; give a larger --epochs to "
@@ -555,10 +695,31 @@ static nnc_status rebuild_net(nnc_net **out, nnc_net *from, int batch)
         specs[l] = nnc_net_layer(from, l);
     nnc_status s = nnc_net_create(out, nnc_net_task(from), nnc_net_inputs(from), n_layers,
                                   specs, batch);
+    if (s != NNC_OK)
+        return s;
+    memcpy(nnc_net_parameters(*out), nnc_net_parameters(from),
+           nnc_net_parameter_count(from) * sizeof(nnc_real));
+    for (int l = 0; l < n_layers; l++) {
+        nnc_real *mean = nnc_net_running_mean(from, l), *var = nnc_net_running_var(from, l);
+        if (mean) { /* batch norm's running statistics */
+            memcpy(nnc_net_running_mean(*out, l), mean, (size_t)specs[l].units * sizeof *mean);
+            memcpy(nnc_net_running_var(*out, l), var, (size_t)specs[l].units * sizeof *var);
+        }
+    }
+    /* The optimizer as it stands: its spec, state and count of updates. */
+    char spec[256];
+    s = nnc_net_optimizer_spec(from, spec, sizeof spec);
     if (s == NNC_OK)
-        memcpy(nnc_net_parameters(*out), nnc_net_parameters(from),
-               nnc_net_parameter_count(from) * sizeof(nnc_real));
-    return s;
+        s = nnc_net_set_optimizer(*out, spec);
+    if (s != NNC_OK)
+        return s;
+    size_t n_from, n_to;
+    const nnc_real *state = nnc_net_optimizer_state(from, &n_from);
+    nnc_real *to = nnc_net_optimizer_state(*out, &n_to);
+    if (n_from && n_from == n_to)
+        memcpy(to, state, n_from * sizeof *state);
+    nnc_net_set_optimizer_steps(*out, nnc_net_optimizer_steps(from));
+    return NNC_OK;
 }
 
 /* Min–max scaling from the training set, applied to both sets (fitting
@@ -781,6 +942,7 @@ typedef struct train_run {
     run_log log;
     int widths[MAX_WIDTHS], n_widths;
     nnc_layer_spec specs[NNC_MAX_LAYERS]; /* a new network's layers */
+    int n_layers;
     char name[256], dir[4096];
     int lock_fd;
 } train_run;
@@ -801,10 +963,12 @@ static int choose_widths(train_run *run)
                       a->resume, nnc_net_layers(net), NNC_MAX_LAYERS);
             return 0;
         }
-        run->n_widths = nnc_net_layers(net) + 1;
+        /* The dense layers' widths (batch norm and dropout keep theirs). */
+        run->n_widths = 1;
         widths[0] = nnc_net_inputs(net);
-        for (int l = 0; l < run->n_widths - 1; l++)
-            widths[l + 1] = nnc_net_layer(net, l).units;
+        for (int l = 0; l < nnc_net_layers(net); l++)
+            if (nnc_net_layer(net, l).kind == NNC_LAYER_DENSE)
+                widths[run->n_widths++] = nnc_net_layer(net, l).units;
     } else if (a->n_widths) {
         memcpy(widths, a->widths, (size_t)a->n_widths * sizeof *widths);
         run->n_widths = a->n_widths;
@@ -873,7 +1037,7 @@ static int create_net(train_run *run, int work_rows)
     if (a->resume) {
         s = rebuild_net(&run->net, run->model.net, work_rows);
     } else {
-        s = nnc_net_create(&run->net, a->task, run->widths[0], run->n_widths - 1, run->specs,
+        s = nnc_net_create(&run->net, a->task, run->widths[0], run->n_layers, run->specs,
                            work_rows);
         if (s == NNC_OK && a->init_from) {
             s = nnc_net_load_textbook_init(run->net, a->init_from, a->init);
@@ -882,6 +1046,8 @@ static int create_net(train_run *run, int work_rows)
             nnc_rng_seed(&rng, a->opt.seed);
             s = nnc_net_init(run->net, a->init, &rng);
         }
+        if (s == NNC_OK && a->optimizer)
+            s = nnc_net_set_optimizer(run->net, a->optimizer);
     }
     if (s == NNC_OK)
         s = nnc_net_set_threads(run->net, a->threads);
@@ -949,6 +1115,73 @@ static int prepare_save(train_run *run)
     return CLI_OK;
 }
 
+/* Whether the run regularises (L1, L2, dropout or early stopping): the book's
+ * ch16 drivers then print the weight statistics after testing. */
+static int regularised(const train_args *a, const nnc_net *net)
+{
+    int dropout = 0;
+    for (int l = 0; l < nnc_net_layers(net); l++)
+        dropout |= nnc_net_layer(net, l).kind == NNC_LAYER_DROPOUT;
+    return a->opt.l1 > 0 || a->opt.l2 > 0 || a->opt.patience > 0 || dropout;
+}
+
+/* The book's four lines: total weights abs sum, total, little, zero. */
+static void log_weight_stats(run_log *log, const nnc_net *net)
+{
+    const nnc_weight_stats st = nnc_net_weight_stats(net);
+    char line[128];
+    snprintf(line, sizeof line, "total weights abs sum=%f", st.abs_sum);
+    log_line(log, line);
+    snprintf(line, sizeof line, "total weights =%ld", st.total);
+    log_line(log, line);
+    snprintf(line, sizeof line, "little weights =%ld", st.little);
+    log_line(log, line);
+    snprintf(line, sizeof line, "zero weights =%ld", st.zero);
+    log_line(log, line);
+}
+
+/* Classification: a warning when the validation rows lack a class the
+ * training rows have (the first tenth of data sorted by class, say). */
+static void warn_missing_classes(const train_run *run)
+{
+    const train_args *a = &run->a;
+    const nnc_dataset *d = run->data.train;
+    if (a->task == NNC_TASK_FITTING || a->resume)
+        return;
+    const int rows = nnc_dataset_rows(d), n_out = nnc_dataset_outputs(d);
+    const int classes = a->task == NNC_TASK_BINARY ? 2 : n_out;
+    uint32_t *valid = malloc((size_t)rows * sizeof *valid), *train = malloc((size_t)rows * sizeof *train);
+    unsigned char *seen = calloc((size_t)classes * 2, 1);
+    if (valid && train && seen &&
+        nnc_train_split_rows(rows, &a->opt, valid, train) == NNC_OK) {
+        nnc_train_plan p;
+        (void)nnc_train_plan_for(rows, &a->opt, 0, &p);
+        const nnc_real *Y = nnc_dataset_y(d);
+        for (int set = 0; set < 2; set++)
+            for (int i = 0; i < (set ? p.n_train : p.n_valid); i++) {
+                const nnc_real *y = Y + (size_t)(set ? train[i] : valid[i]) * n_out;
+                int k = 0;
+                if (a->task == NNC_TASK_BINARY)
+                    k = y[0] > 0.5;
+                else
+                    for (int j = 1; j < n_out; j++)
+                        k = y[j] > y[k] ? j : k;
+                seen[set * classes + k] = 1;
+            }
+        for (int k = 0; k < classes; k++)
+            if (seen[classes + k] && !seen[k]) {
+                fprintf(stderr, "nnc train: warning: the validation set (%s) has no sample of "
+                        "class %d, which the training set has; its accuracy will mislead "
+                        "(--split shuffled draws the validation rows at random)\n",
+                        a->opt.split == NNC_SPLIT_FIRST ? "the first tenth of the rows"
+                                                        : "a tenth drawn by --seed",
+                        run->data.first_label + k);
+                break;
+            }
+    }
+    free(valid), free(train), free(seen);
+}
+
 /* Trains, logging every check, then tests what was learned (also after
  * Ctrl-C).  Returns the exit status; *ts is nnc_train's status. */
 static int train_and_test(train_run *run, nnc_status *ts, double *test_accuracy)
@@ -989,6 +1222,8 @@ static int train_and_test(train_run *run, nnc_status *ts, double *test_accuracy)
             char num[32];
             cli_format_shortest(num, sizeof num, *test_accuracy);
             log_line(log, num);
+            if (regularised(a, run->net))
+                log_weight_stats(log, run->net);
         }
         fflush(stdout);
     }
@@ -1027,7 +1262,8 @@ static int prepare_run(train_run *run)
 {
     train_args *a = &run->a;
     if (!choose_widths(run) || (a->resume && !check_resumed_data(run)) ||
-        (!a->resume && !build_specs(a, run->widths, run->n_widths - 1, run->specs)) ||
+        (!a->resume &&
+         !build_specs(a, run->widths, run->n_widths - 1, run->specs, &run->n_layers)) ||
         !scale_data(a, &run->data, &run->model))
         return CLI_USAGE;
     int rows = nnc_dataset_rows(run->data.train);
@@ -1040,6 +1276,7 @@ static int prepare_run(train_run *run)
     int status = create_net(run, work_rows);
     if (status != CLI_OK)
         return status;
+    warn_missing_classes(run);
     if (!choose_run_dir(run))
         return CLI_USAGE;
     if (a->resume)

@@ -229,7 +229,7 @@ for c in train eval activations steps plot sweep predict convert export-c bench;
     "$NNC" $c --help >"$TMP/help" 2>"$TMP/err" </dev/null
     rc=$?
     [ $rc = 0 ] || fail "nnc $c --help: exit status $rc"
-    opts=$(grep -o -- '--[a-z][a-z-]*' "$TMP/help" | sort -u)
+    opts=$(grep -o -- '--[a-z][a-z0-9-]*' "$TMP/help" | sort -u)
     [ -n "$opts" ] || fail "nnc $c --help lists no option"
     for o in $opts; do
         [ "$o" = --help ] && continue

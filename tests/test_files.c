@@ -53,10 +53,27 @@ static void make_old(const char *path, int age)
     utimensat(AT_FDCWD, path, t, 0);
 }
 
+/* Empties the test's folder: the temporaries an earlier run left there on
+ * purpose (a fresh one stays) would otherwise be counted by this one. */
+static void empty_dir(void)
+{
+    DIR *d = opendir(DIR_);
+    struct dirent *e;
+    char path[1024];
+    while (d && (e = readdir(d)) != NULL)
+        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
+            snprintf(path, sizeof path, "%s/%s", DIR_, e->d_name);
+            unlink(path);
+        }
+    if (d)
+        closedir(d);
+}
+
 int main(void)
 {
     mkdir(NNC_TEST_TMP, 0777);
     mkdir(DIR_, 0777);
+    empty_dir();
     const char *file = DIR_ "/model.bin";
     unlink(file);
 

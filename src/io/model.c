@@ -894,7 +894,7 @@ static nnc_status read_arch(rd *r, nnc_model *m, int max_batch)
         goto done;
     }
     TRY(check_count(r, "n_layers", n_layers, LAYER_MIN_BYTES, INT_MAX));
-    specs = malloc((size_t)n_layers * sizeof *specs);
+    specs = calloc((size_t)n_layers, sizeof *specs);
     if (!specs) {
         s = nnc_fail(NNC_ERR_MEMORY, "%s: out of memory", r->what);
         goto done;

@@ -48,10 +48,16 @@ nnc_status nnc_net_init(nnc_net *net, nnc_init init, nnc_rng *rng)
         return nnc_fail(NNC_ERR_ARGUMENT, "nnc_net_init: invalid argument");
     int n_in = nnc_net_inputs(net);
     for (int l = 0; l < nnc_net_layers(net); l++) {
-        int n_out = nnc_net_layer(net, l).units;
-        init_weights(nnc_net_weights(net, l), n_in, n_out, init, rng);
-        nnc_real *B = nnc_net_bias(net, l);
-        for (int j = 0; j < n_out; j++)
+        const nnc_layer_spec spec = nnc_net_layer(net, l);
+        const int n_out = spec.units;
+        nnc_real *W = nnc_net_weights(net, l), *B = nnc_net_bias(net, l);
+        /* Dense layers draw their weights; batch norm starts at γ = 1,
+         * β = 0 and dropout has nothing: neither draws from rng. */
+        if (spec.kind == NNC_LAYER_DENSE)
+            init_weights(W, n_in, n_out, init, rng);
+        for (int j = 0; spec.kind == NNC_LAYER_BATCHNORM && j < n_out; j++)
+            W[j] = 1;
+        for (int j = 0; spec.kind != NNC_LAYER_DROPOUT && j < n_out; j++)
             B[j] = 0;
         n_in = n_out;
     }

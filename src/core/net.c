@@ -8,6 +8,32 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* A layer's kind and its rules: dropout and batch norm keep their input's
+ * width and follow a dense layer (the first reads the batch rows in place);
+ * the output layer is dense. */
+static nnc_status check_kind(const nnc_layer_spec *s, int l, int n_layers, int n_in)
+{
+    if ((unsigned)s->kind >= NNC_LAYER_KIND_COUNT)
+        return nnc_fail(NNC_ERR_ARGUMENT, "layer %d: unknown kind %d", l + 1, (int)s->kind);
+    if (s->kind == NNC_LAYER_DENSE)
+        return NNC_OK;
+    const char *name = nnc_layer_kind_name(s->kind);
+    if (l == 0 || l == n_layers - 1)
+        return nnc_fail(NNC_ERR_ARGUMENT,
+                        "layer %d: a %s layer cannot be the %s layer (it goes between dense "
+                        "layers)", l + 1, name, l == 0 ? "first" : "output");
+    if (s->units != n_in)
+        return nnc_fail(NNC_ERR_ARGUMENT,
+                        "layer %d: a %s layer keeps its input's width, %d, but has %d units",
+                        l + 1, name, n_in, s->units);
+    if (s->kind == NNC_LAYER_DROPOUT &&
+        (!(s->rate >= 0 && s->rate < 1) || s->activation != NNC_ACT_IDENTITY))
+        return nnc_fail(NNC_ERR_ARGUMENT,
+                        "layer %d: dropout's rate must be in [0, 1) (got %g) and its "
+                        "activation identity", l + 1, s->rate);
+    return NNC_OK;
+}
+
 static int checked_mul(size_t a, size_t b, size_t *out)
 {
     if (a != 0 && b > SIZE_MAX / a)
@@ -33,11 +59,15 @@ nnc_status nnc_net_create(nnc_net **out, nnc_task task, int n_inputs, int n_laye
                         n_layers, NNC_MAX_LAYERS);
     size_t n_params = 0, n_work = 0, widest = (size_t)n_inputs, wt = 0;
     int n_in = n_inputs;
+    size_t n_stats = 0; /* batch norm's running statistics and batch values */
     for (int l = 0; l < n_layers; l++) {
         const nnc_layer_spec *s = &specs[l];
         if (s->units <= 0)
             return nnc_fail(NNC_ERR_ARGUMENT, "layer %d: units must be positive (got %d)",
                             l + 1, s->units);
+        nnc_status bad = check_kind(s, l, n_layers, n_in);
+        if (bad != NNC_OK)
+            return bad;
         if (!nnc_activation_get(s->activation))
             return nnc_fail(NNC_ERR_ARGUMENT, "layer %d: invalid activation %d", l + 1,
                             (int)s->activation);
@@ -51,13 +81,18 @@ nnc_status nnc_net_create(nnc_net **out, nnc_task task, int n_inputs, int n_laye
                             "a multiclass (softmax) output needs at least 2 units, got %d",
                             s->units);
         size_t w, z;
-        if (!checked_mul((size_t)n_in + 1, (size_t)s->units, &w) ||
+        const int dense = s->kind == NNC_LAYER_DENSE;
+        if (!checked_mul(dense ? (size_t)n_in + 1 : 2, (size_t)s->units, &w) ||
             !checked_mul((size_t)max_batch, (size_t)s->units, &z) || z > SIZE_MAX / 4 ||
             n_params > SIZE_MAX / 2 - w || n_work > SIZE_MAX / 8 - 3 * z)
             return nnc_fail(NNC_ERR_ARGUMENT, "layer %d: network too large", l + 1);
+        if (s->kind == NNC_LAYER_DROPOUT)
+            w = 0;
         n_params += w;
         n_work += 3 * z;
-        if (l > 0 && w - (size_t)s->units > wt)
+        if (s->kind == NNC_LAYER_BATCHNORM)
+            n_stats += z + 4 * (size_t)s->units; /* x̂, then μ, 1/σ, running μ and σ² */
+        if (dense && l > 0 && w - (size_t)s->units > wt)
             wt = w - (size_t)s->units;
         if ((size_t)s->units > widest)
             widest = (size_t)s->units;
@@ -65,7 +100,8 @@ nnc_status nnc_net_create(nnc_net **out, nnc_task task, int n_inputs, int n_laye
     }
     size_t scratch, yb = (size_t)max_batch * (size_t)specs[n_layers - 1].units;
     if (!checked_mul(widest, (size_t)max_batch, &scratch) || scratch > SIZE_MAX / 4 - wt ||
-        n_work > SIZE_MAX / sizeof(nnc_real) - (scratch + wt + yb))
+        n_work > SIZE_MAX / sizeof(nnc_real) - (scratch + wt + yb) ||
+        n_stats > SIZE_MAX / sizeof(nnc_real) / 2)
         return nnc_fail(NNC_ERR_ARGUMENT, "network too large");
 
     nnc_net *net = calloc(1, sizeof *net);
@@ -74,8 +110,9 @@ nnc_status nnc_net_create(nnc_net **out, nnc_task task, int n_inputs, int n_laye
         net->params = calloc(n_params, sizeof *net->params);
         net->grads = calloc(n_params, sizeof *net->grads);
         net->work = calloc(n_work + scratch + wt + yb, sizeof *net->work);
+        net->stats = calloc(n_stats ? n_stats : 1, sizeof *net->stats);
     }
-    if (!net || !net->layers || !net->params || !net->grads || !net->work) {
+    if (!net || !net->layers || !net->params || !net->grads || !net->work || !net->stats) {
         nnc_net_free(net);
         return nnc_fail(NNC_ERR_MEMORY, "nnc_net_create: out of memory");
     }
@@ -90,21 +127,44 @@ nnc_status nnc_net_create(nnc_net **out, nnc_task task, int n_inputs, int n_laye
     net->all_dense = 1;
     for (int l = 0; l < n_layers; l++)
         net->all_dense &= specs[l].kind == NNC_LAYER_DENSE;
-    size_t p = 0, w = 0;
+    size_t p = 0, w = 0, st = 0;
     n_in = n_inputs;
+    nnc_rng_seed(&net->dropout_rng, 0);
     for (int l = 0; l < n_layers; l++) {
         layer *L = &net->layers[l];
-        L->kind = &nnc_dense_layer;
+        static const layer_kind *const kinds[] = {&nnc_dense_layer, &nnc_dropout_layer,
+                                                  &nnc_batchnorm_layer};
+        L->kind = kinds[specs[l].kind];
         L->spec = specs[l];
         L->n_in = n_in;
         L->n_out = specs[l].units;
         L->act = l < n_layers - 1 ? nnc_activation_get(specs[l].activation) : NULL;
+        L->training = &net->training;
+        L->rng = &net->dropout_rng;
+        const size_t units = (size_t)L->n_out;
+        L->n_w = specs[l].kind == NNC_LAYER_DENSE       ? (size_t)L->n_in * units
+                 : specs[l].kind == NNC_LAYER_BATCHNORM ? units
+                                                        : 0;
+        L->n_b = specs[l].kind == NNC_LAYER_DROPOUT ? 0 : units;
         L->W = net->params + p;
         L->dW = net->grads + p;
-        p += (size_t)L->n_in * L->n_out;
+        p += L->n_w;
         L->B = net->params + p;
         L->dB = net->grads + p;
-        p += (size_t)L->n_out;
+        p += L->n_b;
+        if (specs[l].kind == NNC_LAYER_BATCHNORM) {
+            L->xhat = net->stats + st;
+            st += (size_t)max_batch * units;
+            L->mean = net->stats + st;
+            L->inv_std = L->mean + units;
+            L->running_mean = L->inv_std + units;
+            L->running_var = L->running_mean + units;
+            st += 4 * units;
+            for (size_t j = 0; j < units; j++) {
+                L->W[j] = 1; /* γ = 1, β = 0 (calloc): x̂ itself at the start */
+                L->running_var[j] = 1;
+            }
+        }
         size_t z = (size_t)max_batch * L->n_out;
         L->Z = net->work + w;
         L->A = L->Z + z;
@@ -130,6 +190,7 @@ void nnc_net_free(nnc_net *net)
     free(net->work);
     free(net->Xb);
     free(net->opt_state);
+    free(net->stats);
     free(net);
 }
 
@@ -374,9 +435,9 @@ int nnc_nonfinite_parameter(const nnc_net *net)
 {
     for (int l = 0; l < net->n_layers; l++) {
         const layer *L = &net->layers[l];
-        if (!nnc_all_finite(L->W, (size_t)L->n_in * L->n_out))
+        if (!nnc_all_finite(L->W, L->n_w))
             return 2 * l;
-        if (!nnc_all_finite(L->B, (size_t)L->n_out))
+        if (!nnc_all_finite(L->B, L->n_b))
             return 2 * l + 1;
     }
     return 0; /* not reached: the block holds exactly the layers' values */
@@ -464,19 +525,14 @@ void nnc_net_set_training(nnc_net *net, int training) { net->training = training
 int nnc_net_training(const nnc_net *net) { return net->training; }
 nnc_rng *nnc_net_dropout_rng(nnc_net *net) { return &net->dropout_rng; }
 
-/* SKELETON (issue 19, h-layers replaces): no batch-norm layers yet. */
 nnc_real *nnc_net_running_mean(nnc_net *net, int index)
 {
-    (void)net;
-    (void)index;
-    return NULL;
+    return net && index >= 0 && index < net->n_layers ? net->layers[index].running_mean : NULL;
 }
 
 nnc_real *nnc_net_running_var(nnc_net *net, int index)
 {
-    (void)net;
-    (void)index;
-    return NULL;
+    return net && index >= 0 && index < net->n_layers ? net->layers[index].running_var : NULL;
 }
 
 nnc_status nnc_net_set_regularization(nnc_net *net, double l1, double l2)

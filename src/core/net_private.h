@@ -30,14 +30,22 @@ typedef struct layer_kind {
                     const nnc_real *dA, nnc_real *dX, nnc_real *Wt, nnc_descent descent);
 } layer_kind;
 
-extern const layer_kind nnc_dense_layer;
+extern const layer_kind nnc_dense_layer, nnc_dropout_layer, nnc_batchnorm_layer;
 
 struct layer {
     const layer_kind *kind;
     nnc_layer_spec spec;
     const nnc_activation_info *act; /* NULL for the output layer */
     int n_in, n_out;
-    nnc_real *W, *B, *dW, *dB; /* views into the parameter and gradient blocks */
+    nnc_real *W, *B, *dW, *dB; /* views into the parameter and gradient blocks:
+                                  dense W (n_in, n_out) and B (1, n_out), batch
+                                  norm γ and β (1, n_out), dropout none */
+    size_t n_w, n_b;           /* how many values W and B hold */
+    const int *training;       /* the net's training mode */
+    nnc_rng *rng;              /* the net's dropout generator */
+    /* Batch norm: x̂ (max_batch, n_out), the batch's μ and 1/√(σ² + eps),
+     * and the running statistics (1, n_out) each; NULL for other kinds. */
+    nnc_real *xhat, *mean, *inv_std, *running_mean, *running_var;
     nnc_real *Z, *A, *dZ;      /* (max_batch, n_out) each */
     int panel;                 /* W's column panels during training steps, or 0 */
 };
@@ -51,6 +59,7 @@ struct nnc_net {
     const nnc_optimizer_info *optimizer; /* SGD unless set otherwise */
     nnc_real *opt_state; /* its state: n_params · state_per_param values, or NULL */
     nnc_real *work;    /* Z, A, dZ of every layer, then the dA scratch */
+    nnc_real *stats;   /* batch norm's x̂ and statistics, layer by layer */
     nnc_real *dA;      /* (max_batch, widest layer) */
     nnc_real *Wt;      /* room for the largest W of layers 2.. transposed (dX) */
     nnc_real *Yb;      /* (max_batch, outputs): a training step's gathered targets */

@@ -235,6 +235,8 @@ int nnc_net_train_steps(nnc_net *net, const nnc_real *X, const nnc_real *Y,
 {
     int diverged = 0, taken;
     const nnc_step_plan plan = nnc_net_plan(net, m);
+    const int training = net->training;
+    net->training = 1; /* dropout's masks, batch norm's batch statistics */
     if (plan == NNC_PLAN_SMALL_FIT || plan == NNC_PLAN_SMALL_STEP)
         taken = small_steps(net, X, Y, rows, m, count, eta, plan == NNC_PLAN_SMALL_FIT, after,
                             after_ctx, &diverged);
@@ -243,6 +245,7 @@ int nnc_net_train_steps(nnc_net *net, const nnc_real *X, const nnc_real *Y,
                               &diverged);
     if (plan != NNC_PLAN_REFERENCE) /* the reference's update counts its own */
         net->opt_steps += taken;
+    net->training = training;
     net->forward_rows = 0; /* the work buffers do not hold this batch */
     *bad = diverged ? nnc_nonfinite_parameter(net) : -1;
     return taken;

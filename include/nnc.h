@@ -322,6 +322,10 @@ NNC_API nnc_status nnc_net_set_kernels(nnc_net *net, const char *name);
 NNC_API int nnc_kernels_available(const char *name);
 /* The spec a layer was built with (0 <= layer < nnc_net_layers). */
 NNC_API nnc_layer_spec nnc_net_layer(const nnc_net *net, int layer);
+/* How many values layer l's nnc_net_weights and nnc_net_bias hold: dense
+ * n_in·units and units, batch norm units and units (γ, β), dropout 0 and 0. */
+NNC_API void nnc_net_layer_sizes(const nnc_net *net, int layer, size_t *n_weights,
+                                 size_t *n_bias);
 /* Total number of trainable numbers (weights and biases). */
 NNC_API size_t nnc_net_parameter_count(const nnc_net *net);
 

@@ -158,9 +158,12 @@ NNC_API nnc_status nnc_net_load_textbook_init(nnc_net *net, const char *dir, nnc
 /* Model files (.nnc): a network with everything needed to use it      */
 /* ------------------------------------------------------------------ */
 
-/* The format this library writes (docs/model-format.md); it reads every
- * version up to this one and refuses newer ones. */
-#define NNC_MODEL_FORMAT_VERSION 1
+/* The newest format this library writes (docs/model-format.md): version 2
+ * for a model that needs it (dropout or batch norm layers, an optimizer's
+ * state, the framework's training options), version 1 for every other, so
+ * older readers still read it.  It reads every version up to this one and
+ * refuses newer ones. */
+#define NNC_MODEL_FORMAT_VERSION 2
 
 typedef struct nnc_meta_entry {
     char *key;   /* e.g. "eta", "data_sha256", "created" */

@@ -106,7 +106,7 @@ static const bad_input bad_inputs[] = {
     {"bad_magic.nnc", "model", NNC_ERR_FORMAT, "bad signature at offset 0 (4e 4e 43 4d"},
     {"truncated.nnc", "model", NNC_ERR_FORMAT, "truncated or corrupt at offset 291"},
     {"crc_mismatch.nnc", "model", NNC_ERR_FORMAT, "CRC-32 mismatch (stored 1f090773 at offset 601"},
-    {"newer_version.nnc", "model", NNC_ERR_FORMAT, "model format version 2, written by nnc"},
+    {"newer_version.nnc", "model", NNC_ERR_FORMAT, "model format version 3, written by nnc"},
     {"unknown_critical.nnc", "model", NNC_ERR_FORMAT, "section 'FUTR' at offset 589: unknown critical section"},
     {"too_many_layers.nnc", "model", NNC_ERR_FORMAT, "section 'ARCH' at offset 16: n_layers = 68 is more than the 64 layers a model may have"},
     {"even_rng_inc.nnc", "model", NNC_ERR_FORMAT, "field 'rng_inc' at offset 228 is 0, an even number"},

@@ -525,6 +525,13 @@ void nnc_net_set_training(nnc_net *net, int training) { net->training = training
 int nnc_net_training(const nnc_net *net) { return net->training; }
 nnc_rng *nnc_net_dropout_rng(nnc_net *net) { return &net->dropout_rng; }
 
+void nnc_net_layer_sizes(const nnc_net *net, int l, size_t *n_weights, size_t *n_bias)
+{
+    const int ok = net && l >= 0 && l < net->n_layers;
+    *n_weights = ok ? net->layers[l].n_w : 0;
+    *n_bias = ok ? net->layers[l].n_b : 0;
+}
+
 nnc_real *nnc_net_running_mean(nnc_net *net, int index)
 {
     return net && index >= 0 && index < net->n_layers ? net->layers[index].running_mean : NULL;

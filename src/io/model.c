@@ -393,20 +393,19 @@ static nnc_status check_model(const nnc_model *m)
     if (!label_base_ok(net, m->label_base))
         return nnc_fail(NNC_ERR_ARGUMENT, "nnc_model_encode: label_base %d is out of range: "
                         LABEL_BASE_RULE, m->label_base);
-    int n_in = nnc_net_inputs(net);
     for (int l = 0; l < nnc_net_layers(net); l++) {
         nnc_layer_spec spec = nnc_net_layer(net, l);
         if (!isfinite(spec.param))
             return nnc_fail(NNC_ERR_ARGUMENT,
                             "nnc_model_encode: layer %d: activation parameter %g is not "
                             "finite", l + 1, spec.param);
-        size_t count = (size_t)n_in * (size_t)spec.units;
-        if (!nnc_all_finite(nnc_net_weights(net, l), count) ||
-            !nnc_all_finite(nnc_net_bias(net, l), (size_t)spec.units))
+        size_t n_w, n_b;
+        nnc_net_layer_sizes(net, l, &n_w, &n_b);
+        if (!nnc_all_finite(nnc_net_weights(net, l), n_w) ||
+            !nnc_all_finite(nnc_net_bias(net, l), n_b))
             return nnc_fail(NNC_ERR_ARGUMENT,
                             "nnc_model_encode: layer %d has a weight that is NaN or infinite",
                             l + 1);
-        n_in = spec.units;
     }
     if (m->has_state) {
         const nnc_train_state *st = &m->state;
@@ -493,7 +492,7 @@ static void put_reals(wbuf *b, const nnc_real *v, size_t n)
 
 /* ARCH: the task, the inputs, the label base and each layer's units,
  * activation and its parameter. */
-static void put_arch(wbuf *b, const nnc_model *model)
+static void put_arch(wbuf *b, const nnc_model *model, uint32_t version)
 {
     const nnc_net *net = model->net;
     const int n_layers = nnc_net_layers(net);
@@ -507,6 +506,10 @@ static void put_arch(wbuf *b, const nnc_model *model)
         put_u32(b, (uint32_t)spec.units);
         put_str(b, nnc_activation_get(spec.activation)->name);
         put_f64(b, spec.param);
+        if (version >= 2) { /* the layer's kind and dropout's rate */
+            put_str(b, nnc_layer_kind_name(spec.kind));
+            put_f64(b, spec.rate);
+        }
     }
     end_section(b, at);
 }
@@ -518,19 +521,99 @@ static void put_weights(wbuf *b, nnc_net *net)
     size_t at = begin_section(b, "WGHT");
     put_u8(b, (unsigned)sizeof(nnc_real));
     put_u64(b, (uint64_t)nnc_net_parameter_count(net));
-    int n_in = nnc_net_inputs(net);
     for (int l = 0; l < nnc_net_layers(net); l++) {
-        int units = nnc_net_layer(net, l).units;
-        put_reals(b, nnc_net_weights(net, l), (size_t)n_in * (size_t)units);
-        put_reals(b, nnc_net_bias(net, l), (size_t)units);
-        n_in = units;
+        size_t n_w, n_b;
+        nnc_net_layer_sizes(net, l, &n_w, &n_b);
+        put_reals(b, nnc_net_weights(net, l), n_w);
+        put_reals(b, nnc_net_bias(net, l), n_b);
     }
     end_section(b, at);
 }
 
+/* n values of nnc_real as a block: dtype (u8), count (u64), the values. */
+static void put_block(wbuf *b, const nnc_real *v, size_t n)
+{
+    put_u8(b, (unsigned)sizeof(nnc_real));
+    put_u64(b, (uint64_t)n);
+    put_reals(b, v, n);
+}
+
+/* Format 2's part of STAT, after format 1's: the optimizer (its full
+ * spec, update count and state), the framework's options, the dropout
+ * generator, early stopping's and StopDiff's standing. */
+static void put_state_v2(wbuf *b, const nnc_train_state *st, nnc_net *net)
+{
+    char spec[256];
+    if (nnc_net_optimizer_spec(net, spec, sizeof spec) != NNC_OK)
+        spec[0] = '\0'; /* not reached: 256 bytes hold every spec */
+    size_t n_state;
+    const nnc_real *state = nnc_net_optimizer_state(net, &n_state);
+    const size_t n_params = nnc_net_parameter_count(net);
+    put_str(b, spec);
+    put_u32(b, (uint32_t)(n_params ? n_state / n_params : 0));
+    put_i64(b, nnc_net_optimizer_steps(net));
+    put_block(b, state, n_state);
+    const nnc_train_options *o = &st->options;
+    put_i32(b, (int32_t)o->split);
+    put_i32(b, (int32_t)o->shuffle);
+    put_i32(b, (int32_t)o->lr_schedule);
+    put_i32(b, o->lr_every);
+    put_f64(b, o->lr_factor);
+    put_f64(b, o->l1);
+    put_f64(b, o->l2);
+    put_i32(b, o->patience);
+    put_f64(b, o->stop_diff);
+    put_u64(b, st->dropout_rng.state);
+    put_u64(b, st->dropout_rng.inc);
+    put_f64(b, st->best_loss);
+    put_i32(b, st->stale_checks);
+    put_f64(b, st->last_loss);
+    put_i32(b, st->small_diffs);
+    put_block(b, st->best_params, st->best_params ? st->n_best : 0);
+}
+
+/* NORM (format 2): each batch-norm layer's running mean and variance. */
+static void put_norm(wbuf *b, nnc_net *net)
+{
+    size_t count = 0;
+    for (int l = 0; l < nnc_net_layers(net); l++)
+        if (nnc_net_running_mean(net, l))
+            count += 2 * (size_t)nnc_net_layer(net, l).units;
+    if (count == 0)
+        return;
+    size_t at = begin_section(b, "NORM");
+    put_u8(b, (unsigned)sizeof(nnc_real));
+    put_u64(b, (uint64_t)count);
+    for (int l = 0; l < nnc_net_layers(net); l++)
+        if (nnc_net_running_mean(net, l)) {
+            put_reals(b, nnc_net_running_mean(net, l), (size_t)nnc_net_layer(net, l).units);
+            put_reals(b, nnc_net_running_var(net, l), (size_t)nnc_net_layer(net, l).units);
+        }
+    end_section(b, at);
+}
+
+/* Whether the model needs format 2: a layer other than dense, an
+ * optimizer other than plain SGD, or a framework option in its state.
+ * Every other model is written in format 1, as it always was. */
+static int needs_v2(const nnc_model *m)
+{
+    nnc_net *net = m->net;
+    for (int l = 0; l < nnc_net_layers(net); l++)
+        if (nnc_net_layer(net, l).kind != NNC_LAYER_DENSE)
+            return 1;
+    if (!m->has_state) /* the optimizer is part of the training state */
+        return 0;
+    char spec[256];
+    if (nnc_net_optimizer_spec(net, spec, sizeof spec) != NNC_OK || strcmp(spec, "sgd"))
+        return 1;
+    const nnc_train_options *o = &m->state.options;
+    return o->split || o->shuffle || o->lr_schedule || o->l1 != 0 || o->l2 != 0 ||
+           o->patience || o->stop_diff != 0;
+}
+
 /* STAT: what resumes training (the options, the position, the generator
- * and the epoch's order). */
-static void put_state(wbuf *b, const nnc_train_state *st)
+ * and the epoch's order; in format 2 the rest, put_state_v2). */
+static void put_state(wbuf *b, const nnc_train_state *st, nnc_net *net, uint32_t version)
 {
     size_t at = begin_section(b, "STAT");
     put_f64(b, st->options.eta);
@@ -547,8 +630,12 @@ static void put_state(wbuf *b, const nnc_train_state *st)
     put_u32(b, (uint32_t)st->n_order);
     for (int i = 0; i < st->n_order; i++)
         put_u32(b, st->order[i]);
-    put_str(b, "sgd"); /* the optimizer; plain SGD keeps no state arrays */
-    put_u32(b, 0);
+    if (version >= 2) {
+        put_state_v2(b, st, net);
+    } else {
+        put_str(b, "sgd"); /* the optimizer; plain SGD keeps no state arrays */
+        put_u32(b, 0);
+    }
     end_section(b, at);
 }
 
@@ -592,15 +679,18 @@ nnc_status nnc_model_encode(const nnc_model *model, unsigned char **bytes, size_
         return s;
     wbuf b = {0};
 
+    const uint32_t version = needs_v2(model) ? 2 : 1;
     put(&b, MAGIC, sizeof MAGIC);
-    put_u32(&b, NNC_MODEL_FORMAT_VERSION);
+    put_u32(&b, version);
     put_str(&b, nnc_version());
-    put_arch(&b, model);
+    put_arch(&b, model, version);
     put_scaling(&b, "XSCL", &model->x_scaling);
     put_scaling(&b, "YSCL", &model->y_scaling);
     put_weights(&b, model->net);
+    if (version >= 2)
+        put_norm(&b, model->net);
     if (model->has_state)
-        put_state(&b, &model->state);
+        put_state(&b, &model->state, model->net, version);
     if (model->history_count > 0)
         put_history(&b, model);
     if (model->n_meta > 0)
@@ -644,6 +734,7 @@ typedef struct rd {
     char tag[8];       /* printable copy of the section's tag */
     size_t section_at; /* offset of the section's tag */
     size_t file_len;
+    uint32_t version;  /* the file's format version */
 } rd;
 
 /* Fails with "<what>: section 'TAG' at offset N: <message>". */
@@ -829,6 +920,17 @@ static nnc_status read_layer(rd *r, uint32_t l, uint32_t n_layers, nnc_layer_spe
     spec->units = (int)units;
     spec->activation = act;
     spec->param = param;
+    if (r->version >= 2) { /* the kind, by name, and dropout's rate */
+        snprintf(field, sizeof field, "kind of layer %lu", (unsigned long)l + 1);
+        TRY(get_name(r, field, name));
+        if (nnc_layer_kind_from_name(name, &spec->kind) != NNC_OK) {
+            s = rd_fail(r, NNC_ERR_FORMAT, "layer %lu: unknown kind '%s' (written by a newer "
+                        "nnc?)", (unsigned long)l + 1, name);
+            goto done;
+        }
+        snprintf(field, sizeof field, "rate of layer %lu", (unsigned long)l + 1);
+        TRY(get_f64(r, field, &spec->rate));
+    }
 done:
     return s;
 }
@@ -905,7 +1007,10 @@ static nnc_status read_arch(rd *r, nnc_model *m, int max_batch)
     for (uint32_t l = 0; l < n_layers; l++) {
         TRY(read_layer(r, l, n_layers, &specs[l]));
         uint64_t units = (uint64_t)specs[l].units;
-        n_params += (width + 1) * units; /* < 2^62, and n_params stays small below */
+        /* < 2^62, and n_params stays small below */
+        n_params += specs[l].kind == NNC_LAYER_DENSE       ? (width + 1) * units
+                    : specs[l].kind == NNC_LAYER_BATCHNORM ? 2 * units
+                                                           : 0;
         if (n_params > r->file_len / 4) {
             s = rd_fail(r, NNC_ERR_FORMAT,
                         "the layers need more weights than the file's %zu bytes can hold",
@@ -985,12 +1090,11 @@ static nnc_status read_weights(rd *r, nnc_net *net)
                     (unsigned long long)count, dtype, r->end - r->pos);
         goto done;
     }
-    int n_in = nnc_net_inputs(net);
     size_t k = 0;
     for (int l = 0; l < nnc_net_layers(net); l++) {
-        int units = nnc_net_layer(net, l).units;
         nnc_real *blocks[2] = {nnc_net_weights(net, l), nnc_net_bias(net, l)};
-        size_t sizes[2] = {(size_t)n_in * (size_t)units, (size_t)units};
+        size_t sizes[2];
+        nnc_net_layer_sizes(net, l, &sizes[0], &sizes[1]);
         for (int j = 0; j < 2; j++) {
             for (size_t i = 0; i < sizes[j]; i++, k++) {
                 double v;
@@ -1011,14 +1115,178 @@ static nnc_status read_weights(rd *r, nnc_net *net)
                 blocks[j][i] = (nnc_real)v; /* float64 → float rounds to nearest */
             }
         }
-        n_in = units;
     }
     s = NNC_OK;
 done:
     return s;
 }
 
-static nnc_status read_state(rd *r, nnc_train_state *out)
+/* A block of nnc_real values (put_block) of exactly `want` values into
+ * dst, each finite (as the format asks of weights). */
+static nnc_status read_block(rd *r, const char *field, nnc_real *dst, size_t want)
+{
+    nnc_status s;
+    unsigned dtype = 0;
+    uint64_t count = 0;
+    TRY(get_u8(r, field, &dtype));
+    if (dtype != 4 && dtype != 8) {
+        s = rd_fail(r, NNC_ERR_FORMAT, "%s: dtype %u is neither 4 nor 8", field, dtype);
+        goto done;
+    }
+    TRY(get_u64(r, field, &count));
+    if (count != want) {
+        s = rd_fail(r, NNC_ERR_FORMAT, "%s: %llu values, the network needs %zu", field,
+                    (unsigned long long)count, want);
+        goto done;
+    }
+    TRY(need(r, (size_t)count * dtype, field));
+    for (size_t i = 0; i < want; i++) {
+        double v;
+        if (dtype == 4) {
+            v = bits_f32(nnc_get_le32(r->b + r->pos));
+            r->pos += 4;
+        } else {
+            v = bits_f64(nnc_get_le64(r->b + r->pos));
+            r->pos += 8;
+        }
+        if (!isfinite(v) || (sizeof(nnc_real) == 4 && fabs(v) > FLT_MAX)) {
+            s = rd_fail(r, NNC_ERR_FORMAT, "%s[%zu] is %g, not a finite %s", field, i, v,
+                        sizeof(nnc_real) == 4 ? "float" : "double");
+            goto done;
+        }
+        dst[i] = (nnc_real)v;
+    }
+    s = NNC_OK;
+done:
+    return s;
+}
+
+/* Format 2's part of STAT (put_state_v2): the optimizer set on net with
+ * its state, the options, the generators and the stopping rules' state. */
+static nnc_status read_state_v2(rd *r, nnc_train_state *st, nnc_net *net)
+{
+    nnc_status s;
+    const unsigned char *spec_bytes = NULL;
+    size_t spec_len = 0;
+    char spec[256];
+    TRY(get_str(r, "optimizer", &spec_bytes, &spec_len));
+    if (spec_len >= sizeof spec || !valid_name(spec_bytes, spec_len)) {
+        s = rd_fail(r, NNC_ERR_FORMAT, "the optimizer's spec is not 1 to 255 printable "
+                    "characters");
+        goto done;
+    }
+    memcpy(spec, spec_bytes, spec_len);
+    spec[spec_len] = '\0';
+    if (nnc_net_set_optimizer(net, spec) != NNC_OK) {
+        char why[300];
+        snprintf(why, sizeof why, "%s", nnc_last_error());
+        s = rd_fail(r, NNC_ERR_FORMAT, "optimizer '%s': %s", spec, why);
+        goto done;
+    }
+    uint32_t n_arrays = 0;
+    int64_t steps = 0;
+    size_t n_state;
+    nnc_real *state = nnc_net_optimizer_state(net, &n_state);
+    const size_t n_params = nnc_net_parameter_count(net);
+    TRY(get_u32(r, "n_arrays", &n_arrays));
+    if ((size_t)n_arrays * n_params != n_state) {
+        s = rd_fail(r, NNC_ERR_FORMAT, "optimizer '%s' keeps %zu state arrays, not %lu", spec,
+                    n_params ? n_state / n_params : 0, (unsigned long)n_arrays);
+        goto done;
+    }
+    TRY(get_i64(r, "optimizer_steps", &steps));
+    if (steps < 0 || (uint64_t)steps > (uint64_t)LONG_MAX) {
+        s = rd_fail(r, NNC_ERR_FORMAT, "optimizer_steps %lld is out of range",
+                    (long long)steps);
+        goto done;
+    }
+    nnc_net_set_optimizer_steps(net, (long)steps);
+    TRY(read_block(r, "optimizer_state", state, n_state));
+    nnc_train_options *o = &st->options;
+    int32_t v[4];
+    TRY(get_i32(r, "split", &v[0]));
+    TRY(get_i32(r, "shuffle", &v[1]));
+    TRY(get_i32(r, "lr_schedule", &v[2]));
+    TRY(get_i32(r, "lr_every", &v[3]));
+    o->split = (nnc_split)v[0]; /* nnc_train refuses values it does not know */
+    o->shuffle = (nnc_shuffle)v[1];
+    o->lr_schedule = (nnc_lr_schedule)v[2];
+    o->lr_every = v[3];
+    TRY(get_f64(r, "lr_factor", &o->lr_factor));
+    TRY(get_f64(r, "l1", &o->l1));
+    TRY(get_f64(r, "l2", &o->l2));
+    TRY(get_i32(r, "patience", &v[0]));
+    o->patience = v[0];
+    TRY(get_f64(r, "stop_diff", &o->stop_diff));
+    TRY(get_u64(r, "dropout_rng_state", &st->dropout_rng.state));
+    TRY(get_u64(r, "dropout_rng_inc", &st->dropout_rng.inc));
+    TRY(get_f64(r, "best_loss", &st->best_loss));
+    TRY(get_i32(r, "stale_checks", &v[0]));
+    st->stale_checks = v[0];
+    TRY(get_f64(r, "last_loss", &st->last_loss));
+    TRY(get_i32(r, "small_diffs", &v[0]));
+    st->small_diffs = v[0];
+    /* The best check's weights: none, or the whole parameter block. */
+    size_t at = r->pos;
+    unsigned dtype;
+    uint64_t n_best = 0;
+    TRY(get_u8(r, "best_params", &dtype));
+    TRY(get_u64(r, "best_params", &n_best));
+    r->pos = at;
+    if (n_best != 0 && n_best != n_params) {
+        s = rd_fail(r, NNC_ERR_FORMAT, "best_params holds %llu values, not 0 or the %zu "
+                    "parameters", (unsigned long long)n_best, n_params);
+        goto done;
+    }
+    if (n_best) {
+        st->best_params = malloc(n_params * sizeof *st->best_params);
+        if (!st->best_params) {
+            s = nnc_fail(NNC_ERR_MEMORY, "%s: out of memory", r->what);
+            goto done;
+        }
+        st->n_best = n_params;
+    }
+    TRY(read_block(r, "best_params", st->best_params, (size_t)n_best));
+    s = NNC_OK;
+done:
+    return s;
+}
+
+/* NORM: each batch-norm layer's running mean and variance (a variance
+ * must be >= 0: its square root normalises). */
+static nnc_status read_norm(rd *r, nnc_net *net)
+{
+    nnc_status s;
+    size_t want = 0;
+    for (int l = 0; l < nnc_net_layers(net); l++)
+        if (nnc_net_running_mean(net, l))
+            want += 2 * (size_t)nnc_net_layer(net, l).units;
+    nnc_real *all = malloc((want ? want : 1) * sizeof *all);
+    if (!all)
+        return nnc_fail(NNC_ERR_MEMORY, "%s: out of memory", r->what);
+    TRY(read_block(r, "running statistics", all, want));
+    size_t k = 0;
+    for (int l = 0; l < nnc_net_layers(net); l++) {
+        nnc_real *mean = nnc_net_running_mean(net, l), *var = nnc_net_running_var(net, l);
+        const size_t units = mean ? (size_t)nnc_net_layer(net, l).units : 0;
+        for (size_t j = 0; j < units; j++) {
+            mean[j] = all[k + j];
+            var[j] = all[k + units + j];
+            if (var[j] < 0) {
+                s = rd_fail(r, NNC_ERR_FORMAT, "layer %d: running variance %g is negative",
+                            l + 1, (double)var[j]);
+                goto done;
+            }
+        }
+        k += 2 * units;
+    }
+    s = NNC_OK;
+done:
+    free(all);
+    return s;
+}
+
+static nnc_status read_state(rd *r, nnc_train_state *out, nnc_net *net)
 {
     nnc_status s;
     nnc_train_state st;
@@ -1072,6 +1340,12 @@ static nnc_status read_state(rd *r, nnc_train_state *out)
             goto done;
         }
     }
+    st.best_loss = st.last_loss = NAN; /* no check yet (format 2 stores them) */
+    if (r->version >= 2) {
+        TRY(read_state_v2(r, &st, net));
+        *out = st;
+        return NNC_OK;
+    }
     TRY(get_name(r, "optimizer", name));
     if (strcmp(name, "sgd") != 0) {
         s = rd_fail(r, NNC_ERR_FORMAT,
@@ -1089,6 +1363,7 @@ static nnc_status read_state(rd *r, nnc_train_state *out)
     return NNC_OK;
 done:
     free(st.order);
+    free(st.best_params);
     return s;
 }
 
@@ -1207,7 +1482,7 @@ static int tag_char(unsigned char c)
 
 /* The version 1 sections, with the bit each sets in `seen`. */
 enum { SEC_ARCH = 1, SEC_XSCL = 2, SEC_YSCL = 4, SEC_WGHT = 8, SEC_STAT = 16,
-       SEC_HIST = 32, SEC_META = 64 };
+       SEC_HIST = 32, SEC_META = 64, SEC_NORM = 128 };
 
 static const struct {
     char tag[5];
@@ -1297,8 +1572,17 @@ static nnc_status read_section(rd *r, nnc_model *m, int bit, int max_batch)
             s = read_weights(r, m->net);
         break;
     case SEC_STAT:
-        s = read_state(r, &m->state);
+        if (!m->net && r->version >= 2) /* its optimizer's state fits the network */
+            s = rd_fail(r, NNC_ERR_FORMAT, "it comes before section 'ARCH'");
+        else
+            s = read_state(r, &m->state, m->net);
         m->has_state = s == NNC_OK;
+        break;
+    case SEC_NORM:
+        if (!m->net)
+            s = rd_fail(r, NNC_ERR_FORMAT, "it comes before section 'ARCH'");
+        else
+            s = read_norm(r, m->net);
         break;
     case SEC_HIST: s = read_history(r, m); break;
     case SEC_META: s = read_meta(r, m); break;
@@ -1311,10 +1595,12 @@ static nnc_status read_section(rd *r, nnc_model *m, int bit, int max_batch)
     return NNC_OK;
 }
 
-/* Format version 1.  `body` is the offset of the first section (after the
- * header that every version shares). */
-static nnc_status decode_v1(nnc_model *out, const unsigned char *b, size_t len,
-                            const char *what, size_t body, int max_batch)
+/* Format versions 1 and 2 (2: version 1's sections, the layer kinds in
+ * ARCH, the optimizer and framework state in STAT, and NORM).  `body` is
+ * the offset of the first section (after the header that every version
+ * shares). */
+static nnc_status decode_v1_v2(nnc_model *out, const unsigned char *b, size_t len,
+                               const char *what, size_t body, int max_batch, uint32_t version)
 {
     nnc_status s = check_framing(b, len, what, body);
     if (s != NNC_OK)
@@ -1324,7 +1610,7 @@ static nnc_status decode_v1(nnc_model *out, const unsigned char *b, size_t len,
     nnc_model m;
     memset(&m, 0, sizeof m);
     int seen = 0;
-    rd r = {.b = b, .what = what, .file_len = len};
+    rd r = {.b = b, .what = what, .file_len = len, .version = version};
     for (size_t pos = body;;) {
         uint64_t n = nnc_get_le64(b + pos + 4);
         nnc_printable(b + pos, 4, 0, r.tag, sizeof r.tag);
@@ -1338,6 +1624,8 @@ static nnc_status decode_v1(nnc_model *out, const unsigned char *b, size_t len,
         for (size_t i = 0; i < sizeof V1_SECTIONS / sizeof V1_SECTIONS[0]; i++)
             if (memcmp(r.tag, V1_SECTIONS[i].tag, 4) == 0)
                 bit = V1_SECTIONS[i].bit;
+        if (version >= 2 && memcmp(r.tag, "NORM", 4) == 0)
+            bit = SEC_NORM;
         if (!bit) {
             if (r.tag[0] >= 'a' && r.tag[0] <= 'z')
                 continue; /* ancillary: safe to skip */
@@ -1358,6 +1646,14 @@ static nnc_status decode_v1(nnc_model *out, const unsigned char *b, size_t len,
     if (!(seen & SEC_ARCH) || !(seen & SEC_WGHT)) {
         s = nnc_fail(NNC_ERR_FORMAT, "%s: the file has no '%s' section", what,
                      !(seen & SEC_ARCH) ? "ARCH" : "WGHT");
+        goto fail;
+    }
+    int batchnorm = 0;
+    for (int l = 0; l < nnc_net_layers(m.net); l++)
+        batchnorm |= nnc_net_running_mean(m.net, l) != NULL;
+    if (batchnorm && !(seen & SEC_NORM)) {
+        s = nnc_fail(NNC_ERR_FORMAT, "%s: the network has batch norm layers but the file no "
+                     "'NORM' section (their running statistics)", what);
         goto fail;
     }
     if (m.x_scaling.n != 0 && m.x_scaling.n != nnc_net_inputs(m.net)) {
@@ -1442,7 +1738,8 @@ nnc_status nnc_model_decode(nnc_model *out, const void *bytes, size_t len, const
 
     /* One decoder per format version this library has ever written. */
     switch (version) {
-    case 1: return decode_v1(out, b, len, what, body, max_batch);
+    case 1:
+    case 2: return decode_v1_v2(out, b, len, what, body, max_batch, version);
     }
     return nnc_fail(NNC_ERR_FORMAT, "%s: format version %lu is not supported", what,
                     (unsigned long)version);

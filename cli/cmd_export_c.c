@@ -32,6 +32,8 @@ extern const unsigned char nnc_real_math_source[];
 extern const size_t nnc_real_math_source_size;
 extern const unsigned char nnc_activation_elements_source[];
 extern const size_t nnc_activation_elements_source_size;
+extern const unsigned char nnc_layer_elements_source[];
+extern const size_t nnc_layer_elements_source_size;
 
 static const char export_intro[] =
     "usage: nnc export-c MODEL [-o FILE] [--prefix NAME]\n"
@@ -166,6 +168,7 @@ static void put_elements(FILE *f)
 #endif
     put_library_text(f, nnc_real_math_source, nnc_real_math_source_size);
     put_library_text(f, nnc_activation_elements_source, nnc_activation_elements_source_size);
+    put_library_text(f, nnc_layer_elements_source, nnc_layer_elements_source_size);
     fputs("#if defined(__clang__)\n#pragma clang diagnostic pop\n#endif\n\n", f);
 }
 
@@ -269,16 +272,31 @@ static void put_constants(FILE *f, const nnc_model *model, const char *prefix)
                   (size_t)n_out, "(in double, rounded once, as nnc_scaling_invert)");
     int prev = n_in;
     for (int l = 0; l < n_layers; l++) {
-        int units = nnc_net_layer(net, l).units;
+        const nnc_layer_spec sp = nnc_net_layer(net, l);
+        const int units = sp.units;
         char name[16], comment[96];
-        snprintf(name, sizeof name, "w%d", l + 1);
-        snprintf(comment, sizeof comment, "layer %d: weights W (%d, %d), row-major", l + 1,
-                 prev, units);
-        put_array(f, REAL, prefix, name, NULL, nnc_net_weights(net, l),
-                  (size_t)prev * (size_t)units, comment);
-        snprintf(name, sizeof name, "b%d", l + 1);
-        snprintf(comment, sizeof comment, "layer %d: bias B (%d)", l + 1, units);
-        put_array(f, REAL, prefix, name, NULL, nnc_net_bias(net, l), (size_t)units, comment);
+        if (sp.kind == NNC_LAYER_BATCHNORM) { /* γ, β and the running statistics */
+            const char *what[4] = {"gamma", "beta", "running mean", "running variance"};
+            nnc_real *arrays[4] = {nnc_net_weights(net, l), nnc_net_bias(net, l),
+                                   nnc_net_running_mean(net, l), nnc_net_running_var(net, l)};
+            static const char letters[4] = {'w', 'b', 'm', 'v'};
+            for (int k = 0; k < 4; k++) {
+                snprintf(name, sizeof name, "%c%d", letters[k], l + 1);
+                snprintf(comment, sizeof comment, "layer %d (batch norm): %s (%d)", l + 1,
+                         what[k], units);
+                put_array(f, REAL, prefix, name, NULL, arrays[k], (size_t)units, comment);
+            }
+        } else if (sp.kind == NNC_LAYER_DENSE) {
+            snprintf(name, sizeof name, "w%d", l + 1);
+            snprintf(comment, sizeof comment, "layer %d: weights W (%d, %d), row-major", l + 1,
+                     prev, units);
+            put_array(f, REAL, prefix, name, NULL, nnc_net_weights(net, l),
+                      (size_t)prev * (size_t)units, comment);
+            snprintf(name, sizeof name, "b%d", l + 1);
+            snprintf(comment, sizeof comment, "layer %d: bias B (%d)", l + 1, units);
+            put_array(f, REAL, prefix, name, NULL, nnc_net_bias(net, l), (size_t)units,
+                      comment);
+        }
         prev = units;
     }
 }
@@ -310,8 +328,22 @@ static void put_predict(FILE *f, const nnc_model *model, const char *prefix)
                                  : task == NNC_TASK_FITTING ? "identity output"
                                  : task == NNC_TASK_BINARY  ? "logistic output"
                                                             : "softmax output");
-        fprintf(f, "    %s_dense(%s, %s_w%d, %s_b%d, %s, %d, %d);\n", prefix, in, prefix,
-                l + 1, prefix, l + 1, h, prev, sp.units);
+        if (sp.kind == NNC_LAYER_DROPOUT) { /* inference: the share kept */
+            fprintf(f, "    for (j = 0; j < %d; j++)\n        %s[j] = nnc_dropout_element(%s[j], ",
+                    sp.units, h, in);
+            put_number(f, sp.rate, "");
+            fputs(");\n", f);
+            in = h;
+            prev = sp.units;
+            continue;
+        }
+        if (sp.kind == NNC_LAYER_BATCHNORM) /* the running statistics, then f */
+            fprintf(f, "    for (j = 0; j < %d; j++)\n        %s[j] = nnc_batchnorm_element("
+                    "%s[j], %s_m%d[j], %s_v%d[j], %s_w%d[j], %s_b%d[j]);\n", sp.units, h, in,
+                    prefix, l + 1, prefix, l + 1, prefix, l + 1, prefix, l + 1);
+        else
+            fprintf(f, "    %s_dense(%s, %s_w%d, %s_b%d, %s, %d, %d);\n", prefix, in, prefix,
+                    l + 1, prefix, l + 1, h, prev, sp.units);
         if (l + 1 < n_layers) {
             /* NAME_f: the element function of the catalogue's NAME. */
             fprintf(f, "    for (j = 0; j < %d; j++)\n        %s[j] = %s_f(%s[j], (" REAL ")",

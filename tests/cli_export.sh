@@ -227,6 +227,17 @@ awk -F, '{ printf "%.9g\n", $1 * 137 + 60 }' "$TMP/in1.csv" >"$TMP/in1raw.csv"
 check rawfit 0 1 1 "$TMP/in1raw.csv" "$TMP/rawfit/model.nnc"
 check rawcls 1 2 1 "$TMP/in2.csv" "$TMP/rawbin/model.nnc"
 check rawmc 2 2 3 "$TMP/in2.csv" "$TMP/rawmc/model.nnc"
+# --- batch norm and dropout: their inference arithmetic, bit for bit ---------
+train bnfit --train "$TMP/raw.csv" --test "$TMP/raw.csv" --normalize minmax --hidden 5,4 \
+    --activation tanh --batchnorm --dropout 0.2 --optimizer adam --eta 0.01 --epochs 30 \
+    --checkpoint 10
+train bnmc --train "$TMP/three.csv" --test "$TMP/three.csv" --label 0 --task multiclass \
+    --hidden 6,5 --activation relu,sigmoid --batchnorm --dropout 0.3,0.1 --epochs 10 \
+    --checkpoint 10
+check bnfit 0 1 1 "$TMP/in1raw.csv" "$TMP/bnfit/model.nnc"
+check bnmc 2 2 3 "$TMP/in2.csv" "$TMP/bnmc/model.nnc"
+grep -q "nnc_batchnorm_element(" "$TMP/bnfit_0.c" || fail "bnfit_0.c does not call nnc_batchnorm_element"
+grep -q "nnc_dropout_element(" "$TMP/bnmc_0.c" || fail "bnmc_0.c does not call nnc_dropout_element"
 grep -q "_x_offset\[1\]" "$TMP/rawfit_0.c" || fail "rawfit_0.c has no input scaling"
 grep -q "_y_scale\[1\]" "$TMP/rawfit_0.c" || fail "rawfit_0.c has no output scaling"
 grep -qx "#define RAWMC_0_LABEL_BASE 1" "$TMP/rawmc_0.c" || fail "rawmc_0.c: label base is not 1"

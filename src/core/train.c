@@ -278,6 +278,8 @@ typedef struct trainer {
     size_t n_opt_state;
     long good_opt_steps;
     nnc_rng good_dropout_rng;
+    nnc_real *good_stats; /* batch norm's running statistics there (n_stats) */
+    size_t n_stats;
     nnc_real *Xb, *Yb; /* a check's mini-batch, gathered */
     /* The split: its rows, and the validation rows gathered when they are
      * not the first n_valid (Xv, Yv point into the data set then). */
@@ -421,9 +423,9 @@ static void free_buffers(trainer *t)
 {
     free(t->order), free(t->next_order), free(t->good_order), free(t->Xb), free(t->Yb),
         free(t->good_params), free(t->r.history), free(t->good_opt_state),
-        free(t->best_params);
+        free(t->best_params), free(t->good_stats);
     t->order = t->next_order = t->good_order = NULL;
-    t->Xb = t->Yb = t->good_params = t->good_opt_state = t->best_params = NULL;
+    t->Xb = t->Yb = t->good_params = t->good_opt_state = t->best_params = t->good_stats = NULL;
     t->r.history = NULL;
 }
 
@@ -448,10 +450,14 @@ static nnc_status allocate(trainer *t, size_t max_checks)
     t->r.history = malloc(max_checks * sizeof *t->r.history);
     (void)nnc_net_optimizer_state(t->net, &t->n_opt_state);
     t->good_opt_state = malloc((t->n_opt_state ? t->n_opt_state : 1) * sizeof(nnc_real));
+    for (int l = 0; l < nnc_net_layers(t->net); l++)
+        if (nnc_net_running_mean(t->net, l))
+            t->n_stats += 2 * (size_t)nnc_net_layer(t->net, l).units;
+    t->good_stats = malloc((t->n_stats ? t->n_stats : 1) * sizeof(nnc_real));
     if (t->o->patience > 0)
         t->best_params = malloc(t->n_params * sizeof *t->best_params);
     if (!t->order || !t->next_order || !t->good_order || !t->Xb || !t->Yb ||
-        !t->good_params || !t->r.history || !t->good_opt_state ||
+        !t->good_params || !t->r.history || !t->good_opt_state || !t->good_stats ||
         (t->o->patience > 0 && !t->best_params)) {
         free_buffers(t);
         return nnc_fail(NNC_ERR_MEMORY, "nnc_train: out of memory");
@@ -496,10 +502,25 @@ static void start_stopping_rules(trainer *t, const nnc_train_options *o)
     }
 }
 
-/* What a divergence rolls back to: the weights, the order and the
- * optimizer's state and dropout generator as they stand now. */
+/* Copies batch norm's running statistics out of the net (to 1) or back
+ * into it (to 0), layer by layer, mean then variance. */
+static void copy_running_stats(nnc_net *net, nnc_real *buf, int out)
+{
+    size_t k = 0;
+    for (int l = 0; l < nnc_net_layers(net); l++) {
+        nnc_real *stats[2] = {nnc_net_running_mean(net, l), nnc_net_running_var(net, l)};
+        const size_t units = stats[0] ? (size_t)nnc_net_layer(net, l).units : 0;
+        for (int j = 0; units && j < 2; j++, k += units)
+            memcpy(out ? buf + k : stats[j], out ? stats[j] : buf + k, units * sizeof *buf);
+    }
+}
+
+/* What a divergence rolls back to: the weights, the order, the optimizer's
+ * state, batch norm's running statistics and the dropout generator as
+ * they stand now. */
 static void remember_good_point(trainer *t)
 {
+    copy_running_stats(t->net, t->good_stats, 1);
     memcpy(t->good_params, t->params, t->n_params * sizeof *t->params);
     memcpy(t->good_order, t->order, (size_t)t->plan.n_train * sizeof *t->order);
     size_t n;
@@ -737,6 +758,7 @@ static nnc_status roll_back(trainer *t)
         memcpy(state, t->good_opt_state, n * sizeof *state);
     nnc_net_set_optimizer_steps(t->net, t->good_opt_steps);
     *nnc_net_dropout_rng(t->net) = t->good_dropout_rng;
+    copy_running_stats(t->net, t->good_stats, 0);
     char kept[128];
     if (t->good_is_check) {
         const nnc_checkpoint *c = &t->r.history[t->r.history_count - 1];
@@ -776,7 +798,7 @@ static void finish_result(trainer *t, int rolled_back, nnc_train_result *result)
     r->state.small_diffs = t->small_diffs;
     free(rolled_back ? t->order : t->good_order);
     free(t->next_order);
-    free(t->Xb), free(t->Yb), free(t->good_params), free(t->good_opt_state);
+    free(t->Xb), free(t->Yb), free(t->good_params), free(t->good_opt_state), free(t->good_stats);
     r->iterations = t->at.total;
     if (result)
         *result = *r;

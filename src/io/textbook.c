@@ -59,6 +59,12 @@ nnc_status nnc_net_save_textbook(const nnc_net *net, const char *dir)
         return nnc_fail(NNC_ERR_ARGUMENT,
                         "%s: the network has %d layers, more than the %d a textbook folder "
                         "may hold", dir, layers, NNC_MAX_LAYERS);
+    for (int l = 0; l < layers; l++)
+        if (nnc_net_layer(net, l).kind != NNC_LAYER_DENSE)
+            return nnc_fail(NNC_ERR_ARGUMENT,
+                            "%s: layer %d is a %s layer; the textbook's weight files hold "
+                            "dense layers only (a model file holds it)", dir, l + 1,
+                            nnc_layer_kind_name(nnc_net_layer(net, l).kind));
     for (int l = 0; l < layers; l++) {
         int n_in = layer_inputs(net, l), n_out = nnc_net_layer(net, l).units;
         size_t nw = (size_t)n_in * (size_t)n_out;

@@ -13,9 +13,6 @@ source "$(dirname "$0")/testlib.sh"
 E=100
 case "$NNC" in *valgrind*) E=4 ;; esac
 [ -n "${NNC_TEST_MEMCHECK:-}" ] && E=4
-BOOK=$DATA/../../tests/data
-CH10=$DATA/ch10.train.npz
-[ -f "$CH10" ] || CH10=$(dirname "$0")/../../shared/data/ai-edu/ch10.train.npz
 
 # --- --split: the first tenth of class-sorted data is one class -----------------
 awk 'BEGIN { print "label,x,y"; for (i = 0; i < 200; i++) { k = i < 100 ? 0 : 1;

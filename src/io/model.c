@@ -1067,6 +1067,20 @@ done:
     return s;
 }
 
+/* One stored value of dtype 4 (float32) or 8 (float64), its bytes known to
+ * be there: 1 if it is finite and (float build) within float's range. */
+static int take_real(rd *r, unsigned dtype, double *v)
+{
+    if (dtype == 4) {
+        *v = bits_f32(nnc_get_le32(r->b + r->pos));
+        r->pos += 4;
+    } else {
+        *v = bits_f64(nnc_get_le64(r->b + r->pos));
+        r->pos += 8;
+    }
+    return isfinite(*v) && !(sizeof(nnc_real) == 4 && fabs(*v) > FLT_MAX);
+}
+
 static nnc_status read_weights(rd *r, nnc_net *net)
 {
     nnc_status s;
@@ -1098,15 +1112,7 @@ static nnc_status read_weights(rd *r, nnc_net *net)
         for (int j = 0; j < 2; j++) {
             for (size_t i = 0; i < sizes[j]; i++, k++) {
                 double v;
-                if (dtype == 4) {
-                    v = bits_f32(nnc_get_le32(r->b + r->pos));
-                    r->pos += 4;
-                } else {
-                    v = bits_f64(nnc_get_le64(r->b + r->pos));
-                    r->pos += 8;
-                }
-                /* Finite, and (float build) within float's range. */
-                if (!isfinite(v) || (sizeof(nnc_real) == 4 && fabs(v) > FLT_MAX)) {
+                if (!take_real(r, dtype, &v)) {
                     s = rd_fail(r, NNC_ERR_FORMAT,
                                 "weight %zu (layer %d) is %g, not a finite %s", k, l + 1, v,
                                 sizeof(nnc_real) == 4 ? "float" : "double");
@@ -1142,14 +1148,7 @@ static nnc_status read_block(rd *r, const char *field, nnc_real *dst, size_t wan
     TRY(need(r, (size_t)count * dtype, field));
     for (size_t i = 0; i < want; i++) {
         double v;
-        if (dtype == 4) {
-            v = bits_f32(nnc_get_le32(r->b + r->pos));
-            r->pos += 4;
-        } else {
-            v = bits_f64(nnc_get_le64(r->b + r->pos));
-            r->pos += 8;
-        }
-        if (!isfinite(v) || (sizeof(nnc_real) == 4 && fabs(v) > FLT_MAX)) {
+        if (!take_real(r, dtype, &v)) {
             s = rd_fail(r, NNC_ERR_FORMAT, "%s[%zu] is %g, not a finite %s", field, i, v,
                         sizeof(nnc_real) == 4 ? "float" : "double");
             goto done;

@@ -94,6 +94,7 @@ expect_error 1 "--patience" train sin --patience 0 --no-save
 expect_error 1 "--lr-schedule" train sin --lr-schedule step:every=0,factor=0.5 --no-save
 expect_error 1 "--stop" train sin --stop diff:0 --no-save
 expect_error 1 "--stop" train sin --stop what:1 --no-save
+expect_error 1 "--stop" train sin --stop loss:-1 --no-save
 expect_error 1 "--eps X is --stop loss:X" train sin --stop loss:0.1 --eps 0.1 --no-save
 expect_error 1 "--split" train sin --split middle --no-save
 expect_error 1 "--dropout: 3 rates for 1 hidden layers" train sin --dropout 0.1,0.2,0.3 --no-save

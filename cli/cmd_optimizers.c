@@ -146,14 +146,13 @@ static int write_csv(const char *dir, char *const *names, int n_paths, const dou
 static int write_svg(const char *dir, char *const *names, int n_paths, const double *xs,
                      const double *ys, size_t points)
 {
-    nnc_plot *plot;
+    nnc_plot *plot = NULL;
     nnc_status s = nnc_chart_contour_paths(&plot, (const char *const *)names, n_paths, xs, ys,
                                            points, "optimizer trajectories (ch15.4)");
     char *path = s == NNC_OK ? join_path(dir, "optimizers-contour.svg") : NULL;
     if (s == NNC_OK && path)
         s = nnc_plot_save(plot, path);
-    if (s == NNC_OK)
-        nnc_plot_free(plot);
+    nnc_plot_free(plot);
     if (s != NNC_OK)
         cli_status_error(CMD, s);
     else if (path)
@@ -258,7 +257,7 @@ int cmd_optimizers(int argc, char **argv)
          .help = "the start point (default %D)"},
         {.type = CLI_HELP, .name = "--help", .short_name = "-h", .help = "show this help"},
     };
-    cli_command command = {.name = CMD, .intro = optimizers_intro, .column = 20, CLI_OPTS(rows)};
+    cli_command command = {.name = CMD, .intro = optimizers_intro, .column = 22, CLI_OPTS(rows)};
     int n_args = 0;
     int parsed = cli_parse_options(&command, argc, argv, &n_args);
     if (parsed != CLI_PARSE_OK)

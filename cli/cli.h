@@ -11,6 +11,7 @@
 int cmd_train(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_activations(int argc, char **argv);
+int cmd_optimizers(int argc, char **argv);
 int cmd_steps(int argc, char **argv);
 int cmd_plot(int argc, char **argv);
 int cmd_sweep(int argc, char **argv);

@@ -16,6 +16,7 @@ static const command commands[] = {
     {"train", cmd_train, "train a network (the textbook's sine fit by default)"},
     {"eval", cmd_eval, "evaluate textbook-format weights on a data set"},
     {"activations", cmd_activations, "list the activation functions, or evaluate one"},
+    {"optimizers", cmd_optimizers, "list the optimizers, or draw the ch15.4 contour study"},
     {"steps", cmd_steps, "how many gradient steps Sigmoid and ReLU need (67 vs 2)"},
     {"plot", cmd_plot, "draw training histories (history.csv) as SVG, one run or several"},
     {"sweep", cmd_sweep, "train a grid of hidden sizes, learning rates and batch sizes"},

@@ -81,6 +81,14 @@ NNC_API nnc_status nnc_chart_activation(nnc_plot **out, const nnc_activation_inf
                                         double param);
 /* Every activation in one sheet of small panels. */
 NNC_API nnc_status nnc_chart_activation_sheet(nnc_plot **out);
+/* The book's ch15.4 study: z = x²/10 + y² (nnc_contour_bowl), its levels
+ * as bands under n_paths trajectories of `points` points each (path k's
+ * points at xs[k·points ..], ys[k·points ..]), each a line with markers
+ * named names[k] in the legend.  1 to 16 paths. */
+NNC_API double nnc_contour_bowl(double x, double y);
+NNC_API nnc_status nnc_chart_contour_paths(nnc_plot **out, const char *const *names, int n_paths,
+                                           const double *xs, const double *ys, size_t points,
+                                           const char *title);
 
 #ifdef __cplusplus
 }

@@ -604,6 +604,44 @@ static void test_decision_classes(void)
     nnc_net_free(net);
 }
 
+static size_t count_of(const char *text, const char *word)
+{
+    size_t n = 0;
+    for (const char *p = strstr(text, word); p; p = strstr(p + 1, word))
+        n++;
+    return n;
+}
+
+/* The ch15.4 chart on two short paths: the bowl's values, one marker per
+ * point, both legend names, level bands of several colours under them. */
+static void test_contour_paths(void)
+{
+    CHECK(nnc_contour_bowl(0, 0) == 0);
+    CHECK(fabs(nnc_contour_bowl(-7, 2) - 8.9) < 1e-12);
+    CHECK(fabs(nnc_contour_bowl(1, -1) - 1.1) < 1e-12);
+    const char *names[2] = {"first<1>", "second"};
+    const double xs[6] = {-4, -2, -1, 3, 1, 0}, ys[6] = {2, 1, 0, -1, -0.5, 0};
+    nnc_plot *p = NULL;
+    CHECK_OK(nnc_chart_contour_paths(&p, names, 2, xs, ys, 3, "paths"));
+    char *svg = p ? render_checked(p, "contour paths") : NULL;
+    if (svg) {
+        CHECK(strstr(svg, ">first&lt;1&gt;<") != NULL);
+        CHECK(strstr(svg, ">second<") != NULL);
+        CHECK(count_of(svg, "<circle") >= 6);
+        CHECK(count_of(svg, "<rect") > 20);
+        CHECK(strstr(svg, "clipPath") == NULL && strstr(svg, "opacity") == NULL);
+    }
+    free(svg);
+    nnc_plot_free(p);
+    p = NULL;
+    CHECK(nnc_chart_contour_paths(&p, names, 0, xs, ys, 3, NULL) == NNC_ERR_ARGUMENT);
+    CHECK(nnc_chart_contour_paths(&p, names, 17, xs, ys, 3, NULL) == NNC_ERR_ARGUMENT);
+    CHECK(nnc_chart_contour_paths(&p, names, 2, xs, ys, 0, NULL) == NNC_ERR_ARGUMENT);
+    CHECK(nnc_chart_contour_paths(&p, NULL, 2, xs, ys, 3, NULL) == NNC_ERR_ARGUMENT);
+    CHECK(nnc_chart_contour_paths(NULL, names, 2, xs, ys, 3, NULL) == NNC_ERR_ARGUMENT);
+    CHECK(p == NULL);
+}
+
 int main(void)
 {
     test_ticks();
@@ -613,5 +651,6 @@ int main(void)
     test_save();
     test_decision_classes();
     test_clipping();
+    test_contour_paths();
     return check_report("test_plot");
 }

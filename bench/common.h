@@ -172,12 +172,14 @@ static inline const char *bench_arg(int argc, char **argv, const char *name,
 }
 
 /* The options every program of the benchmark takes, with the workload's
- * defaults: S (hidden 3, 5000 epochs, eta 0.5, batch 10) or M (1 epoch,
- * eta 0.1, batch 64, Debian's Fashion-MNIST folder). */
+ * defaults: S (hidden 3, 5000 epochs, eta 0.5, batch 10), M (1 epoch,
+ * eta 0.1, batch 64, Debian's Fashion-MNIST folder) or F (20 epochs,
+ * eta 0.001, batch 128, the same folder, Adam). */
 typedef struct bench_options {
     int hidden, epochs, batch;
     int threads; /* --threads N: nnc's own threads (nnc_m only; default 1) */
     const char *kernels; /* --kernels NAME: nnc_net_set_kernels (nnc_m only; auto) */
+    const char *optimizer; /* --optimizer SPEC: nnc_net_set_optimizer (nnc_m, nnc_f) */
     double eta;
     uint64_t seed;
     const char *data, *init; /* --data FILE|DIR, --init FILE (may be NULL) */
@@ -185,14 +187,15 @@ typedef struct bench_options {
 
 static inline bench_options bench_parse(int argc, char **argv, char workload)
 {
-    int m = workload == 'M';
+    int f = workload == 'F', m = workload == 'M' || f;
     bench_options o;
     o.hidden = atoi(bench_arg(argc, argv, "--hidden", "3"));
-    o.epochs = atoi(bench_arg(argc, argv, "--epochs", m ? "1" : "5000"));
-    o.batch = atoi(bench_arg(argc, argv, "--batch", m ? "64" : "10"));
+    o.epochs = atoi(bench_arg(argc, argv, "--epochs", f ? "20" : m ? "1" : "5000"));
+    o.batch = atoi(bench_arg(argc, argv, "--batch", f ? "128" : m ? "64" : "10"));
+    o.optimizer = bench_arg(argc, argv, "--optimizer", f ? "adam" : "sgd");
     o.threads = atoi(bench_arg(argc, argv, "--threads", "1"));
     o.kernels = bench_arg(argc, argv, "--kernels", "auto");
-    o.eta = atof(bench_arg(argc, argv, "--eta", m ? "0.1" : "0.5"));
+    o.eta = atof(bench_arg(argc, argv, "--eta", f ? "0.001" : m ? "0.1" : "0.5"));
     o.seed = strtoull(bench_arg(argc, argv, "--seed", "1"), NULL, 10);
     o.data = bench_arg(argc, argv, "--data", m ? "/usr/share/datasets/fashion-mnist" : NULL);
     o.init = bench_arg(argc, argv, "--init", NULL);

@@ -6,11 +6,13 @@
  *
  *   nnc_m [--epochs 1] [--data /usr/share/datasets/fashion-mnist]
  *         [--init m_init.f32] [--seed 1] [--eta 0.1] [--batch 64] [--threads 1]
- *         [--kernels auto]
+ *         [--kernels auto] [--optimizer sgd]
  *
  * --threads N: the net's own threads (nnc_net_set_threads); the RESULT line
  * is then named nnc-Nt.  --kernels NAME: nnc_net_set_kernels; with
- * openblas the RESULT line is named nnc-openblas.
+ * openblas the RESULT line is named nnc-openblas.  --optimizer SPEC:
+ * nnc_net_set_optimizer ("adam", "momentum:alpha=0.9"); any but sgd names
+ * the workload M-NAME (the M-adam and M-momentum rows).
  * Times the training loop only (nnc_rng_shuffle each epoch, then
  * nnc_net_train_batches on the order's full batches of 64 rows and
  * nnc_net_train_batch on the short last one: the same bits as
@@ -45,7 +47,8 @@ int main(int argc, char **argv)
     nnc_net *net;
     if (nnc_net_create(&net, NNC_TASK_MULTICLASS, 784, 3, layers, batch) != NNC_OK ||
         nnc_net_set_threads(net, o.threads) != NNC_OK ||
-        nnc_net_set_kernels(net, o.kernels) != NNC_OK)
+        nnc_net_set_kernels(net, o.kernels) != NNC_OK ||
+        nnc_net_set_optimizer(net, o.optimizer) != NNC_OK)
         bench_die(nnc_last_error());
     nnc_rng rng;
     nnc_rng_seed(&rng, seed);
@@ -93,7 +96,11 @@ int main(int argc, char **argv)
         snprintf(name, sizeof name, "nnc-%dt", o.threads);
     else
         snprintf(name, sizeof name, "nnc");
-    bench_result(name, "M", seconds, epochs, loss, acc, gflop);
+    char workload[32] = "M";
+    if (strncmp(o.optimizer, "sgd", 3) != 0)
+        snprintf(workload, sizeof workload, "M-%.*s", (int)strcspn(o.optimizer, ":"),
+                 o.optimizer);
+    bench_result(name, workload, seconds, epochs, loss, acc, gflop);
     free(idx);
     nnc_net_free(net);
     nnc_dataset_free(train);

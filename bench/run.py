@@ -7,9 +7,11 @@ rotated each round), each run after waiting for an idle machine, and prints
 a table of medians.  Settings (environment):
 
   BENCH_ROUNDS        rounds (5)
-  BENCH_WORKLOADS     comma-separated, of S1, S3, M (S1,S3,M)
+  BENCH_WORKLOADS     comma-separated, of S1, S3, M, M-adam, M-momentum, F
+                      (S1,S3,M)
   BENCH_PEERS         comma-separated subset of the peers (all)
-  BENCH_M_EPOCHS      epochs of workload M per run (1)
+  BENCH_M_EPOCHS      epochs of workload M (and M-adam, M-momentum) per run (1)
+  BENCH_F_EPOCHS      epochs of workload F per run (20)
   BENCH_IDLE_BUSY     a run starts when fewer than this many CPUs are busy (0.3)
   BENCH_IDLE_TIMEOUT  seconds to wait for that before running anyway (60)
   BENCH_PYTHON        the Python with NumPy and PyTorch (/usr/bin/python3)
@@ -22,7 +24,7 @@ a table of medians.  Settings (environment):
                       (`make bench-compare BASE=<commit>` builds one)
   BENCH_BASELINE_COMMIT  the name of that build in the table (its folder)
 
-Usage: run.py BUILD_DIR   (BUILD_DIR/bench holds nnc_s and nnc_m)
+Usage: run.py BUILD_DIR   (BUILD_DIR/bench holds nnc_s, nnc_m and nnc_f)
 """
 import array
 import datetime
@@ -40,6 +42,12 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 SEED = 20240501
 S_ROWS = 1000
+WORKLOADS = ("S1", "S3", "M", "M-adam", "M-momentum", "F")
+# M's rows with another optimizer: nnc_m's and torch_m.py's arguments.
+# Momentum's lr 0.01 with alpha 0.9 moves as far in the long run as SGD's
+# 0.1 (lr/(1 − alpha)); Adam's 0.001 is the book's (and PyTorch's) default.
+M_OPTIMIZERS = {"M-adam": ["--optimizer", "adam", "--eta", "0.001"],
+                "M-momentum": ["--optimizer", "momentum", "--eta", "0.01"]}
 
 
 def env(name, default):
@@ -50,7 +58,8 @@ def env(name, default):
 def write_shared(work):
     """The S data (1000 rows of x ~ U[0,1), y = sin(2πx), CSV), the S initial
     weights (Xavier U(±√(6/(n_in+n_out))), per H) and the M initial weights
-    (Xavier, raw float32): the same files for every peer."""
+    (Xavier, raw float32), then F's (784-256-128-10, likewise): the same
+    files for every peer."""
     r = random.Random(SEED)
     with open(os.path.join(work, "s_data.csv"), "w") as f:
         f.write("x,y\n")
@@ -66,9 +75,18 @@ def write_shared(work):
     for a, b in ((784, 128), (128, 64), (64, 10)):
         lim = math.sqrt(6 / (a + b))
         w.extend(r.uniform(-lim, lim) for _ in range(a * b))
+    write_f32(os.path.join(work, "m_init.f32"), w)
+    w = array.array("f")
+    for a, b in ((784, 256), (256, 128), (128, 10)):
+        lim = math.sqrt(6 / (a + b))
+        w.extend(r.uniform(-lim, lim) for _ in range(a * b))
+    write_f32(os.path.join(work, "f_init.f32"), w)
+
+
+def write_f32(path, w):
     if sys.byteorder != "little":
         w.byteswap()
-    with open(os.path.join(work, "m_init.f32"), "wb") as f:
+    with open(path, "wb") as f:
         f.write(w.tobytes())
 
 
@@ -220,6 +238,62 @@ def baseline_table(workloads, plan, results, base_name):
     return lines
 
 
+def median_seconds(results, w, peer):
+    runs = results.get((w, peer))
+    return statistics.median(float(f["seconds"]) for f, _ in runs) if runs else None
+
+
+def optimizer_lines(workloads, results):
+    """Issue 19's bounds on the cost of a stateful step: nnc's epoch of M
+    with Adam over its epoch with SGD (at most 1.15) and with momentum (at
+    most 1.10), each median from the same rounds."""
+    sgd = median_seconds(results, "M", "nnc")
+    lines = []
+    for w, bound in (("M-adam", 1.15), ("M-momentum", 1.10)):
+        t = median_seconds(results, w, "nnc")
+        if w not in workloads or t is None:
+            continue
+        if sgd is None:
+            lines.append("%s: nnc %.4g s (run M in the same rounds for the ratio to SGD)."
+                         % (w, t))
+            continue
+        lines.append("%s: nnc's epoch %.4g s over its SGD epoch %.4g s = %.3f "
+                     "(issue 19: at most %.2f: %s)."
+                     % (w, t, sgd, t / sgd, bound, "yes" if t / sgd <= bound else "NO"))
+    if lines:
+        lines = ["", "M-adam: Adam lr 0.001 (beta1 0.9, beta2 0.999, eps 1e-8); "
+                 "M-momentum: momentum lr 0.01, alpha 0.9; otherwise as M."] + lines
+    return lines
+
+
+def f_lines(workloads, results, f_epochs):
+    """F per epoch, PyTorch's time over nnc's, and issue 19's targets: nnc's
+    test accuracy at least 0.89, PyTorch's within 0.5 points of it, nnc at
+    least 3x faster."""
+    if "F" not in workloads:
+        return []
+    lines = ["", "F: 784-256-128-10 ReLU, dropout 0.2 after each hidden layer, Adam lr "
+             "0.001, batch 128, %s epoch(s) of 60,000 images; loss and accuracy on the "
+             "10,000 test images after the last." % f_epochs]
+    t_nnc, t_torch = (median_seconds(results, "F", p) for p in ("nnc", "torch"))
+    acc = {p: statistics.median(float(f["accuracy"]) for f, _ in results[("F", p)])
+           for p in ("nnc", "torch") if results.get(("F", p))}
+    epochs = int(f_epochs)
+    if t_nnc is not None:
+        lines.append("F per epoch: nnc %.4g s%s; nnc's test accuracy %.4f (target >= 0.89: %s)."
+                     % (t_nnc / epochs,
+                        ", PyTorch %.4g s, torch/nnc %.2f (target >= 3: %s)"
+                        % (t_torch / epochs, t_torch / t_nnc,
+                           "yes" if t_torch >= 3 * t_nnc else "NO") if t_torch else "",
+                        acc["nnc"], "yes" if acc["nnc"] >= 0.89 else "NO"))
+    if "nnc" in acc and "torch" in acc:
+        gap = abs(acc["torch"] - acc["nnc"]) * 100
+        lines.append("F: PyTorch's test accuracy %.4f, %.2f points from nnc's "
+                     "(target within 0.5: %s)." % (acc["torch"], gap,
+                                                  "yes" if gap <= 0.5 else "NO"))
+    return lines
+
+
 def main():
     if len(sys.argv) != 2:
         sys.exit(__doc__)
@@ -230,19 +304,20 @@ def main():
     workloads = [w.strip() for w in env("BENCH_WORKLOADS", "S1,S3,M").split(",") if w.strip()]
     wanted = [p.strip() for p in env("BENCH_PEERS", "").split(",") if p.strip()]
     m_epochs = env("BENCH_M_EPOCHS", "1")
+    f_epochs = env("BENCH_F_EPOCHS", "20")
     threshold = float(env("BENCH_IDLE_BUSY", "0.3"))
     idle_timeout = float(env("BENCH_IDLE_TIMEOUT", "60"))
     py = env("BENCH_PYTHON", "/usr/bin/python3")
     fashion = env("BENCH_FASHION", "/usr/share/datasets/fashion-mnist")
     for w in workloads:
-        if w not in ("S1", "S3", "M"):
-            sys.exit("run.py: unknown workload %s (S1, S3, M)" % w)
+        if w not in WORKLOADS:
+            sys.exit("run.py: unknown workload %s (%s)" % (w, ", ".join(WORKLOADS)))
 
     write_shared(work)
     skipped = {}  # peer -> why
     # The peers: name -> (workloads, command for a workload) or a reason to skip.
-    nnc_s, nnc_m = os.path.join(work, "nnc_s"), os.path.join(work, "nnc_m")
-    for exe in (nnc_s, nnc_m):
+    nnc_s, nnc_m, nnc_f = (os.path.join(work, n) for n in ("nnc_s", "nnc_m", "nnc_f"))
+    for exe in (nnc_s, nnc_m) + ((nnc_f,) if "F" in workloads else ()):
         if not os.access(exe, os.X_OK):
             sys.exit("run.py: %s is missing: build first (make bench)" % exe)
     baseline = env("BENCH_BASELINE", "")
@@ -277,9 +352,10 @@ def main():
     m_files = ["train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
                "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"]
     has_fashion = all(os.path.exists(os.path.join(fashion, f)) for f in m_files)
-    if "M" in workloads and not has_fashion:
-        skipped["workload M"] = "no Fashion-MNIST in %s (dataset-fashion-mnist)" % fashion
-        workloads = [w for w in workloads if w != "M"]
+    if not has_fashion:
+        for w in [w for w in workloads if w[0] in "MF"]:
+            skipped["workload " + w] = "no Fashion-MNIST in %s (dataset-fashion-mnist)" % fashion
+        workloads = [w for w in workloads if w[0] not in "MF"]
 
     def s_args(h):
         return ["--data", os.path.join(work, "s_data.csv"), "--hidden", str(h),
@@ -298,6 +374,16 @@ def main():
                      ("numpy", [py, os.path.join(HERE, "numpy_s.py")] + s_args(h)
                       if has_numpy else None),
                      ("torch", [py, os.path.join(HERE, "torch_s.py")] + s_args(h)
+                      if has_torch else None)]
+        elif w == "F":
+            f_args = ["--data", fashion, "--init", os.path.join(work, "f_init.f32"),
+                      "--epochs", f_epochs]
+            cands = [("nnc", [nnc_f] + f_args),
+                     ("torch", [py, os.path.join(HERE, "torch_f.py")] + f_args
+                      if has_torch else None)]
+        elif w in M_OPTIMIZERS:
+            cands = [("nnc", [nnc_m] + m_args + M_OPTIMIZERS[w]),
+                     ("torch", [py, os.path.join(HERE, "torch_m.py")] + m_args + M_OPTIMIZERS[w]
                       if has_torch else None)]
         else:
             cands = [("nnc", [nnc_m] + m_args),
@@ -379,6 +465,7 @@ def main():
     if "M" in workloads:
         lines += ["", "M: %s epoch(s) per run of 60,000 images; loss and accuracy on the "
                   "10,000 test images." % m_epochs]
+    lines += optimizer_lines(workloads, results) + f_lines(workloads, results, f_epochs)
     lines += ["S: loss and accuracy (R²) on the 100 validation rows after 5000 epochs."]
     if skipped:
         lines += ["", "Skipped: " + "; ".join("%s (%s)" % kv for kv in skipped.items()) + "."]

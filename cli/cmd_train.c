@@ -903,7 +903,7 @@ static int save_model(const char *dir, int dir_ok, nnc_model *m, const train_arg
     nnc_train_state_free(&m->state);
     m->state = r->state;
     m->has_state = 1;
-    r->state.order = NULL; /* both blocks are now the model's */
+    r->state.order = NULL; /* now the model's, as is best_params */
     r->state.best_params = NULL;
     free(m->history);
     m->history = malloc((r->history_count ? r->history_count : 1) * sizeof *m->history);

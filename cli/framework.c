@@ -143,8 +143,9 @@ int cli_read_stop(const char *cmd, const char *name, const char *value, void *de
     const int loss = !strncmp(value, "loss:", 5), diff = !strncmp(value, "diff:", 5);
     char *end;
     const double x = loss || diff ? strtod(value + 5, &end) : NAN;
-    if ((!loss && !diff) || end == value + 5 || *end || !isfinite(x) || (diff && !(x > 0))) {
-        cli_error(cmd, "%s: '%s' is not loss:X (stop when loss_valid <= X) or diff:X (stop "
+    if ((!loss && !diff) || end == value + 5 || *end || !isfinite(x) || (diff && !(x > 0)) ||
+        (loss && !(x >= 0))) {
+        cli_error(cmd, "%s: '%s' is not loss:X (stop when loss_valid <= X >= 0) or diff:X (stop "
                   "when loss_valid changes by less than X > 0 at more than 3 checks in a row)",
                   name, value);
         return 0;

@@ -425,7 +425,7 @@ NNC_API nnc_status nnc_net_optimizer_spec(const nnc_net *net, char *buf, size_t 
  * training state, so that a resumed run goes on bit for bit. */
 NNC_API nnc_real *nnc_net_optimizer_state(nnc_net *net, size_t *n);
 NNC_API long nnc_net_optimizer_steps(const nnc_net *net);
-NNC_API void nnc_net_set_optimizer_steps(nnc_net *net, long steps);
+NNC_API nnc_status nnc_net_set_optimizer_steps(nnc_net *net, long steps); /* steps >= 0 */
 
 /* An optimizer on its own, over any block of n parameters (the net's uses
  * the same rows): for studying the optimizers on a function of your own,
@@ -438,7 +438,7 @@ NNC_API void nnc_optimizer_free(nnc_optimizer *opt);
  * for every optimizer but NAG, whose look-ahead point θ − α·v is written
  * into point (n values). */
 NNC_API void nnc_optimizer_lookahead(const nnc_optimizer *opt, const nnc_real *params,
-                                     nnc_real *point);
+                                     nnc_real *point); /* nothing if one is NULL */
 /* One update of params (n) from grads (n, taken at the lookahead point)
  * with learning rate lr; NNC_ERR_DIVERGED if a parameter becomes NaN/Inf. */
 NNC_API nnc_status nnc_optimizer_step(nnc_optimizer *opt, nnc_real *params,

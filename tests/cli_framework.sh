@@ -52,8 +52,10 @@ grep -q 'no wb1' "$TMP/bn.err" || fail "no note about the weight files: $(cat "$
 grep -qx 'network = dense:3,batchnorm:3,dropout:0.1,dense:1' "$TMP/bn/hyperparameters.txt" ||
     fail "hyperparameters.txt network: $(grep network "$TMP/bn/hyperparameters.txt")"
 "$NNC" predict "$TMP/bn/model.nnc" <(printf '0.1\n0.5\n') >"$TMP/pred" 2>"$TMP/err" || fail "predict a batch-norm model: $(cat "$TMP/err")"
-"$NNC" train sin --hidden 3 --epochs 200 --checkpoint 1 --eta 0.5 --patience 3 --no-save -q \
-    >"$TMP/pat.log" 2>&1 || fail "patience run"
+"$NNC" train sin --hidden 3 --epochs 200 --checkpoint 1 --eta 0.5 --patience 3 --out "$TMP" \
+    --name pat -q >"$TMP/pat.log" 2>&1 || fail "patience run: $(tail -2 "$TMP/pat.log")"
+"$NNC" train --resume "$TMP/pat/model.nnc" --epochs 300 -q >/dev/null 2>"$TMP/err" ||
+    fail "resuming a run that kept its best weights: $(cat "$TMP/err")"
 n=$(grep -c '^epoch=' "$TMP/pat.log")
 [ "$n" -lt 200 ] || fail "--patience 3 did not stop early ($n checks)"
 "$NNC" train sin --hidden 3 --epochs 300 --checkpoint 1 --stop diff:1e-3 --no-save -q \
@@ -94,6 +96,7 @@ expect_error 1 "--patience" train sin --patience 0 --no-save
 expect_error 1 "--lr-schedule" train sin --lr-schedule step:every=0,factor=0.5 --no-save
 expect_error 1 "--stop" train sin --stop diff:0 --no-save
 expect_error 1 "--stop" train sin --stop what:1 --no-save
+expect_error 1 "--stop" train sin --stop loss:-1 --no-save
 expect_error 1 "--eps X is --stop loss:X" train sin --stop loss:0.1 --eps 0.1 --no-save
 expect_error 1 "--split" train sin --split middle --no-save
 expect_error 1 "--dropout: 3 rates for 1 hidden layers" train sin --dropout 0.1,0.2,0.3 --no-save

@@ -158,9 +158,34 @@ static void formats(void)
     nnc_model_free(&m);
 }
 
+/* The longest specs (every value with 17 digits) read back. */
+static void long_spec(void)
+{
+    nnc_model m = {0};
+    m.net = net_with(0, "adamw:beta1=0.12345678901234567,beta2=0.98765432109876543,"
+                        "eps=1.2345678901234567e-08,weight_decay=0.012345678901234567", 4);
+    m.has_state = 1;
+    m.state.options = nnc_train_options_default();
+    nnc_rng_seed(&m.state.rng, 1);
+    CHECK_OK(nnc_net_set_optimizer_steps(m.net, 7));
+    unsigned char *bytes;
+    size_t len;
+    CHECK_OK(nnc_model_encode(&m, &bytes, &len));
+    nnc_model back;
+    CHECK_OK(nnc_model_decode(&back, bytes, len, "long.nnc", 4));
+    char a[256], b[256];
+    CHECK_OK(nnc_net_optimizer_spec(m.net, a, sizeof a));
+    CHECK_OK(nnc_net_optimizer_spec(back.net, b, sizeof b));
+    CHECK(strlen(a) > 63 && !strcmp(a, b) && nnc_net_optimizer_steps(back.net) == 7);
+    nnc_model_free(&back);
+    free(bytes);
+    nnc_model_free(&m);
+}
+
 int main(void)
 {
     formats();
+    long_spec();
     for (int i = 0; i < nnc_optimizer_count(); i++)
         for (int layers = 0; layers < 2; layers++)
             resume_through_file(nnc_optimizer_name(i), layers);

@@ -209,6 +209,9 @@ static void check_specs(void)
     CHECK_OK(nnc_net_optimizer_spec(net, buf, sizeof buf));
     CHECK(strstr(buf, "weight_decay=0.123456789012345") != NULL);
     CHECK(nnc_net_optimizer_spec(net, buf, 8) == NNC_ERR_ARGUMENT);
+    CHECK_STATUS(nnc_net_set_optimizer_steps(net, -1), NNC_ERR_ARGUMENT);
+    CHECK_STATUS(nnc_net_set_optimizer(net, "adam:eps=0"), NNC_ERR_ARGUMENT);
+    CHECK(strstr(nnc_last_error(), "must be > 0") != NULL);
     static const char *const refused[] = {
         "", "adamx", "adam:", "adam:beta1", "adam:beta1=", "adam:beta1=1", "adam:beta1=-0.1",
         "adam:beta1=0.9,beta1=0.8", "adam:eta=0.1", "adam:gamma=2", "adam:eps=0",

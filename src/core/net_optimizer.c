@@ -82,6 +82,10 @@ static nnc_status parse_value(const nnc_optimizer_info *o, int h, const char *v,
     if (*stop || isspace((unsigned char)text[0]) || !isfinite(x))
         return nnc_fail(NNC_ERR_ARGUMENT, "optimizer %s: %s=%s is not a finite number",
                         o->name, o->hyper_names[h], text);
+    if (!in_range(o, h, x) && isinf(o->hyper_max[h]))
+        return nnc_fail(NNC_ERR_ARGUMENT, "optimizer %s: %s=%s is out of range: it must be %s %g",
+                        o->name, o->hyper_names[h], text, o->min_open[h] ? ">" : ">=",
+                        o->hyper_min[h]);
     if (!in_range(o, h, x))
         return nnc_fail(NNC_ERR_ARGUMENT, "optimizer %s: %s=%s is out of range: it must be in "
                         "%c%g, %g%c", o->name, o->hyper_names[h], text,
@@ -197,12 +201,22 @@ nnc_status nnc_net_optimizer_spec(const nnc_net *net, char *buf, size_t size)
 
 nnc_real *nnc_net_optimizer_state(nnc_net *net, size_t *n)
 {
-    *n = net->opt_state ? net->n_params * (size_t)net->optimizer->state_per_param : 0;
-    return net->opt_state;
+    const size_t count =
+        net && net->opt_state ? net->n_params * (size_t)net->optimizer->state_per_param : 0;
+    if (n)
+        *n = count;
+    return count ? net->opt_state : NULL;
 }
 
-long nnc_net_optimizer_steps(const nnc_net *net) { return net->opt_steps; }
-void nnc_net_set_optimizer_steps(nnc_net *net, long steps) { net->opt_steps = steps; }
+long nnc_net_optimizer_steps(const nnc_net *net) { return net ? net->opt_steps : 0; }
+
+nnc_status nnc_net_set_optimizer_steps(nnc_net *net, long steps)
+{
+    if (!net || steps < 0)
+        return nnc_fail(NNC_ERR_ARGUMENT, "nnc_net_set_optimizer_steps: %ld updates", steps);
+    net->opt_steps = steps;
+    return NNC_OK;
+}
 
 /* NAG's look-ahead over n values: θ kept in theta, the parameters moved
  * to θ − α·v. */
@@ -229,6 +243,8 @@ int nnc_net_optimizer_update(nnc_net *net, const nnc_optimizer_info *opt, double
 {
     double hyper[NNC_OPT_MAX_HYPER];
     const int own = opt == net->optimizer;
+    if (!own && opt->state_per_param > 0)
+        return 0;
     memcpy(hyper, own ? net->opt_hyper : opt->hyper_defaults, sizeof hyper);
     hyper[0] = eta;
     if (own)
@@ -283,6 +299,8 @@ void nnc_optimizer_free(nnc_optimizer *opt)
 
 void nnc_optimizer_lookahead(const nnc_optimizer *opt, const nnc_real *params, nnc_real *point)
 {
+    if (!opt || !params || !point)
+        return;
     const nnc_real a = (nnc_real)opt->hyper[1];
     for (size_t i = 0; i < opt->n; i++)
         point[i] = opt->info->lookahead_slot > 0 ? params[i] - a * opt->state[i] : params[i];

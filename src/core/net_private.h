@@ -90,13 +90,15 @@ int nnc_backward_pass(nnc_net *net, nnc_exec ex, const nnc_real *X, const uint32
 int nnc_nonfinite_parameter(const nnc_net *net);
 /* The reference training step (step.c) on the batch of rows rows[0..m)
  * of X and Y, read where they are: forward, loss gradient, backward (the
- * gradients kept in the net's gradient block), then opt's update with
- * learning rate eta.  1 if every parameter is finite after it. */
+ * gradients kept in the net's gradient block), then the net's optimizer's
+ * update with learning rate eta.  1 if every parameter is finite after it. */
 int nnc_reference_step(nnc_net *net, const nnc_real *X, const uint32_t *rows,
-                       const nnc_real *Y, int m, const nnc_optimizer_info *opt, double eta);
-/* The net's optimizer over its blocks, eta its learning rate and the
- * rest of its hyper-parameters their defaults: 1 if every parameter is
- * finite after it. */
+                       const nnc_real *Y, int m, double eta);
+/* An update of the net's parameters by its gradients with learning rate
+ * eta: by the net's own optimizer (its hyper-parameters, state and count
+ * of updates), or by plain SGD (nnc_net_sgd_update), which keeps no state.
+ * 1 if every parameter is finite after it; 0 also for another row that
+ * keeps state (the net has none for it), which is never run. */
 int nnc_net_optimizer_update(nnc_net *net, const nnc_optimizer_info *opt, double eta);
 /* The book's L2 and L1 terms added to every dense layer's dW after a
  * backward pass of m rows: λ2·W/m + λ1·sign(W)/m (nothing when both are 0). */

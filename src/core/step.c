@@ -83,7 +83,7 @@ static void gather_targets(nnc_net *net, const nnc_real *Y, const uint32_t *rows
 }
 
 int nnc_reference_step(nnc_net *net, const nnc_real *X, const uint32_t *rows,
-                       const nnc_real *Y, int m, const nnc_optimizer_info *opt, double eta)
+                       const nnc_real *Y, int m, double eta)
 {
     nnc_exec ex = net->ex;
     ex.blas = 0; /* nnc's own products: the bits every path keeps */
@@ -95,7 +95,7 @@ int nnc_reference_step(nnc_net *net, const nnc_real *X, const uint32_t *rows,
     nnc_backward_pass(net, ex, X, rows, net->Yb, m, (nnc_descent){0, 0});
     nnc_net_add_regularization_gradient(net, m); /* the book's L2 and L1 terms */
     /* update: the optimizer over the parameter block */
-    return nnc_net_optimizer_update(net, opt, eta);
+    return nnc_net_optimizer_update(net, net->optimizer, eta);
 }
 
 /* Whether plan may run a step of m rows of net: each path's preconditions,
@@ -211,7 +211,7 @@ static int layered_steps(nnc_net *net, nnc_step_plan plan, const nnc_real *X,
     while (taken < count) {
         const uint32_t *batch = rows + (size_t)taken * (size_t)m;
         if (plan == NNC_PLAN_REFERENCE) {
-            *diverged = !nnc_reference_step(net, X, batch, Y, m, net->optimizer, eta);
+            *diverged = !nnc_reference_step(net, X, batch, Y, m, eta);
         } else if (plan == NNC_PLAN_OPENBLAS) { /* OpenBLAS reads whole matrices */
             nnc_gather_rows(net->Xb, net->Yb, X, Y, batch, m, net->n_inputs, n_out);
             nnc_forward_pass(net, net->ex, net->Xb, NULL, m);

@@ -1169,9 +1169,12 @@ static nnc_status read_state_v2(rd *r, nnc_train_state *st, nnc_net *net)
     size_t spec_len = 0;
     char spec[256];
     TRY(get_str(r, "optimizer", &spec_bytes, &spec_len));
-    if (spec_len >= sizeof spec || !valid_name(spec_bytes, spec_len)) {
+    int printable = spec_len > 0 && spec_len < sizeof spec;
+    for (size_t i = 0; printable && i < spec_len; i++)
+        printable = spec_bytes[i] > 0x20 && spec_bytes[i] < 0x7f;
+    if (!printable) {
         s = rd_fail(r, NNC_ERR_FORMAT, "the optimizer's spec is not 1 to 255 printable "
-                    "characters");
+                    "characters without spaces");
         goto done;
     }
     memcpy(spec, spec_bytes, spec_len);

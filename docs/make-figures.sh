@@ -37,7 +37,7 @@ A=data/ai-edu
 fw() { # name, then nnc train arguments: the log and history chart into $OUT
     local name=$1
     shift
-    "$NNC" train "$@" --quiet --threads 1 --out "$WORK" --name "$name" >"$OUT/$name.log" 2>&1
+    "$NNC" train "$@" --quiet --threads 1 --out "$WORK" --name "$name" >"$OUT/$name.log" 2>/dev/null
     cp "$WORK/$name/history.svg" "$OUT/${name}_history.svg"
 }
 fw xor --train "$WORK/xor.csv" --test "$WORK/xor.csv" --task binary --hidden 2 --eta 0.1 --batch 1 --eps 0.005 --checkpoint 100

@@ -42,8 +42,9 @@ int main(int argc, char **argv)
         bench_die(nnc_last_error());
 
     const int widths[] = {784, 128, 64, 10};
-    nnc_layer_spec layers[] = {{128, NNC_ACT_RELU, 0}, {64, NNC_ACT_RELU, 0},
-                               {10, NNC_ACT_IDENTITY, 0}};
+    nnc_layer_spec layers[] = {{.units = 128, .activation = NNC_ACT_RELU},
+                               {.units = 64, .activation = NNC_ACT_RELU},
+                               {.units = 10, .activation = NNC_ACT_IDENTITY}};
     nnc_net *net;
     if (nnc_net_create(&net, NNC_TASK_MULTICLASS, 784, 3, layers, batch) != NNC_OK ||
         nnc_net_set_threads(net, o.threads) != NNC_OK ||

@@ -27,28 +27,6 @@ static const char optimizers_intro[] =
     "study the book follows (its own script was not at hand).\n"
     "\n";
 
-/* The update of each table row in one line (v, s, m: its state). */
-static const struct {
-    const char *name, *formula;
-} formulas[] = {
-    {"sgd", "w -= lr*g"},
-    {"momentum", "v = alpha*v - lr*g; w += v"},
-    {"nag", "g at w - alpha*v; v = alpha*v + lr*g; w -= v"},
-    {"adagrad", "s += g^2; w -= lr*g/(sqrt(s) + eps)"},
-    {"adadelta", "s = alpha*s + (1-alpha)*g^2; d = sqrt(u+eps)/sqrt(s+eps)*g; u = alpha*u + (1-alpha)*d^2; w -= d"},
-    {"rmsprop", "s = rho*s + (1-rho)*g^2; w -= lr*g/sqrt(s + eps)"},
-    {"adam", "m = b1*m + (1-b1)*g; v = b2*v + (1-b2)*g^2; w -= lr*m^/(sqrt(v^) + eps), ^: /(1-b^t)"},
-    {"adamw", "adam's step, then w -= lr*weight_decay*w"},
-};
-
-static const char *formula_of(const char *name)
-{
-    for (size_t i = 0; i < sizeof formulas / sizeof formulas[0]; i++)
-        if (strcmp(formulas[i].name, name) == 0)
-            return formulas[i].formula;
-    return "-";
-}
-
 static double book_lr(const char *name)
 {
     if (strcmp(name, "sgd") == 0)
@@ -71,7 +49,7 @@ static void print_catalogue(void)
             used += (size_t)snprintf(hyper + used, sizeof hyper - used, "%s%s=%g",
                                      k ? "," : "", names[k], defs[k]);
         printf("%-9s  %-52s  %s\n", nnc_optimizer_name(i), hyper,
-               formula_of(nnc_optimizer_name(i)));
+               nnc_optimizer_formula(i));
     }
 }
 

@@ -409,6 +409,9 @@ NNC_API const char *nnc_optimizer_name(int i); /* NULL past the end */
  * and their defaults (the book's): e.g. adam's beta1 0.9, beta2 0.999,
  * eps 1e-8.  Returns how many (at most max are written). */
 NNC_API int nnc_optimizer_hyper(int i, const char **names, double *defaults, int max);
+/* Its update as one line of text ("v = alpha*v - lr*g; w += v"); NULL past
+ * the end. */
+NNC_API const char *nnc_optimizer_formula(int i);
 
 /* Chooses the net's optimizer by a spec "NAME[:key=value,...]", e.g.
  * "adam:beta1=0.9,beta2=0.999": unknown names and keys, values that are

@@ -17,6 +17,12 @@ const char *nnc_optimizer_name(int i)
     return o ? o->name : NULL;
 }
 
+const char *nnc_optimizer_formula(int i)
+{
+    const nnc_optimizer_info *o = nnc_optimizer_at(i);
+    return o ? o->formula : NULL;
+}
+
 int nnc_optimizer_hyper(int i, const char **names, double *defaults, int max)
 {
     const nnc_optimizer_info *o = nnc_optimizer_at(i);

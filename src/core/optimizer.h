@@ -36,7 +36,7 @@ typedef struct nnc_optimizer_info {
     /* Each one's range: [min, max], or (min, max) at an end marked open. */
     double hyper_min[NNC_OPT_MAX_HYPER], hyper_max[NNC_OPT_MAX_HYPER];
     unsigned char min_open[NNC_OPT_MAX_HYPER], max_open[NNC_OPT_MAX_HYPER];
-    /* The update as a formula, for listings ("θ −= lr·g"). */
+    /* The update as a formula, for listings ("w -= lr*g"). */
     const char *formula;
     /* NAG only: the state value holding θ while the parameters stand at
      * the look-ahead point θ − α·v (state value 0 is v); -1 for the rest. */

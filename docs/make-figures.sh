@@ -60,5 +60,6 @@ for r in none:"" l2:"--l2 0.01" l1:"--l1 0.005" dropout:"--dropout 0.1" patience
     gap+=("$WORK/ch16_${r%%:*}/history.csv")
 done
 "$NNC" plot "${gap[@]}" --log --title "ch16: 25 points, 1-30-30-30-30-1, validation loss" --out "$OUT/ch16.svg" >/dev/null
-"$NNC" optimizers --plot "$WORK/contour" >/dev/null && cp "$WORK"/contour/*.svg "$OUT/" || echo "nnc optimizers --plot: not available" >&2
+"$NNC" optimizers --plot "$WORK/contour" >/dev/null
+cp "$WORK/contour/optimizers-contour.svg" "$OUT/"
 echo "wrote $OUT"

@@ -15,12 +15,16 @@
 
 nnc_train_options nnc_train_options_default(void)
 {
-    nnc_train_options o = {.eta = 0.5,
-                           .batch_size = 10,
-                           .max_epoch = 10000,
-                           .eps = 0.001,
-                           .checkpoint = 50,
-                           .seed = 1};
+    /* Zeroed whole, padding included, so that options and the states made
+     * from them compare and hash by their bytes. */
+    nnc_train_options o;
+    memset(&o, 0, sizeof o);
+    o.eta = 0.5;
+    o.batch_size = 10;
+    o.max_epoch = 10000;
+    o.eps = 0.001;
+    o.checkpoint = 50;
+    o.seed = 1;
     return o;
 }
 
@@ -839,7 +843,8 @@ static int stopping_rules(trainer *t, const nnc_checkpoint *c)
 nnc_status nnc_train(nnc_net *net, const nnc_dataset *data, const nnc_train_options *o,
                      nnc_checkpoint_fn on_check, void *user, nnc_train_result *result)
 {
-    trainer t = {0};
+    trainer t;
+    memset(&t, 0, sizeof t); /* the result's padding too: it is handed over whole */
     nnc_status s = check_arguments(net, data, o, result, &t.plan);
     if (s != NNC_OK)
         return s;

@@ -11,7 +11,7 @@ rm -rf "$TMP" && mkdir -p "$TMP"
 source "$(dirname "$0")/testlib.sh"
 # Under valgrind every run costs seconds: fewer epochs there.
 E=100
-case "$NNC" in *valgrind*) E=4 ;; esac
+case "$NNC" in *valgrind* | *memcheck*) E=4 ;; esac
 [ -n "${NNC_TEST_MEMCHECK:-}" ] && E=4
 
 # --- --split: the first tenth of class-sorted data is one class -----------------

@@ -10,7 +10,7 @@ NNC=$1 DATA=$2 TMP=$3
 rm -rf "$TMP" && mkdir -p "$TMP"
 source "$(dirname "$0")/testlib.sh"
 # Under valgrind every run costs seconds: fewer epochs there.
-E=100
+E=200
 case "$NNC" in *valgrind* | *memcheck*) E=4 ;; esac
 [ -n "${NNC_TEST_MEMCHECK:-}" ] && E=4
 

@@ -10,9 +10,9 @@ NNC=$1 DATA=$2 TMP=$3
 rm -rf "$TMP" && mkdir -p "$TMP"
 source "$(dirname "$0")/testlib.sh"
 # Under valgrind every run costs seconds: fewer epochs there.
-E=200
-case "$NNC" in *valgrind* | *memcheck*) E=4 ;; esac
-[ -n "${NNC_TEST_MEMCHECK:-}" ] && E=4
+E=200 CK=5
+case "$NNC" in *valgrind* | *memcheck*) E=4 CK=1 ;; esac
+[ -n "${NNC_TEST_MEMCHECK:-}" ] && E=4 CK=1
 
 # --- --split: the first tenth of class-sorted data is one class -----------------
 awk 'BEGIN { print "label,x,y"; for (i = 0; i < 200; i++) { k = i < 100 ? 0 : 1;
@@ -29,7 +29,7 @@ grep -q "warning" "$TMP/err" && fail "a warning with the shuffled split: $(cat "
 run() { # name args...: a run folder under $TMP
     local name=$1
     shift
-    "$NNC" train sin --hidden 3 --epochs "$E" --checkpoint 5 --out "$TMP" --name "$name" -q "$@" \
+    "$NNC" train sin --hidden 3 --epochs "$E" --checkpoint "$CK" --out "$TMP" --name "$name" -q "$@" \
         >"$TMP/$name.log" 2>"$TMP/$name.err" || fail "train $name $*: $(cat "$TMP/$name.err")"
 }
 run plain
@@ -43,7 +43,7 @@ grep -q '^total weights abs sum=' "$TMP/l2.log" || fail "no weight statistics af
 grep -q '^zero weights =' "$TMP/l2.log" || fail "no zero weights line"
 grep -q '^total weights' "$TMP/plain.log" && fail "weight statistics in a plain run's log"
 # L2 shrinks the weights: their abs sum is smaller than the plain run's.
-s_plain=$("$NNC" train sin --hidden 3 --epochs "$E" --checkpoint 5 --no-save -q --l2 1e-300 | sed -n 's/^total weights abs sum=//p')
+s_plain=$("$NNC" train sin --hidden 3 --epochs "$E" --checkpoint "$CK" --no-save -q --l2 1e-300 | sed -n 's/^total weights abs sum=//p')
 s_l2=$(sed -n 's/^total weights abs sum=//p' "$TMP/l2.log")
 awk -v a="$s_l2" -v b="$s_plain" 'BEGIN { exit !(a < b) }' || fail "L2's weights ($s_l2) are not smaller than without it ($s_plain)"
 run bn --batchnorm --dropout 0.1 --optimizer momentum
@@ -72,7 +72,7 @@ for opt in sgd momentum nag adagrad adadelta rmsprop adam adamw; do
         # shellcheck disable=SC2086
         run "w_$tag" --optimizer "$opt" --eta 0.05 --split shuffled --lr-schedule step:every=3,factor=0.9 $layers
         # shellcheck disable=SC2086
-        "$NNC" train sin --hidden 3 --epochs "$half" --checkpoint 5 --out "$TMP" --name "h_$tag" -q \
+        "$NNC" train sin --hidden 3 --epochs "$half" --checkpoint "$CK" --out "$TMP" --name "h_$tag" -q \
             --optimizer "$opt" --eta 0.05 --split shuffled --lr-schedule step:every=3,factor=0.9 $layers \
             >/dev/null 2>"$TMP/err" || fail "half run $tag: $(cat "$TMP/err")"
         "$NNC" train --resume "$TMP/h_$tag/model.nnc" --epochs "$E" -q >/dev/null 2>"$TMP/err" ||
